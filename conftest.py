@@ -1,0 +1,74 @@
+"""Shared fixtures. The personas: alice organises, bob and carol take part, mallory is outside."""
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from ponder.questions import services
+from ponder.questions.models import Question
+
+
+class Person:
+    """A browser: a Django test client that remembers its cookies, as a real browser would."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.client = Client()
+
+    def organise(self, question: Question, admin_key: str) -> "Person":
+        response = self.client.get(f"/q/{question.pk}/a/{admin_key}/")
+        assert response.status_code == 302
+        return self
+
+    def join(self, question: Question) -> "Person":
+        response = self.client.post(f"/q/{question.pk}/join/", {"name": self.name})
+        assert response.status_code == 302, response.content
+        return self
+
+    def get(self, path: str, **kwargs: object):
+        return self.client.get(path, **kwargs)
+
+    def post(self, path: str, data: dict | None = None, **kwargs: object):
+        return self.client.post(path, data or {}, **kwargs)
+
+
+@pytest.fixture
+def make_question(db: None) -> Callable[..., tuple[Question, str]]:
+    def make(title: str = "Where should the team offsite be?", **settings: object):
+        question, admin_key = services.question_create(title=title)
+        if settings:
+            Question.objects.filter(pk=question.pk).update(**settings)
+            question.refresh_from_db()
+        return question, admin_key
+
+    return make
+
+
+@pytest.fixture
+def question(make_question: Callable[..., tuple[Question, str]]) -> Question:
+    q, key = make_question()
+    q.admin_key = key  # only tests get to see the key after creation
+    return q
+
+
+@pytest.fixture
+def alice(question: Question) -> Person:
+    """Organises `question` and takes part in it."""
+    return Person("Alice").organise(question, question.admin_key).join(question)
+
+
+@pytest.fixture
+def bob(question: Question) -> Person:
+    return Person("Bob").join(question)
+
+
+@pytest.fixture
+def carol(question: Question) -> Person:
+    return Person("Carol").join(question)
+
+
+@pytest.fixture
+def mallory(db: None) -> Person:
+    """Has the share link but never joined; tries everything."""
+    return Person("Mallory")

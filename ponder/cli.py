@@ -1,0 +1,94 @@
+"""The `ponder` command: `ponder serve` runs the site; every other word is a Django command."""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+
+HELP = """\
+usage: ponder COMMAND [options]
+
+Ponder: collaborative brainstorming and decisions.
+
+commands:
+  serve       apply migrations, collect static files and run the production server
+              (ponder serve --help for its options)
+  worker      close questions at their deadlines (serve runs one for you)
+  demo        create a demo question the size of a real one and print its links
+  (anything) Django management commands pass through: migrate, createsuperuser, shell,
+              check --deploy, ... (ponder help --commands lists them all)
+
+Configuration comes from the environment: PONDER_DATA_DIR, DATABASE_URL, REDIS_URL,
+SECRET_KEY, ALLOWED_HOSTS, PONDER_HTTPS, DEBUG (see README.md).
+"""
+
+
+def _django(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "ponder", *args], check=True)  # noqa: S603 - our own interpreter
+
+
+def serve(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(
+        prog="ponder serve",
+        description="Run Ponder on a production ASGI server (uvicorn). Applies migrations and "
+        "collects static files first, and runs the deadline worker beside it.",
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    parser.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="worker processes (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not run the deadline worker (run `ponder worker` on one machine instead)",
+    )
+    parser.add_argument(
+        "--no-migrate", action="store_true", help="skip migrations and collectstatic at start"
+    )
+    args = parser.parse_args(argv)
+    os.environ["PONDER_STATIC_MANIFEST"] = "1"
+
+    if not args.no_migrate:
+        _django("migrate", "--noinput", "-v", "0")
+        _django("collectstatic", "--noinput", "-v", "0")
+    worker = None
+    if not args.no_worker:
+        worker = subprocess.Popen([sys.executable, "-m", "ponder", "worker"])
+
+    import uvicorn
+
+    try:
+        uvicorn.run(
+            "ponder.asgi:application",
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            lifespan="off",
+            proxy_headers=True,
+            forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            access_log=False,
+        )
+    finally:
+        if worker is not None:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=10)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ponder.settings")
+    if argv[:1] == ["serve"]:
+        serve(argv[1:])
+        return
+    if argv in ([], ["-h"], ["--help"], ["help"]):
+        print(HELP)
+        return
+    if argv == ["help", "--commands"]:
+        argv = ["help"]
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["ponder", *argv])

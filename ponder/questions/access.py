@@ -1,0 +1,134 @@
+"""Who is asking, and what they may do. Every view and API endpoint starts here.
+
+A browser is known by two signed cookies: the participant token (one per browser, long-lived,
+shared by every question) and, per question, the organiser's admin key. Unknown ids, foreign
+entries and wrong keys all end in 404, so nothing tells an outsider what exists.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+
+from ponder.lib.ids import hash_secret, new_secret, secret_matches
+
+from .models import Argument, Comment, Idea, Participant, Question
+
+PARTICIPANT_COOKIE = "ponder_participant"
+NAME_COOKIE = "ponder_name"
+COOKIE_AGE = 60 * 60 * 24 * 400  # the longest browsers keep a cookie
+
+
+def admin_cookie_name(question_id: str) -> str:
+    return f"ponder_admin_{question_id}"
+
+
+def _cookie_options(path: str = "/") -> dict[str, object]:
+    return {
+        "max_age": COOKIE_AGE,
+        "httponly": True,
+        "samesite": "Lax",
+        "secure": settings.HTTPS,
+        "path": path,
+    }
+
+
+@dataclass
+class Access:
+    question: Question
+    participant: Participant | None
+    is_organiser: bool
+    token: str | None  # the participant token this browser holds, if any
+    admin_key: str | None  # the organiser's key, shown back to the organiser only
+
+    @property
+    def is_open(self) -> bool:
+        return self.question.is_open()
+
+    def can_change(self, entry: Idea | Argument | Comment) -> bool:
+        """The organiser may edit or delete anything; an author their own, while it is open."""
+        if self.is_organiser:
+            return True
+        return (
+            self.participant is not None
+            and entry.author_id == self.participant.pk
+            and self.question.is_open()
+        )
+
+    def can_add_ideas(self) -> bool:
+        return self.is_open and (self.question.allow_ideas or self.is_organiser)
+
+    def can_add_arguments(self) -> bool:
+        return self.is_open and (self.question.allow_arguments or self.is_organiser)
+
+
+def question_for(request: HttpRequest, question_id: str) -> Access:
+    question = get_object_or_404(Question, pk=question_id)
+    token = participant_token(request)
+    participant = (
+        Participant.objects.filter(question=question, token_hash=hash_secret(token)).first()
+        if token
+        else None
+    )
+    admin_key = request.get_signed_cookie(admin_cookie_name(question.pk), default=None)
+    is_organiser = secret_matches(admin_key, question.admin_key_hash)
+    return Access(
+        question=question,
+        participant=participant,
+        is_organiser=is_organiser,
+        token=token,
+        admin_key=admin_key if is_organiser else None,
+    )
+
+
+def admin_for(request: HttpRequest, question_id: str) -> Access:
+    """The question, for its organiser only; 404 for everyone else."""
+    access = question_for(request, question_id)
+    if not access.is_organiser:
+        raise Http404
+    return access
+
+
+def idea_for(access: Access, idea_id: str) -> Idea:
+    return get_object_or_404(
+        Idea.objects.select_related("question"), pk=idea_id, question=access.question
+    )
+
+
+def argument_for(access: Access, argument_id: str) -> Argument:
+    return get_object_or_404(
+        Argument.objects.select_related("idea__question"),
+        pk=argument_id,
+        idea__question=access.question,
+    )
+
+
+def comment_for(access: Access, comment_id: str) -> Comment:
+    return get_object_or_404(
+        Comment.objects.select_related("question"), pk=comment_id, question=access.question
+    )
+
+
+def participant_token(request: HttpRequest) -> str | None:
+    return request.get_signed_cookie(PARTICIPANT_COOKIE, default=None)
+
+
+def browser_token(request: HttpRequest) -> str:
+    """This browser's participant token, or a new one (remembered by `remember_participant`)."""
+    return participant_token(request) or new_secret()
+
+
+def remember_participant(response: HttpResponse, *, token: str, name: str) -> None:
+    response.set_signed_cookie(PARTICIPANT_COOKIE, token, **_cookie_options())
+    response.set_signed_cookie(NAME_COOKIE, name, **_cookie_options())
+
+
+def remember_organiser(response: HttpResponse, *, question_id: str, admin_key: str) -> None:
+    response.set_signed_cookie(
+        admin_cookie_name(question_id), admin_key, **_cookie_options(f"/q/{question_id}/")
+    )
+
+
+def remembered_name(request: HttpRequest) -> str:
+    return request.get_signed_cookie(NAME_COOKIE, default="") or ""

@@ -1,0 +1,48 @@
+"""Error pages: a clear message and the right status, as a page or (under /api/) as JSON."""
+
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+
+def _answer(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    if request.path.startswith("/api/") or request.headers.get("Accept", "").startswith(
+        "application/json"
+    ):
+        return JsonResponse({"detail": message}, status=status)
+    context = {"title": title, "message": message, "status": status}
+    return render(request, "errors/error.html", context, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if isinstance(exception, RequestDataTooBig | TooManyFieldsSent):
+        return _answer(
+            request,
+            413,
+            _("Too much at once"),
+            _("What you sent is larger than this site accepts. Shorten it and try again."),
+        )
+    return _answer(request, 400, _("Bad request"), _("The request could not be understood."))
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _answer(request, 403, _("Not allowed"), _("You are not allowed to do this."))
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _answer(
+        request,
+        404,
+        _("Not found"),
+        _("There is nothing here. Check that the link is complete, or ask for a new one."),
+    )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _answer(
+        request,
+        500,
+        _("Something went wrong"),
+        _("This is our fault, not yours. Nothing you had saved is lost; please try again."),
+    )

@@ -1,0 +1,26 @@
+import signal
+import threading
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from ponder.questions.services import question_close_due
+
+
+class Command(BaseCommand):
+    help = "Close questions whose deadline has passed, every --interval seconds (or --once)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--once", action="store_true", help="run once and exit")
+        parser.add_argument("--interval", type=float, default=10.0, help="seconds between runs")
+
+    def handle(self, *args: Any, once: bool, interval: float, **options: Any) -> None:
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        while True:
+            closed = question_close_due()
+            if closed:
+                self.stdout.write(f"closed {closed} question(s) at their deadline")
+            if once or stop.wait(interval):
+                return

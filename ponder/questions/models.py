@@ -1,0 +1,214 @@
+"""The domain: a Question, its Ideas, their pro and con Arguments, Likes, Votes and Comments.
+
+Every one-per-person rule is a database constraint, so a race cannot double-count (RELIABILITY.md
+#1). Counts are computed by QuerySet methods (`Idea.objects.with_counts()`), never in Python.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ponder.lib.ids import new_id
+
+
+def _count_of(model: type[models.Model], field: str) -> Coalesce:
+    """A correlated COUNT(*) subquery: one number per row without multiplying joins."""
+    counted = (
+        model.objects.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=models.IntegerField()), Value(0))
+
+
+class QuestionQuerySet(models.QuerySet["Question"]):
+    def due(self, *, at: datetime | None = None) -> "QuestionQuerySet":
+        """Open questions whose deadline has passed: they are to be closed."""
+        return self.filter(closed_at__isnull=True, deadline__lte=at or timezone.now())
+
+
+class Question(models.Model):
+    id = models.CharField(primary_key=True, max_length=12, default=new_id, editable=False)
+    title = models.CharField(_("question"), max_length=settings.PONDER_TITLE_MAX)
+    description = models.TextField(_("description"), blank=True)
+    admin_key_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Grows by one with every change to the question or anything on it: live updates and caches
+    # key on it, and a reconnecting browser says the last version it saw.
+    version = models.PositiveBigIntegerField(default=0)
+
+    # Settings (PRODUCT.md P4).
+    allow_ideas = models.BooleanField(_("participants may add ideas"), default=True)
+    allow_arguments = models.BooleanField(_("participants may add pros and cons"), default=True)
+    max_votes = models.PositiveSmallIntegerField(
+        _("votes per participant"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for unlimited."),
+    )
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_votes__isnull=True) | Q(max_votes__gte=1),
+                name="question_max_votes_positive",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_open(self, *, at: datetime | None = None) -> bool:
+        """Open until closed by hand or until its deadline passes, whichever comes first.
+
+        The deadline needs no job to take effect: a question past it is closed for every read and
+        every write, and the worker only records the fact.
+        """
+        if self.closed_at is not None:
+            return False
+        return self.deadline is None or self.deadline > (at or timezone.now())
+
+    @property
+    def status(self) -> str:
+        return "open" if self.is_open() else "closed"
+
+
+class Participant(models.Model):
+    """A person taking part in one question, known by a name and a secret token.
+
+    A browser keeps the token in a signed cookie; an API client sends it as a bearer token.
+    Only the token's hash is stored.
+    """
+
+    id = models.CharField(primary_key=True, max_length=12, default=new_id, editable=False)
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="participants")
+    name = models.CharField(_("name"), max_length=settings.PONDER_NAME_MAX)
+    token_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "token_hash"], name="participant_one_per_token"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IdeaQuerySet(models.QuerySet["Idea"]):
+    def with_counts(self) -> "IdeaQuerySet":
+        """Each idea with its vote count, ordered by votes (most first), then by age."""
+        return self.annotate(vote_count=_count_of(Vote, "idea")).order_by(
+            "-vote_count", "created_at"
+        )
+
+
+class Idea(models.Model):
+    id = models.CharField(primary_key=True, max_length=12, default=new_id, editable=False)
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="ideas")
+    author = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="ideas")
+    title = models.CharField(_("idea"), max_length=settings.PONDER_TITLE_MAX)
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = IdeaQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["question", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ArgumentQuerySet(models.QuerySet["Argument"]):
+    def with_counts(self) -> "ArgumentQuerySet":
+        """Each argument with its like count; the most liked first within an idea."""
+        return self.annotate(like_count=_count_of(Like, "argument")).order_by(
+            "-like_count", "created_at"
+        )
+
+
+class Argument(models.Model):
+    class Kind(models.TextChoices):
+        PRO = "pro", _("Pro")
+        CON = "con", _("Con")
+
+    id = models.CharField(primary_key=True, max_length=12, default=new_id, editable=False)
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="arguments")
+    author = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="arguments")
+    kind = models.CharField(_("kind"), max_length=3, choices=Kind.choices)
+    text = models.TextField(_("argument"))
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ArgumentQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return self.text[:50]
+
+
+class Like(models.Model):
+    argument = models.ForeignKey(Argument, on_delete=models.CASCADE, related_name="likes")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="likes")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["argument", "participant"], name="like_one_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id} likes {self.argument_id}"
+
+
+class VoteQuerySet(models.QuerySet["Vote"]):
+    def first_voters(self, *, per_idea: int) -> "VoteQuerySet":
+        """The first `per_idea` voters of each idea, in one query however many ideas there are."""
+        ranked = self.annotate(
+            position=Window(RowNumber(), partition_by=F("idea_id"), order_by=F("created_at").asc())
+        )
+        return ranked.filter(position__lte=per_idea).order_by("idea_id", "position")
+
+
+class Vote(models.Model):
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="votes")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="votes")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = VoteQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["idea", "participant"], name="vote_one_per_person")
+        ]
+        indexes = [models.Index(fields=["participant", "idea"])]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id} votes for {self.idea_id}"
+
+
+class Comment(models.Model):
+    id = models.CharField(primary_key=True, max_length=12, default=new_id, editable=False)
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="comments")
+    text = models.TextField(_("comment"))
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["question", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.text[:50]

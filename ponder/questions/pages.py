@@ -1,0 +1,87 @@
+"""What the question page shows, read in a fixed number of queries however big the question is.
+
+The page, the htmx fragments and (later) the live updates and API all build from here, so one idea
+row re-rendered after a vote is exactly the row the full page shows.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .access import Access
+from .models import Argument, Comment, Idea, Like, Vote
+
+VOTERS_SHOWN = 3
+
+
+@dataclass
+class Page:
+    ideas: list[Idea]
+    comments: list[Comment] = field(default_factory=list)
+    my_vote_count: int = 0
+
+    @property
+    def winners(self) -> list[Idea]:
+        """The idea(s) with the most votes; a tie gives several, no votes gives none."""
+        top = max((i.vote_count for i in self.ideas), default=0)
+        return [i for i in self.ideas if top and i.vote_count == top]
+
+    @property
+    def further_ideas(self) -> list[Idea]:
+        winners = {i.pk for i in self.winners}
+        return [i for i in self.ideas if i.pk not in winners]
+
+
+def question_page(
+    access: Access, *, idea_ids: list[str] | None = None, comments: bool = True
+) -> Page:
+    """Ideas with their counts, arguments, first voters and this person's own votes and likes.
+
+    With `idea_ids`, only those ideas (for a fragment); the number of queries stays the same.
+    """
+    question, me = access.question, access.participant
+    ideas_qs = Idea.objects.filter(question=question).with_counts().select_related("author")
+    args_qs = (
+        Argument.objects.filter(idea__question=question).with_counts().select_related("author")
+    )
+    voters_qs = Vote.objects.filter(idea__question=question)
+    if idea_ids is not None:
+        ideas_qs = ideas_qs.filter(pk__in=idea_ids)
+        args_qs = args_qs.filter(idea_id__in=idea_ids)
+        voters_qs = voters_qs.filter(idea_id__in=idea_ids)
+    ideas = list(ideas_qs)
+
+    arguments: dict[str, list[Argument]] = defaultdict(list)
+    for argument in args_qs:
+        arguments[argument.idea_id].append(argument)
+    voters: dict[str, list[str]] = defaultdict(list)
+    for idea_id, name in voters_qs.first_voters(per_idea=VOTERS_SHOWN).values_list(
+        "idea_id", "participant__name"
+    ):
+        voters[idea_id].append(name)
+
+    my_votes: set[str] = set()
+    my_likes: set[str] = set()
+    if me is not None:
+        my_votes = set(Vote.objects.filter(participant=me).values_list("idea_id", flat=True))
+        my_likes = set(Like.objects.filter(participant=me).values_list("argument_id", flat=True))
+
+    for idea in ideas:
+        idea.argument_list = arguments[idea.pk]
+        for argument in idea.argument_list:
+            argument.liked = argument.pk in my_likes
+            argument.changeable = access.can_change(argument)
+        idea.first_voters = voters[idea.pk]
+        idea.more_voters = idea.vote_count - len(idea.first_voters)
+        idea.voted = idea.pk in my_votes
+        idea.changeable = access.can_change(idea)
+
+    page = Page(ideas=ideas, my_vote_count=len(my_votes))
+    if comments:
+        page.comments = list(
+            Comment.objects.filter(question=question)
+            .select_related("author")
+            .order_by("created_at")
+        )
+        for comment in page.comments:
+            comment.changeable = access.can_change(comment)
+    return page

@@ -1,0 +1,315 @@
+"""Every write to the domain is one function here. Pages, the API, commands and tests call them.
+
+Each one is atomic, locks the question row (so the rules it checks cannot change under it: the vote
+cap, the open state, the version), bumps the question's version and announces the change after
+commit. Who may do what is decided by `ponder.questions.access`; these functions enforce the rules
+that hold for everyone (closed questions, disabled ideas or arguments, the vote cap).
+"""
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ponder.lib.ids import hash_secret, new_secret
+from ponder.live.events import Event, publish
+
+from .models import Argument, Comment, Idea, Like, Participant, Question, Vote
+
+
+class ActionRefused(Exception):
+    """A rule refused the action. `message` is shown to the person; `code` names the rule."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def _lock(question: Question) -> Question:
+    # Lock the question row: two quick clicks or two people at the vote cap must queue, not race.
+    return Question.objects.select_for_update().get(pk=question.pk)
+
+
+def _announce(question: Question, kind: str, **ids: str) -> int:
+    question.version += 1
+    Question.objects.filter(pk=question.pk).update(version=question.version)
+    event = Event(question_id=question.pk, type=kind, version=question.version, ids=ids)
+    transaction.on_commit(lambda: publish(event))
+    return question.version
+
+
+def _require_open(question: Question) -> None:
+    if not question.is_open():
+        raise ActionRefused(_("This question is closed."), code="closed")
+
+
+# Questions ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def question_create(*, title: str, description: str = "") -> tuple[Question, str]:
+    """Create a question; returns it with its admin key, which is stored only as a hash."""
+    admin_key = new_secret()
+    question = Question.objects.create(
+        title=title, description=description, admin_key_hash=hash_secret(admin_key)
+    )
+    return question, admin_key
+
+
+@transaction.atomic
+def question_update(
+    *,
+    question: Question,
+    title: str,
+    description: str,
+    allow_ideas: bool,
+    allow_arguments: bool,
+    max_votes: int | None,
+    deadline: datetime | None,
+    time_zone: str,
+) -> Question:
+    locked = _lock(question)
+    locked.title, locked.description = title, description
+    locked.allow_ideas, locked.allow_arguments = allow_ideas, allow_arguments
+    locked.max_votes, locked.deadline, locked.time_zone = max_votes, deadline, time_zone
+    locked.save(
+        update_fields=[
+            "title",
+            "description",
+            "allow_ideas",
+            "allow_arguments",
+            "max_votes",
+            "deadline",
+            "time_zone",
+        ]
+    )
+    _announce(locked, "question.changed")
+    return locked
+
+
+@transaction.atomic
+def question_close(*, question: Question, at: datetime | None = None) -> Question:
+    locked = _lock(question)
+    if locked.closed_at is None:
+        locked.closed_at = at or timezone.now()
+        locked.save(update_fields=["closed_at"])
+        _announce(locked, "question.closed")
+    return locked
+
+
+@transaction.atomic
+def question_reopen(*, question: Question) -> Question:
+    """Reopen a closed question. A deadline that has passed is removed, or it would close again."""
+    locked = _lock(question)
+    if locked.is_open():
+        return locked
+    locked.closed_at = None
+    if locked.deadline is not None and locked.deadline <= timezone.now():
+        locked.deadline = None
+    locked.save(update_fields=["closed_at", "deadline"])
+    _announce(locked, "question.reopened")
+    return locked
+
+
+def question_close_due(*, at: datetime | None = None) -> int:
+    """Record the closing of every question whose deadline has passed; returns how many."""
+    closed = 0
+    for question in Question.objects.due(at=at).only("pk"):
+        with transaction.atomic():
+            locked = _lock(question)
+            if (
+                locked.closed_at is None
+                and locked.deadline
+                and locked.deadline <= (at or timezone.now())
+            ):
+                locked.closed_at = locked.deadline
+                locked.save(update_fields=["closed_at"])
+                _announce(locked, "question.closed")
+                closed += 1
+    return closed
+
+
+# Participants -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def participant_join(
+    *, question: Question, name: str, token: str | None = None
+) -> tuple[Participant, str]:
+    """Take part under `name`. With the token of an existing participant, rename them instead.
+
+    Returns the participant and their token (new when none was given)."""
+    token = token or new_secret()
+    participant, created = Participant.objects.get_or_create(
+        question=question, token_hash=hash_secret(token), defaults={"name": name}
+    )
+    if not created and participant.name != name:
+        participant.name = name
+        participant.save(update_fields=["name"])
+        _announce(_lock(question), "participant.changed", participant=participant.pk)
+    return participant, token
+
+
+# Ideas --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def idea_add(
+    *,
+    question: Question,
+    author: Participant,
+    title: str,
+    description: str = "",
+    by_organiser: bool = False,
+) -> Idea:
+    locked = _lock(question)
+    _require_open(locked)
+    if not (locked.allow_ideas or by_organiser):
+        raise ActionRefused(_("Only the organiser can add ideas here."), code="ideas_disabled")
+    idea = Idea.objects.create(question=locked, author=author, title=title, description=description)
+    _announce(locked, "idea.added", idea=idea.pk)
+    return idea
+
+
+@transaction.atomic
+def idea_update(*, idea: Idea, title: str, description: str) -> Idea:
+    locked = _lock(idea.question)
+    idea.title, idea.description = title, description
+    idea.save(update_fields=["title", "description"])
+    _announce(locked, "idea.changed", idea=idea.pk)
+    return idea
+
+
+@transaction.atomic
+def idea_delete(*, idea: Idea) -> None:
+    locked = _lock(idea.question)
+    idea_id = idea.pk
+    idea.delete()
+    _announce(locked, "idea.deleted", idea=idea_id)
+
+
+# Arguments and likes ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def argument_add(
+    *, idea: Idea, author: Participant, kind: str, text: str, by_organiser: bool = False
+) -> Argument:
+    locked = _lock(idea.question)
+    _require_open(locked)
+    if not (locked.allow_arguments or by_organiser):
+        raise ActionRefused(
+            _("Only the organiser can add pros and cons here."), code="arguments_disabled"
+        )
+    argument = Argument.objects.create(idea=idea, author=author, kind=kind, text=text)
+    _announce(locked, "argument.added", idea=idea.pk, argument=argument.pk)
+    return argument
+
+
+@transaction.atomic
+def argument_update(*, argument: Argument, kind: str, text: str) -> Argument:
+    locked = _lock(argument.idea.question)
+    argument.kind, argument.text = kind, text
+    argument.save(update_fields=["kind", "text"])
+    _announce(locked, "argument.changed", idea=argument.idea_id, argument=argument.pk)
+    return argument
+
+
+@transaction.atomic
+def argument_delete(*, argument: Argument) -> None:
+    locked = _lock(argument.idea.question)
+    ids = {"idea": argument.idea_id, "argument": argument.pk}
+    argument.delete()
+    _announce(locked, "argument.deleted", **ids)
+
+
+@transaction.atomic
+def like_add(*, argument: Argument, participant: Participant) -> Like:
+    """Like an argument. Liking twice keeps one like (the database holds one per person)."""
+    locked = _lock(argument.idea.question)
+    _require_open(locked)
+    try:
+        with transaction.atomic():
+            like = Like.objects.create(argument=argument, participant=participant)
+    except IntegrityError:
+        return Like.objects.get(argument=argument, participant=participant)
+    _announce(locked, "like.added", idea=argument.idea_id, argument=argument.pk)
+    return like
+
+
+@transaction.atomic
+def like_remove(*, argument: Argument, participant: Participant) -> None:
+    locked = _lock(argument.idea.question)
+    _require_open(locked)
+    deleted, _rows = Like.objects.filter(argument=argument, participant=participant).delete()
+    if deleted:
+        _announce(locked, "like.removed", idea=argument.idea_id, argument=argument.pk)
+
+
+# Votes --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def vote_cast(*, idea: Idea, participant: Participant) -> Vote:
+    """Vote for an idea. Voting twice keeps one vote; the question's cap is enforced here."""
+    locked = _lock(idea.question)
+    _require_open(locked)
+    existing = Vote.objects.filter(idea=idea, participant=participant).first()
+    if existing is not None:
+        return existing
+    if locked.max_votes is not None:
+        used = Vote.objects.filter(participant=participant, idea__question=locked).count()
+        if used >= locked.max_votes:
+            raise ActionRefused(
+                _("You have used all %(n)d of your votes. Take one back to vote for this idea.")
+                % {"n": locked.max_votes},
+                code="vote_cap",
+            )
+    try:
+        with transaction.atomic():
+            vote = Vote.objects.create(idea=idea, participant=participant)
+    except IntegrityError:
+        # A concurrent request cast the same vote first: the database kept one, and so do we.
+        return Vote.objects.get(idea=idea, participant=participant)
+    _announce(locked, "vote.cast", idea=idea.pk)
+    return vote
+
+
+@transaction.atomic
+def vote_retract(*, idea: Idea, participant: Participant) -> None:
+    locked = _lock(idea.question)
+    _require_open(locked)
+    deleted, _rows = Vote.objects.filter(idea=idea, participant=participant).delete()
+    if deleted:
+        _announce(locked, "vote.retracted", idea=idea.pk)
+
+
+# Comments -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def comment_add(*, question: Question, author: Participant, text: str) -> Comment:
+    locked = _lock(question)
+    _require_open(locked)
+    comment = Comment.objects.create(question=locked, author=author, text=text)
+    _announce(locked, "comment.added", comment=comment.pk)
+    return comment
+
+
+@transaction.atomic
+def comment_update(*, comment: Comment, text: str) -> Comment:
+    locked = _lock(comment.question)
+    comment.text = text
+    comment.save(update_fields=["text"])
+    _announce(locked, "comment.changed", comment=comment.pk)
+    return comment
+
+
+@transaction.atomic
+def comment_delete(*, comment: Comment) -> None:
+    locked = _lock(comment.question)
+    comment_id = comment.pk
+    comment.delete()
+    _announce(locked, "comment.deleted", comment=comment_id)

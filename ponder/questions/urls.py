@@ -1,0 +1,34 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("q/<id:question_id>/", views.question_detail, name="question"),
+    path("q/<id:question_id>/a/<key:admin_key>/", views.admin_link, name="admin_link"),
+    path("q/<id:question_id>/join/", views.join, name="join"),
+    path("q/<id:question_id>/settings/", views.question_settings, name="question_settings"),
+    path("q/<id:question_id>/close/", views.question_close, name="question_close"),
+    path("q/<id:question_id>/reopen/", views.question_reopen, name="question_reopen"),
+    path("q/<id:question_id>/ideas/", views.idea_add, name="idea_add"),
+    path("q/<id:question_id>/ideas/<id:idea_id>/", views.idea_detail, name="idea"),
+    path("q/<id:question_id>/ideas/<id:idea_id>/vote/", views.vote, name="vote"),
+    path("q/<id:question_id>/ideas/<id:idea_id>/unvote/", views.unvote, name="unvote"),
+    path(
+        "q/<id:question_id>/ideas/<id:idea_id>/arguments/", views.argument_add, name="argument_add"
+    ),
+    path("q/<id:question_id>/arguments/<id:argument_id>/like/", views.like, name="like"),
+    path("q/<id:question_id>/arguments/<id:argument_id>/unlike/", views.unlike, name="unlike"),
+    path("q/<id:question_id>/comments/", views.comment_add, name="comment_add"),
+    path(
+        "q/<id:question_id>/<kind:kind>/<id:entry_id>/edit/",
+        views.entry_edit,
+        name="entry_edit",
+    ),
+    path(
+        "q/<id:question_id>/<kind:kind>/<id:entry_id>/delete/",
+        views.entry_delete,
+        name="entry_delete",
+    ),
+]

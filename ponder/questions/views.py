@@ -1,0 +1,545 @@
+"""The question pages. Each action is a plain form post that redirects (works without JavaScript);
+with htmx the same URL answers with the changed fragment and a status message instead."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.db import connection
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import reswap, retarget
+
+from ponder.lib.ids import secret_matches
+
+from . import services
+from .access import (
+    Access,
+    admin_for,
+    argument_for,
+    browser_token,
+    comment_for,
+    idea_for,
+    question_for,
+    remember_organiser,
+    remember_participant,
+    remembered_name,
+)
+from .forms import (
+    ArgumentForm,
+    CommentForm,
+    IdeaForm,
+    NameForm,
+    QuestionCreateForm,
+    QuestionSettingsForm,
+)
+from .models import Argument, Comment, Idea, Participant, Vote
+from .pages import question_page
+from .services import ActionRefused
+
+DETAIL = "questions/detail.html"
+
+
+# Helpers ------------------------------------------------------------------------------------
+
+
+def _page_url(access: Access, anchor: str = "") -> str:
+    url = reverse("question", args=[access.question.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _context(request: HttpRequest, access: Access, **extra: Any) -> dict[str, Any]:
+    return {
+        "access": access,
+        "question": access.question,
+        "is_open": access.is_open,
+        "name_form": NameForm(initial={"name": remembered_name(request)}),
+        **extra,
+    }
+
+
+def _status(request: HttpRequest, message: str, *, error: bool = False) -> str:
+    return render_to_string(
+        "questions/_status.html", {"message": message, "error": error, "oob": True}, request
+    )
+
+
+def _done(
+    request: HttpRequest,
+    access: Access,
+    message: str,
+    *,
+    anchor: str = "",
+    fragment: str = "",
+    context: dict[str, Any] | None = None,
+    joined_now: tuple[str, str] | None = None,
+) -> HttpResponse:
+    """Answer a successful action: the fragment plus a status for htmx, else a redirect."""
+    if request.htmx and not joined_now:
+        body = render_to_string(f"{DETAIL}#{fragment}", context, request) if fragment else ""
+        return HttpResponse(body + _status(request, message))
+    messages.success(request, message)
+    response = redirect(_page_url(access, anchor))
+    if request.htmx:
+        # Someone just gave their name: every form on the page changes, so load it whole.
+        response = HttpResponse(headers={"HX-Refresh": "true"})
+    if joined_now:
+        token, name = joined_now
+        remember_participant(response, token=token, name=name)
+    return response
+
+
+def _refused(request: HttpRequest, access: Access, message: str, *, status: int) -> HttpResponse:
+    if request.htmx:
+        return reswap(HttpResponse(_status(request, message, error=True), status=status), "none")
+    messages.error(request, message)
+    return redirect(_page_url(access, "status"))
+
+
+def _form_invalid(
+    request: HttpRequest, access: Access, form: Form, *, partial: str, target: str, **extra: Any
+) -> HttpResponse:
+    """Show the form again with its errors next to the fields (422), in place or as a page."""
+    context = _context(request, access, form=form, partial=partial, **extra)
+    template = f"{DETAIL}#{partial}" if request.htmx else "questions/form_page.html"
+    response = render(request, template, context, status=422)
+    return retarget(reswap(response, "outerHTML"), target) if request.htmx else response
+
+
+def _participant(request: HttpRequest, access: Access, form: Form) -> tuple[Participant, Any]:
+    """The author of a contribution: who they are, or who they just said they are."""
+    if access.participant is not None:
+        return access.participant, None
+    participant, token = services.participant_join(
+        question=access.question, name=form.cleaned_data["name"], token=browser_token(request)
+    )
+    access.participant = participant
+    return participant, (token, participant.name)
+
+
+def _idea_row(request: HttpRequest, access: Access, idea_id: str) -> dict[str, Any]:
+    page = question_page(access, idea_ids=[idea_id], comments=False)
+    if not page.ideas:
+        raise Http404
+    return _context(request, access, idea=page.ideas[0], page=page)
+
+
+# Pages --------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def home(request: HttpRequest) -> HttpResponse:
+    form = QuestionCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        question, admin_key = services.question_create(title=form.cleaned_data["title"])
+        messages.success(
+            request, _("Your question is ready. Add the first ideas, then share the link.")
+        )
+        response = redirect("question", question.pk)
+        remember_organiser(response, question_id=question.pk, admin_key=admin_key)
+        return response
+    return render(
+        request, "questions/home.html", {"form": form}, status=422 if form.errors else 200
+    )
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def question_detail(request: HttpRequest, question_id: str) -> HttpResponse:
+    access = question_for(request, question_id)
+    page = question_page(access)
+    context = _context(
+        request,
+        access,
+        page=page,
+        idea_form=IdeaForm(needs_name=access.participant is None, name=remembered_name(request)),
+        comment_form=CommentForm(
+            needs_name=access.participant is None, name=remembered_name(request)
+        ),
+        needs_name=access.participant is None,
+    )
+    template = DETAIL + ("#ideas" if request.htmx else "")
+    return render(request, template, context)
+
+
+@require_GET
+def admin_link(request: HttpRequest, question_id: str, admin_key: str) -> HttpResponse:
+    """The secret admin link: it makes this browser the organiser's, then shows the question."""
+    access = question_for(request, question_id)
+    if not secret_matches(admin_key, access.question.admin_key_hash):
+        raise Http404
+    response = redirect("question", question_id)
+    remember_organiser(response, question_id=question_id, admin_key=admin_key)
+    return response
+
+
+@require_POST
+def join(request: HttpRequest, question_id: str) -> HttpResponse:
+    access = question_for(request, question_id)
+    form = NameForm(request.POST)
+    if not form.is_valid():
+        return _form_invalid(
+            request, access, form, partial="join", target="#join", name_form=form, needs_name=True
+        )
+    participant, token = services.participant_join(
+        question=access.question, name=form.cleaned_data["name"], token=browser_token(request)
+    )
+    message = _("Welcome, %(name)s.") % {"name": participant.name}
+    return _done(request, access, message, anchor="ideas", joined_now=(token, participant.name))
+
+
+@require_http_methods(["GET", "POST"])
+def question_settings(request: HttpRequest, question_id: str) -> HttpResponse:
+    access = admin_for(request, question_id)
+    initial = QuestionSettingsForm.initial_for(access.question)
+    form = QuestionSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.question_update(question=access.question, **form.cleaned_data)
+        messages.success(request, _("Settings saved."))
+        return redirect("question", question_id)
+    status = 422 if form.errors else 200
+    return render(
+        request, "questions/settings.html", _context(request, access, form=form), status=status
+    )
+
+
+@require_POST
+def question_close(request: HttpRequest, question_id: str) -> HttpResponse:
+    access = admin_for(request, question_id)
+    services.question_close(question=access.question)
+    messages.success(request, _("The question is closed. Here is the result."))
+    return redirect("question", question_id)
+
+
+@require_POST
+def question_reopen(request: HttpRequest, question_id: str) -> HttpResponse:
+    access = admin_for(request, question_id)
+    services.question_reopen(question=access.question)
+    messages.success(request, _("The question is open again."))
+    return redirect("question", question_id)
+
+
+# Ideas --------------------------------------------------------------------------------------
+
+
+@require_POST
+def idea_add(request: HttpRequest, question_id: str) -> HttpResponse:
+    access = question_for(request, question_id)
+    form = IdeaForm(request.POST, needs_name=access.participant is None)
+    if not form.is_valid():
+        return _form_invalid(
+            request, access, form, partial="idea_form", target="#idea-form", idea_form=form
+        )
+    try:
+        author, joined = _participant(request, access, form)
+        idea = services.idea_add(
+            question=access.question,
+            author=author,
+            title=form.cleaned_data["title"],
+            description=form.cleaned_data["description"],
+            by_organiser=access.is_organiser,
+        )
+    except ActionRefused as refused:
+        return _refused(request, access, refused.message, status=409)
+    context = _idea_row(request, access, idea.pk)
+    context["idea_form"] = IdeaForm()
+    return _done(
+        request,
+        access,
+        _("Your idea was added."),
+        anchor=f"idea-{idea.pk}",
+        fragment="idea_added",
+        context=context,
+        joined_now=joined,
+    )
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def idea_detail(request: HttpRequest, question_id: str, idea_id: str) -> HttpResponse:
+    """One idea in full: its whole description, every argument, every voter."""
+    access = question_for(request, question_id)
+    context = _idea_row(request, access, idea_id)
+    idea = context["idea"]
+    context["voters"] = (
+        Vote.objects.filter(idea=idea)
+        .order_by("created_at")
+        .values_list("participant__name", flat=True)
+    )
+    part = request.GET.get("part")
+    if request.htmx and part in {"description", "voters"}:
+        return render(request, f"questions/idea.html#{part}", context)
+    return render(request, "questions/idea.html", context)
+
+
+@require_POST
+def vote(request: HttpRequest, question_id: str, idea_id: str) -> HttpResponse:
+    return _vote_or_unvote(request, question_id, idea_id, cast=True)
+
+
+@require_POST
+def unvote(request: HttpRequest, question_id: str, idea_id: str) -> HttpResponse:
+    return _vote_or_unvote(request, question_id, idea_id, cast=False)
+
+
+def _vote_or_unvote(
+    request: HttpRequest, question_id: str, idea_id: str, *, cast: bool
+) -> HttpResponse:
+    access = question_for(request, question_id)
+    idea = idea_for(access, idea_id)
+    if access.participant is None:
+        return _refused(request, access, _("Please give your name first, then vote."), status=403)
+    try:
+        if cast:
+            services.vote_cast(idea=idea, participant=access.participant)
+        else:
+            services.vote_retract(idea=idea, participant=access.participant)
+    except ActionRefused as refused:
+        return _refused(request, access, refused.message, status=409)
+    message = _("Your vote was counted.") if cast else _("Your vote was taken back.")
+    context = _idea_row(request, access, idea.pk)
+    return _done(
+        request, access, message, anchor=f"idea-{idea.pk}", fragment="idea", context=context
+    )
+
+
+# Arguments and likes ------------------------------------------------------------------------
+
+
+@require_POST
+def argument_add(request: HttpRequest, question_id: str, idea_id: str) -> HttpResponse:
+    access = question_for(request, question_id)
+    idea = idea_for(access, idea_id)
+    form = ArgumentForm(
+        request.POST, needs_name=access.participant is None, auto_id=f"id_{idea.pk}_%s"
+    )
+    if not form.is_valid():
+        page = question_page(access, idea_ids=[idea.pk], comments=False)
+        return _form_invalid(
+            request,
+            access,
+            form,
+            partial="argument_form",
+            target=f"#argument-form-{idea.pk}",
+            idea=page.ideas[0],
+            argument_form=form,
+        )
+    try:
+        author, joined = _participant(request, access, form)
+        argument = services.argument_add(
+            idea=idea,
+            author=author,
+            kind=form.cleaned_data["kind"],
+            text=form.cleaned_data["text"],
+            by_organiser=access.is_organiser,
+        )
+    except ActionRefused as refused:
+        return _refused(request, access, refused.message, status=409)
+    message = _("Your pro was added.") if argument.kind == "pro" else _("Your con was added.")
+    context = _idea_row(request, access, idea.pk)
+    return _done(
+        request,
+        access,
+        message,
+        anchor=f"argument-{argument.pk}",
+        fragment="idea",
+        context=context,
+        joined_now=joined,
+    )
+
+
+@require_POST
+def like(request: HttpRequest, question_id: str, argument_id: str) -> HttpResponse:
+    return _like_or_unlike(request, question_id, argument_id, add=True)
+
+
+@require_POST
+def unlike(request: HttpRequest, question_id: str, argument_id: str) -> HttpResponse:
+    return _like_or_unlike(request, question_id, argument_id, add=False)
+
+
+def _like_or_unlike(
+    request: HttpRequest, question_id: str, argument_id: str, *, add: bool
+) -> HttpResponse:
+    access = question_for(request, question_id)
+    argument = argument_for(access, argument_id)
+    if access.participant is None:
+        return _refused(request, access, _("Please give your name first, then like."), status=403)
+    try:
+        if add:
+            services.like_add(argument=argument, participant=access.participant)
+        else:
+            services.like_remove(argument=argument, participant=access.participant)
+    except ActionRefused as refused:
+        return _refused(request, access, refused.message, status=409)
+    message = _("You like this argument.") if add else _("You no longer like this argument.")
+    context = _idea_row(request, access, argument.idea_id)
+    return _done(
+        request, access, message, anchor=f"argument-{argument.pk}", fragment="idea", context=context
+    )
+
+
+# Comments -----------------------------------------------------------------------------------
+
+
+@require_POST
+def comment_add(request: HttpRequest, question_id: str) -> HttpResponse:
+    access = question_for(request, question_id)
+    form = CommentForm(request.POST, needs_name=access.participant is None)
+    if not form.is_valid():
+        return _form_invalid(
+            request, access, form, partial="comment_form", target="#comment-form", comment_form=form
+        )
+    try:
+        author, joined = _participant(request, access, form)
+        comment = services.comment_add(
+            question=access.question, author=author, text=form.cleaned_data["text"]
+        )
+    except ActionRefused as refused:
+        return _refused(request, access, refused.message, status=409)
+    return _done(
+        request,
+        access,
+        _("Your comment was added."),
+        anchor=f"comment-{comment.pk}",
+        fragment="comments",
+        context=_comments_context(request, access),
+        joined_now=joined,
+    )
+
+
+def _comments_context(request: HttpRequest, access: Access) -> dict[str, Any]:
+    page = question_page(access, idea_ids=[], comments=True)
+    return _context(request, access, page=page, comment_form=CommentForm(), needs_name=False)
+
+
+# Editing and deleting entries (ideas, arguments, comments) ----------------------------------
+
+
+@dataclass(frozen=True)
+class EntryKind:
+    """How one kind of entry is found, edited, deleted and shown again."""
+
+    find: Callable[[Access, str], Idea | Argument | Comment]
+    form: type[Form]
+    fields: tuple[str, ...]
+    update: Callable[..., object]
+    delete: Callable[..., None]
+    service_arg: str
+    saved: str  # lazily translated
+    deleted: str
+
+
+ENTRIES = {
+    "idea": EntryKind(
+        find=idea_for,
+        form=IdeaForm,
+        fields=("title", "description"),
+        update=services.idea_update,
+        delete=services.idea_delete,
+        service_arg="idea",
+        saved=gettext_lazy("Idea saved."),
+        deleted=gettext_lazy("Idea deleted."),
+    ),
+    "argument": EntryKind(
+        find=argument_for,
+        form=ArgumentForm,
+        fields=("kind", "text"),
+        update=services.argument_update,
+        delete=services.argument_delete,
+        service_arg="argument",
+        saved=gettext_lazy("Argument saved."),
+        deleted=gettext_lazy("Argument deleted."),
+    ),
+    "comment": EntryKind(
+        find=comment_for,
+        form=CommentForm,
+        fields=("text",),
+        update=services.comment_update,
+        delete=services.comment_delete,
+        service_arg="comment",
+        saved=gettext_lazy("Comment saved."),
+        deleted=gettext_lazy("Comment deleted."),
+    ),
+}
+
+
+def _entry(request: HttpRequest, question_id: str, kind: str, entry_id: str) -> tuple[Access, Any]:
+    access = question_for(request, question_id)
+    entry = ENTRIES[kind].find(access, entry_id)
+    if not access.can_change(entry):
+        raise Http404
+    return access, entry
+
+
+def _after_entry_change(
+    request: HttpRequest, access: Access, kind: str, entry: Any, message: str
+) -> HttpResponse:
+    if kind == "comment":
+        return _done(
+            request,
+            access,
+            message,
+            anchor="comments",
+            fragment="comments",
+            context=_comments_context(request, access),
+        )
+    idea_id = entry.pk if kind == "idea" else entry.idea_id
+    if kind == "idea" and not Idea.objects.filter(pk=idea_id).exists():
+        return _done(request, access, message, anchor="ideas")  # the row is simply removed
+    context = _idea_row(request, access, idea_id)
+    return _done(
+        request, access, message, anchor=f"{kind}-{entry.pk}", fragment="idea", context=context
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def entry_edit(request: HttpRequest, question_id: str, kind: str, entry_id: str) -> HttpResponse:
+    access, entry = _entry(request, question_id, kind, entry_id)
+    spec = ENTRIES[kind]
+    initial = {name: getattr(entry, name) for name in spec.fields}
+    form = spec.form(request.POST or None, initial=initial, auto_id=f"id_{entry.pk}_%s")
+    if request.method == "POST" and form.is_valid():
+        spec.update(**{spec.service_arg: entry}, **{f: form.cleaned_data[f] for f in spec.fields})
+        return _after_entry_change(request, access, kind, entry, str(spec.saved))
+    context = _context(request, access, form=form, entry=entry, kind=kind, partial="edit_form")
+    template = "questions/form_page.html"
+    if request.htmx:
+        template = f"{DETAIL}#edit_form"
+    response = render(request, template, context, status=422 if form.errors else 200)
+    if request.htmx and form.errors:
+        response = retarget(reswap(response, "outerHTML"), f"#edit-{kind}-{entry.pk}")
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def entry_delete(request: HttpRequest, question_id: str, kind: str, entry_id: str) -> HttpResponse:
+    access, entry = _entry(request, question_id, kind, entry_id)
+    if request.method == "GET":
+        context = _context(request, access, entry=entry, kind=kind)
+        return render(request, "questions/delete.html", context)
+    ENTRIES[kind].delete(**{ENTRIES[kind].service_arg: entry})
+    return _after_entry_change(request, access, kind, entry, str(ENTRIES[kind].deleted))
+
+
+# Operation ----------------------------------------------------------------------------------
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "errors/403_csrf.html", status=403)

@@ -1,0 +1,33 @@
+from django.urls import include, path, register_converter
+
+from ponder.lib.ids import ID_LENGTH, SECRET_LENGTH
+
+
+class IdConverter:
+    regex = f"[0-9A-Za-z]{{{ID_LENGTH}}}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class KeyConverter(IdConverter):
+    regex = f"[0-9A-Za-z]{{{SECRET_LENGTH}}}"
+
+
+class KindConverter(IdConverter):
+    regex = "idea|argument|comment"
+
+
+register_converter(IdConverter, "id")
+register_converter(KindConverter, "kind")
+register_converter(KeyConverter, "key")
+
+urlpatterns = [path("", include("ponder.questions.urls"))]
+
+handler400 = "ponder.questions.errors.bad_request"
+handler403 = "ponder.questions.errors.forbidden"
+handler404 = "ponder.questions.errors.not_found"
+handler500 = "ponder.questions.errors.server_error"
