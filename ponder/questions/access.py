@@ -6,6 +6,7 @@ entries and wrong keys all end in 404, so nothing tells an outsider what exists.
 """
 
 from dataclasses import dataclass
+from urllib.parse import quote, unquote
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
@@ -121,7 +122,8 @@ def browser_token(request: HttpRequest) -> str:
 
 def remember_participant(response: HttpResponse, *, token: str, name: str) -> None:
     response.set_signed_cookie(PARTICIPANT_COOKIE, token, **_cookie_options())
-    response.set_signed_cookie(NAME_COOKIE, name, **_cookie_options())
+    # Quoted: cookies are ASCII and names are not ("Łukasz", "王"); ASGI would answer 500.
+    response.set_signed_cookie(NAME_COOKIE, quote(name), **_cookie_options())
 
 
 def remember_organiser(response: HttpResponse, *, question_id: str, admin_key: str) -> None:
@@ -131,4 +133,4 @@ def remember_organiser(response: HttpResponse, *, question_id: str, admin_key: s
 
 
 def remembered_name(request: HttpRequest) -> str:
-    return request.get_signed_cookie(NAME_COOKIE, default="") or ""
+    return unquote(request.get_signed_cookie(NAME_COOKIE, default="") or "")

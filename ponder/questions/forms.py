@@ -2,7 +2,7 @@
 nothing is cut silently, and NUL characters are refused by Django's own validator."""
 
 import zoneinfo
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 
 from django import forms
@@ -35,7 +35,12 @@ class Form(forms.Form):
 class ParticipantForm(Form):
     """Forms that a newcomer may send carry their name too, so taking part is one step."""
 
+    # The question page shows the join, idea and comment forms together, each with a name field:
+    # their ids must differ, or a label would point at another form's input.
+    id_prefix = "entry"
+
     def __init__(self, *args: object, needs_name: bool = False, name: str = "", **kwargs: object):
+        kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         if needs_name:
             self.fields = {"name": NameForm.base_fields["name"], **self.fields}
@@ -56,6 +61,8 @@ class QuestionCreateForm(Form):
 
 
 class IdeaForm(ParticipantForm):
+    id_prefix = "idea"
+
     title = _title_field(_("Idea"))
     description = _text_field(_("Description (optional)"), required=False)
 
@@ -71,7 +78,18 @@ class ArgumentForm(ParticipantForm):
 
 
 class CommentForm(ParticipantForm):
+    id_prefix = "comment"
+
     text = _text_field(_("Comment"))
+
+
+def _beyond_utc(moment: datetime) -> bool:
+    """The database stores UTC: late on 31 December 9999 west of Greenwich has no UTC time."""
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        return True
+    return False
 
 
 @cache
@@ -111,11 +129,24 @@ class QuestionSettingsForm(Form):
         zone = data.get("time_zone")
         if deadline is not None and zone:
             # The typed time is a wall-clock time in the chosen zone, not the server's.
-            aware = timezone.make_aware(deadline.replace(tzinfo=None), zoneinfo.ZoneInfo(zone))
-            if aware <= timezone.now() and "deadline" in self.changed_data:
+            typed = deadline.replace(tzinfo=None)
+            aware = timezone.make_aware(typed, zoneinfo.ZoneInfo(zone))
+            if _beyond_utc(aware):
+                self.add_error("deadline", _("The deadline is too far in the future."))
+            elif aware <= timezone.now() and self._deadline_changed(typed, zone):
                 self.add_error("deadline", _("The deadline must be in the future."))
             data["deadline"] = aware
         return data
+
+    def _deadline_changed(self, typed: datetime, zone: str) -> bool:
+        """A deadline that passed may be saved again unchanged (the form shows whole minutes);
+        Django's own `changed_data` compares it as naive against aware, so always "changed"."""
+        before = self.initial.get("deadline")
+        return not (
+            isinstance(before, datetime)
+            and zone == self.initial.get("time_zone")
+            and typed == before.replace(second=0, microsecond=0)
+        )
 
     @classmethod
     def initial_for(cls, question: Question) -> dict[str, object]:

@@ -75,6 +75,9 @@ def question_page(
         idea.voted = idea.pk in my_votes
         idea.changeable = access.can_change(idea)
 
+    if not question.is_open():
+        _rank(ideas, question, everything=idea_ids is None)
+
     page = Page(ideas=ideas, my_vote_count=len(my_votes))
     if comments:
         page.comments = list(
@@ -85,3 +88,18 @@ def question_page(
         for comment in page.comments:
             comment.changeable = access.can_change(comment)
     return page
+
+
+def _rank(ideas: list[Idea], question: object, *, everything: bool) -> None:
+    """Competition ranking by votes (1, 2, 2, 4): equal votes share a rank. Ideas without votes
+    get no rank. A fragment of a few ideas ranks them against all the question's ideas."""
+    counts = [i.vote_count for i in ideas]
+    if not everything:
+        counts = list(
+            Idea.objects.filter(question=question).with_counts().values_list("vote_count", flat=True)
+        )
+    first_place: dict[int, int] = {}
+    for place, count in enumerate(sorted(counts, reverse=True), start=1):
+        first_place.setdefault(count, place)
+    for idea in ideas:
+        idea.rank = first_place.get(idea.vote_count) if idea.vote_count else None

@@ -45,6 +45,13 @@ def _require_open(question: Question) -> None:
         raise ActionRefused(_("This question is closed."), code="closed")
 
 
+def _require_present(entry: Idea | Argument, message: str) -> None:
+    # Checked under the question lock: if the organiser deleted the idea or argument while this
+    # request waited for the lock, the new row's foreign key would fail at commit, a 500.
+    if not type(entry).objects.filter(pk=entry.pk).exists():
+        raise ActionRefused(message, code="deleted")
+
+
 # Questions ----------------------------------------------------------------------------------
 
 
@@ -141,6 +148,7 @@ def participant_join(
     """Take part under `name`. With the token of an existing participant, rename them instead.
 
     Returns the participant and their token (new when none was given)."""
+    _require_open(question)
     token = token or new_secret()
     participant, created = Participant.objects.get_or_create(
         question=question, token_hash=hash_secret(token), defaults={"name": name}
@@ -199,6 +207,7 @@ def argument_add(
 ) -> Argument:
     locked = _lock(idea.question)
     _require_open(locked)
+    _require_present(idea, _("This idea has been deleted."))
     if not (locked.allow_arguments or by_organiser):
         raise ActionRefused(
             _("Only the organiser can add pros and cons here."), code="arguments_disabled"
@@ -230,6 +239,7 @@ def like_add(*, argument: Argument, participant: Participant) -> Like:
     """Like an argument. Liking twice keeps one like (the database holds one per person)."""
     locked = _lock(argument.idea.question)
     _require_open(locked)
+    _require_present(argument, _("This argument has been deleted."))
     try:
         with transaction.atomic():
             like = Like.objects.create(argument=argument, participant=participant)
@@ -256,6 +266,7 @@ def vote_cast(*, idea: Idea, participant: Participant) -> Vote:
     """Vote for an idea. Voting twice keeps one vote; the question's cap is enforced here."""
     locked = _lock(idea.question)
     _require_open(locked)
+    _require_present(idea, _("This idea has been deleted."))
     existing = Vote.objects.filter(idea=idea, participant=participant).first()
     if existing is not None:
         return existing

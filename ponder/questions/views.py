@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.db import connection
+from django.db import connection, transaction
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -111,7 +111,12 @@ def _form_invalid(
     context = _context(request, access, form=form, partial=partial, **extra)
     template = f"{DETAIL}#{partial}" if request.htmx else "questions/form_page.html"
     response = render(request, template, context, status=422)
-    return retarget(reswap(response, "outerHTML"), target) if request.htmx else response
+    if not request.htmx:
+        return response
+    # Replace the last action's "saved" message, which would otherwise still stand.
+    message = _("Nothing was saved. Please check the form.")
+    response.content += _status(request, message, error=True).encode()
+    return retarget(reswap(response, "outerHTML"), target)
 
 
 def _participant(request: HttpRequest, access: Access, form: Form) -> tuple[Participant, Any]:
@@ -189,9 +194,12 @@ def join(request: HttpRequest, question_id: str) -> HttpResponse:
         return _form_invalid(
             request, access, form, partial="join", target="#join", name_form=form, needs_name=True
         )
-    participant, token = services.participant_join(
-        question=access.question, name=form.cleaned_data["name"], token=browser_token(request)
-    )
+    try:
+        participant, token = services.participant_join(
+            question=access.question, name=form.cleaned_data["name"], token=browser_token(request)
+        )
+    except ActionRefused as refused:
+        return _refused(request, access, refused.message, status=409)
     message = _("Welcome, %(name)s.") % {"name": participant.name}
     return _done(request, access, message, anchor="ideas", joined_now=(token, participant.name))
 
@@ -239,14 +247,15 @@ def idea_add(request: HttpRequest, question_id: str) -> HttpResponse:
             request, access, form, partial="idea_form", target="#idea-form", idea_form=form
         )
     try:
-        author, joined = _participant(request, access, form)
-        idea = services.idea_add(
-            question=access.question,
-            author=author,
-            title=form.cleaned_data["title"],
-            description=form.cleaned_data["description"],
-            by_organiser=access.is_organiser,
-        )
+        with transaction.atomic():  # a refused idea must not keep the newcomer who sent it
+            author, joined = _participant(request, access, form)
+            idea = services.idea_add(
+                question=access.question,
+                author=author,
+                title=form.cleaned_data["title"],
+                description=form.cleaned_data["description"],
+                by_organiser=access.is_organiser,
+            )
     except ActionRefused as refused:
         return _refused(request, access, refused.message, status=409)
     context = _idea_row(request, access, idea.pk)
@@ -333,14 +342,15 @@ def argument_add(request: HttpRequest, question_id: str, idea_id: str) -> HttpRe
             argument_form=form,
         )
     try:
-        author, joined = _participant(request, access, form)
-        argument = services.argument_add(
-            idea=idea,
-            author=author,
-            kind=form.cleaned_data["kind"],
-            text=form.cleaned_data["text"],
-            by_organiser=access.is_organiser,
-        )
+        with transaction.atomic():  # a refused argument must not keep the newcomer who sent it
+            author, joined = _participant(request, access, form)
+            argument = services.argument_add(
+                idea=idea,
+                author=author,
+                kind=form.cleaned_data["kind"],
+                text=form.cleaned_data["text"],
+                by_organiser=access.is_organiser,
+            )
     except ActionRefused as refused:
         return _refused(request, access, refused.message, status=409)
     message = _("Your pro was added.") if argument.kind == "pro" else _("Your con was added.")
@@ -399,10 +409,11 @@ def comment_add(request: HttpRequest, question_id: str) -> HttpResponse:
             request, access, form, partial="comment_form", target="#comment-form", comment_form=form
         )
     try:
-        author, joined = _participant(request, access, form)
-        comment = services.comment_add(
-            question=access.question, author=author, text=form.cleaned_data["text"]
-        )
+        with transaction.atomic():  # a refused comment must not keep the newcomer who sent it
+            author, joined = _participant(request, access, form)
+            comment = services.comment_add(
+                question=access.question, author=author, text=form.cleaned_data["text"]
+            )
     except ActionRefused as refused:
         return _refused(request, access, refused.message, status=409)
     return _done(
@@ -542,4 +553,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    if getattr(request, "htmx", False):
+        # In place, a whole page must not land inside an idea row: say it in the status instead.
+        message = _("Your page is out of date. Reload it and try again.")
+        return reswap(HttpResponse(_status(request, message, error=True), status=403), "none")
     return render(request, "errors/403_csrf.html", status=403)

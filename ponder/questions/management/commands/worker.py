@@ -1,10 +1,14 @@
+import logging
 import signal
 import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError
 
 from ponder.questions.services import question_close_due
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -19,7 +23,12 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
         while True:
-            closed = question_close_due()
+            try:
+                closed = question_close_due()
+            except DatabaseError:
+                # The database may be restarting: say so and try again at the next tick.
+                logger.exception("could not close due questions")
+                closed = 0
             if closed:
                 self.stdout.write(f"closed {closed} question(s) at their deadline")
             if once or stop.wait(interval):

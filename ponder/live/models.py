@@ -1,0 +1,28 @@
+from django.db import models
+from django.utils import timezone
+
+
+class Event(models.Model):
+    """One change to a question, written in the same transaction as the change itself.
+
+    The live streams replay from here (a reconnecting browser says the last version it saw), so
+    an event is never lost between processes, over a Redis outage or across a restart."""
+
+    question = models.ForeignKey(
+        "questions.Question", on_delete=models.CASCADE, related_name="events"
+    )
+    version = models.PositiveBigIntegerField()
+    type = models.CharField(max_length=40)  # "idea.added", "vote.cast", "question.closed", ...
+    ids = models.JSONField(default=dict)  # the ids it concerns: {"idea": "...", "argument": "..."}
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["question", "version"], name="event_one_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}@{self.version} {self.type}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"type": self.type, "version": self.version, "question": self.question_id, **self.ids}

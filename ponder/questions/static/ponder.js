@@ -1,0 +1,88 @@
+// Live updates on the question page. htmx's SSE extension holds the connection (#live); each
+// message names a change and its ids, and this script fetches the changed fragment with the
+// reader's own cookies, so their votes, likes and edit rights stay right. Without JavaScript the
+// page is simply not live; every action still works as a form post.
+(function () {
+  "use strict";
+  var live = document.getElementById("live");
+  if (!live || !window.htmx) return;
+
+  var version = Number(live.dataset.version) || 0;
+  var base = live.dataset.base; // "/q/<id>/"
+  var deferred = new Set(); // rows not refreshed because the reader is working in them
+
+  function announce(text) {
+    var region = document.getElementById("live-status");
+    if (region && text) region.textContent = text;
+  }
+
+  function busy(element) {
+    // Someone typing in a row, or with a form opened in it, keeps it until they are done.
+    if (!element) return false;
+    if (element.contains(document.activeElement)) return true;
+    return Array.prototype.some.call(element.querySelectorAll("textarea, input[type=text]"),
+      function (field) { return field.value.trim() !== ""; });
+  }
+
+  function refreshIdea(id) {
+    var row = document.getElementById("idea-" + id);
+    if (!row) return;
+    if (busy(row)) { deferred.add(id); return; }
+    deferred.delete(id);
+    htmx.ajax("GET", base + "ideas/" + id + "/?part=row", { target: row, swap: "outerHTML" });
+  }
+
+  function addIdea(id) {
+    if (document.getElementById("idea-" + id)) return;
+    var list = document.getElementById("idea-list");
+    if (!list) return;
+    htmx.ajax("GET", base + "ideas/" + id + "/?part=row", { target: list, swap: "beforeend" });
+    announce(live.dataset.msgIdeaAdded);
+  }
+
+  function refreshPart(part, target) {
+    var element = document.getElementById(target);
+    if (!element || busy(element)) return;
+    htmx.ajax("GET", base + "?part=" + part, { target: element, swap: "outerHTML" });
+  }
+
+  function refreshAll() {
+    refreshPart("ideas", "idea-list");
+    refreshPart("comments", "comment-list");
+  }
+
+  document.addEventListener("focusout", function () {
+    // After focus leaves a deferred row, bring it up to date.
+    window.setTimeout(function () { deferred.forEach(refreshIdea); }, 0);
+  });
+
+  live.addEventListener("htmx:sseBeforeMessage", function (event) {
+    event.preventDefault(); // messages carry ids, not HTML: nothing to swap directly
+    var data;
+    try { data = JSON.parse(event.detail.data); } catch (e) { return; }
+    if (data.type === "hello") return;
+    if (data.version <= version) return; // seen already (a replay after reconnecting)
+    var gap = data.version > version + 1;
+    version = data.version;
+    // Reconnections made by htmx (after the server was away) resume from here.
+    live.setAttribute("sse-connect", base + "events?since=" + version);
+    if (data.type === "refresh" || gap) { refreshAll(); return; }
+
+    var kind = data.type.split(".")[0];
+    if (data.type === "idea.added") addIdea(data.idea);
+    else if (data.type === "idea.deleted") {
+      var row = document.getElementById("idea-" + data.idea);
+      if (row) row.remove();
+    } else if (kind === "idea" || kind === "vote" || kind === "argument" || kind === "like") {
+      refreshIdea(data.idea);
+    } else if (kind === "comment") {
+      refreshPart("comments", "comment-list");
+      if (data.type === "comment.added") announce(live.dataset.msgCommentAdded);
+    } else if (kind === "question") {
+      announce(live.dataset.msgQuestionChanged);
+      window.setTimeout(function () { window.location.reload(); }, 300);
+    } else {
+      refreshAll();
+    }
+  });
+})();

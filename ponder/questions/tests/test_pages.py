@@ -1,0 +1,510 @@
+"""What the pages show and how they answer: a fixed number of queries however big the question,
+fragments for htmx and redirects for plain posts, "… more" in place, voters in short, ideas by
+votes, a health endpoint, and ids and keys that cannot be guessed or read from the database."""
+
+import hashlib
+import math
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from ponder.lib.ids import BASE62
+from ponder.questions import services
+from ponder.questions.models import (
+    Argument,
+    Comment,
+    Idea,
+    Like,
+    Participant,
+    Question,
+    Vote,
+)
+
+HX = {"HTTP_HX_REQUEST": "true"}
+ID = re.compile(r"[0-9A-Za-z]{12}")
+KEY = re.compile(r"[0-9A-Za-z]{22}")
+
+
+def _participant(question: Question, name: str) -> Participant:
+    return Participant.objects.get(question=question, name=name)
+
+
+def _text(html: str) -> str:
+    """What a reader sees: tags dropped, white space collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def _crowd(question: Question, n: int, *, prefix: str = "Voter") -> list[Participant]:
+    now = timezone.now()
+    return Participant.objects.bulk_create(
+        Participant(
+            question=question,
+            name=f"{prefix} {i}",
+            token_hash=f"{prefix}{i}",
+            created_at=now + timedelta(seconds=i),
+        )
+        for i in range(n)
+    )
+
+
+def _fill(question: Question, *, ideas: int, prefix: str = "Voter") -> None:
+    """`ideas` ideas, each with 4 arguments liked by 3 people, 6 votes, a long description,
+    and 8 comments; bob and alice, if they take part, vote for and like some of it."""
+    crowd = _crowd(question, 8, prefix=prefix)
+    start = timezone.now()
+    made = Idea.objects.bulk_create(
+        Idea(
+            question=question,
+            author=crowd[i % len(crowd)],
+            title=f"{prefix} idea {i}",
+            description="Long " * 100,
+            created_at=start + timedelta(seconds=i),
+        )
+        for i in range(ideas)
+    )
+    arguments = Argument.objects.bulk_create(
+        Argument(idea=idea, author=crowd[j], kind="pro" if j % 2 else "con", text=f"Arg {j}")
+        for idea in made
+        for j in range(4)
+    )
+    regulars = list(Participant.objects.filter(question=question, name__in=["Alice", "Bob"]))
+    Like.objects.bulk_create(
+        Like(argument=argument, participant=p)
+        for argument in arguments
+        for p in crowd[:3] + regulars[: len(arguments) % 2 + 1]
+    )
+    Vote.objects.bulk_create(
+        Vote(idea=idea, participant=p) for idea in made for p in crowd[:6] + regulars
+    )
+    Comment.objects.bulk_create(
+        Comment(question=question, author=crowd[k], text=f"Comment {k}") for k in range(8)
+    )
+
+
+# Query counts -------------------------------------------------------------------------------
+
+# The question, the ideas with their vote counts, the arguments with their like counts, the first
+# voters of every idea, the comments; and for someone who takes part: who they are, their votes and
+# their likes. Adding a query here is a decision; adding one per idea is a bug.
+PAGE_QUERIES = {"organiser": 8, "participant": 8, "anonymous": 5}
+
+
+@pytest.fixture
+def viewers(question, alice, bob) -> dict[str, Client]:
+    anonymous = Client()
+    for client in (alice.client, bob.client, anonymous):
+        client.get(f"/q/{question.pk}/")  # read the welcome message once
+    return {"organiser": alice.client, "participant": bob.client, "anonymous": anonymous}
+
+
+def _queries_for_page(client: Client, url: str, **extra: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, **extra)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_question_page_reads_the_same_number_of_queries_for_5_or_200_ideas(question, viewers):
+    url = f"/q/{question.pk}/"
+    _fill(question, ideas=5, prefix="Early")
+    with_5 = {viewer: _queries_for_page(client, url) for viewer, client in viewers.items()}
+    _fill(question, ideas=195, prefix="Late")
+    assert Idea.objects.count() == 200
+    with_200 = {viewer: _queries_for_page(client, url) for viewer, client in viewers.items()}
+    assert with_5 == with_200 == PAGE_QUERIES
+
+
+@pytest.mark.parametrize("viewer", PAGE_QUERIES)
+def test_the_htmx_ideas_fragment_reads_a_fixed_number_of_queries(question, viewers, viewer):
+    _fill(question, ideas=3, prefix="Early")
+    before = _queries_for_page(viewers[viewer], f"/q/{question.pk}/", **HX)
+    _fill(question, ideas=60, prefix="Late")
+    assert _queries_for_page(viewers[viewer], f"/q/{question.pk}/", **HX) == before
+
+
+def test_a_vote_fragment_reads_as_many_queries_for_a_popular_idea(question, alice, bob):
+    _fill(question, ideas=3)
+    quiet, popular = Idea.objects.filter(question=question).order_by("created_at")[:2]
+    Vote.objects.bulk_create(
+        Vote(idea=popular, participant=p) for p in _crowd(question, 100, prefix="Fan")
+    )
+    counts = []
+    for idea in (quiet, popular):
+        with CaptureQueriesContext(connection) as queries:
+            assert bob.post(f"/q/{question.pk}/ideas/{idea.pk}/vote/", **HX).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+# htmx fragments and plain posts -------------------------------------------------------------
+
+
+@pytest.fixture
+def idea(question: Question, alice) -> Idea:
+    return services.idea_add(
+        question=question, author=_participant(question, "Alice"), title="The lake house"
+    )
+
+
+@pytest.fixture
+def argument(question: Question, idea: Idea) -> Argument:
+    return services.argument_add(
+        idea=idea, author=_participant(question, "Alice"), kind="pro", text="Quiet"
+    )
+
+
+def _is_fragment(response) -> str:
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html and "<body" not in html
+    return html
+
+
+def _status_message(html: str) -> str:
+    status = re.search(r'<div id="status"[^>]*hx-swap-oob="innerHTML"[^>]*>(.*?)</div>', html, re.S)
+    assert status, html
+    return _text(status.group(1))
+
+
+ACTIONS = {
+    # name: (url template, data, message in the status, what the fragment shows)
+    "vote": ("/q/{q}/ideas/{idea}/vote/", {}, "Your vote was counted.", 'id="idea-{idea}"'),
+    "unvote": (
+        "/q/{q}/ideas/{idea}/unvote/",
+        {},
+        "Your vote was taken back.",
+        'id="idea-{idea}"',
+    ),
+    "like": (
+        "/q/{q}/arguments/{argument}/like/",
+        {},
+        "You like this argument.",
+        'id="argument-{argument}"',
+    ),
+    "unlike": (
+        "/q/{q}/arguments/{argument}/unlike/",
+        {},
+        "You no longer like this argument.",
+        'id="argument-{argument}"',
+    ),
+    "add idea": (
+        "/q/{q}/ideas/",
+        {"title": "The mountain hut", "description": ""},
+        "Your idea was added.",
+        "The mountain hut",
+    ),
+    "add pro": (
+        "/q/{q}/ideas/{idea}/arguments/",
+        {"kind": "pro", "text": "Near a lake"},
+        "Your pro was added.",
+        "Near a lake",
+    ),
+    "add con": (
+        "/q/{q}/ideas/{idea}/arguments/",
+        {"kind": "con", "text": "Far away"},
+        "Your con was added.",
+        "Far away",
+    ),
+    "comment": ("/q/{q}/comments/", {"text": "Let us go"}, "Your comment was added.", "Let us go"),
+    "edit argument": (
+        "/q/{q}/argument/{argument}/edit/",
+        {"kind": "con", "text": "Loud"},
+        "Argument saved.",
+        "Loud",
+    ),
+}
+
+
+def _action(name: str, question: Question, idea: Idea, argument: Argument) -> tuple:
+    url, data, message, shows = ACTIONS[name]
+    ids = {"q": question.pk, "idea": idea.pk, "argument": argument.pk}
+    return url.format(**ids), data, message, shows.format(**ids)
+
+
+@pytest.mark.parametrize("name", ACTIONS)
+def test_an_htmx_action_answers_with_a_fragment_and_a_status_message(
+    question, alice, idea, argument, name
+):
+    url, data, message, shows = _action(name, question, idea, argument)
+    html = _is_fragment(alice.post(url, data, **HX))
+    assert _status_message(html) == message
+    assert shows in html
+
+
+@pytest.mark.parametrize("name", ACTIONS)
+def test_a_plain_post_redirects_back_to_the_page_with_the_message(
+    question, alice, idea, argument, name
+):
+    url, data, message, _shows = _action(name, question, idea, argument)
+    response = alice.post(url, data)
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"/q/{question.pk}/")
+    page = alice.get(response["Location"]).content.decode()
+    assert message in page
+    assert "<html" in page
+
+
+def test_an_htmx_vote_marks_the_idea_as_voted_in_the_fragment(question, bob, idea):
+    html = _is_fragment(bob.post(f"/q/{question.pk}/ideas/{idea.pk}/vote/", **HX))
+    assert 'aria-pressed="true"' in html
+    assert f"/q/{question.pk}/ideas/{idea.pk}/unvote/" in html
+    assert re.search(r'<span class="count">1</span>\s*<span class="unit">vote</span>', html)
+
+
+def test_an_htmx_like_shows_the_new_count(question, bob, argument):
+    html = _is_fragment(bob.post(f"/q/{question.pk}/arguments/{argument.pk}/like/", **HX))
+    liked = html.split(f'id="argument-{argument.pk}"', 1)[1]
+    assert re.search(r'<span class="count">1</span>', liked)
+    assert f"/q/{question.pk}/arguments/{argument.pk}/unlike/" in liked
+
+
+def test_a_newcomer_adding_an_idea_with_htmx_reloads_the_whole_page(question, alice, mallory):
+    response = mallory.post(
+        f"/q/{question.pk}/ideas/",
+        {"name": "Mallory", "title": "Mine", "description": ""},
+        **HX,
+    )
+    assert response.status_code == 200
+    assert response["HX-Refresh"] == "true"
+    assert "ponder_participant" in response.cookies
+    assert Idea.objects.get(title="Mine").author.name == "Mallory"
+
+
+def test_joining_with_htmx_reloads_the_whole_page(question, mallory):
+    response = mallory.post(f"/q/{question.pk}/join/", {"name": "Mallory"}, **HX)
+    assert response["HX-Refresh"] == "true"
+    assert Participant.objects.filter(question=question, name="Mallory").exists()
+
+
+def test_the_question_page_as_htmx_is_the_ideas_fragment(question, bob, idea):
+    html = _is_fragment(bob.get(f"/q/{question.pk}/", **HX))
+    assert html.lstrip().startswith('<section id="ideas"')
+    assert "The lake house" in html
+    full = bob.get(f"/q/{question.pk}/")
+    assert "<html" in full.content.decode()
+    assert "HX-Request" in full["Vary"]
+
+
+def test_a_refused_htmx_vote_swaps_nothing_and_says_why(question, alice, bob, idea):
+    services.question_close(question=question)
+    response = bob.post(f"/q/{question.pk}/ideas/{idea.pk}/vote/", **HX)
+    assert response.status_code == 409
+    assert response["HX-Reswap"] == "none"
+    assert "status-error" in response.content.decode()
+    assert _status_message(response.content.decode()) == "This question is closed."
+
+
+def test_deleting_an_idea_with_htmx_leaves_only_the_status(question, alice, idea):
+    response = alice.post(f"/q/{question.pk}/idea/{idea.pk}/delete/", **HX)
+    html = _is_fragment(response)
+    assert _status_message(html) == "Idea deleted."
+    assert "The lake house" not in html
+    assert not Idea.objects.exists()
+
+
+def test_the_edit_form_comes_as_a_fragment_for_htmx(question, alice, idea):
+    html = _is_fragment(alice.get(f"/q/{question.pk}/idea/{idea.pk}/edit/", **HX))
+    assert f'id="edit-idea-{idea.pk}"' in html
+    assert 'value="The lake house"' in html
+
+
+# "… more": descriptions and voters ----------------------------------------------------------
+
+
+LONG = " ".join(f"word{i}" for i in range(100))  # ~690 characters
+
+
+def test_a_long_description_is_cut_with_more_and_expands_in_place(question, alice, bob):
+    author = _participant(question, "Alice")
+    idea = services.idea_add(question=question, author=author, title="Long", description=LONG)
+    page = bob.get(f"/q/{question.pk}/").content.decode()
+    assert "word99" not in page
+    assert f'hx-get="/q/{question.pk}/ideas/{idea.pk}/?part=description"' in page
+    assert "… <a" in page
+
+    html = _is_fragment(bob.get(f"/q/{question.pk}/ideas/{idea.pk}/?part=description", **HX))
+    assert html.strip().startswith('<div class="description')
+    assert LONG in html
+
+
+def test_a_short_description_is_shown_whole_without_more(question, alice, bob):
+    author = _participant(question, "Alice")
+    idea = services.idea_add(question=question, author=author, title="Short", description="Tiny")
+    page = bob.get(f"/q/{question.pk}/").content.decode()
+    assert "Tiny" in page
+    assert f"/q/{question.pk}/ideas/{idea.pk}/?part=description" not in page
+
+
+def test_the_more_link_without_htmx_opens_the_whole_idea_page(question, alice, bob):
+    author = _participant(question, "Alice")
+    idea = services.idea_add(question=question, author=author, title="Long", description=LONG)
+    response = bob.get(f"/q/{question.pk}/ideas/{idea.pk}/?part=description")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" in html
+    assert LONG in html
+
+
+def _voted_by(question: Question, idea: Idea, names: list[str]) -> None:
+    start = timezone.now()
+    for i, name in enumerate(names):
+        participant = Participant.objects.create(question=question, name=name, token_hash=name)
+        Vote.objects.create(idea=idea, participant=participant, created_at=start + timedelta(i))
+
+
+def _voters_line(html: str, idea: Idea) -> str:
+    row = html.split(f'id="idea-{idea.pk}"', 1)[1].split("</article>", 1)[0]
+    voters = re.search(r'<p class="voters">(.*?)</p>', row, re.S)
+    return _text(voters.group(1)) if voters else ""
+
+
+@pytest.mark.parametrize(
+    "names,line",
+    [
+        ([], ""),
+        (["Karen"], "Karen"),
+        (["Karen", "Sharon", "Mark"], "Karen, Sharon, Mark"),
+        (["Karen", "Sharon", "Mark", "Ann"], "Karen, Sharon, Mark and 1 more"),
+        (
+            ["Karen", "Sharon", "Mark"] + [f"P{i}" for i in range(47)],
+            "Karen, Sharon, Mark and 47 more",
+        ),
+    ],
+)
+def test_voters_are_shown_as_the_first_three_and_how_many_more(
+    question, alice, bob, idea, names, line
+):
+    _voted_by(question, idea, names)
+    assert _voters_line(bob.get(f"/q/{question.pk}/").content.decode(), idea) == line
+
+
+def test_the_more_voters_link_lists_everyone_in_place(question, alice, bob, idea):
+    names = ["Karen", "Sharon", "Mark", "Ann", "Olu"]
+    _voted_by(question, idea, names)
+    page = bob.get(f"/q/{question.pk}/").content.decode()
+    assert f'hx-get="/q/{question.pk}/ideas/{idea.pk}/?part=voters"' in page
+
+    html = _is_fragment(bob.get(f"/q/{question.pk}/ideas/{idea.pk}/?part=voters", **HX))
+    assert _text(html) == "Karen, Sharon, Mark, Ann, Olu"
+
+
+def test_the_voters_page_without_htmx_lists_everyone_in_full(question, alice, bob, idea):
+    _voted_by(question, idea, ["Karen", "Sharon", "Mark", "Ann"])
+    html = bob.get(f"/q/{question.pk}/ideas/{idea.pk}/#voters").content.decode()
+    assert "<html" in html
+    assert "4 votes" in html
+    assert "Karen, Sharon, Mark, Ann" in html
+
+
+# Order --------------------------------------------------------------------------------------
+
+
+def test_ideas_are_ordered_by_votes_then_by_age(question, alice, bob):
+    author = _participant(question, "Alice")
+    titles = ["Oldest, one vote", "No votes", "Three votes", "Also one vote", "Two votes"]
+    votes = [1, 0, 3, 1, 2]
+    crowd = _crowd(question, 3)
+    for title, n in zip(titles, votes, strict=True):
+        idea = services.idea_add(question=question, author=author, title=title)
+        for voter in crowd[:n]:
+            services.vote_cast(idea=idea, participant=voter)
+
+    page = bob.get(f"/q/{question.pk}/").content.decode()
+    shown = re.findall(r'<h3 id="idea-\w+-title" class="idea-title">(.*?)</h3>', page)
+    assert shown == ["Three votes", "Two votes", "Oldest, one vote", "Also one vote", "No votes"]
+
+
+def test_a_vote_moves_an_idea_up_on_the_next_load(question, alice, bob):
+    author = _participant(question, "Alice")
+    first = services.idea_add(question=question, author=author, title="First")
+    second = services.idea_add(question=question, author=author, title="Second")
+    bob.post(f"/q/{question.pk}/ideas/{second.pk}/vote/")
+    page = bob.get(f"/q/{question.pk}/").content.decode()
+    assert page.index(f'id="idea-{second.pk}"') < page.index(f'id="idea-{first.pk}"')
+
+
+# Health -------------------------------------------------------------------------------------
+
+
+def test_the_health_endpoint_answers_json(db):
+    response = Client().get("/healthz")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"status": "ok", "database": connection.vendor}
+
+
+def test_the_health_endpoint_is_read_only(db):
+    assert Client().post("/healthz").status_code == 405
+
+
+# Ids and keys -------------------------------------------------------------------------------
+
+
+def _all_stored_text() -> str:
+    """Every value in every table, as one string: what a database dump would show."""
+    with connection.cursor() as cursor:
+        tables = connection.introspection.table_names(cursor)
+        dump = []
+        for table in tables:
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            dump.extend(str(value) for row in cursor.fetchall() for value in row)
+    return "\n".join(dump)
+
+
+def test_a_new_question_gets_a_share_id_of_12_base62_characters(db):
+    organiser = Client()
+    response = organiser.post("/", {"title": "Where shall we eat?"})
+    assert response.status_code == 302
+    question_id = re.fullmatch(r"/q/(\w+)/", response["Location"]).group(1)
+    assert ID.fullmatch(question_id)
+    assert set(question_id) <= set(BASE62)
+    assert Question.objects.get().pk == question_id
+
+
+def test_share_ids_are_random(db):
+    ids = {services.question_create(title="Q")[0].pk for _ in range(50)}
+    assert len(ids) == 50
+    assert all(ID.fullmatch(i) for i in ids)
+    assert len(set("".join(ids))) > 40  # drawn from the whole alphabet
+
+
+def test_the_admin_key_has_at_least_128_bits_and_only_its_hash_is_stored(db):
+    organiser = Client()
+    question_url = organiser.post("/", {"title": "Where shall we eat?"})["Location"]
+    page = organiser.get(question_url).content.decode()
+    admin_url = re.search(r'id="admin-link"[^>]*value="https?://[^/]+(/q/\w+/a/(\w+)/)"', page)
+    assert admin_url, "the organiser is shown the admin link"
+    key = admin_url.group(2)
+
+    assert KEY.fullmatch(key)
+    assert len(key) * math.log2(len(BASE62)) >= 128
+    question = Question.objects.get()
+    assert question.admin_key_hash == hashlib.sha256(key.encode()).hexdigest()
+    assert key not in _all_stored_text()
+
+    stranger = Client()
+    assert stranger.get(admin_url.group(1)).status_code == 302
+    assert stranger.get(f"{question_url}settings/").status_code == 200
+
+
+def test_the_participant_token_is_stored_only_as_a_hash(question, bob):
+    signed = bob.client.cookies["ponder_participant"].value
+    token = signed.split(":", 1)[0]
+    assert KEY.fullmatch(token)
+    assert _participant(question, "Bob").token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert token not in _all_stored_text()
+
+
+def test_ideas_arguments_and_comments_get_public_ids_of_12_base62_characters(
+    question, alice, argument
+):
+    comment = services.comment_add(
+        question=question, author=_participant(question, "Alice"), text="Hi"
+    )
+    for entry in (argument.idea, argument, comment, _participant(question, "Alice")):
+        assert ID.fullmatch(entry.pk)
