@@ -28,6 +28,17 @@ def _django(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "ponder", *args], check=True)  # noqa: S603 - our own interpreter
 
 
+def _die_with_parent() -> None:
+    """Linux: the worker gets SIGTERM when `ponder serve` ends, however it ends (uvicorn
+    re-raises the signal it was stopped with, so a `finally` alone would not run)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def serve(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(
         prog="ponder serve",
@@ -57,7 +68,9 @@ def serve(argv: list[str]) -> None:
         _django("collectstatic", "--noinput", "-v", "0")
     worker = None
     if not args.no_worker:
-        worker = subprocess.Popen([sys.executable, "-m", "ponder", "worker"])
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "ponder", "worker"], preexec_fn=_die_with_parent
+        )
 
     import uvicorn
 

@@ -9,10 +9,14 @@ DEBUG             "1" for development error pages; off by default
 ALLOWED_HOSTS     comma-separated host names (default: localhost,127.0.0.1,[::1])
 PONDER_HTTPS      "1" when served over HTTPS (secure cookies, HSTS, redirect)
 PONDER_TIME_ZONE  default time zone offered for deadlines (default: UTC)
+PONDER_HSTS_PRELOAD  "1" to ask browsers to preload HSTS for the domain (with PONDER_HTTPS)
+PONDER_MAX_STREAMS   live-update connections one process holds before answering 503
+                     (default: 10000)
 """
 
 import os
 import secrets
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -62,6 +66,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ponder.questions",
+    "ponder.live",
 ]
 
 MIDDLEWARE = [
@@ -122,6 +127,23 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Redis carries live updates, the cache and rate limits between processes; without it, one
+# process works alone (and several processes still see every change, by polling the database).
+REDIS_URL = os.environ.get("REDIS_URL") or None
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "ponder",
+            "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Open live streams one server process holds; beyond it, new ones get 503 and retry.
+PONDER_MAX_STREAMS = int(os.environ.get("PONDER_MAX_STREAMS", "10000"))
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -155,6 +177,10 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not _COLLECTED
+# WhiteNoise serves files through a synchronous iterator, which Django's ASGI handler adapts
+# with a warning on every static file. The files are small and cached for a year by browsers;
+# behind nginx they are not served by Ponder at all (see the deployment section of README.md).
+warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous")
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
@@ -178,6 +204,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "ponder.questions.views.csrf_failure"
+# HSTS preload is the operator's promise for the whole domain and every subdomain, and hard to
+# undo: opt in with PONDER_HSTS_PRELOAD=1. Without it, Django's reminder (W021) is not a finding.
+SECURE_HSTS_PRELOAD = _flag("PONDER_HSTS_PRELOAD")
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 if HTTPS:
     SECURE_SSL_REDIRECT = _flag("PONDER_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,6 +1,7 @@
 from django.urls import include, path, register_converter
 
 from ponder.lib.ids import ID_LENGTH, SECRET_LENGTH
+from ponder.live.views import question_events
 
 
 class IdConverter:
@@ -25,7 +26,10 @@ register_converter(IdConverter, "id")
 register_converter(KindConverter, "kind")
 register_converter(KeyConverter, "key")
 
-urlpatterns = [path("", include("ponder.questions.urls"))]
+urlpatterns = [
+    path("api/v1/questions/<id:question_id>/events", question_events, name="api_question_events"),
+    path("", include("ponder.questions.urls")),
+]
 
 handler400 = "ponder.questions.errors.bad_request"
 handler403 = "ponder.questions.errors.forbidden"

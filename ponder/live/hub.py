@@ -70,6 +70,7 @@ class Hub:
         self.connections = 0
         self.redis_ok = False
         self._tasks: list[asyncio.Task[None]] = []
+        self._pulls: set[asyncio.Future[None]] = set()
         self._redis_down_until = 0.0
         self._publisher = None
         self._publisher_lock = threading.Lock()
@@ -106,7 +107,9 @@ class Hub:
     def _wake(self, question_id: str, version: int) -> None:
         feed = self.feeds.get(question_id)
         if feed is not None and version > feed.version:
-            asyncio.ensure_future(self._pull(feed))
+            task = asyncio.ensure_future(self._pull(feed))
+            self._pulls.add(task)  # keep a reference until done, or it may be collected
+            task.add_done_callback(self._pulls.discard)
 
     async def _pull(self, feed: QuestionFeed) -> None:
         async with feed.lock:

@@ -25,4 +25,9 @@ class Event(models.Model):
         return f"{self.question_id}@{self.version} {self.type}"
 
     def as_dict(self) -> dict[str, object]:
-        return {"type": self.type, "version": self.version, "question": self.question_id, **self.ids}
+        return {
+            "type": self.type,
+            "version": self.version,
+            "question": self.question_id,
+            **self.ids,
+        }

@@ -45,7 +45,8 @@ def _question_version(question_id: str) -> int | None:
 
 async def question_events(request: HttpRequest, question_id: str) -> HttpResponse:
     if request.method != "GET":
-        return JsonResponse({"detail": _("Only GET is allowed here.")}, status=405, headers={"Allow": "GET"})
+        detail = {"detail": _("Only GET is allowed here.")}
+        return JsonResponse(detail, status=405, headers={"Allow": "GET"})
     current = await _question_version(question_id)
     if current is None:
         raise Http404

@@ -95,9 +95,8 @@ def _rank(ideas: list[Idea], question: object, *, everything: bool) -> None:
     get no rank. A fragment of a few ideas ranks them against all the question's ideas."""
     counts = [i.vote_count for i in ideas]
     if not everything:
-        counts = list(
-            Idea.objects.filter(question=question).with_counts().values_list("vote_count", flat=True)
-        )
+        everyone = Idea.objects.filter(question=question).with_counts()
+        counts = list(everyone.values_list("vote_count", flat=True))
     first_place: dict[int, int] = {}
     for place, count in enumerate(sorted(counts, reverse=True), start=1):
         first_place.setdefault(count, place)

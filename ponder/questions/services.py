@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ponder.lib.ids import hash_secret, new_secret
-from ponder.live.events import Event, publish
+from ponder.live.events import record
 
 from .models import Argument, Comment, Idea, Like, Participant, Question, Vote
 
@@ -33,10 +33,10 @@ def _lock(question: Question) -> Question:
 
 
 def _announce(question: Question, kind: str, **ids: str) -> int:
+    """Bump the question's version and log the change; live streams hear of it after commit."""
     question.version += 1
     Question.objects.filter(pk=question.pk).update(version=question.version)
-    event = Event(question_id=question.pk, type=kind, version=question.version, ids=ids)
-    transaction.on_commit(lambda: publish(event))
+    record(question.pk, question.version, kind, **ids)
     return question.version
 
 

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from ponder.live.views import question_events
+
 from . import views
 
 urlpatterns = [
@@ -8,6 +10,7 @@ urlpatterns = [
     path("q/<id:question_id>/", views.question_detail, name="question"),
     path("q/<id:question_id>/a/<key:admin_key>/", views.admin_link, name="admin_link"),
     path("q/<id:question_id>/join/", views.join, name="join"),
+    path("q/<id:question_id>/events", question_events, name="question_events"),
     path("q/<id:question_id>/settings/", views.question_settings, name="question_settings"),
     path("q/<id:question_id>/close/", views.question_close, name="question_close"),
     path("q/<id:question_id>/reopen/", views.question_reopen, name="question_reopen"),

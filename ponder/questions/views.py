@@ -171,8 +171,10 @@ def question_detail(request: HttpRequest, question_id: str) -> HttpResponse:
         ),
         needs_name=access.participant is None,
     )
-    template = DETAIL + ("#ideas" if request.htmx else "")
-    return render(request, template, context)
+    # In place (htmx, and the live updates): one part of the page, with this reader's state.
+    part = request.GET.get("part", "ideas")
+    template = DETAIL + (f"#{part}" if part in {"ideas", "comment_list"} else "#ideas")
+    return render(request, template if request.htmx else DETAIL, context)
 
 
 @require_GET
@@ -286,6 +288,8 @@ def idea_detail(request: HttpRequest, question_id: str, idea_id: str) -> HttpRes
     part = request.GET.get("part")
     if request.htmx and part in {"description", "voters"}:
         return render(request, f"questions/idea.html#{part}", context)
+    if request.htmx and part == "row":
+        return render(request, f"{DETAIL}#idea", context)
     return render(request, "questions/idea.html", context)
 
 

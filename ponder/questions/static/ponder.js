@@ -47,8 +47,8 @@
   }
 
   function refreshAll() {
-    refreshPart("ideas", "idea-list");
-    refreshPart("comments", "comment-list");
+    refreshPart("ideas", "ideas");
+    refreshPart("comment_list", "comment-list");
   }
 
   document.addEventListener("focusout", function () {
@@ -76,7 +76,7 @@
     } else if (kind === "idea" || kind === "vote" || kind === "argument" || kind === "like") {
       refreshIdea(data.idea);
     } else if (kind === "comment") {
-      refreshPart("comments", "comment-list");
+      refreshPart("comment_list", "comment-list");
       if (data.type === "comment.added") announce(live.dataset.msgCommentAdded);
     } else if (kind === "question") {
       announce(live.dataset.msgQuestionChanged);

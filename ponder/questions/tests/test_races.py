@@ -1,4 +1,4 @@
-"""Races: the one-per-person rules hold when requests really run at once (RELIABILITY.md #1-#4).
+"""Races: the one-per-person rules hold when requests really run at once (RELIABILITY.md #1, #4).
 
 Every test starts its threads, lets each open its own database connection (Django keeps one per
 thread), then releases them together through a barrier, so the writes overlap for real. The
@@ -8,6 +8,7 @@ On SQLite these run against a database file with the production settings (WAL, I
 transactions, a busy timeout), which is what `ponder serve` uses. Django's own SQLite test
 database is in memory with a shared cache, where a second writer fails at once with "database
 table is locked" instead of waiting its turn: that would test the test database, not Ponder.
+One test needs PostgreSQL (marked `postgres`); CI runs this file again with DATABASE_URL set.
 """
 
 import shutil
@@ -27,7 +28,7 @@ from django.db import connection, connections
 from django.test import Client
 
 from conftest import Person
-from ponder.live.events import Event, subscribe
+from ponder.live.models import Event
 from ponder.questions import services
 from ponder.questions.models import Argument, Idea, Like, Participant, Question, Vote
 from ponder.questions.services import ActionRefused
@@ -133,13 +134,10 @@ def race_db(transactional_db: None, sqlite_template: Path | None, tmp_path: Path
         yield
 
 
-@pytest.fixture
-def published() -> Iterator[list[Event]]:
-    """The events announced during the test (by any thread)."""
-    events: list[Event] = []
-    unsubscribe = subscribe(events.append)
-    yield events
-    unsubscribe()
+def logged(question: Question, kind: str) -> list[str]:
+    """The changes of this kind ("vote.", "like.") in the question's event log, oldest first."""
+    events = Event.objects.filter(question=question, type__startswith=kind).order_by("version")
+    return list(events.values_list("type", flat=True))
 
 
 @pytest.fixture
@@ -207,16 +205,18 @@ def stored_votes(idea: Idea) -> set[int]:
 # One vote per participant per idea ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("clicks", [2, THREADS])
+@pytest.mark.parametrize(("clicks", "rounds"), [(2, 10), (THREADS, 1)])
 def test_it_keeps_one_vote_when_the_same_person_clicks_at_once(
-    board: Board, published: list[Event], clicks: int
+    board: Board, clicks: int, rounds: int
 ) -> None:
-    bob = board.participant("Bob")
-    outcomes = race([board.vote(bob) for _ in range(clicks)])
-    assert unexpected(outcomes) == []
-    assert Vote.objects.filter(idea=board.idea, participant=bob).count() == 1
-    assert {o.value.pk for o in outcomes} == stored_votes(board.idea)
-    assert [e.type for e in published if e.type.startswith("vote.")] == ["vote.cast"]
+    for round_ in range(rounds):  # a double click is the common case: give it several chances
+        voter = board.participant(f"Voter {round_}")
+        outcomes = race([board.vote(voter) for _ in range(clicks)])
+        assert unexpected(outcomes) == []
+        stored = set(Vote.objects.filter(participant=voter).values_list("pk", flat=True))
+        assert len(stored) == 1
+        assert {o.value.pk for o in outcomes} == stored
+    assert logged(board.question, "vote.") == ["vote.cast"] * rounds
 
 
 def test_it_keeps_one_vote_when_one_browser_posts_many_times_at_once(
@@ -306,9 +306,7 @@ def test_browsers_are_told_the_truth_when_the_question_closes_under_them(
 # One like per participant per argument ------------------------------------------------------
 
 
-def test_it_keeps_one_like_when_the_same_person_clicks_at_once(
-    board: Board, published: list[Event]
-) -> None:
+def test_it_keeps_one_like_when_the_same_person_clicks_at_once(board: Board) -> None:
     argument = services.argument_add(
         idea=board.idea, author=board.author, kind=Argument.Kind.PRO, text="Quiet, and a jetty."
     )
@@ -325,7 +323,7 @@ def test_it_keeps_one_like_when_the_same_person_clicks_at_once(
     assert unexpected(outcomes) == []
     assert Like.objects.filter(argument=argument, participant=bob).count() == 1
     assert {o.value.pk for o in outcomes} == {Like.objects.get(participant=bob).pk}
-    assert [e.type for e in published if e.type.startswith("like.")] == ["like.added"]
+    assert logged(board.question, "like.") == ["like.added"]
 
 
 # Deleting while votes, likes and arguments arrive --------------------------------------------
