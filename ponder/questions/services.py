@@ -45,7 +45,7 @@ def _require_open(question: Question) -> None:
         raise ActionRefused(_("This question is closed."), code="closed")
 
 
-def _require_present(entry: Idea | Argument, message: str) -> None:
+def _require_present(entry: Idea | Argument | Comment, message: str) -> None:
     # Checked under the question lock: if the organiser deleted the idea or argument while this
     # request waited for the lock, the new row's foreign key would fail at commit, a 500.
     if not type(entry).objects.filter(pk=entry.pk).exists():
@@ -184,6 +184,7 @@ def idea_add(
 @transaction.atomic
 def idea_update(*, idea: Idea, title: str, description: str) -> Idea:
     locked = _lock(idea.question)
+    _require_present(idea, _("This idea has been deleted."))
     idea.title, idea.description = title, description
     idea.save(update_fields=["title", "description"])
     _announce(locked, "idea.changed", idea=idea.pk)
@@ -220,6 +221,7 @@ def argument_add(
 @transaction.atomic
 def argument_update(*, argument: Argument, kind: str, text: str) -> Argument:
     locked = _lock(argument.idea.question)
+    _require_present(argument, _("This argument has been deleted."))
     argument.kind, argument.text = kind, text
     argument.save(update_fields=["kind", "text"])
     _announce(locked, "argument.changed", idea=argument.idea_id, argument=argument.pk)
@@ -312,6 +314,7 @@ def comment_add(*, question: Question, author: Participant, text: str) -> Commen
 @transaction.atomic
 def comment_update(*, comment: Comment, text: str) -> Comment:
     locked = _lock(comment.question)
+    _require_present(comment, _("This comment has been deleted."))
     comment.text = text
     comment.save(update_fields=["text"])
     _announce(locked, "comment.changed", comment=comment.pk)

@@ -524,7 +524,12 @@ def entry_edit(request: HttpRequest, question_id: str, kind: str, entry_id: str)
     initial = {name: getattr(entry, name) for name in spec.fields}
     form = spec.form(request.POST or None, initial=initial, auto_id=f"id_{entry.pk}_%s")
     if request.method == "POST" and form.is_valid():
-        spec.update(**{spec.service_arg: entry}, **{f: form.cleaned_data[f] for f in spec.fields})
+        try:
+            spec.update(
+                **{spec.service_arg: entry}, **{f: form.cleaned_data[f] for f in spec.fields}
+            )
+        except ActionRefused as refused:
+            return _refused(request, access, refused.message, status=409)
         return _after_entry_change(request, access, kind, entry, str(spec.saved))
     context = _context(request, access, form=form, entry=entry, kind=kind, partial="edit_form")
     template = "questions/form_page.html"
