@@ -84,6 +84,9 @@ def serve(argv: list[str]) -> None:
             proxy_headers=True,
             forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
             access_log=False,
+            # Live streams never end by themselves: without a limit, stopping the server would
+            # wait for every open page to leave. Their browsers reconnect and catch up.
+            timeout_graceful_shutdown=5,
         )
     finally:
         if worker is not None:

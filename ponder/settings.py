@@ -12,6 +12,8 @@ PONDER_TIME_ZONE  default time zone offered for deadlines (default: UTC)
 PONDER_HSTS_PRELOAD  "1" to ask browsers to preload HSTS for the domain (with PONDER_HTTPS)
 PONDER_MAX_STREAMS   live-update connections one process holds before answering 503
                      (default: 10000)
+PONDER_EMBED_ORIGINS  comma-separated origins that may show questions in an iframe (the embed
+                      pages only), e.g. https://intranet.example.org; default: any ("*")
 """
 
 import os
@@ -67,11 +69,13 @@ INSTALLED_APPS = [
     "django_htmx",
     "ponder.questions",
     "ponder.live",
+    "ninja",  # the API docs page and its Swagger UI files, served from here (no CDN)
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "ponder.questions.middleware.EmbedCookiesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -197,6 +201,12 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 X_FRAME_OPTIONS = "DENY"
+# Only the embed pages (/embed/<id>/) may be framed, and only by these origins.
+PONDER_EMBED_ORIGINS = [
+    origin.strip()
+    for origin in os.environ.get("PONDER_EMBED_ORIGINS", "*").split(",")
+    if origin.strip()
+] or ["*"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -1,5 +1,6 @@
 from django.urls import include, path, register_converter
 
+from ponder.api.api import api
 from ponder.lib.ids import ID_LENGTH, SECRET_LENGTH
 from ponder.live.views import question_events
 
@@ -28,6 +29,7 @@ register_converter(KeyConverter, "key")
 
 urlpatterns = [
     path("api/v1/questions/<id:question_id>/events", question_events, name="api_question_events"),
+    path("api/v1/", api.urls),
     path("", include("ponder.questions.urls")),
 ]
 

@@ -7,12 +7,15 @@ is only a wake-up call, "question Q is at version V":
 - one process (no REDIS_URL): the wake-up is a direct call;
 - several processes (REDIS_URL): it is published on one Redis channel, and each process keeps one
   subscription for all its streams;
-- Redis gone: each process polls the log of the questions it streams every POLL_SECONDS, so live
-  updates slow down but nothing is lost, and they speed up again when Redis is back.
+- Redis gone: each process polls the versions of the questions it streams every POLL_SECONDS, so
+  live updates slow down but nothing is lost, and they speed up again when Redis is back. Even
+  with Redis up it looks every SWEEP_SECONDS, for a wake-up lost on the way (a publisher that
+  could not reach Redis while this process could).
 
 Each process keeps one `QuestionFeed` per question with listeners; a wake-up makes the feed read
 the new events from the database once and hand them to every local listener, so 5,000 open pages
-on one question cost one query per change, not 5,000.
+on one question cost one query per change, not 5,000. Each event is formatted once, too
+(`Event.sse`), not once per listener.
 """
 
 import asyncio
@@ -32,19 +35,22 @@ logger = logging.getLogger(__name__)
 
 CHANNEL = "ponder:events"
 POLL_SECONDS = 2.0
+SWEEP_SECONDS = 15.0
 REDIS_TIMEOUT = 1.0  # seconds: a hung Redis must never hold up a write for longer
 REDIS_RETRY_SECONDS = 5.0
+PULL_LIMIT = 500
+KEEPALIVE_SECONDS = 15.0  # a comment line on idle streams, so proxies do not close them
 
 
-@dataclass
+@dataclass(eq=False)
 class QuestionFeed:
     question_id: str
-    version: int
-    listeners: set[asyncio.Queue[Event]] = field(default_factory=set)
+    version: int  # every event up to here has been handed to the listeners
+    listeners: set[asyncio.Queue[Event | None]] = field(default_factory=set)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
-def _events_after(question_id: str, version: int, limit: int = 500) -> list[Event]:
+def _events_after(question_id: str, version: int, limit: int = PULL_LIMIT) -> list[Event]:
     return list(
         Event.objects.filter(question_id=question_id, version__gt=version).order_by("version")[
             :limit
@@ -52,13 +58,14 @@ def _events_after(question_id: str, version: int, limit: int = 500) -> list[Even
     )
 
 
-def _latest_version(question_id: str) -> int:
-    last = Event.objects.filter(question_id=question_id).order_by("-version").first()
-    return last.version if last else 0
+def _versions(question_ids: list[str]) -> dict[str, int]:
+    from ponder.questions.models import Question
+
+    return dict(Question.objects.filter(pk__in=question_ids).values_list("pk", "version"))
 
 
 events_after = sync_to_async(_events_after, thread_sensitive=False)
-latest_version = sync_to_async(_latest_version, thread_sensitive=False)
+versions = sync_to_async(_versions, thread_sensitive=False)
 
 
 class Hub:
@@ -72,15 +79,19 @@ class Hub:
         self._tasks: list[asyncio.Task[None]] = []
         self._pulls: set[asyncio.Future[None]] = set()
         self._redis_down_until = 0.0
+        self._redis_since = 0.0
         self._publisher = None
         self._publisher_lock = threading.Lock()
+        self._count_lock = threading.Lock()  # Django may close a response in a worker thread
 
     # Writing side (sync, called after commit by the services) -------------------------------
 
     def notify(self, question_id: str, version: int) -> None:
         """Wake the streams of `question_id`, here and (through Redis) in every other process."""
-        if self.loop is not None and not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(self._wake, question_id, version)
+        loop = self.loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(self._wake, question_id, version)
         self._publish(f"{question_id}:{version}")
 
     def _publish(self, message: str) -> None:
@@ -102,108 +113,191 @@ class Hub:
             logger.warning("Redis unreachable; live updates fall back to polling", exc_info=True)
             self._redis_down_until = time.monotonic() + REDIS_RETRY_SECONDS
 
+    # Admission (in the server's event loop) -------------------------------------------------
+
+    def admit(self) -> "Slot | None":
+        """One of the PONDER_MAX_STREAMS places on this process, or None when all are taken.
+
+        Counted when the stream is admitted, not when it starts sending: a burst of clients
+        arriving together must not all slip past the limit."""
+        with self._count_lock:
+            if self.connections >= settings.PONDER_MAX_STREAMS:
+                return None
+            self.connections += 1
+        return Slot(self)
+
     # Reading side (async, in the server's event loop) ----------------------------------------
 
     def _wake(self, question_id: str, version: int) -> None:
         feed = self.feeds.get(question_id)
         if feed is not None and version > feed.version:
-            task = asyncio.ensure_future(self._pull(feed))
-            self._pulls.add(task)  # keep a reference until done, or it may be collected
-            task.add_done_callback(self._pulls.discard)
+            self._spawn_pull(feed)
+
+    def _spawn_pull(self, feed: QuestionFeed) -> None:
+        task = asyncio.ensure_future(self._pull(feed))
+        self._pulls.add(task)  # keep a reference until done, or it may be collected
+        task.add_done_callback(self._pulls.discard)
 
     async def _pull(self, feed: QuestionFeed) -> None:
         async with feed.lock:
-            try:
-                events = await events_after(feed.question_id, feed.version)
-            except Exception:
-                logger.warning("could not read events of %s", feed.question_id, exc_info=True)
-                return
-            for event in events:
-                feed.version = event.version
-                for queue in list(feed.listeners):
-                    queue.put_nowait(event)
+            while True:
+                try:
+                    events = await events_after(feed.question_id, feed.version)
+                except Exception:
+                    logger.warning("could not read events of %s", feed.question_id, exc_info=True)
+                    return
+                for event in events:
+                    feed.version = event.version
+                    for queue in list(feed.listeners):
+                        queue.put_nowait(event)
+                if len(events) < PULL_LIMIT:
+                    return
 
     def _start(self) -> None:
-        if self.loop is not None:
+        if self.loop is not None and not self.loop.is_closed():
             return
-        self.loop = asyncio.get_running_loop()
-        self._tasks.append(self.loop.create_task(self._poll_forever()))
+        # The first stream of this process (or of a new event loop, in tests): start the helpers.
+        loop = asyncio.get_running_loop()
+        self.loop = loop
+        self.feeds.clear()
+        self._tasks = [
+            loop.create_task(self._poll_forever()),
+            loop.create_task(self._keepalive_forever()),
+        ]
         if getattr(settings, "REDIS_URL", None):
-            self._tasks.append(self.loop.create_task(self._listen_forever()))
+            self._tasks.append(loop.create_task(self._listen_forever()))
 
     async def _poll_forever(self) -> None:
-        """While Redis is not delivering (or not configured with several processes), poll."""
+        """Poll often while Redis is not delivering (or not configured), rarely while it is."""
+        last_sweep = time.monotonic()
         while True:
             await asyncio.sleep(POLL_SECONDS)
-            if self.redis_ok:
+            now = time.monotonic()
+            # Just after Redis is back, a process that failed to publish may still be waiting
+            # out REDIS_RETRY_SECONDS before it tries again: keep polling until it has.
+            trusted = self.redis_ok and now - self._redis_since > REDIS_RETRY_SECONDS + 1
+            if trusted and now - last_sweep < SWEEP_SECONDS:
                 continue
-            for feed in list(self.feeds.values()):
-                if feed.listeners:
-                    await self._pull(feed)
+            last_sweep = now
+            with contextlib.suppress(Exception):
+                await self._catch_up()
+
+    async def _catch_up(self) -> None:
+        """Pull every feed that is behind its question, finding out which in one query."""
+        feeds = [feed for feed in list(self.feeds.values()) if feed.listeners]
+        for start in range(0, len(feeds), 500):
+            chunk = feeds[start : start + 500]
+            try:
+                latest = await versions([feed.question_id for feed in chunk])
+            except Exception:
+                logger.warning("could not poll for live events", exc_info=True)
+                return
+            for feed in chunk:
+                if latest.get(feed.question_id, 0) > feed.version:
+                    self._spawn_pull(feed)
 
     async def _listen_forever(self) -> None:
         import redis.asyncio as aioredis
 
         while True:
             client = aioredis.Redis.from_url(
-                settings.REDIS_URL, socket_connect_timeout=REDIS_TIMEOUT, health_check_interval=10
+                settings.REDIS_URL,
+                socket_connect_timeout=REDIS_TIMEOUT,
+                socket_keepalive=True,
+                health_check_interval=10,
             )
             try:
                 async with client.pubsub() as pubsub:
                     await pubsub.subscribe(CHANNEL)
                     self.redis_ok = True
+                    self._redis_since = time.monotonic()
+                    logger.info("live updates: listening on Redis")
                     # Anything published while we were away is in the log: catch up once.
-                    for feed in list(self.feeds.values()):
-                        await self._pull(feed)
+                    await self._catch_up()
                     async for message in pubsub.listen():
-                        if message.get("type") != "message":
-                            continue
-                        question_id, _, version = message["data"].decode().partition(":")
-                        self._wake(question_id, int(version or 0))
+                        if message.get("type") == "message":
+                            self._on_message(message["data"])
             except asyncio.CancelledError:
                 raise
             except Exception:
-                logger.warning("Redis subscription lost; polling until it is back", exc_info=True)
+                if self.redis_ok:
+                    logger.warning("Redis subscription lost; polling until it is back")
             finally:
                 self.redis_ok = False
                 with contextlib.suppress(Exception):
                     await client.aclose()
             await asyncio.sleep(REDIS_RETRY_SECONDS / 5)
 
-    async def listen(
-        self, question_id: str, since: int, *, idle: float = 15.0
-    ) -> AsyncIterator[Event | None]:
-        """Every event of the question after version `since`, in order, then live ones.
+    def _on_message(self, data: bytes) -> None:
+        question_id, _, version = data.decode(errors="replace").partition(":")
+        try:
+            self._wake(question_id, int(version))
+        except ValueError:
+            logger.warning("ignoring a malformed message on %s: %r", CHANNEL, data[:100])
 
-        Yields None after `idle` seconds without an event, so the caller can send a keepalive."""
+    async def listen(self, question_id: str, since: int) -> AsyncIterator[list[Event]]:
+        """Every event of the question after version `since`, in order, then the live ones.
+
+        Yields the events in batches (all that are waiting when the stream gets to send: one
+        write instead of many when changes come fast), and an empty batch every
+        KEEPALIVE_SECONDS, so the caller can keep the connection warm."""
         self._start()
+        # Join the feed before reading the log, and without waiting in between: an event
+        # committed meanwhile is then either in the log read below or delivered to the queue
+        # (or both: duplicates are skipped by version).
         feed = self.feeds.get(question_id)
+        behind = feed is None or since < feed.version
         if feed is None:
-            feed = QuestionFeed(question_id, await latest_version(question_id))
-            self.feeds[question_id] = feed
-        queue: asyncio.Queue[Event] = asyncio.Queue()
+            feed = self.feeds[question_id] = QuestionFeed(question_id, since)
+        queue: asyncio.Queue[Event | None] = asyncio.Queue()
         feed.listeners.add(queue)
-        self.connections += 1
         try:
             sent = since
-            # Catch up from the log; events that also arrive in the queue are skipped by version.
-            for event in await events_after(question_id, sent, limit=10_000):
-                sent = event.version
-                yield event
+            # A listener that joins a feed at or past its version will get everything after
+            # that from the feed: only the others read the log (5,000 pages opened at the
+            # same version cost no query each).
+            while behind:
+                missed = await events_after(question_id, sent)
+                if missed:
+                    sent = missed[-1].version
+                    yield missed
+                behind = len(missed) == PULL_LIMIT
             while True:
-                try:
-                    event = await asyncio.wait_for(queue.get(), idle)
-                except TimeoutError:
-                    yield None
-                    continue
-                if event.version > sent:
-                    sent = event.version
-                    yield event
+                batch = [await queue.get()]
+                while not queue.empty():
+                    batch.append(queue.get_nowait())
+                fresh = [event for event in batch if event is not None and event.version > sent]
+                if fresh:
+                    sent = fresh[-1].version
+                    yield fresh
+                elif None in batch:
+                    yield []
         finally:
-            self.connections -= 1
             feed.listeners.discard(queue)
-            if not feed.listeners:
-                self.feeds.pop(question_id, None)
+            if not feed.listeners and self.feeds.get(question_id) is feed:
+                del self.feeds[question_id]
+
+    async def _keepalive_forever(self) -> None:
+        """One timer for all streams of the process, rather than one per stream and event."""
+        while True:
+            await asyncio.sleep(KEEPALIVE_SECONDS)
+            for feed in list(self.feeds.values()):
+                for queue in list(feed.listeners):
+                    queue.put_nowait(None)
+
+
+class Slot:
+    """A stream's place on this process; given back once, however the stream ends."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.held = True
+
+    def release(self) -> None:
+        with self.hub._count_lock:
+            if self.held:
+                self.held = False
+                self.hub.connections -= 1
 
 
 hub = Hub()

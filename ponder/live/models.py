@@ -1,5 +1,15 @@
+import json
+from functools import cached_property
+
 from django.db import models
 from django.utils import timezone
+
+
+def sse_message(kind: str, data: dict[str, object], event_id: int | None = None) -> bytes:
+    """One server-sent event: `id:` (the version), `event:` (the type) and `data:` (JSON)."""
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    body = json.dumps(data, separators=(",", ":"))
+    return f"{head}event: {kind}\ndata: {body}\n\n".encode()
 
 
 class Event(models.Model):
@@ -31,3 +41,9 @@ class Event(models.Model):
             "question": self.question_id,
             **self.ids,
         }
+
+    @cached_property
+    def sse(self) -> bytes:
+        """This event as a server-sent message. A feed hands the same Event object to every
+        listener, so 5,000 open pages cost one formatting, not 5,000."""
+        return sse_message(self.type, self.as_dict(), self.version)

@@ -9,25 +9,21 @@ A client that reconnects sends `Last-Event-ID` (browsers do this by themselves) 
 and gets what it missed; one that is too far behind gets a single `refresh` message.
 """
 
-import json
+import weakref
 from collections.abc import AsyncIterator
 
 from asgiref.sync import sync_to_async
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 
 from ponder.questions.models import Question
 
-from .hub import hub, latest_version
+from .hub import hub
+from .models import sse_message
 
-KEEPALIVE_SECONDS = 15
 REPLAY_LIMIT = 1000  # further behind than this, a refresh is cheaper than a replay
-
-
-def _sse(kind: str, data: dict[str, object], event_id: int | None = None) -> str:
-    head = f"id: {event_id}\n" if event_id is not None else ""
-    return f"{head}event: {kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+RETRY_AFTER_SECONDS = 10
+KEEPALIVE = b": keepalive\n\n"
 
 
 def _since(request: HttpRequest) -> int | None:
@@ -50,38 +46,41 @@ async def question_events(request: HttpRequest, question_id: str) -> HttpRespons
     current = await _question_version(question_id)
     if current is None:
         raise Http404
-    if hub.connections >= settings.PONDER_MAX_STREAMS:
+    slot = hub.admit()
+    if slot is None:
         response = JsonResponse(
             {"detail": _("Too many live connections on this server; retrying shortly.")},
             status=503,
         )
-        response["Retry-After"] = "10"
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     since = _since(request)
     if since is None:
         since = current
 
-    async def stream() -> AsyncIterator[str]:
-        # Tell EventSource to wait 3 s before reconnecting, and confirm where we start.
-        yield f"retry: 3000\n{_sse('hello', {'type': 'hello', 'version': since}, since)}"
-        start = since
-        if current - since > REPLAY_LIMIT or since > current:
-            yield _sse("refresh", {"type": "refresh", "version": current}, current)
-            start = current
-        events = hub.listen(question_id, start, idle=KEEPALIVE_SECONDS)
+    async def stream() -> AsyncIterator[bytes]:
         try:
-            async for event in events:
-                if event is None:
-                    yield ": keepalive\n\n"
-                else:
-                    yield _sse(event.type, event.as_dict(), event.version)
+            # Tell EventSource to wait 3 s before reconnecting, and confirm where we start.
+            hello = sse_message("hello", {"type": "hello", "version": since}, since)
+            yield b"retry: 3000\n" + hello
+            start = since
+            if current - since > REPLAY_LIMIT or since > current:
+                yield sse_message("refresh", {"type": "refresh", "version": current}, current)
+                start = current
+            events = hub.listen(question_id, start)
+            try:
+                async for batch in events:
+                    yield b"".join(event.sse for event in batch) if batch else KEEPALIVE
+            finally:
+                await events.aclose()
         finally:
-            await events.aclose()
+            slot.release()
 
-    response = StreamingHttpResponse(stream(), content_type="text/event-stream")
+    body = stream()
+    # A client that leaves before the first byte never starts the generator, so its `finally`
+    # would not run: give the place back when the generator is dropped, too.
+    weakref.finalize(body, slot.release)
+    response = StreamingHttpResponse(body, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx: pass each message through at once
     return response
-
-
-__all__ = ["latest_version", "question_events"]

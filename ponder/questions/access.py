@@ -63,15 +63,21 @@ class Access:
     def can_add_arguments(self) -> bool:
         return self.is_open and (self.question.allow_arguments or self.is_organiser)
 
+    def can_export(self) -> bool:
+        """The results (CSV, Excel, JSON, report): the organiser's, and everyone's if allowed."""
+        return self.is_organiser or self.question.allow_exports
+
+
+def _participant_with(question: Question, token: str | None) -> Participant | None:
+    if not token:
+        return None
+    return Participant.objects.filter(question=question, token_hash=hash_secret(token)).first()
+
 
 def question_for(request: HttpRequest, question_id: str) -> Access:
     question = get_object_or_404(Question, pk=question_id)
     token = participant_token(request)
-    participant = (
-        Participant.objects.filter(question=question, token_hash=hash_secret(token)).first()
-        if token
-        else None
-    )
+    participant = _participant_with(question, token)
     admin_key = request.get_signed_cookie(admin_cookie_name(question.pk), default=None)
     is_organiser = secret_matches(admin_key, question.admin_key_hash)
     return Access(
@@ -80,6 +86,23 @@ def question_for(request: HttpRequest, question_id: str) -> Access:
         is_organiser=is_organiser,
         token=token,
         admin_key=admin_key if is_organiser else None,
+    )
+
+
+def question_for_token(question_id: str, token: str | None) -> Access:
+    """The question as an API client sending this bearer token sees it.
+
+    The token is the question's admin key (the organiser) or a participant's token. The organiser
+    takes part under the admin key itself once they have given a name, so one token does both.
+    """
+    question = get_object_or_404(Question, pk=question_id)
+    is_organiser = secret_matches(token, question.admin_key_hash)
+    return Access(
+        question=question,
+        participant=_participant_with(question, token),
+        is_organiser=is_organiser,
+        token=token,
+        admin_key=token if is_organiser else None,
     )
 
 
@@ -134,3 +157,38 @@ def remember_organiser(response: HttpResponse, *, question_id: str, admin_key: s
 
 def remembered_name(request: HttpRequest) -> str:
     return unquote(request.get_signed_cookie(NAME_COOKIE, default="") or "")
+
+
+# Embeds -------------------------------------------------------------------------------------
+
+EMBED_PATH = "/embed/"
+MESSAGES_COOKIE = "messages"  # django.contrib.messages' cookie storage
+
+
+def is_embedded(request: HttpRequest) -> bool:
+    """Whether the request comes from an embed page, which may sit in an iframe on another site:
+    the embed page itself, the htmx requests sent from it (they name the page they come from), and
+    form posts made inside a frame without JavaScript (the browser's Fetch Metadata says so)."""
+    if request.path_info.startswith(EMBED_PATH):
+        return True
+    htmx = getattr(request, "htmx", None)
+    if htmx:
+        return (htmx.current_url_abs_path or "").startswith(EMBED_PATH)
+    return request.headers.get("Sec-Fetch-Dest") == "iframe"
+
+
+def allow_cookies_in_embeds(response: HttpResponse) -> None:
+    """Let the cookies that taking part needs work in an iframe on another site.
+
+    Browsers send SameSite=Lax cookies to a frame only when the page around it is on the same
+    site; a third-party frame needs SameSite=None, which needs Secure (HTTPS). Partitioned (CHIPS)
+    keeps them in a jar of their own per embedding site, which browsers that block third-party
+    cookies still allow. Over plain HTTP nothing can be done: see README.md.
+    """
+    for name in (PARTICIPANT_COOKIE, NAME_COOKIE, settings.CSRF_COOKIE_NAME, MESSAGES_COOKIE):
+        if name in response.cookies:
+            morsel = response.cookies[name]
+            morsel["secure"] = True
+            # Python 3.12's cookies know no Partitioned attribute (3.14 does): it rides on
+            # SameSite's value, which is written out as it is.
+            morsel["samesite"] = "None; Partitioned"

@@ -118,6 +118,11 @@ class QuestionSettingsForm(Form):
         help_text=_("The question closes itself at this time."),
     )
     time_zone = forms.ChoiceField(label=_("Time zone of the deadline"), choices=_time_zone_choices)
+    allow_exports = forms.BooleanField(
+        label=_("Anyone with the link may download the results"),
+        required=False,
+        help_text=_("CSV, Excel, JSON and a printable report. You can always download them."),
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -160,4 +165,5 @@ class QuestionSettingsForm(Form):
             "max_votes": question.max_votes,
             "deadline": deadline.astimezone(zone).replace(tzinfo=None) if deadline else None,
             "time_zone": question.time_zone,
+            "allow_exports": question.allow_exports,
         }

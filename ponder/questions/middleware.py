@@ -1,9 +1,12 @@
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+
+from .access import allow_cookies_in_embeds, is_embedded
 
 
 class DatabaseUnavailableMiddleware:
@@ -33,4 +36,19 @@ class DatabaseUnavailableMiddleware:
             )
             response = HttpResponse(body, status=503)
         response["Retry-After"] = "5"
+        return response
+
+
+class EmbedCookiesMiddleware:
+    """Under HTTPS, the cookies set for an embed (participant, name, CSRF, messages) are made usable
+    in an iframe on another site. It sits outside the CSRF and messages middleware, so it sees
+    their cookies too."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if settings.HTTPS and is_embedded(request):
+            allow_cookies_in_embeds(response)
         return response

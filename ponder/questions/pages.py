@@ -32,11 +32,18 @@ class Page:
 
 
 def question_page(
-    access: Access, *, idea_ids: list[str] | None = None, comments: bool = True
+    access: Access,
+    *,
+    idea_ids: list[str] | None = None,
+    comments: bool = True,
+    ranked: bool = False,
+    voters_shown: int | None = VOTERS_SHOWN,
 ) -> Page:
     """Ideas with their counts, arguments, first voters and this person's own votes and likes.
 
     With `idea_ids`, only those ideas (for a fragment); the number of queries stays the same.
+    Ideas are ranked once the question is closed, or while it is open with `ranked` (exports).
+    `voters_shown=None` lists every voter of each idea (the API), still in one query.
     """
     question, me = access.question, access.participant
     ideas_qs = Idea.objects.filter(question=question).with_counts().select_related("author")
@@ -54,9 +61,11 @@ def question_page(
     for argument in args_qs:
         arguments[argument.idea_id].append(argument)
     voters: dict[str, list[str]] = defaultdict(list)
-    for idea_id, name in voters_qs.first_voters(per_idea=VOTERS_SHOWN).values_list(
-        "idea_id", "participant__name"
-    ):
+    if voters_shown is None:
+        voters_qs = voters_qs.order_by("idea_id", "created_at")
+    else:
+        voters_qs = voters_qs.first_voters(per_idea=voters_shown)
+    for idea_id, name in voters_qs.values_list("idea_id", "participant__name"):
         voters[idea_id].append(name)
 
     my_votes: set[str] = set()
@@ -75,7 +84,7 @@ def question_page(
         idea.voted = idea.pk in my_votes
         idea.changeable = access.can_change(idea)
 
-    if not question.is_open():
+    if ranked or not question.is_open():
         _rank(ideas, question, everything=idea_ids is None)
 
     page = Page(ideas=ideas, my_vote_count=len(my_votes))

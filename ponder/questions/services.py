@@ -29,7 +29,11 @@ class ActionRefused(Exception):
 
 def _lock(question: Question) -> Question:
     # Lock the question row: two quick clicks or two people at the vote cap must queue, not race.
-    return Question.objects.select_for_update().get(pk=question.pk)
+    try:
+        return Question.objects.select_for_update().get(pk=question.pk)
+    except Question.DoesNotExist:
+        # Deleted by its organiser while this request waited for the lock.
+        raise ActionRefused(_("This question has been deleted."), code="deleted") from None
 
 
 def _announce(question: Question, kind: str, **ids: str) -> int:
@@ -76,11 +80,15 @@ def question_update(
     max_votes: int | None,
     deadline: datetime | None,
     time_zone: str,
+    allow_exports: bool | None = None,
 ) -> Question:
+    """Change the question and its settings; `allow_exports=None` keeps it as it is."""
     locked = _lock(question)
     locked.title, locked.description = title, description
     locked.allow_ideas, locked.allow_arguments = allow_ideas, allow_arguments
     locked.max_votes, locked.deadline, locked.time_zone = max_votes, deadline, time_zone
+    if allow_exports is not None:
+        locked.allow_exports = allow_exports
     locked.save(
         update_fields=[
             "title",
@@ -90,6 +98,7 @@ def question_update(
             "max_votes",
             "deadline",
             "time_zone",
+            "allow_exports",
         ]
     )
     _announce(locked, "question.changed")
@@ -118,6 +127,13 @@ def question_reopen(*, question: Question) -> Question:
     locked.save(update_fields=["closed_at", "deadline"])
     _announce(locked, "question.reopened")
     return locked
+
+
+@transaction.atomic
+def question_delete(*, question: Question) -> None:
+    """Delete a question and everything on it: participants, ideas, arguments, likes, votes,
+    comments and its event log. Writers queued on the question's lock are refused after it."""
+    _lock(question).delete()
 
 
 def question_close_due(*, at: datetime | None = None) -> int:

@@ -2,12 +2,18 @@ from django.urls import path
 
 from ponder.live.views import question_events
 
-from . import views
+from . import exports, sharing, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("q/<id:question_id>/", views.question_detail, name="question"),
+    path("q/<id:question_id>/qr.svg", sharing.qr_code, name="qr_code"),
+    path("q/<id:question_id>/report/", exports.report, name="report"),
+    path("q/<id:question_id>/export/<str:table>.csv", exports.csv_export, name="export_csv"),
+    path("q/<id:question_id>/export/results.xlsx", exports.xlsx_export, name="export_xlsx"),
+    path("q/<id:question_id>/export/results.json", exports.json_export, name="export_json"),
+    path("embed/<id:question_id>/", sharing.embed, name="embed"),
     path("q/<id:question_id>/a/<key:admin_key>/", views.admin_link, name="admin_link"),
     path("q/<id:question_id>/join/", views.join, name="join"),
     path("q/<id:question_id>/events", question_events, name="question_events"),

@@ -23,6 +23,7 @@ from ponder.lib.ids import secret_matches
 from . import services
 from .access import (
     Access,
+    is_embedded,
     admin_for,
     argument_for,
     browser_token,
@@ -51,8 +52,11 @@ DETAIL = "questions/detail.html"
 # Helpers ------------------------------------------------------------------------------------
 
 
-def _page_url(access: Access, anchor: str = "") -> str:
-    url = reverse("question", args=[access.question.pk])
+def _page_url(access: Access, anchor: str = "", *, request: HttpRequest | None = None) -> str:
+    # A form posted from the embed page (in an iframe) goes back there: the question page
+    # refuses to be framed.
+    embedded = request is not None and is_embedded(request)
+    url = reverse("embed" if embedded else "question", args=[access.question.pk])
     return f"{url}#{anchor}" if anchor else url
 
 
@@ -87,7 +91,7 @@ def _done(
         body = render_to_string(f"{DETAIL}#{fragment}", context, request) if fragment else ""
         return HttpResponse(body + _status(request, message))
     messages.success(request, message)
-    response = redirect(_page_url(access, anchor))
+    response = redirect(_page_url(access, anchor, request=request))
     if request.htmx:
         # Someone just gave their name: every form on the page changes, so load it whole.
         response = HttpResponse(headers={"HX-Refresh": "true"})
@@ -101,7 +105,7 @@ def _refused(request: HttpRequest, access: Access, message: str, *, status: int)
     if request.htmx:
         return reswap(HttpResponse(_status(request, message, error=True), status=status), "none")
     messages.error(request, message)
-    return redirect(_page_url(access, "status"))
+    return redirect(_page_url(access, "status", request=request))
 
 
 def _form_invalid(
@@ -156,21 +160,25 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
-@vary_on_headers("HX-Request")
-def question_detail(request: HttpRequest, question_id: str) -> HttpResponse:
-    access = question_for(request, question_id)
-    page = question_page(access)
-    context = _context(
+def detail_context(request: HttpRequest, access: Access) -> dict[str, Any]:
+    """What the question page shows; the embed page (`sharing.embed`) shows the same."""
+    return _context(
         request,
         access,
-        page=page,
+        page=question_page(access),
         idea_form=IdeaForm(needs_name=access.participant is None, name=remembered_name(request)),
         comment_form=CommentForm(
             needs_name=access.participant is None, name=remembered_name(request)
         ),
         needs_name=access.participant is None,
     )
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def question_detail(request: HttpRequest, question_id: str) -> HttpResponse:
+    access = question_for(request, question_id)
+    context = detail_context(request, access)
     # In place (htmx, and the live updates): one part of the page, with this reader's state.
     part = request.GET.get("part", "ideas")
     template = DETAIL + (f"#{part}" if part in {"ideas", "comment_list"} else "#ideas")
@@ -565,5 +573,11 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     if getattr(request, "htmx", False):
         # In place, a whole page must not land inside an idea row: say it in the status instead.
         message = _("Your page is out of date. Reload it and try again.")
+        if is_embedded(request):
+            # Most likely the browser keeps this site's cookies from frames on other sites.
+            message = _(
+                "Your browser blocks taking part from inside this page. Open the question in a "
+                "new tab with the link below."
+            )
         return reswap(HttpResponse(_status(request, message, error=True), status=403), "none")
     return render(request, "errors/403_csrf.html", status=403)

@@ -20,8 +20,9 @@
     // Someone typing in a row, or with a form opened in it, keeps it until they are done.
     if (!element) return false;
     if (element.contains(document.activeElement)) return true;
+    // A field counts once the reader has typed in it: a name filled in by the server does not.
     return Array.prototype.some.call(element.querySelectorAll("textarea, input[type=text]"),
-      function (field) { return field.value.trim() !== ""; });
+      function (field) { return field.value.trim() !== "" && field.value !== field.defaultValue; });
   }
 
   function refreshIdea(id) {
@@ -40,6 +41,21 @@
     announce(live.dataset.msgIdeaAdded);
   }
 
+  function tidyIdeaList() {
+    var list = document.getElementById("idea-list");
+    if (!list || !list.querySelector(".idea")) return;
+    // "No ideas yet" goes once the first idea is in the list (sent live or added here).
+    Array.prototype.forEach.call(list.querySelectorAll(":scope > .empty"),
+      function (empty) { empty.remove(); });
+    // The event of an idea added here can overtake the answer that shows it, so the row may
+    // come twice: keep the first.
+    var seen = new Set();
+    Array.prototype.forEach.call(list.querySelectorAll(":scope > .idea"), function (row) {
+      if (seen.has(row.id)) row.remove();
+      else seen.add(row.id);
+    });
+  }
+
   function refreshPart(part, target) {
     var element = document.getElementById(target);
     if (!element || busy(element)) return;
@@ -49,6 +65,15 @@
   function refreshAll() {
     refreshPart("ideas", "ideas");
     refreshPart("comment_list", "comment-list");
+  }
+
+  document.addEventListener("htmx:afterSettle", tidyIdeaList);
+  document.addEventListener("htmx:oobAfterSwap", tidyIdeaList);
+
+  function resumeFrom(newVersion) {
+    version = newVersion;
+    // Reconnections made by htmx (after the server was away) resume from here.
+    live.setAttribute("sse-connect", base + "events?since=" + version);
   }
 
   document.addEventListener("focusout", function () {
@@ -61,12 +86,17 @@
     var data;
     try { data = JSON.parse(event.detail.data); } catch (e) { return; }
     if (data.type === "hello") return;
+    if (data.type === "refresh") {
+      // The server cannot replay what we missed (too much, or its log is older than our page,
+      // as after a restore): start again from its version, whatever ours was.
+      resumeFrom(data.version);
+      refreshAll();
+      return;
+    }
     if (data.version <= version) return; // seen already (a replay after reconnecting)
     var gap = data.version > version + 1;
-    version = data.version;
-    // Reconnections made by htmx (after the server was away) resume from here.
-    live.setAttribute("sse-connect", base + "events?since=" + version);
-    if (data.type === "refresh" || gap) { refreshAll(); return; }
+    resumeFrom(data.version);
+    if (gap) { refreshAll(); return; }
 
     var kind = data.type.split(".")[0];
     if (data.type === "idea.added") addIdea(data.idea);

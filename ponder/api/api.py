@@ -1,0 +1,519 @@
+"""The JSON API under /api/v1/ (PRODUCT.md P8). Thin: every endpoint finds who is asking
+(`auth`), calls the same service the page calls, and answers with the page's read (`shapes`).
+
+Who may do what is decided in `auth` with the pages' own rules; errors are JSON (`errors`); bad
+input never gives a 500.
+"""
+
+import zoneinfo
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Model
+from django.http import Http404, HttpRequest
+from django.urls import URLPattern, URLResolver, reverse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Path, Swagger
+from ninja.operation import Operation
+from ninja.responses import Status
+
+from ponder.questions import services
+from ponder.questions.access import Access, argument_for, comment_for, idea_for
+from ponder.questions.forms import QuestionSettingsForm
+from ponder.questions.models import Argument, Comment, Idea, Question
+
+from . import auth, errors
+from .errors import Invalid
+from .schemas import (
+    ID_PATTERN,
+    ArgumentIn,
+    ArgumentOut,
+    ArgumentPatch,
+    CommentIn,
+    CommentOut,
+    CommentPatch,
+    Error,
+    IdeaIn,
+    IdeaOut,
+    IdeaPatch,
+    ParticipantIn,
+    ParticipantOut,
+    QuestionCreated,
+    QuestionIn,
+    QuestionOut,
+    QuestionPatch,
+    ResultsOut,
+    SettingsIn,
+)
+from .shapes import argument_data, comment_data, idea_data, question_data, read, results_data
+
+DESCRIPTION = """\
+Everything the pages do, as JSON. Send `Authorization: Bearer <token>` where a token is needed:
+the `admin_token` you got when creating a question (you are its organiser), or the `token` you got
+when taking part (`POST /api/v1/questions/{id}/participants`). A token belongs to one question.
+The organiser takes part too by sending a name to the participants endpoint with the admin token.
+
+Live updates: `GET /api/v1/questions/{id}/events` (server-sent events, no token needed).
+"""
+
+
+class PonderAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        return operation.view_func.__name__  # "vote_cast", as the services are named
+
+    def _get_urls(self) -> list[URLPattern | URLResolver]:
+        return [
+            URLPattern(p.pattern, errors.json_405(p.callback), p.default_args, p.name)
+            if isinstance(p, URLPattern)
+            else p
+            for p in super()._get_urls()
+        ]
+
+
+api = PonderAPI(
+    title="Ponder API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    auth=auth.bearer,  # every endpoint needs a token unless it says otherwise
+    docs=Swagger(settings={"validatorUrl": None, "tryItOutEnabled": False}),
+)
+for _exception, _handler in errors.HANDLERS.items():
+    api.add_exception_handler(_exception, _handler)
+
+OPTIONAL_TOKEN = {"security": [{"BearerToken": []}, {}]}
+QuestionId = Path(..., pattern=ID_PATTERN, description="The question's id.")
+IdeaId = Path(..., pattern=ID_PATTERN, description="The idea's id.")
+ArgumentId = Path(..., pattern=ID_PATTERN, description="The argument's id.")
+CommentId = Path(..., pattern=ID_PATTERN, description="The comment's id.")
+
+
+def _errors(*statuses: int) -> dict[int, type[Error]]:
+    return dict.fromkeys(statuses, Error)
+
+
+# Helpers ------------------------------------------------------------------------------------
+
+
+def _share_url(request: HttpRequest, question: Question) -> str:
+    return request.build_absolute_uri(reverse("question", args=[question.pk]))
+
+
+def _question(request: HttpRequest, access: Access) -> dict[str, Any]:
+    return question_data(access, share_url=_share_url(request, access.question))
+
+
+def _idea(access: Access, idea_id: str) -> dict[str, Any]:
+    page = read(access, idea_ids=[idea_id], comments=False)
+    if not page.ideas:
+        raise Http404  # deleted meanwhile
+    return idea_data(page.ideas[0])
+
+
+def _argument(access: Access, argument: Argument) -> dict[str, Any]:
+    page = read(access, idea_ids=[argument.idea_id], comments=False)
+    for idea in page.ideas:
+        for shown in idea.argument_list:
+            if shown.pk == argument.pk:
+                return argument_data(shown)
+    raise Http404  # deleted meanwhile
+
+
+def _question_of(model: type[Model], pk: str, field: str = "question_id") -> str:
+    """The question an idea, argument or comment belongs to; 404 if there is no such entry."""
+    question_id = model.objects.filter(pk=pk).values_list(field, flat=True).first()
+    if question_id is None:
+        raise Http404
+    return question_id
+
+
+def _checked_settings(
+    question: Question, fields: dict[str, Any], settings_in: SettingsIn | None
+) -> dict[str, Any]:
+    """Check a question's title, description and settings with the settings form of the pages,
+    as the organiser would have typed them; returns what `services.question_update` takes."""
+    initial = QuestionSettingsForm.initial_for(question)
+    given = settings_in.model_dump(exclude_unset=True) if settings_in else {}
+    data = {**initial, **fields, **given}
+    # The API speaks in instants; the form, in wall-clock time in the question's time zone.
+    deadline: datetime | None = given.get("deadline", question.deadline)
+    if deadline is not None:
+        try:
+            wall = deadline.astimezone(zoneinfo.ZoneInfo(data["time_zone"]))
+        except OverflowError:
+            message = _("The deadline is too far in the future.")
+            raise Invalid([("settings.deadline", message)]) from None
+        data["deadline"] = wall.replace(tzinfo=None, second=0, microsecond=0)
+    form = QuestionSettingsForm(data, initial=initial)
+    if not form.is_valid():
+        raise Invalid(
+            [
+                (name if name in {"title", "description"} else f"settings.{name}", message)
+                for name, messages in form.errors.items()
+                for message in messages
+            ]
+        )
+    return form.cleaned_data
+
+
+# Questions ----------------------------------------------------------------------------------
+
+
+@api.post(
+    "/questions",
+    auth=None,
+    response={201: QuestionCreated, **_errors(400, 413)},
+    summary="Ask a question",
+    description="No token needed. The answer holds the organiser's `admin_token`: keep it.",
+    tags=["questions"],
+)
+def question_create(request: HttpRequest, payload: QuestionIn) -> Status:
+    new = Question(time_zone=settings.PONDER_TIME_ZONE)
+    fields = {"title": payload.title, "description": payload.description}
+    checked = _checked_settings(new, fields, payload.settings)
+    with transaction.atomic():
+        question, admin_key = services.question_create(**fields)
+        if payload.settings is not None:
+            question = services.question_update(question=question, **checked)
+    admin_url = reverse("admin_link", args=[question.pk, admin_key])
+    return Status(
+        201,
+        {
+            "id": question.pk,
+            "title": question.title,
+            "share_url": _share_url(request, question),
+            "admin_url": request.build_absolute_uri(admin_url),
+            "admin_token": admin_key,
+        },
+    )
+
+
+@api.get(
+    "/questions/{question_id}",
+    auth=None,
+    openapi_extra=OPTIONAL_TOKEN,
+    response={200: QuestionOut, **_errors(401, 404)},
+    summary="Read a question",
+    description="With a token, `me`, `voted`, `liked` and `changeable` are yours.",
+    tags=["questions"],
+)
+def question_detail(request: HttpRequest, question_id: str = QuestionId) -> dict[str, Any]:
+    return _question(request, auth.reader(request, question_id))
+
+
+@api.patch(
+    "/questions/{question_id}",
+    response={200: QuestionOut, **_errors(400, 401, 404, 409, 413)},
+    summary="Change a question and its settings (organiser)",
+    tags=["questions"],
+)
+def question_update(
+    request: HttpRequest, payload: QuestionPatch, question_id: str = QuestionId
+) -> dict[str, Any]:
+    access = auth.organiser(request, question_id)
+    fields = payload.model_dump(exclude_unset=True, include={"title", "description"})
+    checked = _checked_settings(access.question, fields, payload.settings)
+    access.question = services.question_update(question=access.question, **checked)
+    return _question(request, access)
+
+
+@api.post(
+    "/questions/{question_id}/close",
+    response={200: QuestionOut, **_errors(401, 404, 409)},
+    summary="Close a question (organiser)",
+    tags=["questions"],
+)
+def question_close(request: HttpRequest, question_id: str = QuestionId) -> dict[str, Any]:
+    access = auth.organiser(request, question_id)
+    access.question = services.question_close(question=access.question)
+    return _question(request, access)
+
+
+@api.post(
+    "/questions/{question_id}/reopen",
+    response={200: QuestionOut, **_errors(401, 404, 409)},
+    summary="Reopen a question (organiser)",
+    description="A deadline that has passed is removed, or it would close the question again.",
+    tags=["questions"],
+)
+def question_reopen(request: HttpRequest, question_id: str = QuestionId) -> dict[str, Any]:
+    access = auth.organiser(request, question_id)
+    access.question = services.question_reopen(question=access.question)
+    return _question(request, access)
+
+
+@api.delete(
+    "/questions/{question_id}",
+    response={204: None, **_errors(401, 404, 409)},
+    summary="Delete a question with everything on it (organiser)",
+    tags=["questions"],
+)
+def question_delete(request: HttpRequest, question_id: str = QuestionId) -> Status:
+    access = auth.organiser(request, question_id)
+    services.question_delete(question=access.question)
+    return Status(204, None)
+
+
+@api.get(
+    "/questions/{question_id}/results",
+    auth=None,
+    response={200: ResultsOut, **_errors(404)},
+    summary="The ranking by votes",
+    description="While the question is open, the ranking so far.",
+    tags=["questions"],
+)
+def question_results(request: HttpRequest, question_id: str = QuestionId) -> dict[str, Any]:
+    return results_data(auth.public(question_id))
+
+
+# Taking part --------------------------------------------------------------------------------
+
+
+@api.post(
+    "/questions/{question_id}/participants",
+    auth=None,
+    openapi_extra=OPTIONAL_TOKEN,
+    response={200: ParticipantOut, 201: ParticipantOut, **_errors(400, 401, 404, 409, 413)},
+    summary="Take part by name",
+    description="Without a token: you get a new `token` (201). With your token: you change your "
+    "name (200). With the admin token: the organiser takes part under it (201).",
+    tags=["participants"],
+)
+def participant_join(
+    request: HttpRequest, payload: ParticipantIn, question_id: str = QuestionId
+) -> Status:
+    access = auth.reader(request, question_id)
+    participant, token = services.participant_join(
+        question=access.question, name=payload.name, token=access.token
+    )
+    status = 200 if access.participant is not None else 201
+    return Status(status, {"id": participant.pk, "name": participant.name, "token": token})
+
+
+# Ideas and votes ----------------------------------------------------------------------------
+
+
+@api.post(
+    "/questions/{question_id}/ideas",
+    response={201: IdeaOut, **_errors(400, 401, 403, 404, 409, 413)},
+    summary="Add an idea",
+    tags=["ideas"],
+)
+def idea_add(request: HttpRequest, payload: IdeaIn, question_id: str = QuestionId) -> Status:
+    access = auth.participant(request, question_id)
+    idea = services.idea_add(
+        question=access.question,
+        author=access.participant,
+        title=payload.title,
+        description=payload.description,
+        by_organiser=access.is_organiser,
+    )
+    return Status(201, _idea(access, idea.pk))
+
+
+@api.get(
+    "/ideas/{idea_id}",
+    auth=None,
+    openapi_extra=OPTIONAL_TOKEN,
+    response={200: IdeaOut, **_errors(401, 404)},
+    summary="Read an idea with its arguments and all its voters",
+    tags=["ideas"],
+)
+def idea_detail(request: HttpRequest, idea_id: str = IdeaId) -> dict[str, Any]:
+    access = auth.reader(request, _question_of(Idea, idea_id))
+    return _idea(access, idea_for(access, idea_id).pk)
+
+
+@api.patch(
+    "/ideas/{idea_id}",
+    response={200: IdeaOut, **_errors(400, 401, 404, 409, 413)},
+    summary="Edit an idea (its author or the organiser)",
+    tags=["ideas"],
+)
+def idea_update(request: HttpRequest, payload: IdeaPatch, idea_id: str = IdeaId) -> dict[str, Any]:
+    access = auth.changer(request, _question_of(Idea, idea_id))
+    idea = idea_for(access, idea_id)
+    auth.may_change(access, idea)
+    changes = payload.model_dump(exclude_unset=True)
+    services.idea_update(
+        idea=idea,
+        title=changes.get("title", idea.title),
+        description=changes.get("description", idea.description),
+    )
+    return _idea(access, idea.pk)
+
+
+@api.delete(
+    "/ideas/{idea_id}",
+    response={204: None, **_errors(401, 404, 409)},
+    summary="Delete an idea (its author or the organiser)",
+    tags=["ideas"],
+)
+def idea_delete(request: HttpRequest, idea_id: str = IdeaId) -> Status:
+    access = auth.changer(request, _question_of(Idea, idea_id))
+    idea = idea_for(access, idea_id)
+    auth.may_change(access, idea)
+    services.idea_delete(idea=idea)
+    return Status(204, None)
+
+
+@api.put(
+    "/ideas/{idea_id}/vote",
+    response={200: IdeaOut, **_errors(401, 403, 404, 409)},
+    summary="Vote for an idea",
+    description="Voting again keeps one vote. 409 when the question is closed or your votes are "
+    "used up.",
+    tags=["ideas"],
+)
+def vote_cast(request: HttpRequest, idea_id: str = IdeaId) -> dict[str, Any]:
+    access = auth.participant(request, _question_of(Idea, idea_id))
+    idea = idea_for(access, idea_id)
+    services.vote_cast(idea=idea, participant=access.participant)
+    return _idea(access, idea.pk)
+
+
+@api.delete(
+    "/ideas/{idea_id}/vote",
+    response={200: IdeaOut, **_errors(401, 403, 404, 409)},
+    summary="Take your vote back",
+    tags=["ideas"],
+)
+def vote_retract(request: HttpRequest, idea_id: str = IdeaId) -> dict[str, Any]:
+    access = auth.participant(request, _question_of(Idea, idea_id))
+    idea = idea_for(access, idea_id)
+    services.vote_retract(idea=idea, participant=access.participant)
+    return _idea(access, idea.pk)
+
+
+# Arguments and likes ------------------------------------------------------------------------
+
+
+@api.post(
+    "/ideas/{idea_id}/arguments",
+    response={201: ArgumentOut, **_errors(400, 401, 403, 404, 409, 413)},
+    summary="Add a pro or con to an idea",
+    tags=["arguments"],
+)
+def argument_add(request: HttpRequest, payload: ArgumentIn, idea_id: str = IdeaId) -> Status:
+    access = auth.participant(request, _question_of(Idea, idea_id))
+    idea = idea_for(access, idea_id)
+    argument = services.argument_add(
+        idea=idea,
+        author=access.participant,
+        kind=payload.kind,
+        text=payload.text,
+        by_organiser=access.is_organiser,
+    )
+    return Status(201, _argument(access, argument))
+
+
+@api.patch(
+    "/arguments/{argument_id}",
+    response={200: ArgumentOut, **_errors(400, 401, 404, 409, 413)},
+    summary="Edit a pro or con (its author or the organiser)",
+    tags=["arguments"],
+)
+def argument_update(
+    request: HttpRequest, payload: ArgumentPatch, argument_id: str = ArgumentId
+) -> dict[str, Any]:
+    access = auth.changer(request, _question_of(Argument, argument_id, "idea__question_id"))
+    argument = argument_for(access, argument_id)
+    auth.may_change(access, argument)
+    changes = payload.model_dump(exclude_unset=True)
+    services.argument_update(
+        argument=argument,
+        kind=changes.get("kind", argument.kind),
+        text=changes.get("text", argument.text),
+    )
+    return _argument(access, argument)
+
+
+@api.delete(
+    "/arguments/{argument_id}",
+    response={204: None, **_errors(401, 404, 409)},
+    summary="Delete a pro or con (its author or the organiser)",
+    tags=["arguments"],
+)
+def argument_delete(request: HttpRequest, argument_id: str = ArgumentId) -> Status:
+    access = auth.changer(request, _question_of(Argument, argument_id, "idea__question_id"))
+    argument = argument_for(access, argument_id)
+    auth.may_change(access, argument)
+    services.argument_delete(argument=argument)
+    return Status(204, None)
+
+
+@api.put(
+    "/arguments/{argument_id}/like",
+    response={200: ArgumentOut, **_errors(401, 403, 404, 409)},
+    summary="Like a pro or con",
+    description="Liking again keeps one like.",
+    tags=["arguments"],
+)
+def like_add(request: HttpRequest, argument_id: str = ArgumentId) -> dict[str, Any]:
+    access = auth.participant(request, _question_of(Argument, argument_id, "idea__question_id"))
+    argument = argument_for(access, argument_id)
+    services.like_add(argument=argument, participant=access.participant)
+    return _argument(access, argument)
+
+
+@api.delete(
+    "/arguments/{argument_id}/like",
+    response={200: ArgumentOut, **_errors(401, 403, 404, 409)},
+    summary="Take your like back",
+    tags=["arguments"],
+)
+def like_remove(request: HttpRequest, argument_id: str = ArgumentId) -> dict[str, Any]:
+    access = auth.participant(request, _question_of(Argument, argument_id, "idea__question_id"))
+    argument = argument_for(access, argument_id)
+    services.like_remove(argument=argument, participant=access.participant)
+    return _argument(access, argument)
+
+
+# Comments -----------------------------------------------------------------------------------
+
+
+@api.post(
+    "/questions/{question_id}/comments",
+    response={201: CommentOut, **_errors(400, 401, 403, 404, 409, 413)},
+    summary="Comment on a question",
+    tags=["comments"],
+)
+def comment_add(request: HttpRequest, payload: CommentIn, question_id: str = QuestionId) -> Status:
+    access = auth.participant(request, question_id)
+    comment = services.comment_add(
+        question=access.question, author=access.participant, text=payload.text
+    )
+    return Status(201, comment_data(access, comment))
+
+
+@api.patch(
+    "/comments/{comment_id}",
+    response={200: CommentOut, **_errors(400, 401, 404, 409, 413)},
+    summary="Edit a comment (its author or the organiser)",
+    tags=["comments"],
+)
+def comment_update(
+    request: HttpRequest, payload: CommentPatch, comment_id: str = CommentId
+) -> dict[str, Any]:
+    access = auth.changer(request, _question_of(Comment, comment_id))
+    comment = comment_for(access, comment_id)
+    auth.may_change(access, comment)
+    changes = payload.model_dump(exclude_unset=True)
+    comment = services.comment_update(comment=comment, text=changes.get("text", comment.text))
+    return comment_data(access, comment)
+
+
+@api.delete(
+    "/comments/{comment_id}",
+    response={204: None, **_errors(401, 404, 409)},
+    summary="Delete a comment (its author or the organiser)",
+    tags=["comments"],
+)
+def comment_delete(request: HttpRequest, comment_id: str = CommentId) -> Status:
+    access = auth.changer(request, _question_of(Comment, comment_id))
+    comment = comment_for(access, comment_id)
+    auth.may_change(access, comment)
+    services.comment_delete(comment=comment)
+    return Status(204, None)

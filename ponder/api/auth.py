@@ -1,0 +1,106 @@
+"""Who is calling the API: `Authorization: Bearer <token>`, nothing else.
+
+No endpoint looks at cookies, so a browser's session or participant cookie never acts through the
+API and no CSRF token is needed (a cross-site page cannot set the Authorization header).
+
+A token means something only on one question: it is that question's admin key (the organiser) or
+the token of one of its participants (`ponder.questions.access.question_for_token`). The door
+(`BearerToken`) only checks that a token came; the functions below decide, per question, the same
+way the pages do:
+
+- `public`: anyone, and the token is not even looked at.
+- `reader`: anyone; a token that is sent must belong to the question (else 401).
+- `participant`: someone who has taken part (401 without a valid token; 403 for an organiser who
+  has not given a name yet).
+- `changer`: the author or the organiser of an entry (`Access.can_change`); others get 404.
+- `organiser`: the holder of the admin key; any other token gets 404, as on the pages.
+"""
+
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja.errors import AuthenticationError, HttpError
+from ninja.security import HttpBearer
+
+from ponder.questions.access import Access, question_for_token
+from ponder.questions.models import Argument, Comment, Idea
+from ponder.questions.services import ActionRefused
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> str | None:
+        return token.strip() or None
+
+
+bearer = BearerToken()
+
+
+def _token(request: HttpRequest) -> str | None:
+    """The bearer token sent, if any; a malformed Authorization header is refused."""
+    if getattr(request, "auth", None):
+        return request.auth  # checked at the door
+    if "Authorization" not in request.headers:
+        return None
+    token = bearer(request)
+    if not token:
+        raise AuthenticationError(message=_("Send your token as: Authorization: Bearer <token>."))
+    return token
+
+
+def _resolve(question_id: str, token: str | None) -> Access:
+    # Account API tokens go here once accounts exist: a token that is neither this question's admin
+    # key nor one of its participants' tokens is then looked up among the accounts' tokens, and the
+    # account's own standing on this question (organiser, participant) gives the Access.
+    return question_for_token(question_id, token)
+
+
+def public(question_id: str) -> Access:
+    """Anyone, as anyone: what is the same for everybody (the results). No token is looked at."""
+    return question_for_token(question_id, None)
+
+
+def reader(request: HttpRequest, question_id: str) -> Access:
+    access = _resolve(question_id, _token(request))
+    if access.token and not (access.is_organiser or access.participant):
+        raise AuthenticationError(message=_("This token does not belong to this question."))
+    return access
+
+
+def participant(request: HttpRequest, question_id: str) -> Access:
+    access = reader(request, question_id)
+    if access.participant is None:
+        if access.is_organiser:
+            raise HttpError(
+                403,
+                _(
+                    "Take part first: send your name to /api/v1/questions/%(id)s/participants "
+                    "with this same token."
+                )
+                % {"id": question_id},
+            )
+        raise AuthenticationError(message=_("Send your token as: Authorization: Bearer <token>."))
+    return access
+
+
+def changer(request: HttpRequest, question_id: str) -> Access:
+    access = reader(request, question_id)
+    if not access.token:
+        raise AuthenticationError(message=_("Send your token as: Authorization: Bearer <token>."))
+    return access
+
+
+def may_change(access: Access, entry: Idea | Argument | Comment) -> None:
+    """Refuse unless `access.can_change(entry)`, the rule the pages follow.
+
+    An author whose question has closed hears why (409); anyone else gets 404, as on the pages."""
+    if access.can_change(entry):
+        return
+    if access.participant is not None and entry.author_id == access.participant.pk:
+        raise ActionRefused(_("This question is closed."), code="closed")
+    raise Http404
+
+
+def organiser(request: HttpRequest, question_id: str) -> Access:
+    access = _resolve(question_id, _token(request))
+    if not access.is_organiser:
+        raise Http404
+    return access

@@ -1,0 +1,123 @@
+"""The API's errors: JSON `{"detail": ...}` with the right status, whatever refused the request
+(a rule of the question, a missing token, pydantic, ninja, or Django reading the body).
+
+400 names each field, 401 asks for a token, 403 says what to do first, 404 hides what does not exist
+or is not yours, 405 says which methods a path takes, 409 is a rule of the question (closed, vote
+cap, deleted meanwhile), 413 a body over the limit.
+"""
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.utils.translation import gettext as _
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from ponder.questions.services import ActionRefused
+
+
+class Invalid(Exception):
+    """Input that a rule refused: [(field, message)], answered with 400."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _detail(status: int, message: str, **extra: Any) -> HttpResponse:
+    response = JsonResponse({"detail": message, **extra}, status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def _invalid(request: HttpRequest, exc: Invalid) -> HttpResponse:
+    detail = " ".join(f"{field}: {message}" for field, message in exc.errors)
+    errors = [{"field": field, "message": message} for field, message in exc.errors]
+    return _detail(400, detail, errors=errors)
+
+
+def _field_name(location: tuple[Any, ...]) -> str:
+    # ("body", "payload", "settings", "max_votes") -> "settings.max_votes"
+    parts = [str(part) for part in location[2:]] if location[:1] == ("body",) else []
+    return ".".join(parts) or "body"
+
+
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """Ninja answers 422 with pydantic's details; we answer 400 naming each field (P10), and 404
+    for a malformed id in the path, like any unknown id."""
+    if any(error["loc"][:1] == ("path",) for error in exc.errors):
+        return _not_found(request, Http404())
+    messages = {
+        "missing": _("This field is required."),
+        "extra_forbidden": _("There is no such field."),
+    }
+    problems = [
+        (_field_name(tuple(error["loc"])), messages.get(error["type"], error["msg"]))
+        for error in exc.errors
+    ]
+    return _invalid(request, Invalid(problems))
+
+
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    message = _("There is nothing here. Check that the link is complete, or ask for a new one.")
+    return _detail(404, message)
+
+
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    message = exc.message
+    if message == "Unauthorized":  # ninja's own, when no token came
+        message = _("Send your token as: Authorization: Bearer <token>.")
+    return _detail(401, message)
+
+
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    message = exc.message
+    if exc.status_code == 400:  # ninja could not read the body
+        message = _("The request body is not valid JSON.")
+    return _detail(exc.status_code, message)
+
+
+# A refusal by a rule of the question; disabled ideas or pros and cons are not this person's to add.
+REFUSED = {"ideas_disabled": 403, "arguments_disabled": 403}
+
+
+def _refused(request: HttpRequest, exc: ActionRefused) -> HttpResponse:
+    return _detail(REFUSED.get(exc.code, 409), exc.message, code=exc.code)
+
+
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    message = _("What you sent is larger than this site accepts. Shorten it and try again.")
+    return _detail(413, message)
+
+
+def json_405(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Ninja answers a method a path does not have with a plain-text 405; we answer in JSON."""
+
+    @functools.wraps(view)
+    def answer(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            detail = _("This address does not take %(method)s; it takes %(allowed)s.") % {
+                "method": request.method,
+                "allowed": response["Allow"],
+            }
+            response = JsonResponse(
+                {"detail": detail}, status=405, headers={"Allow": response["Allow"]}
+            )
+        return response
+
+    return answer
+
+
+HANDLERS: dict[type[Exception], Callable[[HttpRequest, Any], HttpResponse]] = {
+    Invalid: _invalid,
+    ValidationError: _validation_error,
+    Http404: _not_found,
+    AuthenticationError: _unauthenticated,  # ninja picks the closest class: before HttpError
+    HttpError: _http_error,
+    ActionRefused: _refused,
+    RequestDataTooBig: _too_big,
+}

@@ -1,0 +1,312 @@
+"""What the API accepts and what it sends.
+
+Text is checked by the very form fields the pages use (stripped, required, limited, no NUL), so a
+title the page refuses, the API refuses with the same message. Each text field's OpenAPI pattern
+says the same thing in a regular expression, for clients and for schemathesis; a test holds the
+two together.
+"""
+
+import re
+import sys
+import zoneinfo
+from datetime import datetime
+from functools import partial
+from typing import Annotated, Any, Literal
+
+from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from ninja import Schema
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
+
+from ponder.lib.ids import ID_LENGTH
+from ponder.questions.forms import (
+    ArgumentForm,
+    CommentForm,
+    IdeaForm,
+    NameForm,
+    QuestionSettingsForm,
+)
+
+ID_PATTERN = f"^[0-9A-Za-z]{{{ID_LENGTH}}}$"
+
+# Python's str.strip() removes exactly these characters (str.isspace()); the patterns spell them
+# out, because "\s" means something slightly different in every regular expression engine.
+_SPACES = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+_SPACE = "[" + "".join(f"\\u{ord(c):04x}" for c in _SPACES) + "]"
+_CHAR = "[^\\u0000]"  # anything but NUL
+_INK = "[^\\u0000" + _SPACE[1:]  # neither NUL nor space: what a stripped text starts and ends with
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def text_pattern(limit: int, *, required: bool) -> str:
+    """A regular expression for: once stripped, 1 (or 0) to `limit` characters, none of them NUL."""
+    core = f"{_INK}(?:{_CHAR}{{0,{limit - 2}}}{_INK})?"
+    return f"^{_SPACE}*{core if required else f'(?:{core})?'}{_SPACE}*$"
+
+
+def _clean(field: forms.CharField, value: str) -> str:
+    # JSON may carry lone surrogates ("\ud800"); no database can store them.
+    if _SURROGATE.search(value):
+        raise PydanticCustomError("text", "{message}", {"message": _("This is not valid text.")})
+    try:
+        return field.clean(value)
+    except DjangoValidationError as error:
+        message = " ".join(error.messages)
+        raise PydanticCustomError("text", "{message}", {"message": message}) from None
+
+
+def text(field: forms.Field, description: str) -> Any:
+    """A text field of the API, checked like the form field `field`."""
+    assert isinstance(field, forms.CharField) and field.max_length
+    what = "required" if field.required else "optional"
+    schema = {
+        "type": "string",
+        "pattern": text_pattern(field.max_length, required=field.required),
+        "description": f"{description} ({what}; at most {field.max_length} characters once "
+        "leading and trailing white space is stripped; no NUL characters).",
+    }
+    return Annotated[str, AfterValidator(partial(_clean, field)), WithJsonSchema(schema)]
+
+
+Title = text(IdeaForm.base_fields["title"], "The title")
+Description = text(IdeaForm.base_fields["description"], "A description, in Markdown")
+QuestionTitle = text(QuestionSettingsForm.base_fields["title"], "The question")
+QuestionDescription = text(
+    QuestionSettingsForm.base_fields["description"], "A description, in Markdown"
+)
+ArgumentText = text(ArgumentForm.base_fields["text"], "The argument")
+CommentText = text(CommentForm.base_fields["text"], "The comment")
+Name = text(NameForm.base_fields["name"], "Your name, shown beside what you write")
+
+Kind = Literal["pro", "con"]
+TimeZone = Literal[tuple(sorted(zoneinfo.available_timezones()))]  # type: ignore[valid-type]
+
+
+def _must_be_text(value: object) -> object:
+    if value is not None and not isinstance(value, str):
+        raise PydanticCustomError(
+            "datetime", "{message}", {"message": _("Give a date and time as text.")}
+        )
+    return value
+
+
+def _with_offset(value: datetime | None) -> datetime | None:
+    if value is not None and value.utcoffset() is None:
+        message = _("Give the time with its UTC offset, e.g. 2030-06-01T18:00:00+02:00.")
+        raise PydanticCustomError("datetime", "{message}", {"message": message})
+    return value
+
+
+Deadline = Annotated[
+    datetime | None,
+    BeforeValidator(_must_be_text),
+    AfterValidator(_with_offset),
+    Field(
+        description="When the question closes itself (RFC 3339 with a UTC offset; null for "
+        "none). Must lie in the future when it changes. Kept to the minute."
+    ),
+]
+
+
+def _whole(value: object) -> object:
+    # JSON has numbers, not integers: 3.0 is the integer 3 (JSON Schema agrees), "3" is not.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def unchanged() -> Any:
+    """A field that may be left out (it keeps its value); it may not be null."""
+    return Field(default=None, json_schema_extra=_no_default)
+
+
+class Input(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+# Requests -----------------------------------------------------------------------------------
+
+
+class SettingsIn(Input):
+    """Omitted settings keep their value (or get the default, for a new question)."""
+
+    allow_ideas: StrictBool = unchanged()
+    allow_arguments: StrictBool = unchanged()
+    allow_exports: StrictBool = unchanged()
+    max_votes: Annotated[StrictInt, BeforeValidator(_whole), Field(ge=1, le=1000)] | None = Field(
+        default=None, description="Votes per participant; null for unlimited."
+    )
+    deadline: Deadline = None
+    time_zone: TimeZone = unchanged()
+
+
+class QuestionIn(Input):
+    title: QuestionTitle
+    description: QuestionDescription = ""
+    settings: SettingsIn | None = None
+
+
+class QuestionPatch(Input):
+    title: QuestionTitle = unchanged()
+    description: QuestionDescription = unchanged()
+    settings: SettingsIn = unchanged()
+
+
+class ParticipantIn(Input):
+    name: Name
+
+
+class IdeaIn(Input):
+    title: Title
+    description: Description = ""
+
+
+class IdeaPatch(Input):
+    title: Title = unchanged()
+    description: Description = unchanged()
+
+
+class ArgumentIn(Input):
+    kind: Kind
+    text: ArgumentText
+
+
+class ArgumentPatch(Input):
+    kind: Kind = unchanged()
+    text: ArgumentText = unchanged()
+
+
+class CommentIn(Input):
+    text: CommentText
+
+
+class CommentPatch(Input):
+    text: CommentText = unchanged()
+
+
+# Responses ----------------------------------------------------------------------------------
+
+
+class FieldError(Schema):
+    field: str
+    message: str
+
+
+class Error(Schema):
+    detail: str = Field(description="What went wrong, for people.")
+    errors: list[FieldError] = Field(
+        default_factory=list, description="For 400: each field that was refused, and why."
+    )
+
+
+class ArgumentOut(Schema):
+    id: str
+    idea: str
+    kind: Kind
+    text: str
+    author: str
+    likes: int
+    liked: bool = Field(description="Whether you like it.")
+    changeable: bool = Field(description="Whether you may edit or delete it.")
+    created_at: datetime
+
+
+class IdeaOut(Schema):
+    id: str
+    title: str
+    description: str
+    author: str
+    votes: int
+    voters: list[str] = Field(description="Names of everyone who voted for it, first voter first.")
+    voted: bool = Field(description="Whether you voted for it.")
+    rank: int | None = Field(
+        description="Place by votes once the question is closed (equal votes share a place; no "
+        "votes, no place); null while it is open."
+    )
+    changeable: bool
+    created_at: datetime
+    arguments: list[ArgumentOut]
+
+
+class CommentOut(Schema):
+    id: str
+    text: str
+    author: str
+    changeable: bool
+    created_at: datetime
+
+
+class SettingsOut(Schema):
+    allow_ideas: bool
+    allow_arguments: bool
+    allow_exports: bool
+    max_votes: int | None
+    deadline: datetime | None
+    time_zone: str
+
+
+class ParticipantRef(Schema):
+    id: str
+    name: str
+
+
+class Me(Schema):
+    participant: ParticipantRef | None = Field(description="Who you take part as, if you do.")
+    organiser: bool
+    votes_left: int | None = Field(description="null when votes are unlimited.")
+
+
+class QuestionOut(Schema):
+    id: str
+    title: str
+    description: str
+    status: Literal["open", "closed"]
+    share_url: str
+    created_at: datetime
+    closed_at: datetime | None
+    version: int = Field(description="Grows with every change; live updates carry it.")
+    settings: SettingsOut
+    me: Me
+    ideas: list[IdeaOut] = Field(description="Most votes first, then oldest first.")
+    comments: list[CommentOut] = Field(description="Oldest first.")
+
+
+class QuestionCreated(Schema):
+    id: str
+    title: str
+    share_url: str
+    admin_url: str = Field(description="The organiser's link for a browser. Keep it secret.")
+    admin_token: str = Field(description="The organiser's bearer token. Keep it secret.")
+
+
+class ParticipantOut(Schema):
+    id: str
+    name: str
+    token: str = Field(description="Your bearer token for this question. Keep it secret.")
+
+
+class Placed(Schema):
+    idea: str
+    title: str
+    votes: int
+    rank: int | None = Field(description="Equal votes share a place; ideas without votes get none.")
+
+
+class ResultsOut(Schema):
+    status: Literal["open", "closed"]
+    winners: list[str] = Field(description="The ids of the ideas with the most votes (if any).")
+    ranking: list[Placed]

@@ -1,0 +1,354 @@
+"""Results you can take away: CSV, Excel, JSON and a printable report (PRODUCT.md P5).
+
+Everything is built from one read, `pages.question_page` (the same ideas, counts and ranks as the
+page), plus one query for every vote. The organiser may always download; everyone with the link
+only when the organiser allows it (`Access.can_export`); all others get 404.
+
+Spreadsheet cells that start with `=`, `+`, `-`, `@`, a tab or a carriage return are prefixed with
+`'`, so that no spreadsheet takes a title for a formula (formula injection, OWASP).
+"""
+
+import csv
+import io
+import json
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from .access import Access, question_for
+from .models import Idea, Question, Vote
+from .pages import Page, question_page
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# The read ------------------------------------------------------------------------------------
+
+
+@dataclass
+class VoteRow:
+    idea_id: str
+    voter: str
+    at: datetime
+
+
+@dataclass
+class Results:
+    """A question with everything on it, ranked, as every export shows it."""
+
+    question: Question
+    page: Page
+    votes: list[VoteRow]
+    share_url: str
+    exported_at: datetime = field(default_factory=timezone.now)
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.question.time_zone)
+
+    def local(self, moment: datetime | None) -> datetime | None:
+        return moment.astimezone(self.zone) if moment else None
+
+    def __post_init__(self) -> None:
+        # Every voter's name beside each idea (the page shows only the first few).
+        voters: dict[str, list[str]] = defaultdict(list)
+        for vote in self.votes:
+            voters[vote.idea_id].append(vote.voter)
+        for idea in self.page.ideas:
+            idea.all_voters = voters[idea.pk]
+
+
+def author(participant: Any) -> str:
+    """The name shown for an author or voter. The one place that anonymous mode will change."""
+    return participant.name
+
+
+def results_for(request: HttpRequest, access: Access) -> Results:
+    page = question_page(access, ranked=True)
+    position = {idea.pk: place for place, idea in enumerate(page.ideas)}
+    votes = [
+        VoteRow(idea_id=vote.idea_id, voter=author(vote.participant), at=vote.created_at)
+        for vote in Vote.objects.filter(idea__question=access.question)
+        .select_related("participant")
+        .order_by("created_at")
+    ]
+    # The votes in the ideas' order (most votes first), each idea's in the order they came.
+    votes.sort(key=lambda vote: position.get(vote.idea_id, len(position)))
+    url = request.build_absolute_uri(reverse("question", args=[access.question.pk]))
+    return Results(question=access.question, page=page, votes=votes, share_url=url)
+
+
+def exporter_for(request: HttpRequest, question_id: str) -> Results:
+    access = question_for(request, question_id)
+    if not access.can_export():
+        raise Http404
+    return results_for(request, access)
+
+
+# Tables: one list of rows per sheet, shared by CSV and Excel ---------------------------------
+
+
+@dataclass
+class Table:
+    name: str  # the sheet's name and the CSV file's suffix
+    title: str  # translated: the sheet's tab
+    headers: list[str]
+    rows: list[list[Any]]
+
+
+def _time_header(label: str, results: Results) -> str:
+    return f"{label} ({results.question.time_zone})"
+
+
+def ideas_table(results: Results) -> Table:
+    rows = [
+        [
+            idea.rank,
+            idea.title,
+            idea.description,
+            author(idea.author),
+            idea.vote_count,
+            results.local(idea.created_at),
+            idea.pk,
+        ]
+        for idea in results.page.ideas
+    ]
+    headers = [_("Rank"), _("Idea"), _("Description"), _("Author"), _("Votes")]
+    headers += [_time_header(_("Added"), results), _("Idea ID")]
+    return Table("ideas", _("Ideas"), headers, rows)
+
+
+def arguments_table(results: Results) -> Table:
+    rows = [
+        [
+            idea.title,
+            argument.get_kind_display(),
+            argument.text,
+            author(argument.author),
+            argument.like_count,
+            results.local(argument.created_at),
+            idea.pk,
+            argument.pk,
+        ]
+        for idea in results.page.ideas
+        for argument in idea.argument_list
+    ]
+    headers = [_("Idea"), _("Pro or con"), _("Argument"), _("Author"), _("Likes")]
+    headers += [_time_header(_("Added"), results), _("Idea ID"), _("Argument ID")]
+    return Table("arguments", _("Arguments"), headers, rows)
+
+
+def votes_table(results: Results) -> Table:
+    titles = {idea.pk: idea.title for idea in results.page.ideas}
+    rows = [
+        [titles.get(vote.idea_id, ""), vote.voter, results.local(vote.at), vote.idea_id]
+        for vote in results.votes
+    ]
+    headers = [_("Idea"), _("Voter"), _time_header(_("Voted"), results), _("Idea ID")]
+    return Table("votes", _("Votes"), headers, rows)
+
+
+def comments_table(results: Results) -> Table:
+    rows = [
+        [comment.text, author(comment.author), results.local(comment.created_at), comment.pk]
+        for comment in results.page.comments
+    ]
+    headers = [_("Comment"), _("Author"), _time_header(_("Added"), results), _("Comment ID")]
+    return Table("comments", _("Comments"), headers, rows)
+
+
+TABLES: dict[str, Callable[[Results], Table]] = {
+    "ideas": ideas_table,
+    "arguments": arguments_table,
+    "votes": votes_table,
+    "comments": comments_table,
+}
+
+
+# Formats -------------------------------------------------------------------------------------
+
+
+def neutralise(value: str) -> str:
+    """Text a spreadsheet would take for a formula is kept as text: `'=1+1` shows `=1+1`."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    return neutralise(value) if isinstance(value, str) else value
+
+
+def _xlsx_cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)  # Excel knows no time zones: the header names it
+    if isinstance(value, str):
+        # Control characters are not allowed in the file's XML; the rest is kept as typed.
+        return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+    return value
+
+
+def to_csv(table: Table) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_csv_cell(header) for header in table.headers])
+    writer.writerows([_csv_cell(value) for value in row] for row in table.rows)
+    # With a byte order mark, Excel opens UTF-8 as UTF-8 ("Zürich", not "ZÃ¼rich").
+    return ("\ufeff" + buffer.getvalue()).encode()
+
+
+def to_xlsx(results: Results, tables: Iterable[Table]) -> bytes:
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    workbook.properties.title = ILLEGAL_CHARACTERS_RE.sub("", results.question.title)
+    workbook.properties.creator = "Ponder"
+    for table in tables:
+        sheet = workbook.create_sheet(table.title[:31])
+        sheet.append([_xlsx_cell(header) for header in table.headers])
+        for row in table.rows:
+            sheet.append([_xlsx_cell(value) for value in row])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+        first_row = table.rows[0] if table.rows else []
+        for number, header in enumerate(table.headers, start=1):
+            letter = get_column_letter(number)
+            longest = max((len(str(row[number - 1])) for row in table.rows[:200]), default=0)
+            sheet.column_dimensions[letter].width = min(60, max(10, len(header), longest) + 2)
+            if number <= len(first_row) and isinstance(first_row[number - 1], datetime):
+                for cell in sheet[letter][1:]:
+                    cell.number_format = "yyyy-mm-dd hh:mm"
+                sheet.column_dimensions[letter].width = 22
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def to_json(results: Results) -> dict[str, Any]:
+    """The question in the shape of the API's `GET /api/v1/questions/{id}`, plus ranks and
+    every voter's name."""
+    question = results.question
+    return {
+        "id": question.pk,
+        "title": question.title,
+        "description": question.description,
+        "status": question.status,
+        "url": results.share_url,
+        "created_at": question.created_at.isoformat(),
+        "closed_at": question.closed_at.isoformat() if question.closed_at else None,
+        "settings": {
+            "allow_ideas": question.allow_ideas,
+            "allow_arguments": question.allow_arguments,
+            "max_votes": question.max_votes,
+            "deadline": question.deadline.isoformat() if question.deadline else None,
+            "time_zone": question.time_zone,
+            "allow_exports": question.allow_exports,
+        },
+        "ideas": [
+            {
+                "id": idea.pk,
+                "title": idea.title,
+                "description": idea.description,
+                "author": author(idea.author),
+                "votes": idea.vote_count,
+                "rank": idea.rank,
+                "voters": idea.all_voters,
+                "created_at": idea.created_at.isoformat(),
+                "arguments": [
+                    {
+                        "id": argument.pk,
+                        "kind": argument.kind,
+                        "text": argument.text,
+                        "author": author(argument.author),
+                        "likes": argument.like_count,
+                        "created_at": argument.created_at.isoformat(),
+                    }
+                    for argument in idea.argument_list
+                ],
+            }
+            for idea in results.page.ideas
+        ],
+        "comments": [
+            {
+                "id": comment.pk,
+                "text": comment.text,
+                "author": author(comment.author),
+                "created_at": comment.created_at.isoformat(),
+            }
+            for comment in results.page.comments
+        ],
+        "exported_at": results.exported_at.isoformat(),
+    }
+
+
+def filename(question: Question, suffix: str) -> str:
+    """`ponder-where-should-the-team-offsite-be-ideas.csv`: ASCII only, nothing a path can use."""
+    slug = slugify(question.title)[:60].strip("-") or question.pk
+    return f"ponder-{slug}-{suffix}"
+
+
+def _download(body: bytes, content_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Views ---------------------------------------------------------------------------------------
+
+
+@require_GET
+def csv_export(request: HttpRequest, question_id: str, table: str) -> HttpResponse:
+    """One CSV file per table (ideas, arguments, votes, comments): flat, and joined by ids."""
+    if table not in TABLES:
+        raise Http404
+    results = exporter_for(request, question_id)
+    return _download(
+        to_csv(TABLES[table](results)),
+        "text/csv; charset=utf-8",
+        filename(results.question, f"{table}.csv"),
+    )
+
+
+@require_GET
+def xlsx_export(request: HttpRequest, question_id: str) -> HttpResponse:
+    results = exporter_for(request, question_id)
+    body = to_xlsx(results, [make(results) for make in TABLES.values()])
+    return _download(body, XLSX_TYPE, filename(results.question, "results.xlsx"))
+
+
+@require_GET
+def json_export(request: HttpRequest, question_id: str) -> HttpResponse:
+    results = exporter_for(request, question_id)
+    body = json.dumps(to_json(results), ensure_ascii=False, indent=2).encode()
+    return _download(
+        body, "application/json; charset=utf-8", filename(results.question, "results.json")
+    )
+
+
+@require_GET
+def report(request: HttpRequest, question_id: str) -> HttpResponse:
+    """The printable report: "Print" and "Save as PDF" in any browser give a clean document."""
+    results = exporter_for(request, question_id)
+    return render(
+        request,
+        "questions/report.html",
+        {"results": results, "question": results.question, "page": results.page},
+    )

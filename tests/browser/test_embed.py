@@ -1,0 +1,131 @@
+"""The embed page in a real Chromium, inside a page served from another origin.
+
+The school's page (a tiny web server on another port) frames the embed page and, to check it is
+refused, the question page. People take part inside the frame. Over plain HTTP the school's page
+must be on the same site (localhost, another port) for the frame to get its cookies; from another
+site it explains why taking part does not work there (see README.md, "Embedding").
+"""
+
+import threading
+from collections.abc import Callable, Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import FrameLocator, expect
+
+from ponder.questions import services
+from ponder.questions.models import Question
+
+from .conftest import Person
+
+pytestmark = pytest.mark.browser
+
+HOST_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<title>Class 7b</title></head>
+<body><h1>Class 7b: our trip</h1>
+<iframe id="embed" src="{embed}" title="Ponder" width="100%" height="700"></iframe>
+<iframe id="plain" src="{plain}" title="Not embeddable" width="100%" height="200"></iframe>
+</body></html>
+"""
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def school_site(tmp_path: Path) -> Iterator[Callable[[str, str, str], str]]:
+    """Serve a page that frames two URLs; returns its address under the given host name."""
+    handler = partial(QuietHandler, directory=str(tmp_path))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def page(host: str, embed: str, plain: str) -> str:
+        (tmp_path / "index.html").write_text(HOST_PAGE.format(embed=embed, plain=plain))
+        return f"http://{host}:{server.server_address[1]}/index.html"
+
+    yield page
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def trip(transactional_db: None) -> Question:
+    question, _key = services.question_create(title="Where should the class trip go?")
+    organiser, _token = services.participant_join(question=question, name="Ms Weber")
+    for title in ("Zoo", "Science museum"):
+        services.idea_add(question=question, author=organiser, title=title, by_organiser=True)
+    return question
+
+
+def idea_row(frame: FrameLocator, title: str):
+    return frame.locator("article.idea").filter(
+        has=frame.get_by_role("heading", name=title, exact=True)
+    )
+
+
+def test_people_take_part_in_the_embed_while_the_question_page_refuses_the_frame(
+    live_server, school_site, trip: Question, person: Callable[..., Person]
+) -> None:
+    kim = person("Kim")
+    url = school_site(
+        "localhost", f"{live_server.url}/embed/{trip.pk}/", f"{live_server.url}/q/{trip.pk}/"
+    )
+    assert not url.startswith(live_server.url)  # another origin: another port
+    kim.page.goto(url)
+    frame = kim.page.frame_locator("#embed")
+    expect(frame.get_by_role("heading", level=1)).to_have_text("Where should the class trip go?")
+
+    # Kim joins; the frame reloads itself (not the school's page) with her name remembered.
+    frame.locator("#join").get_by_label("Your name").fill("Kim")
+    frame.get_by_role("button", name="Join").click()
+    expect(frame.locator("#join")).to_have_count(0)
+    expect(frame.locator("#status")).to_contain_text("Welcome, Kim.")
+    expect(kim.page.get_by_role("heading", name="Class 7b: our trip")).to_be_visible()
+
+    # She votes in place, and adds an idea.
+    vote = idea_row(frame, "Zoo").locator("button.vote-button")
+    vote.click()
+    expect(vote).to_have_attribute("aria-pressed", "true")
+    expect(idea_row(frame, "Zoo").locator(".vote-count .count")).to_have_text("1")
+    expect(frame.locator("#status")).to_contain_text("Your vote was counted.")
+    form = frame.locator("#idea-form")
+    form.get_by_label("Idea", exact=True).fill("Climbing hall")
+    form.get_by_role("button", name="Add idea").click()
+    expect(idea_row(frame, "Climbing hall")).to_contain_text("by Kim")
+    assert trip.ideas.get(title="Zoo").votes.get().participant.name == "Kim"
+
+    # The question page itself stays out of the frame: Chromium shows its error page.
+    blocked = next(f for f in kim.page.frames if f.name == "" and f.url.startswith("chrome-error"))
+    assert blocked.parent_frame == kim.page.main_frame
+    expect(kim.page.frame_locator("#plain").locator("#question-title")).to_have_count(0)
+    kim.forgive("frame-ancestors 'none'")
+    assert kim.problems == [], kim.problems
+
+
+def test_over_plain_http_an_embed_on_another_site_explains_why_taking_part_fails(
+    live_server, school_site, trip: Question, person: Callable[..., Person]
+) -> None:
+    lou = person("Lou")
+    # 127.0.0.1 and localhost are different sites: without HTTPS no cookie reaches the frame.
+    url = school_site(
+        "127.0.0.1", f"{live_server.url}/embed/{trip.pk}/", f"{live_server.url}/q/{trip.pk}/"
+    )
+    lou.page.goto(url)
+    frame = lou.page.frame_locator("#embed")
+    expect(idea_row(frame, "Zoo")).to_be_visible()  # reading works
+    frame.locator("#join").get_by_label("Your name").fill("Lou")
+    frame.get_by_role("button", name="Join").click()
+    expect(frame.locator("#status")).to_contain_text("Your browser blocks taking part")
+    expect(frame.get_by_role("link", name="Open this question in a new tab")).to_have_attribute(
+        "target", "_blank"
+    )
+    assert not trip.participants.filter(name="Lou").exists()
+    lou.forgive("frame-ancestors 'none'")
+    lou.forgive("status of 403")
+    assert lou.problems == [], lou.problems

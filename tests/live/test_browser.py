@@ -1,0 +1,57 @@
+"""Two people with the same question open in Chromium: what one does appears on the other's page
+within moments, without a reload. The pages talk to a real `ponder serve` (the live stream needs
+an ASGI server; the test server of the other browser tests is WSGI)."""
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Person
+from tests.browser.test_core_loop import add_idea, ask, idea_row, vote_button, votes_of
+
+from .conftest import Servers
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_vote_and_an_idea_appear_on_the_other_open_page_without_reload(
+    servers: Servers, person: Callable[..., Person]
+) -> None:
+    (server,) = servers.start()
+    alice, bob = person("Alice"), person("Bob")
+    share_link = ask(alice, server.url + "/", "Where should the team offsite be?")
+
+    # Bob opens the question before there is any idea, and joins.
+    bob.page.goto(share_link)
+    expect(bob.page.locator("#idea-list")).to_contain_text("No ideas yet")
+    bob.page.locator("#join").get_by_label("Your name").fill("Bob")
+    with bob.page.expect_navigation():
+        bob.page.get_by_role("button", name="Join").click()
+    bob.set_marker()
+
+    # Alice adds the first idea: it appears on Bob's page, and "No ideas yet" goes.
+    with alice.page.expect_navigation():
+        add_idea(alice, "Lisbon", with_name=True)
+    alice.set_marker()
+    expect(idea_row(bob.page, "Lisbon")).to_contain_text("by Alice")
+    expect(bob.page.locator("#idea-list")).not_to_contain_text("No ideas yet")
+    expect(votes_of(bob.page, "Lisbon")).to_have_text("0")
+
+    # Bob votes: Alice's count goes up, with his name among the voters.
+    vote_button(bob, "Lisbon").click()
+    expect(votes_of(alice.page, "Lisbon")).to_have_text("1")
+    expect(idea_row(alice.page, "Lisbon").locator(".voters")).to_have_text("Bob")
+
+    # Bob adds an idea in place; Alice votes for it, and Bob sees her vote.
+    add_idea(bob, "Porto")
+    expect(idea_row(alice.page, "Porto")).to_contain_text("by Bob")
+    vote_button(alice, "Porto").click()
+    expect(votes_of(bob.page, "Porto")).to_have_text("1")
+    # Their own state stays their own: Bob's page shows his vote, not Alice's.
+    expect(vote_button(bob, "Lisbon")).to_have_attribute("aria-pressed", "true")
+    expect(vote_button(bob, "Porto")).to_have_attribute("aria-pressed", "false")
+
+    for someone in (alice, bob):
+        assert someone.marker_survived(), f"{someone.name}'s page was reloaded"
+        assert someone.problems == [], f"{someone.name}: {someone.problems}"
