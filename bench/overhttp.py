@@ -426,6 +426,9 @@ def run(
             )
             connection.close()
 
+            # The ceiling again: other work on a shared machine comes and goes during a run.
+            healthz = request("GET", "/healthz", port)
+            scenarios["healthz (end)"] = load(port, [healthz], duration=duration, warmup=warmup)
             results["memory"] = workers_memory(pid, workers)
             deadline_worker = [c for c in children(pid) if "ponder worker" in cmdline(c)]
             if deadline_worker:

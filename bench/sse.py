@@ -21,6 +21,7 @@ delay in reading 5,000 sockets. Everything is bounded in time and stops by itsel
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import platform
@@ -229,10 +230,10 @@ async def run(
     clients: list[Client] = []
     try:
         organiser = Visitor(server.url)
-        status, location = organiser.post("/", {"title": "How fast are live updates?"})
+        _, location = organiser.post("/", {"title": "How fast are live updates?"})
         question = location.strip("/").split("/")[-1]
         organiser.post(f"/q/{question}/join/", {"name": "Olga"})
-        status, location = organiser.post(f"/q/{question}/ideas/", {"title": "Very"})
+        _, location = organiser.post(f"/q/{question}/ideas/", {"title": "Very"})
         idea = location.rsplit("#idea-", 1)[1]
         voters = []
         for i in range(votes):
@@ -248,11 +249,16 @@ async def run(
         connect_seconds = time.monotonic() - connect_started
         await asyncio.sleep(1.0)
         rss_after = rss_kib(server.process.pid)
+        # The clients' own garbage collector would pause them all at once and count as latency.
+        gc.collect()
+        gc.freeze()
+        gc.disable()
         start_version = max(client.hello.result() for client in clients) if clients else 0
 
         profiler = None
         if profile:
-            # py-spy (pip install py-spy) samples the server while the votes fan out.
+            # py-spy (the `bench` extra) samples the server while the votes fan out; collapsed
+            # stacks with their counts go to bench/results/sse-profile-<N>.txt.
             RESULTS.mkdir(exist_ok=True)
             profiler = subprocess.Popen(  # noqa: S603
                 [
@@ -262,13 +268,14 @@ async def run(
                     *("-p", str(server.process.pid)),
                 ],
                 stdout=subprocess.DEVNULL,
-                stderr=(RESULTS / "py-spy.log").open("wb"),
+                stderr=subprocess.DEVNULL,
             )
             await asyncio.sleep(1)
 
         latencies: list[float] = []
         from_request: list[float] = []
         last_arrivals: list[float] = []
+        per_vote: list[dict[str, float]] = []
         missing = 0
         for number, voter in enumerate(voters, start=1):
             if time.monotonic() > deadline - 10:
@@ -291,6 +298,13 @@ async def run(
             from_request += [arrival - sent for arrival in arrivals]
             if arrivals:
                 last_arrivals.append(max(arrivals) - answered)
+                per_vote.append(
+                    {
+                        "vote_ms": round((answered - sent) * 1000, 1),
+                        "first_ms": round((min(arrivals) - answered) * 1000, 1),
+                        "last_ms": round((max(arrivals) - answered) * 1000, 1),
+                    }
+                )
             await asyncio.sleep(0.2)
 
         if profiler is not None:
@@ -310,9 +324,12 @@ async def run(
             "latency_ms": summary(latencies),
             "latency_from_request_ms": summary(from_request),
             "last_client_ms_per_vote": summary(last_arrivals),
+            "per_vote": per_vote,
             "seconds": round(time.monotonic() - started, 1),
         }
     finally:
+        gc.enable()
+        gc.unfreeze()
         for client in clients:
             if client.transport is not None:
                 client.transport.close()

@@ -156,7 +156,14 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("de", _("German"))]
+# en-gb needs no catalogue of its own: its messages are the English ones, and it only brings
+# British dates ("26 Nov 2026, 4:48 p.m.") to browsers that ask for it. Other English and German
+# variants (en-us, de-at, de-ch) fall back to en and de.
+LANGUAGES = [("en", _("English")), ("en-gb", _("British English")), ("de", _("German"))]
+# A language chosen with the switcher in the footer lasts a year, not only the browser session.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
@@ -225,6 +232,7 @@ if HTTPS:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 

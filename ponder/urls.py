@@ -30,6 +30,8 @@ register_converter(KeyConverter, "key")
 urlpatterns = [
     path("api/v1/questions/<id:question_id>/events", question_events, name="api_question_events"),
     path("api/v1/", api.urls),
+    # The language switcher in the footer posts to /i18n/setlang/ (Django's set_language).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("ponder.questions.urls")),
 ]
 

@@ -39,6 +39,7 @@ SWEEP_SECONDS = 15.0
 REDIS_TIMEOUT = 1.0  # seconds: a hung Redis must never hold up a write for longer
 REDIS_RETRY_SECONDS = 5.0
 PULL_LIMIT = 500
+FANOUT_CHUNK = 250  # streams woken before other work gets a turn
 KEEPALIVE_SECONDS = 15.0  # a comment line on idle streams, so proxies do not close them
 
 
@@ -48,6 +49,7 @@ class QuestionFeed:
     version: int  # every event up to here has been handed to the listeners
     listeners: set[asyncio.Queue[Event | None]] = field(default_factory=set)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    pull_waiting: bool = False  # a burst of 800 votes costs a few reads, not 800
 
 
 def _events_after(question_id: str, version: int, limit: int = PULL_LIMIT) -> list[Event]:
@@ -134,22 +136,35 @@ class Hub:
             self._spawn_pull(feed)
 
     def _spawn_pull(self, feed: QuestionFeed) -> None:
+        if feed.pull_waiting:
+            return  # the pull that is waiting for its turn will read this change too
+        feed.pull_waiting = True
         task = asyncio.ensure_future(self._pull(feed))
         self._pulls.add(task)  # keep a reference until done, or it may be collected
         task.add_done_callback(self._pulls.discard)
 
     async def _pull(self, feed: QuestionFeed) -> None:
         async with feed.lock:
+            feed.pull_waiting = False  # a change from now on needs another pull
             while True:
                 try:
                     events = await events_after(feed.question_id, feed.version)
                 except Exception:
                     logger.warning("could not read events of %s", feed.question_id, exc_info=True)
                     return
-                for event in events:
-                    feed.version = event.version
-                    for queue in list(feed.listeners):
-                        queue.put_nowait(event)
+                if not events:
+                    return
+                # A listener that joins from here on and is behind reads the log itself.
+                feed.version = events[-1].version
+                listeners = list(feed.listeners)
+                for start in range(0, len(listeners), FANOUT_CHUNK):
+                    if start:
+                        # Let other requests in between: thousands of streams waking at once
+                        # must not hold up the vote that caused it, or anyone else's page.
+                        await asyncio.sleep(0)
+                    for queue in listeners[start : start + FANOUT_CHUNK]:
+                        for event in events:
+                            queue.put_nowait(event)
                 if len(events) < PULL_LIMIT:
                     return
 

@@ -11,8 +11,9 @@ and gets what it missed; one that is too far behind gets a single `refresh` mess
 
 import weakref
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import SyncToAsync, sync_to_async
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 
@@ -32,6 +33,22 @@ def _since(request: HttpRequest) -> int | None:
         return max(0, int(raw)) if raw is not None else None
     except ValueError:
         return None
+
+
+def _give_back_request_thread() -> None:
+    """Django's ASGI handler runs each request's synchronous middleware on a thread of the
+    request's own (asgiref's ThreadSensitiveContext), kept until the request ends. A stream lasts
+    for hours, long after the middleware is done: without this, 5,000 open pages would hold
+    5,000 idle threads (and most of the memory per connection). Called once streaming starts;
+    should asgiref change its internals, streams still work, only heavier."""
+    try:
+        context = SyncToAsync.thread_sensitive_context.get(None)
+        executors = SyncToAsync.context_to_thread_executor
+        executor = executors.pop(context, None) if context is not None else None
+    except (AttributeError, TypeError):
+        return
+    if isinstance(executor, ThreadPoolExecutor):
+        executor.shutdown(wait=False)  # the thread is idle: it ends at once
 
 
 @sync_to_async(thread_sensitive=False)
@@ -59,6 +76,7 @@ async def question_events(request: HttpRequest, question_id: str) -> HttpRespons
         since = current
 
     async def stream() -> AsyncIterator[bytes]:
+        _give_back_request_thread()
         try:
             # Tell EventSource to wait 3 s before reconnecting, and confirm where we start.
             hello = sse_message("hello", {"type": "hello", "version": since}, since)

@@ -167,14 +167,16 @@ MESSAGES_COOKIE = "messages"  # django.contrib.messages' cookie storage
 
 def is_embedded(request: HttpRequest) -> bool:
     """Whether the request comes from an embed page, which may sit in an iframe on another site:
-    the embed page itself, the htmx requests sent from it (they name the page they come from), and
-    form posts made inside a frame without JavaScript (the browser's Fetch Metadata says so)."""
+    the embed page itself (unless opened in a tab of its own), the htmx requests sent from it
+    (they name the page they come from), and form posts made inside a frame without JavaScript
+    (the browser's Fetch Metadata says so)."""
+    destination = request.headers.get("Sec-Fetch-Dest")
     if request.path_info.startswith(EMBED_PATH):
-        return True
+        return destination != "document"
     htmx = getattr(request, "htmx", None)
     if htmx:
         return (htmx.current_url_abs_path or "").startswith(EMBED_PATH)
-    return request.headers.get("Sec-Fetch-Dest") == "iframe"
+    return destination == "iframe"
 
 
 def allow_cookies_in_embeds(response: HttpResponse) -> None:

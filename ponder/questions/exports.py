@@ -1,8 +1,9 @@
 """Results you can take away: CSV, Excel, JSON and a printable report (PRODUCT.md P5).
 
 Everything is built from one read, `pages.question_page` (the same ideas, counts and ranks as the
-page), plus one query for every vote. The organiser may always download; everyone with the link
-only when the organiser allows it (`Access.can_export`); all others get 404.
+page), plus one query for every vote; the JSON file is the API's shape (`ponder.api.shapes`).
+The organiser may always download; everyone with the link only when the organiser allows it
+(`Access.can_export`); all others get 404.
 
 Spreadsheet cells that start with `=`, `+`, `-`, `@`, a tab or a carriage return are prefixed with
 `'`, so that no spreadsheet takes a title for a formula (formula injection, OWASP).
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -31,8 +33,10 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from ponder.api.shapes import question_data, results_data
+
 from .access import Access, question_for
-from .models import Idea, Question, Vote
+from .models import Participant, Question, Vote
 from .pages import Page, question_page
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -75,7 +79,7 @@ class Results:
             idea.all_voters = voters[idea.pk]
 
 
-def author(participant: Any) -> str:
+def author(participant: Participant) -> str:
     """The name shown for an author or voter. The one place that anonymous mode will change."""
     return participant.name
 
@@ -95,11 +99,16 @@ def results_for(request: HttpRequest, access: Access) -> Results:
     return Results(question=access.question, page=page, votes=votes, share_url=url)
 
 
-def exporter_for(request: HttpRequest, question_id: str) -> Results:
+def export_access(request: HttpRequest, question_id: str) -> Access:
+    """The question, for those who may download its results; 404 for everyone else."""
     access = question_for(request, question_id)
     if not access.can_export():
         raise Http404
-    return results_for(request, access)
+    return access
+
+
+def exporter_for(request: HttpRequest, question_id: str) -> Results:
+    return results_for(request, export_access(request, question_id))
 
 
 # Tables: one list of rows per sheet, shared by CSV and Excel ---------------------------------
@@ -241,63 +250,6 @@ def to_xlsx(results: Results, tables: Iterable[Table]) -> bytes:
     return buffer.getvalue()
 
 
-def to_json(results: Results) -> dict[str, Any]:
-    """The question in the shape of the API's `GET /api/v1/questions/{id}`, plus ranks and
-    every voter's name."""
-    question = results.question
-    return {
-        "id": question.pk,
-        "title": question.title,
-        "description": question.description,
-        "status": question.status,
-        "url": results.share_url,
-        "created_at": question.created_at.isoformat(),
-        "closed_at": question.closed_at.isoformat() if question.closed_at else None,
-        "settings": {
-            "allow_ideas": question.allow_ideas,
-            "allow_arguments": question.allow_arguments,
-            "max_votes": question.max_votes,
-            "deadline": question.deadline.isoformat() if question.deadline else None,
-            "time_zone": question.time_zone,
-            "allow_exports": question.allow_exports,
-        },
-        "ideas": [
-            {
-                "id": idea.pk,
-                "title": idea.title,
-                "description": idea.description,
-                "author": author(idea.author),
-                "votes": idea.vote_count,
-                "rank": idea.rank,
-                "voters": idea.all_voters,
-                "created_at": idea.created_at.isoformat(),
-                "arguments": [
-                    {
-                        "id": argument.pk,
-                        "kind": argument.kind,
-                        "text": argument.text,
-                        "author": author(argument.author),
-                        "likes": argument.like_count,
-                        "created_at": argument.created_at.isoformat(),
-                    }
-                    for argument in idea.argument_list
-                ],
-            }
-            for idea in results.page.ideas
-        ],
-        "comments": [
-            {
-                "id": comment.pk,
-                "text": comment.text,
-                "author": author(comment.author),
-                "created_at": comment.created_at.isoformat(),
-            }
-            for comment in results.page.comments
-        ],
-        "exported_at": results.exported_at.isoformat(),
-    }
-
-
 def filename(question: Question, suffix: str) -> str:
     """`ponder-where-should-the-team-offsite-be-ideas.csv`: ASCII only, nothing a path can use."""
     slug = slugify(question.title)[:60].strip("-") or question.pk
@@ -336,11 +288,18 @@ def xlsx_export(request: HttpRequest, question_id: str) -> HttpResponse:
 
 @require_GET
 def json_export(request: HttpRequest, question_id: str) -> HttpResponse:
-    results = exporter_for(request, question_id)
-    body = json.dumps(to_json(results), ensure_ascii=False, indent=2).encode()
-    return _download(
-        body, "application/json; charset=utf-8", filename(results.question, "results.json")
-    )
+    """The API's question (`GET /api/v1/questions/{id}`) and its results (`…/results`), as one
+    file: the same shape, so a program reads an export as it reads the API."""
+    access = export_access(request, question_id)
+    question = access.question
+    share = request.build_absolute_uri(reverse("question", args=[question.pk]))
+    data = {
+        **question_data(access, share_url=share),
+        "results": results_data(access),
+        "exported_at": timezone.now(),
+    }
+    body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2).encode()
+    return _download(body, "application/json; charset=utf-8", filename(question, "results.json"))
 
 
 @require_GET

@@ -57,7 +57,9 @@ class Question(models.Model):
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
     # The organiser may always download the results; everyone with the link only when allowed.
-    allow_exports = models.BooleanField(_("anyone with the link may download the results"), default=False)
+    allow_exports = models.BooleanField(
+        _("anyone with the link may download the results"), default=False
+    )
 
     objects = QuestionQuerySet.as_manager()
 

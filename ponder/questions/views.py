@@ -23,12 +23,12 @@ from ponder.lib.ids import secret_matches
 from . import services
 from .access import (
     Access,
-    is_embedded,
     admin_for,
     argument_for,
     browser_token,
     comment_for,
     idea_for,
+    is_embedded,
     question_for,
     remember_organiser,
     remember_participant,

@@ -26,8 +26,7 @@ HOST_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">
 <title>Class 7b</title></head>
 <body><h1>Class 7b: our trip</h1>
-<iframe id="embed" src="{embed}" title="Ponder" width="100%" height="700"></iframe>
-<iframe id="plain" src="{plain}" title="Not embeddable" width="100%" height="200"></iframe>
+<iframe id="{id}" src="{src}" title="Ponder" width="100%" height="700"></iframe>
 </body></html>
 """
 
@@ -39,15 +38,16 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
 @pytest.fixture
 def school_site(tmp_path: Path) -> Iterator[Callable[[str, str, str], str]]:
-    """Serve a page that frames two URLs; returns its address under the given host name."""
+    """Serve pages that frame a URL: `page(host, name, url)` gives the address of `name`.html,
+    which frames `url` in an iframe with the id `name`."""
     handler = partial(QuietHandler, directory=str(tmp_path))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
 
-    def page(host: str, embed: str, plain: str) -> str:
-        (tmp_path / "index.html").write_text(HOST_PAGE.format(embed=embed, plain=plain))
-        return f"http://{host}:{server.server_address[1]}/index.html"
+    def page(host: str, name: str, url: str) -> str:
+        (tmp_path / f"{name}.html").write_text(HOST_PAGE.format(id=name, src=url))
+        return f"http://{host}:{server.server_address[1]}/{name}.html"
 
     yield page
     server.shutdown()
@@ -73,9 +73,7 @@ def test_people_take_part_in_the_embed_while_the_question_page_refuses_the_frame
     live_server, school_site, trip: Question, person: Callable[..., Person]
 ) -> None:
     kim = person("Kim")
-    url = school_site(
-        "localhost", f"{live_server.url}/embed/{trip.pk}/", f"{live_server.url}/q/{trip.pk}/"
-    )
+    url = school_site("localhost", "embed", f"{live_server.url}/embed/{trip.pk}/")
     assert not url.startswith(live_server.url)  # another origin: another port
     kim.page.goto(url)
     frame = kim.page.frame_locator("#embed")
@@ -100,11 +98,15 @@ def test_people_take_part_in_the_embed_while_the_question_page_refuses_the_frame
     expect(idea_row(frame, "Climbing hall")).to_contain_text("by Kim")
     assert trip.ideas.get(title="Zoo").votes.get().participant.name == "Kim"
 
-    # The question page itself stays out of the frame: Chromium shows its error page.
-    blocked = next(f for f in kim.page.frames if f.name == "" and f.url.startswith("chrome-error"))
-    assert blocked.parent_frame == kim.page.main_frame
+    # The question page itself stays out of a frame: Chromium shows its error page instead.
+    kim.page.goto(school_site("localhost", "plain", f"{live_server.url}/q/{trip.pk}/"))
+    expect(kim.page.get_by_role("heading", name="Class 7b: our trip")).to_be_visible()
     expect(kim.page.frame_locator("#plain").locator("#question-title")).to_have_count(0)
+    assert kim.page.frame("plain").url.startswith("chrome-error://")
     kim.forgive("frame-ancestors 'none'")
+    # Joining reloads the frame, which cuts its live-update stream: htmx's SSE extension logs
+    # that as an error inside a frame (not in a top-level page). The new page reconnects.
+    kim.problems[:] = [p for p in kim.problems if not p.startswith("console: [object Event]")]
     assert kim.problems == [], kim.problems
 
 
@@ -113,10 +115,7 @@ def test_over_plain_http_an_embed_on_another_site_explains_why_taking_part_fails
 ) -> None:
     lou = person("Lou")
     # 127.0.0.1 and localhost are different sites: without HTTPS no cookie reaches the frame.
-    url = school_site(
-        "127.0.0.1", f"{live_server.url}/embed/{trip.pk}/", f"{live_server.url}/q/{trip.pk}/"
-    )
-    lou.page.goto(url)
+    lou.page.goto(school_site("127.0.0.1", "embed", f"{live_server.url}/embed/{trip.pk}/"))
     frame = lou.page.frame_locator("#embed")
     expect(idea_row(frame, "Zoo")).to_be_visible()  # reading works
     frame.locator("#join").get_by_label("Your name").fill("Lou")
@@ -126,6 +125,5 @@ def test_over_plain_http_an_embed_on_another_site_explains_why_taking_part_fails
         "target", "_blank"
     )
     assert not trip.participants.filter(name="Lou").exists()
-    lou.forgive("frame-ancestors 'none'")
     lou.forgive("status of 403")
     assert lou.problems == [], lou.problems

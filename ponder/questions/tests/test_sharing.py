@@ -43,7 +43,8 @@ def test_participants_get_the_link_to_copy_and_share(question, bob):
     url = _share_url(question)
     assert f'<input id="share-url" class="copy" readonly value="{url}">' in html
     # The copy button needs JavaScript, so it is hidden until share.js shows it.
-    assert re.search(r'<button type="button" class="copy-button" data-copy="share-url"[^>]* hidden>', html)
+    button = r'<button type="button" class="copy-button" data-copy="share-url"[^>]* hidden>'
+    assert re.search(button, html)
     assert '<script src="/static/share.js" defer></script>' in html
 
 
@@ -308,6 +309,12 @@ def test_under_https_embed_cookies_work_in_a_third_party_frame(question, idea):
     parsed = SimpleCookie()
     parsed.load("; ".join(f"{k}={v.value}" for k, v in joined.cookies.items()))
     assert set(parsed) >= {"ponder_participant", "ponder_name"}
+
+
+@override_settings(HTTPS=True)
+def test_under_https_an_embed_page_opened_in_a_tab_of_its_own_keeps_lax_cookies(question):
+    page = Client().get(f"/embed/{question.pk}/", HTTP_SEC_FETCH_DEST="document")
+    assert "SameSite=Lax" in _set_cookies(page)["csrftoken"]
 
 
 @override_settings(HTTPS=True)
