@@ -76,6 +76,16 @@ def env_for(db: str) -> dict[str, str]:
     return env
 
 
+def database_exists(db: str) -> bool:
+    if db == "sqlite":
+        return (RESULTS / "data-sqlite" / "ponder.sqlite3").exists()
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres") as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_DATABASE])
+        return found.fetchone() is not None
+
+
 def fresh_database(db: str) -> None:
     """Start from an empty database (the data is then generated again)."""
     if db == "sqlite":
@@ -134,7 +144,8 @@ def orchestrate(args: argparse.Namespace) -> None:
     for db in dbs:
         manifest_path = RESULTS / f"data-{db}" / "bench-manifest.json"
         manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-        if args.fresh or manifest.get("fingerprint") != data.fingerprint():
+        stale = manifest.get("fingerprint") != data.fingerprint() or not database_exists(db)
+        if args.fresh or stale:
             print(f"[{db}] new bench data (generator changed, or none yet)", flush=True)
             fresh_database(db)
         out = RESULTS / f".phase-{db}.json"

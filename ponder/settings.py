@@ -4,6 +4,7 @@ PONDER_DATA_DIR   where the SQLite database, uploads, collected static files and
                   secret key live (default: ./data)
 SECRET_KEY        the signing key; generated once into PONDER_DATA_DIR when unset
 DATABASE_URL      e.g. postgres://user@host:5432/db; unset means SQLite in PONDER_DATA_DIR
+PONDER_DB_POOL_SIZE  PostgreSQL connections one server process keeps (default: 25)
 REDIS_URL         e.g. redis://127.0.0.1:6379/0; unset means one process works alone
 DEBUG             "1" for development error pages; off by default
 ALLOWED_HOSTS     comma-separated host names (default: localhost,127.0.0.1,[::1])
@@ -109,11 +110,16 @@ TEMPLATES = [
 ]
 
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {
-        "default": dj_database_url.parse(
-            os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True
-        )
-    }
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Under ASGI every request runs on a thread of its own: persistent per-thread connections
+        # would pile up until PostgreSQL refuses more. A pool per process shares a few instead.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": int(os.environ.get("PONDER_DB_POOL_SIZE", "25")),
+            "timeout": 10,
+        }
 else:
     DATABASES = {
         "default": {

@@ -14,13 +14,14 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import SyncToAsync, sync_to_async
+from django.core.handlers.asgi import ASGIRequest
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 
 from ponder.questions.models import Question
 
 from .hub import hub
-from .models import sse_message
+from .models import Event, sse_message
 
 REPLAY_LIMIT = 1000  # further behind than this, a refresh is cheaper than a replay
 RETRY_AFTER_SECONDS = 10
@@ -52,6 +53,15 @@ def _give_back_request_thread() -> None:
 
 
 @sync_to_async(thread_sensitive=False)
+def _events_after(question_id: str, version: int) -> list[Event]:
+    return list(
+        Event.objects.filter(question_id=question_id, version__gt=version).order_by("version")[
+            :REPLAY_LIMIT
+        ]
+    )
+
+
+@sync_to_async(thread_sensitive=False)
 def _question_version(question_id: str) -> int | None:
     return Question.objects.filter(pk=question_id).values_list("version", flat=True).first()
 
@@ -74,6 +84,17 @@ async def question_events(request: HttpRequest, question_id: str) -> HttpRespons
     since = _since(request)
     if since is None:
         since = current
+    if not isinstance(request, ASGIRequest):
+        # Under WSGI (Django's own test and development servers) a response cannot stay open
+        # while others are served: send what is new and end. EventSource comes back after
+        # `retry` with Last-Event-ID, so the stream still arrives, as a quick poll.
+        slot.release()
+        missed = await _events_after(question_id, since)
+        last = missed[-1].version if missed else since
+        body = b"retry: 500\n" + sse_message("hello", {"type": "hello", "version": last}, last)
+        return StreamingHttpResponse(
+            [body, *(event.sse for event in missed)], content_type="text/event-stream"
+        )
 
     async def stream() -> AsyncIterator[bytes]:
         _give_back_request_thread()

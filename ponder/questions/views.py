@@ -574,10 +574,12 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         # In place, a whole page must not land inside an idea row: say it in the status instead.
         message = _("Your page is out of date. Reload it and try again.")
         if is_embedded(request):
-            # Most likely the browser keeps this site's cookies from frames on other sites.
+            # Most likely the browser keeps this site's cookies from frames on other sites; or
+            # two embeds on one page each set a new CSRF cookie on a first visit, and one lost.
             message = _(
-                "Your browser blocks taking part from inside this page. Open the question in a "
-                "new tab with the link below."
+                "Taking part did not work inside this page. Reload it and try again; if that "
+                "does not help, your browser blocks it here: open the question in a new tab with "
+                "the link below."
             )
         return reswap(HttpResponse(_status(request, message, error=True), status=403), "none")
     return render(request, "errors/403_csrf.html", status=403)

@@ -120,7 +120,7 @@ def test_over_plain_http_an_embed_on_another_site_explains_why_taking_part_fails
     expect(idea_row(frame, "Zoo")).to_be_visible()  # reading works
     frame.locator("#join").get_by_label("Your name").fill("Lou")
     frame.get_by_role("button", name="Join").click()
-    expect(frame.locator("#status")).to_contain_text("Your browser blocks taking part")
+    expect(frame.locator("#status")).to_contain_text("your browser blocks it here")
     expect(frame.get_by_role("link", name="Open this question in a new tab")).to_have_attribute(
         "target", "_blank"
     )

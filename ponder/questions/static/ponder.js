@@ -1,7 +1,9 @@
-// Live updates on the question page. htmx's SSE extension holds the connection (#live); each
-// message names a change and its ids, and this script fetches the changed fragment with the
-// reader's own cookies, so their votes, likes and edit rights stay right. Without JavaScript the
-// page is simply not live; every action still works as a form post.
+// Live updates on the question page. An EventSource holds the stream named by #live; each
+// message names a change and its ids, and this script fetches the changed fragment with htmx and
+// the reader's own cookies, so their votes, likes and edit rights stay right. Without JavaScript
+// the page is simply not live; every action still works as a form post.
+// (Not htmx's SSE extension: it logs a console error on every reconnect, and after a refused
+// connection it starts again without Last-Event-ID. The browser's EventSource does both right.)
 (function () {
   "use strict";
   var live = document.getElementById("live");
@@ -71,9 +73,7 @@
   document.addEventListener("htmx:oobAfterSwap", tidyIdeaList);
 
   function resumeFrom(newVersion) {
-    version = newVersion;
-    // Reconnections made by htmx (after the server was away) resume from here.
-    live.setAttribute("sse-connect", base + "events?since=" + version);
+    version = newVersion; // a new connection (after a refusal) resumes from here
   }
 
   document.addEventListener("focusout", function () {
@@ -81,10 +81,9 @@
     window.setTimeout(function () { deferred.forEach(refreshIdea); }, 0);
   });
 
-  live.addEventListener("htmx:sseBeforeMessage", function (event) {
-    event.preventDefault(); // messages carry ids, not HTML: nothing to swap directly
+  function onMessage(event) {
     var data;
-    try { data = JSON.parse(event.detail.data); } catch (e) { return; }
+    try { data = JSON.parse(event.data); } catch (e) { return; }
     if (data.type === "hello") return;
     if (data.type === "refresh") {
       // The server cannot replay what we missed (too much, or its log is older than our page,
@@ -114,5 +113,25 @@
     } else {
       refreshAll();
     }
-  });
+  }
+
+  var source = null;
+  var backoff = 0;
+  function connect() {
+    source = new EventSource(live.dataset.stream + "?since=" + version);
+    live.dataset.types.split(",").forEach(function (type) {
+      source.addEventListener(type, onMessage);
+    });
+    source.onopen = function () { backoff = 0; };
+    source.onerror = function () {
+      // A dropped stream is resumed by the browser itself, with Last-Event-ID. Only when the
+      // server refused (503 when full, or it was down) is the stream closed: try again later.
+      if (source.readyState === EventSource.CLOSED) {
+        backoff = Math.min(backoff * 2 || 1, 30);
+        window.setTimeout(connect, backoff * 1000);
+      }
+    };
+  }
+  window.addEventListener("pagehide", function () { if (source) source.close(); });
+  connect();
 })();

@@ -213,7 +213,7 @@ def test_the_embed_page_shows_the_question_to_take_part_in_without_the_site_arou
     assert '<header class="site">' not in html
     assert 'id="share"' not in html and "You organise this question" not in html
     assert f'<a href="{_share_url(question)}" target="_blank" rel="noopener">' in html
-    assert f'sse-connect="/q/{question.pk}/events' in html  # live, like the page
+    assert f'data-stream="/q/{question.pk}/events"' in html  # live, like the page
 
 
 def test_the_organiser_gets_the_embed_code(question, alice, bob):
@@ -279,7 +279,7 @@ def test_a_blocked_cookie_in_the_embed_is_explained(question):
         f"/q/{question.pk}/join/", {"name": "Gil"}, **frame
     )
     assert response.status_code == 403
-    assert "Your browser blocks taking part from inside this page." in response.content.decode()
+    assert "Taking part did not work inside this page." in response.content.decode()
     response = Client(enforce_csrf_checks=True).post(
         f"/q/{question.pk}/join/", {"name": "Gil"}, **HX
     )

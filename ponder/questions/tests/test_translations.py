@@ -45,19 +45,17 @@ class Entry:
     msgid_plural: str | None = None
     msgstr: dict[int, str] = field(default_factory=dict)
     fuzzy: bool = False
-    obsolete: bool = False
 
 
 def read_po(path: Path) -> list[Entry]:
-    """The entries of a PO file, header excluded. Enough of the format for what makemessages
-    writes: flags, msgid, msgid_plural, msgstr and msgstr[n], each possibly over several lines."""
+    """The entries of a PO file, without the header and the obsolete ones (#~: kept by
+    makemessages for a message that may come back, ignored by gettext). Enough of the format for
+    what makemessages writes: flags, msgid, msgid_plural, msgstr and msgstr[n], over many lines."""
     entries: list[Entry] = []
     for block in re.split(r"\n\s*\n", path.read_text(encoding="utf-8").strip()):
         entry, key = Entry(), ""
         for line in block.splitlines():
-            if line.startswith("#~"):
-                entry.obsolete = True
-            elif line.startswith("#,"):
+            if line.startswith("#,"):
                 entry.fuzzy = entry.fuzzy or "fuzzy" in line
             elif line.startswith("#"):
                 continue
@@ -66,7 +64,7 @@ def read_po(path: Path) -> list[Entry]:
                 _append(entry, key, ast.literal_eval(match.group(3)), reset=True)
             elif line.startswith('"') and key:
                 _append(entry, key, ast.literal_eval(line))
-        if entry.msgid or entry.obsolete:
+        if entry.msgid:
             entries.append(entry)
     return entries
 
@@ -98,10 +96,8 @@ def test_every_german_message_is_translated_and_none_is_fuzzy():
         if not all((e.msgstr.get(n) or "").strip() for n in ([0, 1] if e.msgid_plural else [0]))
     ]
     fuzzy = [e.msgid for e in entries if e.fuzzy]
-    obsolete = [e.msgid for e in entries if e.obsolete]
     assert not untranslated, f"untranslated in {PO.name}: {untranslated}"
     assert not fuzzy, f"fuzzy in {PO.name} (check and remove the flag): {fuzzy}"
-    assert not obsolete, f"obsolete entries in {PO.name}: {obsolete}"
 
 
 def test_translations_keep_their_placeholders():
@@ -340,7 +336,7 @@ def test_form_errors_and_refusals_are_german(busy, bob):
     hotel = Idea.objects.get(title="A hotel by the lake")
     Question.objects.filter(pk=busy.pk).update(max_votes=1)
     response = bob.post(f"/q/{busy.pk}/ideas/{hotel.pk}/vote/", follow=True, **DE)
-    assert "Sie haben alle 1 Stimmen vergeben." in response.text
+    assert "Sie haben keine Stimme mehr übrig (erlaubt: 1)." in response.text
 
 
 def test_a_refused_csrf_token_is_explained_in_german(busy):
@@ -426,3 +422,28 @@ def test_other_variants_of_english_and_german_get_the_nearest_language(db):
     assert '<html lang="de">' in client.get("/", HTTP_ACCEPT_LANGUAGE="de-AT").text
     assert '<html lang="en">' in client.get("/", HTTP_ACCEPT_LANGUAGE="en-AU").text
     assert '<html lang="en">' in client.get("/", HTTP_ACCEPT_LANGUAGE="fr-FR").text
+
+
+def test_the_organiser_sets_a_deadline_on_the_german_page(question, alice):
+    """The deadline field sends an ISO time whatever the page's language; a German page must not
+    read it with German date formats."""
+    response = alice.post(
+        f"/q/{question.pk}/settings/",
+        {
+            "title": question.title,
+            "allow_ideas": "on",
+            "allow_arguments": "on",
+            "max_votes": "3",
+            "deadline": "2030-06-01T20:00",
+            "time_zone": "Europe/Berlin",
+        },
+        **DE,
+    )
+    assert response.status_code == 302, response.text
+    question.refresh_from_db()
+    assert question.deadline == datetime(2030, 6, 1, 18, 0, tzinfo=UTC)
+    assert question.max_votes == 3
+    assert (
+        "Offen bis 1. Juni 2030 20:00 (Europe/Berlin)."
+        in alice.get(response["Location"], **DE).text
+    )

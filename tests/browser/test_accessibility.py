@@ -1,0 +1,215 @@
+"""Every page and state passes axe-core's WCAG 2.2 A/AA rules, in light and dark, wide and narrow.
+
+axe-core comes from npm (package.json pins it; `bin/dev test` runs `npm ci` when it is missing) and
+is injected into Debian's Chromium. Our Content Security Policy forbids that script, so the scan
+contexts, and only they, bypass the CSP; the other browser tests keep it and report violations.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from ponder.questions import services
+from ponder.questions.models import Question
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+RUN_AXE = """(tags) => axe.run(document, {runOnly: {type: "tag", values: tags}}).then((result) =>
+  result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map((n) => `${n.target.join(" ")}: ${n.failureSummary}`),
+  })))"""
+WIDTHS = {"1280": (1280, 800), "360": (360, 740)}
+
+
+@dataclass
+class Full:
+    """A question with several ideas, arguments, votes and comments, and its keys."""
+
+    question: Question
+    admin_key: str
+    empty: Question
+
+
+@pytest.fixture
+def full(transactional_db: None) -> Full:
+    question, admin_key = services.question_create(
+        title="Where should the team offsite be?",
+        description="We have a budget for three days in **June**. Flights count.",
+    )
+    people = [
+        services.participant_join(question=question, name=name)[0]
+        for name in ("Ms Weber", "Bob", "Carol", "Dan")
+    ]
+    ideas = []
+    for author, (title, description) in zip(
+        people,
+        [
+            ("Lisbon", "Sun, sea and good food. " * 15),
+            ("Porto", "Smaller, cheaper, and by the river."),
+            ("Berlin", ""),
+        ],
+        strict=False,
+    ):
+        ideas.append(
+            services.idea_add(question=question, author=author, title=title, description=description)
+        )
+    lisbon, porto, berlin = ideas
+    pro = services.argument_add(
+        idea=lisbon, author=people[1], kind="pro", text="Direct flights from everywhere"
+    )
+    services.argument_add(idea=lisbon, author=people[2], kind="con", text="Too hot in August")
+    services.argument_add(idea=porto, author=people[3], kind="con", text="Hotels are booked out " * 12)
+    services.like_add(argument=pro, participant=people[2])
+    for person in people:
+        services.vote_cast(idea=lisbon, participant=person)
+    services.vote_cast(idea=porto, participant=people[1])
+    services.vote_cast(idea=berlin, participant=people[2])
+    services.comment_add(question=question, author=people[1], text="Can we decide by Friday?")
+    services.comment_add(question=question, author=people[0], text="Yes.\nI close it on Friday.")
+    empty, _key = services.question_create(title="What should we call the new room?")
+    return Full(question=question, admin_key=admin_key, empty=empty)
+
+
+@pytest.fixture(params=["light", "dark"])
+def scheme(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(params=list(WIDTHS))
+def width(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def scanner(browser: Browser, scheme: str, width: str) -> Iterator[BrowserContext]:
+    assert AXE.exists(), "axe-core is missing: run `npm ci --ignore-scripts` (bin/dev test does)"
+    w, h = WIDTHS[width]
+    context = browser.new_context(
+        bypass_csp=True, color_scheme=scheme, viewport={"width": w, "height": h}, locale="en-GB"
+    )
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+def scan(page: Page, state: str, found: dict[str, list[dict]]) -> None:
+    """Run axe on the page as it is now; remember the violations under `state`."""
+    # Let the status toast's fade finish? No: scan it while it shows, it must pass too.
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(RUN_AXE, AXE_TAGS)
+    if violations:
+        found[state] = violations
+
+
+def test_every_page_and_state_passes_axe(
+    live_server, full: Full, scanner: BrowserContext, scheme: str, width: str
+) -> None:
+    base = live_server.url
+    question = f"{base}/q/{full.question.pk}/"
+    found: dict[str, list[dict]] = {}
+    page = scanner.new_page()
+
+    # A newcomer: home, home with an error, an empty question, a full question.
+    page.goto(f"{base}/")
+    scan(page, "home", found)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Go").click()
+    expect(page.locator(".errorlist")).to_be_visible()
+    scan(page, "home with an error", found)
+    page.goto(f"{base}/q/{full.empty.pk}/")
+    scan(page, "empty question, newcomer", found)
+    page.goto(question)
+    scan(page, "full question, newcomer", found)
+    page.locator("#idea-form").get_by_role("button", name="Add idea").click()
+    expect(page.locator("#idea-form .errorlist").first).to_be_visible()
+    scan(page, "idea form submitted empty, newcomer", found)
+    page.goto(f"{base}/accessibility/")
+    scan(page, "accessibility statement", found)
+
+    # A participant: joins, opens every form, submits the idea and argument forms empty.
+    page.goto(question)
+    page.locator("#join").get_by_label("Your name").fill("Eve")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Join").click()
+    expect(page.locator("#join")).to_have_count(0)
+    for details in page.locator("details.add-argument").all():
+        details.locator("summary").click()
+    scan(page, "full question, participant", found)
+    page.locator("#idea-form").get_by_role("button", name="Add idea").click()
+    expect(page.locator("#idea-form .errorlist")).to_be_visible()
+    scan(page, "idea form submitted empty, participant", found)
+    lisbon = page.locator("article.idea").first  # its "Add a pro or con" is open already
+    lisbon.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator("article.idea .errorlist").first).to_be_visible()
+    scan(page, "argument form submitted empty", found)
+    page.locator("#comment-form").get_by_role("button", name="Add comment").click()
+    expect(page.locator("#comment-form .errorlist")).to_be_visible()
+    scan(page, "comment form submitted empty", found)
+    page.locator("#idea-form").get_by_label("Idea", exact=True).fill("Vienna")
+    page.locator("#idea-form").get_by_role("button", name="Add idea").click()
+    vienna = page.locator("article.idea").filter(has_text="Vienna")
+    expect(vienna).to_be_visible()
+    edit = base + (vienna.get_by_role("link", name="Edit").get_attribute("href") or "")
+    page.goto(edit)
+    scan(page, "edit page", found)
+    page.goto(edit.replace("/edit/", "/delete/"))  # without JavaScript: a confirmation page
+    expect(page.get_by_role("button", name="Delete")).to_be_visible()
+    scan(page, "delete confirmation", found)
+    page.goto(f"{question}ideas/{full.question.ideas.get(title='Lisbon').pk}/")
+    scan(page, "idea detail", found)
+
+    # The organiser: the admin panel (every details open), settings, report, closing.
+    page.goto(f"{question}a/{full.admin_key}/")
+    for details in page.locator("details").all():
+        details.locator("summary").first.click()
+    scan(page, "full question, organiser", found)
+    page.goto(f"{question}settings/")
+    scan(page, "settings", found)
+    page.get_by_label("Question", exact=True).fill("")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save").click()
+    expect(page.locator(".errorlist").first).to_be_visible()
+    scan(page, "settings with an error", found)
+    page.goto(f"{question}report/")
+    scan(page, "report", found)
+    page.goto(question)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Close now and show the result").click()
+    scan(page, "result, organiser", found)
+    page.goto(f"{question}report/")
+    scan(page, "report of the result", found)
+    page.goto(f"{base}/embed/{full.question.pk}/")
+    scan(page, "embed of the result", found)
+
+    # Others: the result as a newcomer, the embed of an open question, the error pages.
+    stranger = scanner.new_page()
+    scanner.clear_cookies()
+    stranger.goto(question)
+    scan(stranger, "result, newcomer", found)
+    stranger.goto(f"{base}/embed/{full.empty.pk}/")
+    scan(stranger, "embed, open question", found)
+    stranger.goto(f"{base}/q/nothing-here/")
+    scan(stranger, "404", found)
+    stranger.goto(f"{base}/")
+    scanner.clear_cookies()
+    stranger.get_by_label("Your question").fill("Without a CSRF cookie")
+    with stranger.expect_navigation():
+        stranger.get_by_role("button", name="Go").click()
+    scan(stranger, "CSRF error", found)
+    stranger.goto(f"{base}/api/v1/docs")
+    expect(stranger.locator(".opblock").first).to_be_visible()
+    scan(stranger, "API docs", found)
+
+    report = "\n".join(
+        f"{state}: {v['id']} ({v['impact']}) {v['help']}\n    " + "\n    ".join(v["nodes"][:3])
+        for state, violations in found.items()
+        for v in violations
+    )
+    assert not found, f"axe found violations ({scheme}, {width} px):\n{report}"
