@@ -82,6 +82,7 @@ def question_page(
         idea.first_voters = voters[idea.pk]
         idea.more_voters = idea.vote_count - len(idea.first_voters)
         idea.voted = idea.pk in my_votes
+        idea.rank = None  # set for closed questions below; a missing attribute costs lookups
         idea.changeable = access.can_change(idea)
 
     if ranked or not question.is_open():

@@ -16,8 +16,11 @@ def markdown(value: str) -> SafeString:
 
 
 @register.filter
-def shorten(value: str, limit: int) -> tuple[str, bool]:
-    return text.shorten(value, int(limit))
+def shorten(value: str, limit: int) -> dict[str, object]:
+    """`{% with short=text|shorten:240 %}{{ short.text }}{% if short.cut %}…`: a dict, because
+    the template engine finds dict keys at its first try (tuple indexes cost two exceptions)."""
+    shortened, cut = text.shorten(value, int(limit))
+    return {"text": shortened, "cut": cut}
 
 
 @register.simple_tag(takes_context=True)
