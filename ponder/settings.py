@@ -175,6 +175,8 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
 PONDER_TIME_ZONE = os.environ.get("PONDER_TIME_ZONE", "UTC")
+# Where people report accessibility problems; shown on /accessibility/.
+PONDER_CONTACT_EMAIL = os.environ.get("PONDER_CONTACT_EMAIL", "").strip()
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"

@@ -86,12 +86,13 @@ async def question_events(request: HttpRequest, question_id: str) -> HttpRespons
         since = current
     if not isinstance(request, ASGIRequest):
         # Under WSGI (Django's own test and development servers) a response cannot stay open
-        # while others are served: send what is new and end. EventSource comes back after
-        # `retry` with Last-Event-ID, so the stream still arrives, as a quick poll.
+        # while others are served: send what is new and end, and ask the browser to come back
+        # only after an hour. Live updates need the ASGI server (`ponder serve`); polling here
+        # would hit servers that share one database connection between threads.
         slot.release()
         missed = await _events_after(question_id, since)
         last = missed[-1].version if missed else since
-        body = b"retry: 500\n" + sse_message("hello", {"type": "hello", "version": last}, last)
+        body = b"retry: 3600000\n" + sse_message("hello", {"type": "hello", "version": last}, last)
         return StreamingHttpResponse(
             [body, *(event.sse for event in missed)], content_type="text/event-stream"
         )

@@ -7,6 +7,7 @@ from . import exports, sharing, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("accessibility/", views.accessibility_statement, name="accessibility"),
     path("q/<id:question_id>/", views.question_detail, name="question"),
     path("q/<id:question_id>/qr.svg", sharing.qr_code, name="qr_code"),
     path("q/<id:question_id>/report/", exports.report, name="report"),

@@ -3,8 +3,10 @@ with htmx the same URL answers with the changed fragment and a status message in
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import connection, transaction
 from django.forms import Form
@@ -567,6 +569,24 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+# What the accessibility statement reports as tested: keep it true when the checks change
+# (test_accessibility_statement.py compares the version with package.json).
+AXE_CORE_VERSION = "4.14.1"
+AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")
+STATEMENT_REVIEWED = date(2026, 11, 26)
+
+
+@require_GET
+def accessibility_statement(request: HttpRequest) -> HttpResponse:
+    context = {
+        "axe_version": AXE_CORE_VERSION,
+        "axe_tags": AXE_TAGS,
+        "reviewed": STATEMENT_REVIEWED,
+        "contact_email": settings.PONDER_CONTACT_EMAIL,
+    }
+    return render(request, "questions/accessibility.html", context)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -25,6 +25,10 @@ RUN_AXE = """(tags) => axe.run(document, {runOnly: {type: "tag", values: tags}})
     nodes: v.nodes.map((n) => `${n.target.join(" ")}: ${n.failureSummary}`),
   })))"""
 WIDTHS = {"1280": (1280, 800), "360": (360, 740)}
+# Swagger UI (django-ninja's API docs, a developer tool) still breaks these rules in its own
+# markup and colours; the accessibility statement lists them as a known gap. Everything else in
+# the API docs page is held to the same standard as Ponder's pages.
+KNOWN_GAPS = {"API docs": {"color-contrast", "nested-interactive"}}
 
 
 @dataclass
@@ -56,15 +60,17 @@ def full(transactional_db: None) -> Full:
         ],
         strict=False,
     ):
-        ideas.append(
-            services.idea_add(question=question, author=author, title=title, description=description)
+        idea = services.idea_add(
+            question=question, author=author, title=title, description=description
         )
+        ideas.append(idea)
     lisbon, porto, berlin = ideas
     pro = services.argument_add(
         idea=lisbon, author=people[1], kind="pro", text="Direct flights from everywhere"
     )
     services.argument_add(idea=lisbon, author=people[2], kind="con", text="Too hot in August")
-    services.argument_add(idea=porto, author=people[3], kind="con", text="Hotels are booked out " * 12)
+    long_con = "Hotels are booked out " * 12
+    services.argument_add(idea=porto, author=people[3], kind="con", text=long_con)
     services.like_add(argument=pro, participant=people[2])
     for person in people:
         services.vote_cast(idea=lisbon, participant=person)
@@ -100,10 +106,11 @@ def scanner(browser: Browser, scheme: str, width: str) -> Iterator[BrowserContex
 
 def scan(page: Page, state: str, found: dict[str, list[dict]]) -> None:
     """Run axe on the page as it is now; remember the violations under `state`."""
-    # Let the status toast's fade finish? No: scan it while it shows, it must pass too.
+    # The #status toast is scanned while it shows: it must pass too.
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
     violations = page.evaluate(RUN_AXE, AXE_TAGS)
+    violations = [v for v in violations if v["id"] not in KNOWN_GAPS.get(state, set())]
     if violations:
         found[state] = violations
 
@@ -203,6 +210,14 @@ def test_every_page_and_state_passes_axe(
     with stranger.expect_navigation():
         stranger.get_by_role("button", name="Go").click()
     scan(stranger, "CSRF error", found)
+    stranger.goto(question)
+    stranger.get_by_label("Language").select_option("de")
+    with stranger.expect_navigation():
+        stranger.get_by_role("button", name="Change language").click()
+    expect(stranger.locator("html")).to_have_attribute("lang", "de")
+    scan(stranger, "result, German", found)
+    stranger.goto(f"{base}/accessibility/")
+    scan(stranger, "accessibility statement, German", found)
     stranger.goto(f"{base}/api/v1/docs")
     expect(stranger.locator(".opblock").first).to_be_visible()
     scan(stranger, "API docs", found)

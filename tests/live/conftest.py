@@ -28,9 +28,6 @@ from pathlib import Path
 
 import pytest
 
-# The browser test here drives the same Chromium, watched the same way, as tests/browser.
-from tests.browser.conftest import browser, person  # noqa: F401
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -109,15 +106,19 @@ def ponder(data_dir: Path, *args: str, **env: str) -> None:
     )
 
 
-@pytest.fixture(scope="session")
-def prepared_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def prepare(data_dir: Path) -> Path:
     """A data directory with a migrated SQLite database, a secret key and the collected static
-    files, made once: each test starts from a copy instead of migrating again."""
-    data_dir = tmp_path_factory.mktemp("prepared") / "data"
-    data_dir.mkdir()
+    files, as `ponder serve` leaves it."""
+    data_dir.mkdir(parents=True)
     ponder(data_dir, "migrate", "--noinput", "-v", "0")
     ponder(data_dir, "collectstatic", "--noinput", "-v", "0")
     return data_dir
+
+
+@pytest.fixture(scope="session")
+def prepared_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Prepared once: each test starts from a copy instead of migrating again."""
+    return prepare(tmp_path_factory.mktemp("prepared") / "data")
 
 
 class Servers:

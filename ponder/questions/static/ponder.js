@@ -69,6 +69,23 @@
     refreshPart("comment_list", "comment-list");
   }
 
+  // A keyboard user keeps their place. htmx refocuses a swapped control that has an id (vote,
+  // like, fields); when the focused control is gone (the Add button of a pro or con, inside a
+  // form that closes), focus the new row's "Add a pro or con" instead of dropping to the page.
+  var lostFocusIn = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    lostFocusIn = target && target.id && target.contains(document.activeElement) ? target.id : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var active = document.activeElement;
+    var container = lostFocusIn && document.getElementById(lostFocusIn);
+    lostFocusIn = null;
+    if (!container || (active && active !== document.body)) return;
+    var next = container.querySelector("details > summary") ||
+      container.querySelector("button, a[href], input, textarea");
+    if (next) next.focus();
+  });
   document.addEventListener("htmx:afterSettle", tidyIdeaList);
   document.addEventListener("htmx:oobAfterSwap", tidyIdeaList);
 

@@ -1,24 +1,35 @@
 """Two people with the same question open in Chromium: what one does appears on the other's page
-within moments, without a reload. The pages talk to a real `ponder serve` (the live stream needs
-an ASGI server; the test server of the other browser tests is WSGI)."""
+within moments, without a reload. The pages talk to a real `ponder serve`, started as in
+tests/live/ (a live stream needs an ASGI server; the test server of the other browser tests is
+WSGI). This file lives here, not in tests/live/, to share this folder's one Chromium."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Person
-from tests.browser.test_core_loop import add_idea, ask, idea_row, vote_button, votes_of
+from tests.live.conftest import Server, Servers, prepare
 
-from .conftest import Servers
+from .conftest import Person
+from .test_core_loop import add_idea, ask, idea_row, vote_button, votes_of
 
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    servers = Servers(tmp_path, prepare(tmp_path / "prepared"))
+    try:
+        (started,) = servers.start()
+        yield started
+    finally:
+        servers.stop_all()
+
+
 def test_a_vote_and_an_idea_appear_on_the_other_open_page_without_reload(
-    servers: Servers, person: Callable[..., Person]
+    server: Server, person: Callable[..., Person]
 ) -> None:
-    (server,) = servers.start()
     alice, bob = person("Alice"), person("Bob")
     share_link = ask(alice, server.url + "/", "Where should the team offsite be?")
 
