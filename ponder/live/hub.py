@@ -26,9 +26,9 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 
+from .db import db_read
 from .models import Event
 
 logger = logging.getLogger(__name__)
@@ -66,8 +66,8 @@ def _versions(question_ids: list[str]) -> dict[str, int]:
     return dict(Question.objects.filter(pk__in=question_ids).values_list("pk", "version"))
 
 
-events_after = sync_to_async(_events_after, thread_sensitive=False)
-versions = sync_to_async(_versions, thread_sensitive=False)
+events_after = db_read(_events_after)
+versions = db_read(_versions)
 
 
 class Hub:

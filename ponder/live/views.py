@@ -13,13 +13,14 @@ import weakref
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 
-from asgiref.sync import SyncToAsync, sync_to_async
+from asgiref.sync import SyncToAsync
 from django.core.handlers.asgi import ASGIRequest
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 
 from ponder.questions.models import Question
 
+from .db import db_read
 from .hub import hub
 from .models import Event, sse_message
 
@@ -52,7 +53,7 @@ def _give_back_request_thread() -> None:
         executor.shutdown(wait=False)  # the thread is idle: it ends at once
 
 
-@sync_to_async(thread_sensitive=False)
+@db_read
 def _events_after(question_id: str, version: int) -> list[Event]:
     return list(
         Event.objects.filter(question_id=question_id, version__gt=version).order_by("version")[
@@ -61,7 +62,7 @@ def _events_after(question_id: str, version: int) -> list[Event]:
     )
 
 
-@sync_to_async(thread_sensitive=False)
+@db_read
 def _question_version(question_id: str) -> int | None:
     return Question.objects.filter(pk=question_id).values_list("version", flat=True).first()
 
