@@ -318,20 +318,37 @@ def _vote_or_unvote(
 ) -> HttpResponse:
     access = question_for(request, question_id)
     idea = idea_for(access, idea_id)
+    action = services.vote_cast if cast else services.vote_retract
+    return _act_as_participant(
+        request,
+        access,
+        lambda me: action(idea=idea, participant=me),
+        idea_id=idea.pk,
+        anchor=f"idea-{idea.pk}",
+        ask_name=_("Please give your name first, then vote."),
+        message=_("Your vote was counted.") if cast else _("Your vote was taken back."),
+    )
+
+
+def _act_as_participant(
+    request: HttpRequest,
+    access: Access,
+    act: Callable[[Participant], object],
+    *,
+    idea_id: str,
+    anchor: str,
+    ask_name: str,
+    message: str,
+) -> HttpResponse:
+    """A vote or a like: only for someone who gave a name; answers with the idea's row."""
     if access.participant is None:
-        return _refused(request, access, _("Please give your name first, then vote."), status=403)
+        return _refused(request, access, ask_name, status=403)
     try:
-        if cast:
-            services.vote_cast(idea=idea, participant=access.participant)
-        else:
-            services.vote_retract(idea=idea, participant=access.participant)
+        act(access.participant)
     except ActionRefused as refused:
         return _refused(request, access, refused.message, status=409)
-    message = _("Your vote was counted.") if cast else _("Your vote was taken back.")
-    context = _idea_row(request, access, idea.pk)
-    return _done(
-        request, access, message, anchor=f"idea-{idea.pk}", fragment="idea", context=context
-    )
+    context = _idea_row(request, access, idea_id)
+    return _done(request, access, message, anchor=anchor, fragment="idea", context=context)
 
 
 # Arguments and likes ------------------------------------------------------------------------
@@ -395,19 +412,15 @@ def _like_or_unlike(
 ) -> HttpResponse:
     access = question_for(request, question_id)
     argument = argument_for(access, argument_id)
-    if access.participant is None:
-        return _refused(request, access, _("Please give your name first, then like."), status=403)
-    try:
-        if add:
-            services.like_add(argument=argument, participant=access.participant)
-        else:
-            services.like_remove(argument=argument, participant=access.participant)
-    except ActionRefused as refused:
-        return _refused(request, access, refused.message, status=409)
-    message = _("You like this argument.") if add else _("You no longer like this argument.")
-    context = _idea_row(request, access, argument.idea_id)
-    return _done(
-        request, access, message, anchor=f"argument-{argument.pk}", fragment="idea", context=context
+    action = services.like_add if add else services.like_remove
+    return _act_as_participant(
+        request,
+        access,
+        lambda me: action(argument=argument, participant=me),
+        idea_id=argument.idea_id,
+        anchor=f"argument-{argument.pk}",
+        ask_name=_("Please give your name first, then like."),
+        message=_("You like this argument.") if add else _("You no longer like this argument."),
     )
 
 
