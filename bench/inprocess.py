@@ -9,6 +9,11 @@ and the rest (middleware, the access check less its SQL, the response).
 
 The results page is the question page of a closed question: the question is closed inside a
 transaction that is rolled back afterwards, so the data stays as generated.
+
+Each page is measured twice: as most reads find it, with the ideas and comments already rendered
+for the question's current version (`ponder/questions/rendering.py`), and cold ("(new
+version)"), as the first read after a change finds it: the shared render is dropped before each
+request. The breakdown is of the cold reads; "template" includes the shared render.
 """
 
 import gzip
@@ -61,18 +66,23 @@ def instrumented(watch: Stopwatch) -> Iterator[None]:
     """Time the view's three parts where the view calls them (the app's code is unchanged)."""
     from django.db import connection
 
-    from ponder.questions import views
+    from ponder.questions import rendering, views
 
-    saved = {name: getattr(views, name) for name in ("question_for", "question_page", "render")}
-    views.question_for = watch.wrap("access", saved["question_for"])
-    views.question_page = watch.wrap("page data", saved["question_page"])
-    views.render = watch.wrap("template", saved["render"])
+    wrapped = [
+        (views, "question_for", "access"),
+        (rendering, "question_page", "page data"),
+        (rendering, "render_to_string", "template"),
+        (views, "render", "template"),
+    ]
+    saved = [(module, name, getattr(module, name)) for module, name, _ in wrapped]
+    for (module, name, part), (_, _, function) in zip(wrapped, saved, strict=True):
+        setattr(module, name, watch.wrap(part, function))
     try:
         with connection.execute_wrapper(watch.sql):
             yield
     finally:
-        for name, function in saved.items():
-            setattr(views, name, function)
+        for module, name, function in saved:
+            setattr(module, name, function)
 
 
 def signed_cookie(name: str, value: str) -> str:
@@ -95,7 +105,9 @@ def client_for(token: str | None) -> Any:
     return client
 
 
-def measure_page(client: Any, path: str, *, runs: int) -> dict[str, Any]:
+def measure_page(client: Any, path: str, *, runs: int, cold: bool = False) -> dict[str, Any]:
+    from ponder.questions.rendering import renders
+
     response = client.get(path)  # warm: templates compiled, connection open
     assert response.status_code == 200, (path, response.status_code)
     html = response.content
@@ -104,6 +116,8 @@ def measure_page(client: Any, path: str, *, runs: int) -> dict[str, Any]:
     parts: dict[str, list[float]] = {}
     for _ in range(runs):
         watch = Stopwatch()
+        if cold:
+            renders.clear()
         with instrumented(watch):
             started = time.perf_counter()
             client.get(path)
@@ -148,9 +162,13 @@ def measure(manifest: dict[str, Any], *, quick: bool) -> dict[str, Any]:
         client = client_for(manifest[size]["me_token"])
         path = f"/q/{question_id}/"
         runs = (10 if quick else 40) if size == "S" else (2 if quick else 5)
-        results[f"page {size}"] = measure_page(client, path, runs=runs)
+        for cold, suffix in ((False, ""), (True, " (new version)")):
+            results[f"page {size}{suffix}"] = measure_page(client, path, runs=runs, cold=cold)
         with transaction.atomic():
             services.question_close(question=Question.objects.get(pk=question_id))
-            results[f"results {size}"] = measure_page(client, path, runs=runs)
+            for cold, suffix in ((False, ""), (True, " (new version)")):
+                results[f"results {size}{suffix}"] = measure_page(
+                    client, path, runs=runs, cold=cold
+                )
             transaction.set_rollback(True)
     return results

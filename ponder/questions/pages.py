@@ -11,6 +11,10 @@ from .access import Access
 from .models import Argument, Comment, Idea, Like, Vote
 
 VOTERS_SHOWN = 3
+# A big question shows its leading ideas and latest comments first; the rest come on demand
+# ("Show more ideas"), so the page stays a size a phone can take.
+IDEAS_SHOWN = 30
+COMMENTS_SHOWN = 50
 
 
 @dataclass
@@ -18,6 +22,21 @@ class Page:
     ideas: list[Idea]
     comments: list[Comment] = field(default_factory=list)
     my_vote_count: int = 0
+    idea_total: int = 0  # all the question's ideas, shown or not
+    comment_total: int = 0
+
+    @property
+    def more_ideas(self) -> int:
+        return self.idea_total - len(self.ideas)
+
+    @property
+    def next_ideas(self) -> int:
+        """How many ideas the "Show more ideas" link asks for."""
+        return min(self.idea_total, len(self.ideas) + IDEAS_SHOWN)
+
+    @property
+    def earlier_comments(self) -> int:
+        return self.comment_total - len(self.comments)
 
     @property
     def winners(self) -> list[Idea]:
@@ -38,12 +57,16 @@ def question_page(
     comments: bool = True,
     ranked: bool = False,
     voters_shown: int | None = VOTERS_SHOWN,
+    ideas_shown: int | None = None,
+    comments_shown: int | None = None,
 ) -> Page:
     """Ideas with their counts, arguments, first voters and this person's own votes and likes.
 
     With `idea_ids`, only those ideas (for a fragment); the number of queries stays the same.
     Ideas are ranked once the question is closed, or while it is open with `ranked` (exports).
     `voters_shown=None` lists every voter of each idea (the API), still in one query.
+    `ideas_shown` keeps the leading ideas only (and counts them all), `comments_shown` the latest
+    comments; each costs one more query, whatever the size.
     """
     question, me = access.question, access.participant
     ideas_qs = Idea.objects.filter(question=question).with_counts().select_related("author")
@@ -53,9 +76,16 @@ def question_page(
     voters_qs = Vote.objects.filter(idea__question=question)
     if idea_ids is not None:
         ideas_qs = ideas_qs.filter(pk__in=idea_ids)
+    if ideas_shown is not None:
+        ideas_qs = ideas_qs[:ideas_shown]
+    ideas = list(ideas_qs)
+    idea_total = len(ideas)
+    if ideas_shown is not None:
+        idea_ids = [idea.pk for idea in ideas]
+        idea_total = Idea.objects.filter(question=question).count()
+    if idea_ids is not None:
         args_qs = args_qs.filter(idea_id__in=idea_ids)
         voters_qs = voters_qs.filter(idea_id__in=idea_ids)
-    ideas = list(ideas_qs)
 
     arguments: dict[str, list[Argument]] = defaultdict(list)
     for argument in args_qs:
@@ -88,13 +118,15 @@ def question_page(
     if ranked or not question.is_open():
         _rank(ideas, question, everything=idea_ids is None)
 
-    page = Page(ideas=ideas, my_vote_count=len(my_votes))
+    page = Page(ideas=ideas, my_vote_count=len(my_votes), idea_total=idea_total)
     if comments:
-        page.comments = list(
-            Comment.objects.filter(question=question)
-            .select_related("author")
-            .order_by("created_at")
-        )
+        comments_qs = Comment.objects.filter(question=question).select_related("author")
+        if comments_shown is None:
+            page.comments = list(comments_qs.order_by("created_at"))
+            page.comment_total = len(page.comments)
+        else:
+            page.comments = list(comments_qs.order_by("-created_at")[:comments_shown])[::-1]
+            page.comment_total = Comment.objects.filter(question=question).count()
         for comment in page.comments:
             comment.changeable = access.can_change(comment)
     return page

@@ -45,7 +45,8 @@ from .forms import (
     QuestionSettingsForm,
 )
 from .models import Argument, Comment, Idea, Participant, Vote
-from .pages import question_page
+from .pages import COMMENTS_SHOWN, IDEAS_SHOWN, question_page
+from .rendering import shared_parts
 from .services import ActionRefused
 
 DETAIL = "questions/detail.html"
@@ -162,29 +163,55 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def detail_context(request: HttpRequest, access: Access) -> dict[str, Any]:
-    """What the question page shows; the embed page (`sharing.embed`) shows the same."""
-    return _context(
+def _ideas_shown(request: HttpRequest) -> int:
+    """How many of the leading ideas to show: `?ideas=` (from "Show more ideas"), in steps."""
+    try:
+        asked = int(request.GET.get("ideas", IDEAS_SHOWN))
+    except ValueError:
+        asked = IDEAS_SHOWN
+    steps = -(-max(asked, IDEAS_SHOWN) // IDEAS_SHOWN)  # rounded up: a few shared renders only
+    return min(steps, 1000) * IDEAS_SHOWN
+
+
+def detail_context(
+    request: HttpRequest, access: Access, *, parts: tuple[str, ...] = ("ideas", "comment_list")
+) -> dict[str, Any]:
+    """What the question page shows; the embed page (`sharing.embed`) shows the same. The ideas
+    and comments come from the render shared by everyone (`rendering.py`), with this reader's
+    votes, likes and rights put in."""
+    comments_all = request.GET.get("comments") == "all"
+    context = _context(
         request,
         access,
-        page=question_page(access),
         idea_form=IdeaForm(needs_name=access.participant is None, name=remembered_name(request)),
         comment_form=CommentForm(
             needs_name=access.participant is None, name=remembered_name(request)
         ),
         needs_name=access.participant is None,
+        comments_all=comments_all,
     )
+    context["shared"] = shared_parts(
+        request,
+        access,
+        context,
+        parts=parts,
+        ideas_shown=_ideas_shown(request),
+        comments_shown=None if comments_all else COMMENTS_SHOWN,
+    )
+    return context
 
 
 @require_GET
 @vary_on_headers("HX-Request")
 def question_detail(request: HttpRequest, question_id: str) -> HttpResponse:
     access = question_for(request, question_id)
-    context = detail_context(request, access)
-    # In place (htmx, and the live updates): one part of the page, with this reader's state.
-    part = request.GET.get("part", "ideas")
-    template = DETAIL + (f"#{part}" if part in {"ideas", "comment_list"} else "#ideas")
-    return render(request, template if request.htmx else DETAIL, context)
+    if request.htmx:
+        # In place (htmx, and the live updates): one part of the page, with this reader's state.
+        part = request.GET.get("part", "ideas")
+        part = part if part in {"ideas", "comment_list"} else "ideas"
+        context = detail_context(request, access, parts=(part,))
+        return HttpResponse(context["shared"][part])
+    return render(request, DETAIL, detail_context(request, access, parts=("article",)))
 
 
 @require_GET

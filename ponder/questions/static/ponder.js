@@ -39,6 +39,8 @@
     if (document.getElementById("idea-" + id)) return;
     var list = document.getElementById("idea-list");
     if (!list) return;
+    // While some ideas are not shown, a new one (no votes yet) belongs among those.
+    if (document.getElementById("more-ideas")) { announce(live.dataset.msgIdeaAdded); return; }
     htmx.ajax("GET", base + "ideas/" + id + "/?part=row", { target: list, swap: "beforeend" });
     announce(live.dataset.msgIdeaAdded);
   }
@@ -61,7 +63,11 @@
   function refreshPart(part, target) {
     var element = document.getElementById(target);
     if (!element || busy(element)) return;
-    htmx.ajax("GET", base + "?part=" + part, { target: element, swap: "outerHTML" });
+    // Keep what the reader opened: as many ideas as shown, every comment if asked for.
+    var list = document.getElementById("idea-list");
+    var extra = part === "ideas" && list && list.dataset.shown ? "&ideas=" + list.dataset.shown : "";
+    if (part === "comment_list" && element.dataset.all) extra = "&comments=all";
+    htmx.ajax("GET", base + "?part=" + part + extra, { target: element, swap: "outerHTML" });
   }
 
   function refreshAll() {
@@ -87,6 +93,18 @@
     if (next) next.focus();
   });
   document.addEventListener("htmx:afterSettle", tidyIdeaList);
+
+  // "Show more ideas": the keyboard goes on at the first idea it brought.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var link = event.detail.requestConfig && event.detail.requestConfig.elt;
+    var first = link && link.dataset && link.dataset.focusIdea;
+    if (first === undefined || first === null) return;
+    var rows = document.querySelectorAll("#idea-list > .idea, .winners > .idea");
+    var title = rows[Number(first)] && rows[Number(first)].querySelector(".idea-title");
+    if (!title) return;
+    title.setAttribute("tabindex", "-1");
+    title.focus();
+  });
   document.addEventListener("htmx:oobAfterSwap", tidyIdeaList);
 
   function resumeFrom(newVersion) {

@@ -1,4 +1,5 @@
 from django import template
+from django.template.base import FilterExpression
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
@@ -6,6 +7,7 @@ from ponder.lib import text
 from ponder.questions.access import Access, remembered_name
 from ponder.questions.forms import ArgumentForm
 from ponder.questions.models import Idea
+from ponder.questions.rendering import Slot, slot_marker
 
 register = template.Library()
 
@@ -27,16 +29,78 @@ def shorten(value: str, limit: int) -> dict[str, object]:
 def argument_fields(context: template.Context, idea: Idea) -> SafeString:
     """The empty add-argument form of one idea. A page shows one per idea, so the form is
     rendered once per request and only its ids are made unique per idea."""
-    request = context["request"]
-    access: Access = context["access"]
-    html = getattr(request, "_ponder_argument_fields", None)
+    html = context.render_context.get("argument_fields")
     if html is None:
-        form = ArgumentForm(
-            auto_id="id_IDEA_%s",
-            needs_name=access.participant is None,
-            name=remembered_name(request),
-        )
+        if "name_initial" in context:  # a shared render (rendering.py): nobody's name yet
+            needs_name, name = context["needs_name"], context["name_initial"]
+        else:
+            access: Access = context["access"]
+            needs_name, name = access.participant is None, remembered_name(context["request"])
+        form = ArgumentForm(auto_id="id_IDEA_%s", needs_name=needs_name, name=name)
         html = render_to_string("questions/_fields.html", {"form": form})
-        request._ponder_argument_fields = html
+        context.render_context["argument_fields"] = html
     # Safe: rendered from our own template; an idea id is 12 base62 characters.
     return mark_safe(html.replace("id_IDEA_", f"id_{idea.pk}_"))  # noqa: S308
+
+
+# What `{% personal %}` asks of its object, by kind, when the page is rendered for one reader.
+PERSONAL = {
+    "voted": lambda idea: idea.voted,
+    "liked": lambda argument: argument.liked,
+    "mine": lambda entry: entry.changeable,
+    "participant": lambda access: access.participant is not None,
+}
+# The attribute each kind's branches read, set to each answer in turn in a shared render.
+PERSONAL_ATTRIBUTE = {"voted": "voted", "liked": "liked", "mine": "changeable"}
+
+
+class PersonalNode(template.Node):
+    def __init__(
+        self,
+        kind: str,
+        target: FilterExpression,
+        yes: template.NodeList,
+        no: template.NodeList | None,
+    ) -> None:
+        self.kind, self.target, self.yes, self.no = kind, target, yes, no
+
+    def render(self, context: template.Context) -> str:
+        subject = self.target.resolve(context)
+        slots = context.get("shared_slots")
+        if slots is None:
+            if self.no is None:  # "either": the body itself asks
+                return self.yes.render(context)
+            branch = self.yes if PERSONAL[self.kind](subject) else self.no
+            return branch.render(context)
+        no_branch = self.yes if self.no is None else self.no
+        attribute = PERSONAL_ATTRIBUTE.get(self.kind)
+        if attribute is None:
+            yes, no = self.yes.render(context), no_branch.render(context)
+        else:
+            setattr(subject, attribute, True)
+            yes = self.yes.render(context)
+            setattr(subject, attribute, False)
+            no = no_branch.render(context)
+        key = subject.author_id if self.kind == "mine" else getattr(subject, "pk", "")
+        return slot_marker(slots, Slot(kind=self.kind, key=key, yes=yes, no=no))
+
+
+@register.tag
+def personal(parser: template.base.Parser, token: template.base.Token) -> PersonalNode:
+    """`{% personal voted idea %}…{% otherwise %}…{% endpersonal %}`: a part of the page that
+    depends on who reads it (kinds: voted, liked, mine, participant). Rendered for one reader it
+    is an `{% if %}`; in a shared render (`rendering.py`) both branches are kept as a slot, and
+    each reader gets theirs when the page is put together. `{% personal voted idea either %}`
+    has one body that asks itself (`{% if idea.voted %}`), rendered both ways when shared."""
+    bits = token.split_contents()
+    either = bits[3:] == ["either"]
+    if len(bits) != 3 + either or bits[1] not in PERSONAL:
+        raise template.TemplateSyntaxError(
+            f"{{% personal KIND OBJECT [either] %}} with KIND one of {', '.join(PERSONAL)}"
+        )
+    yes = parser.parse(("otherwise", "endpersonal"))
+    no: template.NodeList | None = None if either else template.NodeList()
+    if parser.next_token().contents == "otherwise":
+        no = parser.parse(("endpersonal",))
+        parser.delete_first_token()
+    return PersonalNode(bits[1], parser.compile_filter(bits[2]), yes, no)

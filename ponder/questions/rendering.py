@@ -1,0 +1,233 @@
+"""The question page's shared parts, rendered once per question version and reused by everyone.
+
+Most of a question page is the same for every reader: the ideas, their pros and cons, counts and
+voters, the comments. Only a few marks are a reader's own: which ideas they voted for, which
+arguments they like, which entries they may edit, their CSRF token. So the ideas and comments are
+rendered once per question version (and language, open state and kind of reader) with each of
+those marks left as a *slot* holding both of its variants (`{% personal %}` in the template), and
+every reader gets the cached HTML with their own variant chosen for each slot: a list join, not a
+template render. A write bumps the question's version, so the next reader renders afresh; nothing
+has to be invalidated.
+
+The cache lives in each process (one render per process and version, no network round trip);
+it holds the most recently used renders only (`SHARED_RENDERS`).
+"""
+
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+from .access import Access, remembered_name
+from .forms import CommentForm, IdeaForm, NameForm
+from .models import Like, Vote
+from .pages import Page, question_page
+
+# Stand-ins for the reader's own values in shared HTML. Plain letters: they pass escaping
+# unchanged, and no user text can make them appear (see `_reader_values`).
+CSRF_MARK = "ponderCsrfMark7f3a"
+ADMIN_MARK = "ponderAdminMarkXq7f3aZ"  # 22 letters, as an admin key
+NAME_MARK = "ponderNameMark7f3a"
+USED_MARK = "ponderUsedMark7f3a"
+PART_END = "<!--ponder-part-end-->"
+SLOT = re.compile(r"<!--ponder-slot-(\d+)-->")
+SHARED_RENDERS = 48  # per process; a render of the largest page shown is a few hundred KB
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A spot in shared HTML that depends on the reader: `yes` if `kind` holds for `key`."""
+
+    kind: str  # "voted" (key: idea), "liked" (argument), "mine" (author), "participant"
+    key: str
+    yes: str
+    no: str
+
+
+def slot_marker(slots: list[Slot], slot: Slot) -> str:
+    slots.append(slot)
+    return f"<!--ponder-slot-{len(slots) - 1}-->"
+
+
+@dataclass(frozen=True, slots=True)
+class Shared:
+    """One shared render: text and slots in turn (even items text, odd items slots)."""
+
+    parts: tuple[str | Slot, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    votes: frozenset[str]
+    likes: frozenset[str]
+    me: str | None
+    organiser: bool
+    is_open: bool
+
+    def wants(self, slot: Slot) -> bool:
+        if slot.kind == "voted":
+            return slot.key in self.votes
+        if slot.kind == "liked":
+            return slot.key in self.likes
+        if slot.kind == "mine":
+            return self.organiser or (self.is_open and self.me is not None and slot.key == self.me)
+        return self.me is not None  # "participant"
+
+
+class _Renders:
+    """A small least-recently-used map, safe across the threads of one process."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple[Any, ...], Shared] = OrderedDict()
+        self.lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: tuple[Any, ...]) -> Shared | None:
+        with self.lock:
+            shared = self.items.get(key)
+            if shared is None:
+                self.misses += 1
+                return None
+            self.hits += 1
+            self.items.move_to_end(key)
+            return shared
+
+    def put(self, key: tuple[Any, ...], shared: Shared) -> None:
+        with self.lock:
+            self.items[key] = shared
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+            self.hits = self.misses = 0
+
+
+renders = _Renders(SHARED_RENDERS)
+
+
+def _render_shared(template: str, context: dict[str, Any]) -> Shared:
+    slots: list[Slot] = []
+    html = render_to_string(template, {**context, "shared_slots": slots, "csrf_token": CSRF_MARK})
+    pieces = SLOT.split(html)
+    parts: list[str | Slot] = []
+    for index, piece in enumerate(pieces):
+        parts.append(slots[int(piece)] if index % 2 else piece)
+    return Shared(parts=tuple(parts))
+
+
+def _assemble(shared: Shared, reader: Reader, marks: dict[str, str]) -> SafeString:
+    wants = reader.wants
+    html = "".join(
+        part if part.__class__ is str else (part.yes if wants(part) else part.no)  # type: ignore[union-attr]
+        for part in shared.parts
+    )
+    for mark, value in marks.items():
+        if mark in html:
+            html = html.replace(mark, value)
+    # Safe: the parts were rendered (and escaped) by our templates; the marks' values are a
+    # CSRF token, a number and an escaped name.
+    return mark_safe(html)  # noqa: S308
+
+
+def _reader(access: Access) -> Reader:
+    me = access.participant
+    votes: frozenset[str] = frozenset()
+    likes: frozenset[str] = frozenset()
+    if me is not None:
+        votes = frozenset(Vote.objects.filter(participant=me).values_list("idea_id", flat=True))
+        likes = frozenset(Like.objects.filter(participant=me).values_list("argument_id", flat=True))
+    return Reader(
+        votes=votes,
+        likes=likes,
+        me=me.pk if me is not None else None,
+        organiser=access.is_organiser,
+        is_open=access.is_open,
+    )
+
+
+def shared_parts(
+    request: HttpRequest,
+    access: Access,
+    context: dict[str, Any],
+    *,
+    parts: tuple[str, ...],
+    ideas_shown: int,
+    comments_shown: int | None,
+) -> dict[str, SafeString]:
+    """This reader's HTML of the named partials of the question page (`article`, `ideas`, ...),
+    from the shared render of the question's current version, rendered now if there is none."""
+    question = access.question
+    needs_name = access.participant is None
+    is_open = access.is_open
+    key = (
+        question.pk,
+        question.version,  # every change through the services bumps it
+        # The question's own fields the parts show, in case one is changed without the
+        # services (by hand in the database, or by a test).
+        question.max_votes,
+        question.allow_arguments,
+        question.allow_ideas,
+        question.allow_exports,
+        question.time_zone,
+        question.deadline,
+        # Links to share are absolute.
+        request.scheme,
+        request.get_host(),
+        get_language(),
+        is_open,
+        access.is_organiser,
+        needs_name,
+        ideas_shown,
+        comments_shown,
+        parts,
+    )
+    shared = renders.get(key)
+    if shared is None:
+        # Rendered as nobody in particular: an organiser or not (that changes what they may
+        # add), a newcomer or not (newcomers' forms ask for a name). Everything else is a slot.
+        organiser_key = ADMIN_MARK if access.is_organiser else None
+        neutral = replace(access, participant=None, token=None, admin_key=organiser_key)
+        page: Page = question_page(neutral, ideas_shown=ideas_shown, comments_shown=comments_shown)
+        page.my_vote_count = USED_MARK  # type: ignore[assignment]
+        shared_context = {
+            **context,
+            "access": neutral,
+            "page": page,
+            "needs_name": needs_name,
+            "name_initial": NAME_MARK,
+            "name_form": NameForm(initial={"name": NAME_MARK}),
+            "idea_form": IdeaForm(needs_name=needs_name, name=NAME_MARK),
+            "comment_form": CommentForm(needs_name=needs_name, name=NAME_MARK),
+            "request": request,
+            "shared": None,
+        }
+        pieces: list[str | Slot] = []
+        for name in parts:
+            pieces += _render_shared(f"questions/detail.html#{name}", shared_context).parts
+            pieces.append(PART_END)
+        shared = Shared(parts=tuple(pieces))
+        renders.put(key, shared)
+    reader = _reader(access)
+    name = remembered_name(request) if needs_name else ""
+    marks = {
+        CSRF_MARK: get_token(request),
+        ADMIN_MARK: access.admin_key or "",
+        USED_MARK: str(len(reader.votes)),
+        # A field with no name to fill in has no value at all, as a form renders it.
+        (NAME_MARK if name else f' value="{NAME_MARK}"'): escape(name),
+    }
+    pieces = _assemble(shared, reader, marks).split(PART_END)
+    # Safe: pieces of the HTML assembled above.
+    return {name: mark_safe(piece) for name, piece in zip(parts, pieces, strict=False)}  # noqa: S308

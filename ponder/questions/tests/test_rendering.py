@@ -1,0 +1,243 @@
+"""The shared render of the question page (rendering.py) gives every reader exactly the HTML a
+render of their own would give: their votes, likes, edit rights, votes left, name and CSRF token,
+and nobody else's. Also: "Show more ideas" and earlier comments for big questions."""
+
+import re
+from collections.abc import Callable
+
+import pytest
+from django.template.loader import render_to_string
+from django.test import Client, RequestFactory
+
+from conftest import Person
+from ponder.questions import services
+from ponder.questions.access import question_for, remembered_name
+from ponder.questions.forms import CommentForm, IdeaForm
+from ponder.questions.models import Idea, Question
+from ponder.questions.pages import COMMENTS_SHOWN, IDEAS_SHOWN, question_page
+from ponder.questions.rendering import renders
+from ponder.questions.views import _context
+
+HX = {"HTTP_HX_REQUEST": "true"}
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+
+
+def _normalised(html: str) -> str:
+    return CSRF_INPUT.sub('name="csrfmiddlewaretoken" value="TOKEN"', html)
+
+
+def _own_render(client: Client, question: Question, part: str) -> str:
+    """The part as rendered for this reader alone, without the shared render."""
+    request = RequestFactory().get(f"/q/{question.pk}/", **HX)
+    request.COOKIES = {name: morsel.value for name, morsel in client.cookies.items()}
+    access = question_for(request, question.pk)
+    page = question_page(access, ideas_shown=IDEAS_SHOWN, comments_shown=COMMENTS_SHOWN)
+    needs_name, name = access.participant is None, remembered_name(request)
+    context = _context(
+        request,
+        access,
+        page=page,
+        needs_name=needs_name,
+        comments_all=False,
+        idea_form=IdeaForm(needs_name=needs_name, name=name),
+        comment_form=CommentForm(needs_name=needs_name, name=name),
+    )
+    return render_to_string(f"questions/detail.html#{part}", context, request)
+
+
+def _article(html: str) -> str:
+    start = html.index('<article class="question"')
+    return html[start : html.index('<svg class="icon-symbols"', start)].rstrip()
+
+
+@pytest.fixture
+def busy(question: Question, alice: Person, bob: Person, carol: Person) -> Question:
+    """Ideas, pros and cons, likes, votes and comments by three people; a vote cap of 3."""
+    Question.objects.filter(pk=question.pk).update(max_votes=3)
+    question.refresh_from_db()
+    people = {p.name: p for p in question.participants.all()}
+    ideas = []
+    for n, author in enumerate(["Alice", "Bob", "Carol", "Bob"]):
+        ideas.append(
+            services.idea_add(
+                question=question,
+                author=people[author],
+                title=f"Idea {n} <b>by</b> {author}",
+                description="Long words " * 40,
+            )
+        )
+    arguments = [
+        services.argument_add(idea=idea, author=people[a], kind=k, text=f"{k} of {a} on {i}")
+        for i, idea in enumerate(ideas)
+        for a, k in (("Carol", "pro"), ("Bob", "con"))
+    ]
+    for argument in arguments[::2]:
+        services.like_add(argument=argument, participant=people["Bob"])
+    services.like_add(argument=arguments[1], participant=people["Carol"])
+    services.vote_cast(idea=ideas[0], participant=people["Bob"])
+    services.vote_cast(idea=ideas[2], participant=people["Bob"])
+    services.vote_cast(idea=ideas[2], participant=people["Carol"])
+    services.comment_add(question=question, author=people["Carol"], text="Carol's comment")
+    services.comment_add(question=question, author=people["Bob"], text="Bob's comment")
+    return question
+
+
+@pytest.fixture
+def readers(busy: Question, alice: Person, bob: Person, carol: Person, make_question) -> dict:
+    elsewhere, _ = make_question(title="Another question")
+    dave = Person("Dave").join(elsewhere)  # a newcomer here, whose browser knows his name
+    return {
+        "organiser": alice.client,
+        "bob": bob.client,
+        "carol": carol.client,
+        "newcomer with a name": dave.client,
+        "stranger": Client(),
+    }
+
+
+@pytest.mark.parametrize("part", ["ideas", "comment_list"])
+@pytest.mark.parametrize("closed", [False, True], ids=["open", "closed"])
+def test_every_reader_gets_the_html_of_a_render_of_their_own(
+    busy: Question, readers: dict[str, Client], part: str, closed: bool
+) -> None:
+    if closed:
+        services.question_close(question=busy)
+    for round_ in ("first read, rendered now", "second read, shared render reused"):
+        for name, client in readers.items():
+            response = client.get(f"/q/{busy.pk}/?part={part}", **HX)
+            assert response.status_code == 200
+            shared = _normalised(response.content.decode())
+            own = _normalised(_own_render(client, busy, part))
+            assert shared == own, f"{name}, {round_}"
+    assert renders.hits >= len(readers)
+
+
+@pytest.mark.parametrize("closed", [False, True], ids=["open", "closed"])
+def test_every_reader_gets_the_whole_page_a_render_of_their_own_would_give(
+    busy: Question, readers: dict[str, Client], closed: bool
+) -> None:
+    if closed:
+        services.question_close(question=busy)
+    for round_ in ("first read, rendered now", "second read, shared render reused"):
+        for name, client in readers.items():
+            response = client.get(f"/q/{busy.pk}/")
+            assert response.status_code == 200
+            shared = _normalised(_article(response.content.decode()))
+            own = _normalised(_own_render(client, busy, "article").strip())
+            assert shared == own, f"{name}, {round_}"
+
+
+def test_the_organiser_panel_shows_the_organisers_own_admin_link(busy: Question, alice, bob):
+    html = alice.get(f"/q/{busy.pk}/").content.decode()
+    assert f"/q/{busy.pk}/a/{busy.admin_key}/" in html
+    assert busy.admin_key not in bob.get(f"/q/{busy.pk}/").content.decode()
+
+
+def test_the_shared_render_keeps_each_readers_own_marks(busy: Question, readers) -> None:
+    pages = {
+        name: client.get(f"/q/{busy.pk}/?part=ideas", **HX).content.decode()
+        for name, client in readers.items()
+    }
+    assert pages["bob"].count('class="vote-button voted"') == 2
+    assert "You have used 2 of 3 votes." in pages["bob"]
+    assert pages["carol"].count('class="vote-button voted"') == 1
+    assert "You have used 1 of 3 votes." in pages["carol"]
+    assert 'class="vote-button voted"' not in pages["stranger"]
+    assert "You have used" not in pages["stranger"]
+    # Likes: Bob liked 4 arguments, Carol 1.
+    assert pages["bob"].count('class="like-button" aria-pressed="true"') == 4
+    assert pages["carol"].count('class="like-button" aria-pressed="true"') == 1
+    # Edit rights: the organiser everything (4 ideas + 8 arguments), Bob his 2 ideas and 4
+    # arguments, a stranger nothing.
+    assert pages["organiser"].count('class="entry-actions"') == 12
+    assert pages["bob"].count('class="entry-actions"') == 6
+    assert pages["stranger"].count('class="entry-actions"') == 0
+    # The newcomer's add-argument forms ask for a name, filled in with the one he gave before.
+    assert 'value="Dave"' in pages["newcomer with a name"]
+    assert 'name="name"' not in pages["bob"]
+    # Nobody gets a stand-in or a slot marker.
+    for html in pages.values():
+        assert "ponder" not in re.sub(r"ponder-[a-z-]+|/ponder\.|Ponder", "", html).lower()
+        assert "<!--" not in html
+
+
+def test_each_reader_gets_their_own_csrf_token(busy: Question, bob: Person, carol: Person) -> None:
+    seen: set[str] = set()
+    for person in (bob, carol):
+        html = person.get(f"/q/{busy.pk}/").content.decode()
+        tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html))
+        assert tokens and not tokens & seen  # nothing from another reader's page
+        seen |= tokens
+        # Every token on the page works: the shared ideas' forms and the page's own.
+        person.client.handler.enforce_csrf_checks = True
+        for token in tokens:
+            idea = Idea.objects.filter(question=busy, title__startswith="Idea 1").get()
+            response = person.post(
+                f"/q/{busy.pk}/ideas/{idea.pk}/vote/", {"csrfmiddlewaretoken": token}
+            )
+            assert response.status_code == 302
+
+
+def test_a_change_shows_at_once(busy: Question, bob: Person, carol: Person) -> None:
+    idea = Idea.objects.filter(question=busy, title__startswith="Idea 3").get()
+    before = carol.get(f"/q/{busy.pk}/").content.decode()
+    assert f'id="vote-{idea.pk}" class="vote-button"' in before
+    bob.post(f"/q/{busy.pk}/ideas/{idea.pk}/vote/")
+    after = carol.get(f"/q/{busy.pk}/").content.decode()
+    row = after[after.index(f'id="idea-{idea.pk}"') :]
+    assert re.search(r'<span class="count">1</span>', row[:3000])
+    assert "Bob" in row[:3000]
+
+
+# Big questions ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def crowded(question: Question, bob: Person) -> Callable[[int, int], Question]:
+    def make(ideas: int, comments: int) -> Question:
+        me = question.participants.get(name="Bob")
+        for n in range(ideas):
+            services.idea_add(question=question, author=me, title=f"Idea number {n:03}")
+        for n in range(comments):
+            services.comment_add(question=question, author=me, text=f"Comment number {n:03}")
+        question.refresh_from_db()
+        return question
+
+    return make
+
+
+def test_a_big_question_shows_its_leading_ideas_and_the_rest_on_demand(crowded, bob) -> None:
+    question = crowded(IDEAS_SHOWN + 5, 0)
+    first = Idea.objects.filter(question=question).order_by("created_at").first()
+    services.vote_cast(idea=first, participant=question.participants.get(name="Bob"))
+    html = bob.get(f"/q/{question.pk}/").content.decode()
+    assert html.count('class="idea-title"') == IDEAS_SHOWN
+    assert html.index("Idea number 000") < html.index("Idea number 001")  # most votes first
+    assert "Show more ideas (5 more)" in html
+    assert f'href="?ideas={IDEAS_SHOWN + 5}#idea-list"' in html
+    # Without JavaScript, the link shows them all; with htmx, the ideas section comes whole.
+    everything = bob.get(f"/q/{question.pk}/?ideas={IDEAS_SHOWN + 5}").content.decode()
+    assert everything.count('class="idea-title"') == IDEAS_SHOWN + 5
+    assert "Show more ideas" not in everything
+    section = bob.get(f"/q/{question.pk}/?part=ideas&ideas={IDEAS_SHOWN + 5}", **HX)
+    assert section.content.decode().count('class="idea-title"') == IDEAS_SHOWN + 5
+
+
+@pytest.mark.parametrize("asked", ["", "abc", "-5", "0", "99999999999999999999"])
+def test_a_strange_number_of_ideas_shows_a_sensible_page(crowded, bob, asked: str) -> None:
+    question = crowded(3, 0)
+    response = bob.get(f"/q/{question.pk}/?ideas={asked}")
+    assert response.status_code == 200
+    assert response.content.decode().count('class="idea-title"') == 3
+
+
+def test_a_long_discussion_shows_its_latest_comments_and_the_rest_on_demand(crowded, bob) -> None:
+    question = crowded(0, COMMENTS_SHOWN + 3)
+    html = bob.get(f"/q/{question.pk}/").content.decode()
+    assert html.count('class="comment"') == COMMENTS_SHOWN
+    assert "Comment number 002" not in html and f"Comment number {COMMENTS_SHOWN + 2:03}" in html
+    assert "Show 3 earlier comments" in html
+    everything = bob.get(f"/q/{question.pk}/?part=comment_list&comments=all", **HX)
+    text = everything.content.decode()
+    assert text.count('class="comment"') == COMMENTS_SHOWN + 3
+    assert 'data-all="1"' in text  # live updates keep every comment shown
