@@ -1,12 +1,21 @@
 """Shared fixtures. The personas: alice organises, bob and carol take part, mallory is outside."""
 
+import os
 from collections.abc import Callable
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from ponder.questions import services
 from ponder.questions.models import Question
+from ponder.ratelimit import parse_limits
+
+# The suite fires hundreds of writes from 127.0.0.1 (races, browsers, live servers, schemathesis):
+# rate limits are off here, and for every `ponder serve` a test starts. The rate-limit tests
+# switch them on with small numbers of their own.
+os.environ["PONDER_RATE_LIMITS"] = "off"
+settings.PONDER_RATE_LIMITS = parse_limits("off")
 
 
 class Person:
@@ -72,3 +81,11 @@ def carol(question: Question) -> Person:
 def mallory(db: None) -> Person:
     """Has the share link but never joined; tries everything."""
     return Person("Mallory")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_shared_renders() -> None:
+    """Each test starts with no shared page renders (rendering.py) from an earlier test."""
+    from ponder.questions.rendering import renders
+
+    renders.clear()

@@ -5,6 +5,8 @@ PONDER_DATA_DIR   where the SQLite database, uploads, collected static files and
 SECRET_KEY        the signing key; generated once into PONDER_DATA_DIR when unset
 DATABASE_URL      e.g. postgres://user@host:5432/db; unset means SQLite in PONDER_DATA_DIR
 PONDER_DB_POOL_SIZE  PostgreSQL connections one server process keeps (default: 25)
+PONDER_DB_TIMEOUT    seconds a request waits on PostgreSQL (for a connection or a query)
+                     before it is answered 503 (default: 3)
 REDIS_URL         e.g. redis://127.0.0.1:6379/0; unset means one process works alone
 DEBUG             "1" for development error pages; off by default
 ALLOWED_HOSTS     comma-separated host names (default: localhost,127.0.0.1,[::1])
@@ -15,6 +17,12 @@ PONDER_MAX_STREAMS   live-update connections one process holds before answering 
                      (default: 10000)
 PONDER_EMBED_ORIGINS  comma-separated origins that may show questions in an iframe (the embed
                       pages only), e.g. https://intranet.example.org; default: any ("*")
+PONDER_RATE_LIMITS  changes to the rate limits per client address (ponder/ratelimit.py):
+                    "vote=200/h,read=6000/5m"; "like=off" lifts one; "off" lifts them all.
+                    Defaults: write=300/5m, read=3000/5m, and per hour question, idea, argument,
+                    comment, vote, like 100 each, join 30; stream=120/5m
+PONDER_TRUSTED_PROXIES  comma-separated addresses or networks of the proxies in front; only from
+                        them is X-Forwarded-For believed for the client address (default: none)
 """
 
 import os
@@ -25,6 +33,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+
+from ponder.ratelimit import parse_limits, parse_proxies
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -70,11 +80,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "ponder.questions",
     "ponder.live",
-    "ninja",  # the API docs page and its Swagger UI files, served from here (no CDN)
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "ponder.questions.middleware.NoIndexMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "ponder.questions.middleware.EmbedCookiesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -86,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "ponder.ratelimit.RateLimitMiddleware",
     "ponder.questions.middleware.DatabaseUnavailableMiddleware",
 ]
 
@@ -109,17 +120,28 @@ TEMPLATES = [
     }
 ]
 
+# Seconds a request may wait on the database (for a connection, or for one query) before it is
+# answered 503 with Retry-After instead (ponder.questions.middleware.DatabaseUnavailableMiddleware).
+PONDER_DB_TIMEOUT = float(os.environ.get("PONDER_DB_TIMEOUT", "3"))
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Under ASGI every request runs on a thread of its own: persistent per-thread connections
         # would pile up until PostgreSQL refuses more. A pool per process shares a few instead.
         DATABASES["default"]["CONN_MAX_AGE"] = 0
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["pool"] = {
             "min_size": 1,
             "max_size": int(os.environ.get("PONDER_DB_POOL_SIZE", "25")),
-            "timeout": 10,
+            # A request waits this long for a connection, then gets 503 + Retry-After: a hung or
+            # restarting server must not hold requests (and their threads) for longer.
+            "timeout": PONDER_DB_TIMEOUT,
         }
+        # A server that does not answer fails a connection attempt in 2 s (not the OS's
+        # minutes); a query stuck on locks ends after PONDER_DB_TIMEOUT (RELIABILITY.md #7, #8).
+        options.setdefault("connect_timeout", 2)
+        statement_timeout = f"-c statement_timeout={int(PONDER_DB_TIMEOUT * 1000)}"
+        options["options"] = f"{options.get('options', '')} {statement_timeout}".strip()
 else:
     DATABASES = {
         "default": {
@@ -128,8 +150,10 @@ else:
             "OPTIONS": {
                 # WAL lets readers run while one writer writes; IMMEDIATE takes the write lock at
                 # the start of a transaction, so two writers queue instead of failing mid-way.
+                # A writer waits up to 20 s in that queue (RELIABILITY.md #12): with 20 writers on
+                # a loaded 2-core machine, 5 s let some of them fail with "database is locked".
                 "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;"
                 ),
                 "transaction_mode": "IMMEDIATE",
             },
@@ -153,6 +177,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Open live streams one server process holds; beyond it, new ones get 503 and retry.
 PONDER_MAX_STREAMS = int(os.environ.get("PONDER_MAX_STREAMS", "10000"))
+# Rate limits per client address, counted in the cache above (shared through Redis). The client
+# is REMOTE_ADDR, or X-Forwarded-For when REMOTE_ADDR is one of the trusted proxies.
+PONDER_RATE_LIMITS = parse_limits(os.environ.get("PONDER_RATE_LIMITS", ""))
+PONDER_TRUSTED_PROXIES = parse_proxies(os.environ.get("PONDER_TRUSTED_PROXIES", ""))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

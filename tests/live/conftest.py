@@ -90,6 +90,8 @@ def _environ(data_dir: Path, **env: str) -> dict[str, str]:
         if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     environ |= {"PONDER_DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING", "DEBUG": "0"}
+    # Tests send many writes from one address; tests/live/test_rate_limits.py sets its own.
+    environ |= {"PONDER_RATE_LIMITS": "off"}
     # As `ponder serve` does: static files under their collected, hashed names.
     environ |= {"PONDER_STATIC_MANIFEST": "1"}
     return environ | env

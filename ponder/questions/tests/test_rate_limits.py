@@ -1,0 +1,398 @@
+"""Rate limits (RELIABILITY.md #20-#22, #28): each limited route lets its limit through and
+answers the next request with 429 and Retry-After, as a page, as an htmx status or as API JSON;
+per client address, where the address comes from X-Forwarded-For only through a trusted proxy;
+windows end; a broken cache lets everything through.
+
+The rest of the suite runs with limits off (conftest.py); each test here switches on the one
+limit it is about, with a small number."""
+
+import logging
+from collections.abc import Callable, Iterator
+from itertools import count
+
+import pytest
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from django.test import Client, RequestFactory
+
+from conftest import Person
+from ponder import ratelimit
+from ponder.api.tests.conftest import Caller, join
+from ponder.questions import services
+from ponder.questions.models import Idea, Participant, Question, Vote
+from ponder.ratelimit import Limit, parse_limits, parse_proxies
+
+HX = {"HTTP_HX_REQUEST": "true"}
+MESSAGE = "You have sent too many requests in a short time."
+
+
+@pytest.fixture(autouse=True)
+def fresh_counts() -> Iterator[None]:
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def limits(settings: object) -> Callable[[str], None]:
+    def switch_on(text: str) -> None:
+        settings.PONDER_RATE_LIMITS = parse_limits(f"off,{text}")  # type: ignore[attr-defined]
+
+    return switch_on
+
+
+@pytest.fixture
+def idea(question: Question, bob: Person) -> Idea:
+    author = Participant.objects.get(question=question, name="Bob")
+    return services.idea_add(question=question, author=author, title="The lake house")
+
+
+@pytest.fixture
+def argument(idea: Idea, bob: Person):
+    return services.argument_add(idea=idea, author=idea.author, kind="pro", text="Quiet")
+
+
+def assert_too_many(response, *, within: int) -> None:
+    assert response.status_code == 429, response.content[:300]
+    assert 1 <= int(response["Retry-After"]) <= within
+
+
+# Configuration ------------------------------------------------------------------------------
+
+
+def test_the_defaults_are_loomios_numbers_with_reads_ten_times_the_writes() -> None:
+    limits = parse_limits("")
+    assert limits["write"] == Limit(300, 300)
+    assert limits["read"] == Limit(3000, 300)
+    for name in ("question", "idea", "argument", "comment", "vote", "like"):
+        assert limits[name] == Limit(100, 3600), name
+    assert limits["join"] == Limit(30, 3600)
+    assert limits["stream"] == Limit(120, 300)
+
+
+def test_the_environment_changes_lifts_or_switches_off_limits() -> None:
+    limits = parse_limits("vote=200/h, read=6000/5m, like=off, comment=10/30s")
+    assert limits["vote"] == Limit(200, 3600)
+    assert limits["read"] == Limit(6000, 300)
+    assert limits["comment"] == Limit(10, 30)
+    assert "like" not in limits
+    assert limits["idea"] == Limit(100, 3600)  # untouched
+    assert parse_limits("off") == {}
+    assert parse_limits("OFF,vote=5/m") == {"vote": Limit(5, 60)}
+
+
+@pytest.mark.parametrize("text", ["vote", "votes=1/h", "vote=1/y", "vote=0/h", "vote=1/0m", "x"])
+def test_a_wrong_setting_stops_the_start_with_a_clear_message(text: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match="PONDER_RATE_LIMITS"):
+        parse_limits(text)
+    with pytest.raises(ImproperlyConfigured, match="PONDER_TRUSTED_PROXIES: 'nginx'"):
+        parse_proxies("10.0.0.1, nginx")
+
+
+# Every limited page route: the limit passes, the next gets 429 ------------------------------
+
+
+def _pages(question: Question, idea: Idea, argument, bob: Person) -> dict[str, Callable]:
+    """One request of each limited kind, and the status it has while within the limit."""
+    q = question.pk
+    n = count()
+    flip = count()
+
+    def newcomer() -> Person:
+        return Person(f"Newcomer {next(n)}")  # cookies cleared: a new browser, the same address
+
+    return {
+        "question": lambda **kw: (Client().post("/", {"title": f"Q{next(n)}"}, **kw), 302),
+        "join": lambda **kw: (newcomer().post(f"/q/{q}/join/", {"name": "Eve"}, **kw), 302),
+        "idea": lambda **kw: (bob.post(f"/q/{q}/ideas/", {"title": f"I{next(n)}"}, **kw), 302),
+        "argument": lambda **kw: (
+            bob.post(f"/q/{q}/ideas/{idea.pk}/arguments/", {"kind": "pro", "text": "x"}, **kw),
+            302,
+        ),
+        "comment": lambda **kw: (bob.post(f"/q/{q}/comments/", {"text": "Hi"}, **kw), 302),
+        # Taking a vote (or a like) back counts against the same limit as giving it.
+        "vote": lambda **kw: (
+            bob.post(f"/q/{q}/ideas/{idea.pk}/{('vote', 'unvote')[next(flip) % 2]}/", **kw),
+            302,
+        ),
+        "like": lambda **kw: (
+            bob.post(f"/q/{q}/arguments/{argument.pk}/{('like', 'unlike')[next(flip) % 2]}/", **kw),
+            302,
+        ),
+        "stream": lambda **kw: (bob.get(f"/q/{q}/events", **kw), 200),
+    }
+
+
+ROUTES = ["question", "join", "idea", "argument", "comment", "vote", "like"]
+# The stream view reads the database on threads of its own: they see only committed rows.
+STREAM = pytest.param("stream", marks=pytest.mark.django_db(transaction=True))
+
+
+@pytest.mark.parametrize("route", [*ROUTES, STREAM])
+def test_a_page_route_takes_its_limit_then_answers_429_with_a_page(
+    route: str, limits, question: Question, idea: Idea, argument, bob: Person
+) -> None:
+    limits(f"{route}=3/h")
+    send = _pages(question, idea, argument, bob)[route]
+    for _ in range(3):
+        response, ok = send()
+        assert response.status_code == ok, response.content[:300]
+    response, _ = send()
+    assert_too_many(response, within=3600)
+    html = response.content.decode()
+    assert "<h1>Too many requests</h1>" in html
+    assert MESSAGE in html
+    assert "Content-Security-Policy" in response  # a page like any other, with our headers
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_in_place_the_answer_is_a_status_message_that_leaves_the_page_alone(
+    route: str, limits, question: Question, idea: Idea, argument, bob: Person
+) -> None:
+    limits(f"{route}=2/h")
+    send = _pages(question, idea, argument, bob)[route]
+    for _ in range(2):
+        send()
+    response, _ = send(**HX)
+    assert_too_many(response, within=3600)
+    body = response.content.decode()
+    assert response["HX-Reswap"] == "none"
+    assert body.startswith('<div id="status"') and 'hx-swap-oob="innerHTML"' in body
+    assert MESSAGE in body and "<html" not in body
+
+
+def test_nothing_is_saved_over_the_limit(limits, question: Question, idea: Idea) -> None:
+    limits("vote=1/h")
+    for name in ("Carol", "Dave", "Erin"):
+        Person(name).join(question).post(f"/q/{question.pk}/ideas/{idea.pk}/vote/")
+    assert Vote.objects.filter(idea=idea).count() == 1
+
+
+def test_the_message_is_in_german_for_a_german_browser(limits, question: Question) -> None:
+    limits("join=1/h")
+    Person("Eve").post(f"/q/{question.pk}/join/", {"name": "Eve"})
+    response = Person("Eve").post(
+        f"/q/{question.pk}/join/", {"name": "Eve"}, HTTP_ACCEPT_LANGUAGE="de"
+    )
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "Zu viele Anfragen" in html
+    assert "Sie haben in kurzer Zeit zu viele Anfragen gesendet" in html
+    assert "Minuten" in html
+
+
+def test_a_newcomer_adding_an_idea_with_a_name_counts_as_joining(
+    limits, question: Question
+) -> None:
+    """Clearing cookies and adding an idea under a new name makes a new participant too (#28)."""
+    limits("join=2/h")
+    statuses = [
+        Person("x").post(f"/q/{question.pk}/ideas/", {"name": f"Sock {i}", "title": f"I{i}"})
+        for i in range(3)
+    ]
+    assert [r.status_code for r in statuses] == [302, 302, 429]
+    assert Participant.objects.filter(question=question, name__startswith="Sock").count() == 2
+
+
+def test_writes_in_general_have_a_limit_of_their_own(
+    limits, question: Question, idea: Idea, bob: Person
+) -> None:
+    limits("write=3/5m")
+    q = question.pk
+    assert bob.post(f"/q/{q}/idea/{idea.pk}/edit/", {"title": "Lake"}).status_code == 302
+    assert bob.post(f"/q/{q}/comments/", {"text": "Hi"}).status_code == 302
+    assert bob.post(f"/q/{q}/ideas/{idea.pk}/vote/").status_code == 302
+    assert_too_many(bob.post(f"/q/{q}/ideas/{idea.pk}/unvote/"), within=300)
+    assert bob.get(f"/q/{q}/").status_code == 200  # reading goes on
+
+
+def test_reads_have_a_higher_limit_and_the_health_check_none(
+    limits, question: Question, bob: Person
+) -> None:
+    limits("read=3/5m")
+    for _ in range(3):
+        assert bob.get(f"/q/{question.pk}/").status_code == 200
+    assert_too_many(bob.get(f"/q/{question.pk}/"), within=300)
+    assert_too_many(bob.get(f"/q/{question.pk}/?part=ideas", **HX), within=300)
+    for _ in range(5):
+        assert bob.get("/healthz").status_code == 200
+
+
+# The API ------------------------------------------------------------------------------------
+
+
+def _json(response):
+    if response["Content-Type"] == "application/json":
+        response.data = response.json()
+    return response
+
+
+@pytest.fixture
+def api(question: Question) -> dict[str, Callable]:
+    q = question.pk
+    bob = join(q, "Bob")
+    idea_id = bob.post(f"/questions/{q}/ideas", {"title": "Lake"}).data["id"]
+    argument_id = bob.post(f"/ideas/{idea_id}/arguments", {"kind": "pro", "text": "x"}).data["id"]
+    n = count()
+    flip = count()
+    return {
+        "question": lambda: (Caller().post("/questions", {"title": "Q"}), 201),
+        "join": lambda: (Caller().post(f"/questions/{q}/participants", {"name": "Eve"}), 201),
+        "idea": lambda: (bob.post(f"/questions/{q}/ideas", {"title": f"I{next(n)}"}), 201),
+        "argument": lambda: (
+            bob.post(f"/ideas/{idea_id}/arguments", {"kind": "con", "text": f"{next(n)}"}),
+            201,
+        ),
+        "comment": lambda: (bob.post(f"/questions/{q}/comments", {"text": "Hi"}), 201),
+        "vote": lambda: (
+            bob.call(("PUT", "DELETE")[next(flip) % 2], f"/ideas/{idea_id}/vote"),
+            200,
+        ),
+        "like": lambda: (
+            bob.call(("PUT", "DELETE")[next(flip) % 2], f"/arguments/{argument_id}/like"),
+            200,
+        ),
+        "stream": lambda: (_json(Client().get(f"/api/v1/questions/{q}/events")), 200),
+    }
+
+
+@pytest.mark.parametrize("route", [*ROUTES, STREAM])
+def test_an_api_route_takes_its_limit_then_answers_429_in_json(
+    route: str, limits, api: dict[str, Callable]
+) -> None:
+    limits(f"{route}=3/h")
+    send = api[route]
+    for _ in range(3):
+        response, ok = send()
+        assert response.status_code == ok, getattr(response, "data", response)
+    response, _ = send()
+    assert_too_many(response, within=3600)
+    assert response.data["detail"].startswith(MESSAGE)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_page_stream_refused_answers_in_json_for_the_browsers_event_source(
+    limits, question: Question, bob: Person
+) -> None:
+    limits("stream=1/5m")
+    bob.get(f"/q/{question.pk}/events")
+    response = bob.get(f"/q/{question.pk}/events", HTTP_ACCEPT="text/event-stream")
+    assert_too_many(response, within=300)
+    assert response.json()["detail"].startswith(MESSAGE)
+
+
+# Whose request it is ------------------------------------------------------------------------
+
+
+def _vote_from(question: Question, idea: Idea, name: str, **meta: str):
+    person = Person(name)
+    person.client.defaults.update(meta)
+    person.join(question)
+    return person.post(f"/q/{question.pk}/ideas/{idea.pk}/vote/")
+
+
+def test_each_address_has_its_own_count(limits, question: Question, idea: Idea) -> None:
+    limits("vote=1/h")
+    first = {"REMOTE_ADDR": "198.51.100.1"}
+    second = {"REMOTE_ADDR": "198.51.100.2"}
+    assert _vote_from(question, idea, "Carol", **first).status_code == 302
+    assert _vote_from(question, idea, "Dave", **first).status_code == 429
+    assert _vote_from(question, idea, "Erin", **second).status_code == 302
+
+
+def test_a_forwarded_address_is_believed_only_from_a_trusted_proxy(
+    limits, settings, question: Question, idea: Idea
+) -> None:
+    limits("vote=1/h")
+    settings.PONDER_TRUSTED_PROXIES = parse_proxies("10.0.0.0/24")
+    proxy = {"REMOTE_ADDR": "10.0.0.5"}
+    # Through the proxy, two people are two addresses, whatever they claim on the left.
+    carol = {**proxy, "HTTP_X_FORWARDED_FOR": "1.1.1.1, 203.0.113.7"}
+    dave = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.7, 203.0.113.8"}
+    erin = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.7"}
+    assert _vote_from(question, idea, "Carol", **carol).status_code == 302
+    assert _vote_from(question, idea, "Dave", **dave).status_code == 302
+    assert _vote_from(question, idea, "Erin", **erin).status_code == 429  # Carol's address
+    # Straight from the internet, X-Forwarded-For is a claim, not an address: every new claim
+    # still counts against the address the request came from.
+    mallory = {"REMOTE_ADDR": "198.51.100.66"}
+    assert _vote_from(question, idea, "M1", **mallory, HTTP_X_FORWARDED_FOR="192.0.2.1")
+    spoofed = _vote_from(question, idea, "M2", **mallory, HTTP_X_FORWARDED_FOR="192.0.2.2")
+    assert spoofed.status_code == 429
+
+
+def _ip(remote: str, forwarded: str | None = None) -> str:
+    meta = {"REMOTE_ADDR": remote}
+    if forwarded is not None:
+        meta["HTTP_X_FORWARDED_FOR"] = forwarded
+    return ratelimit.client_ip(RequestFactory().get("/", **meta))
+
+
+def test_the_client_address_is_the_right_most_untrusted_hop(settings) -> None:
+    settings.PONDER_TRUSTED_PROXIES = []
+    assert _ip("198.51.100.1", "203.0.113.9") == "198.51.100.1"
+    settings.PONDER_TRUSTED_PROXIES = parse_proxies("10.0.0.1, 10.1.0.0/16")
+    assert _ip("10.0.0.1", "203.0.113.9") == "203.0.113.9"
+    assert _ip("10.0.0.1", "6.6.6.6, 203.0.113.9, 10.1.2.3") == "203.0.113.9"  # two proxies
+    assert _ip("10.0.0.1", "203.0.113.9:4711") == "203.0.113.9"
+    assert _ip("10.0.0.1", "nonsense") == "10.0.0.1"
+    assert _ip("10.0.0.1") == "10.0.0.1"
+    assert _ip("10.0.0.1", "10.1.0.1") == "10.1.0.1"  # only proxies: the farthest one
+    assert _ip("10.0.0.2", "203.0.113.9") == "10.0.0.2"
+    # One machine has a whole /64 of IPv6 addresses: they count as one.
+    assert _ip("2001:db8:1:2:aaaa::1") == _ip("2001:db8:1:2:bbbb::2") == "2001:db8:1:2::/64"
+    assert _ip("::ffff:198.51.100.1") == "198.51.100.1"
+
+
+# Time and failure ---------------------------------------------------------------------------
+
+
+def test_a_new_window_lets_requests_through_again(
+    limits, monkeypatch: pytest.MonkeyPatch, question: Question, idea: Idea, bob: Person
+) -> None:
+    limits("vote=2/h")
+    now = 1_800_000_000.0  # 08:00:00 UTC, the start of an hour
+    monkeypatch.setattr(ratelimit, "clock", lambda: now + 45 * 60)
+    url = f"/q/{question.pk}/ideas/{idea.pk}/"
+    assert bob.post(url + "vote/").status_code == 302
+    assert bob.post(url + "unvote/").status_code == 302
+    refused = bob.post(url + "vote/")
+    assert_too_many(refused, within=3600)
+    assert refused["Retry-After"] == str(15 * 60)  # until 09:00
+    assert "15 minutes" in refused.content.decode()
+    monkeypatch.setattr(ratelimit, "clock", lambda: now + 60 * 60 - 1)
+    assert bob.post(url + "vote/").status_code == 429
+    monkeypatch.setattr(ratelimit, "clock", lambda: now + 60 * 60)
+    assert bob.post(url + "vote/").status_code == 302
+    assert Vote.objects.filter(idea=idea).count() == 1
+
+
+def test_a_broken_cache_lets_every_request_through_and_says_so(
+    limits, settings, caplog: pytest.LogCaptureFixture, question: Question, idea: Idea, bob: Person
+) -> None:
+    limits("vote=1/h,write=1/h")
+    # A Redis nobody listens on (port 9 is discard; connections are refused at once).
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
+        }
+    }
+    ratelimit._paused_until = 0.0
+    try:
+        with caplog.at_level(logging.WARNING, logger="ponder.ratelimit"):
+            url = f"/q/{question.pk}/ideas/{idea.pk}/"
+            statuses = [bob.post(url + ("vote/", "unvote/")[i % 2]).status_code for i in range(4)]
+        assert statuses == [302] * 4
+        assert "Rate limits are off for 10 s: the cache failed" in caplog.text
+        assert caplog.text.count("the cache failed") == 1  # not once per request
+    finally:
+        ratelimit._paused_until = 0.0
+
+
+def test_with_limits_off_nothing_is_counted(settings, question: Question, bob: Person) -> None:
+    settings.PONDER_RATE_LIMITS = parse_limits("off")
+    for i in range(120):
+        assert bob.post(f"/q/{question.pk}/ideas/", {"title": f"I{i}"}).status_code == 302
+    assert cache.get(f"ratelimit:idea:127.0.0.1:{int(ratelimit.clock() // 3600)}") is None

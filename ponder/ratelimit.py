@@ -1,0 +1,289 @@
+"""Rate limits per client address (RELIABILITY.md #20-#22, #28), with Loomio's numbers.
+
+One middleware, keyed by the resolved URL name: each limited route counts against its own bucket
+(`vote`, `idea`, ...) and every request against `write` (POST, PUT, PATCH, DELETE) or `read`
+(GET). Over a limit, the answer is 429 with `Retry-After` (seconds): a page, a status message for
+htmx, or `{"detail": ...}` under /api/.
+
+Counts are fixed windows in Django's cache (`cache.add` then `cache.incr`: atomic in Redis, so
+several processes share one count; per process with the in-memory cache). A cache that fails lets
+every request through, with a log line: rate limits must never cost a vote.
+
+The client is REMOTE_ADDR, unless REMOTE_ADDR is one of PONDER_TRUSTED_PROXIES: then it is the
+right-most address of X-Forwarded-For that is not a trusted proxy itself (a client can put
+anything on the left of that header, but not on the right of what its proxies append).
+"""
+
+import ipaddress
+import logging
+import math
+import re
+import time
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django_htmx.http import reswap
+
+log = logging.getLogger(__name__)
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class Limit(NamedTuple):
+    count: int  # requests allowed per window
+    period: int  # the window, in seconds
+
+
+# Loomio's numbers (RELIABILITY.md section 1): 300 requests per address per 5 minutes, and per
+# hour 100 votes, 100 comments, 100 polls. Loomio counts every request against the 300; a page
+# of ours with live updates reads one row for every change anybody makes, so the 300 counts writes
+# only and reads get ten times as much (still enough to stop a loop hammering a large page).
+# A new participant is a new identity: 30 per address per hour (#28). `stream` counts connections
+# to the live stream (a page opens one, and again after each drop).
+DEFAULT_LIMITS = (
+    "write=300/5m,read=3000/5m,question=100/h,join=30/h,idea=100/h,argument=100/h,"
+    "comment=100/h,vote=100/h,like=100/h,stream=120/5m"
+)
+NAMES = tuple(item.partition("=")[0] for item in DEFAULT_LIMITS.split(","))
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+OFF = {"off", "0", "no", "false", "none"}
+_LIMIT = re.compile(r"^(\d+)\s*/\s*(\d*)\s*([smhd])$")
+
+# Route (namespace:url_name) -> its bucket. Pages: the POST of each form. API: the methods
+# given; a path that takes several methods resolves to its first operation's name.
+ROUTES: dict[str, tuple[str, frozenset[str]]] = {}
+for _bucket, _methods, _names in [
+    ("question", {"POST"}, ["home", "api:question_create"]),
+    ("join", {"POST"}, ["join", "api:participant_join"]),
+    ("idea", {"POST"}, ["idea_add", "api:idea_add"]),
+    ("argument", {"POST"}, ["argument_add", "api:argument_add"]),
+    ("comment", {"POST"}, ["comment_add", "api:comment_add"]),
+    ("vote", {"POST", "PUT", "DELETE"}, ["vote", "unvote", "api:vote_cast"]),
+    ("like", {"POST", "PUT", "DELETE"}, ["like", "unlike", "api:like_add"]),
+    ("stream", {"GET"}, ["question_events", "api_question_events"]),
+]:
+    ROUTES |= {name: (_bucket, frozenset(_methods)) for name in _names}
+# Forms a newcomer sends with their name: each one can make a new participant (#28).
+NEWCOMER_FORMS = {"idea_add", "argument_add", "comment_add"}
+UNLIMITED = {"healthz"}  # load balancers ask often, from one address
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+# Configuration ------------------------------------------------------------------------------
+
+
+def parse_limits(text: str) -> dict[str, Limit]:
+    """PONDER_RATE_LIMITS: comma-separated `name=count/period` on top of the defaults, e.g.
+    `vote=200/h,read=6000/5m`; `name=off` lifts one limit; `off` lifts all of them so far (so
+    `off,vote=5/m` limits votes only). Periods: `30s`, `5m`, `h`, `2h`, `d`."""
+    limits: dict[str, Limit] = {}
+    for item in f"{DEFAULT_LIMITS},{text}".split(","):
+        item = item.strip().lower()
+        if not item:
+            continue
+        if item in OFF:
+            limits.clear()
+            continue
+        name, sep, value = (part.strip() for part in item.partition("="))
+        if not sep or name not in NAMES:
+            raise ImproperlyConfigured(
+                f"PONDER_RATE_LIMITS: {item!r} is not name=count/period; names: {', '.join(NAMES)}"
+            )
+        if value in OFF:
+            limits.pop(name, None)
+            continue
+        match = _LIMIT.match(value)
+        if not match or int(match[1]) < 1 or match[2] == "0":
+            raise ImproperlyConfigured(
+                f"PONDER_RATE_LIMITS: {item!r} needs count/period like 100/h, 300/5m or 10/30s"
+            )
+        limits[name] = Limit(int(match[1]), int(match[2] or 1) * UNITS[match[3]])
+    return limits
+
+
+def parse_proxies(text: str) -> list[IPNetwork]:
+    """PONDER_TRUSTED_PROXIES: comma-separated addresses or networks (CIDR) of proxies."""
+    networks = []
+    for item in text.split(","):
+        if item.strip():
+            try:
+                networks.append(ipaddress.ip_network(item.strip(), strict=False))
+            except ValueError:
+                raise ImproperlyConfigured(
+                    f"PONDER_TRUSTED_PROXIES: {item.strip()!r} is not an IP address or network"
+                ) from None
+    return networks
+
+
+# Who is asking ------------------------------------------------------------------------------
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    text = text.strip()
+    if text.startswith("[") and "]" in text:  # [2001:db8::1]:443
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:  # 192.0.2.1:443
+        text = text.split(":")[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+def _trusted(address: object, proxies: Iterable[IPNetwork]) -> bool:
+    return any(address in network for network in proxies)
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The address to count this request against, as text."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    address = _address(remote)
+    proxies = settings.PONDER_TRUSTED_PROXIES
+    if address is not None and proxies and _trusted(address, proxies):
+        hops = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        for hop in reversed([hop for hop in hops if hop.strip()]):
+            forwarded = _address(hop)
+            if forwarded is None:
+                break  # our own proxies wrote nonsense: count them, not a name they were given
+            address = forwarded
+            if not _trusted(forwarded, proxies):
+                break
+    if address is None:
+        return remote[:64] or "unknown"
+    if address.version == 6:
+        # One machine gets a whole /64 from its provider: counting each address alone would
+        # let it take a fresh one for every request.
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+# Counting -----------------------------------------------------------------------------------
+
+clock: Callable[[], float] = time.time  # tests move it forward
+PAUSE_AFTER_FAILURE = 10.0  # seconds without limits after the cache failed, per process
+_paused_until = 0.0
+
+
+def _count(key: str, timeout: int) -> int:
+    # add() creates the key only if missing, incr() adds atomically: two processes never both
+    # see 1. A key expiring between the two is a new window, so it starts at 1 again.
+    if cache.add(key, 1, timeout=timeout):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:
+        cache.add(key, 1, timeout=timeout)
+        return 1
+
+
+def hit(buckets: Iterable[str], ip: str) -> int | None:
+    """Count one request in each bucket; the seconds to wait if one is over its limit, or None."""
+    global _paused_until
+    limits = settings.PONDER_RATE_LIMITS
+    now = clock()
+    if time.monotonic() < _paused_until:
+        return None
+    wait: int | None = None
+    try:
+        for bucket in buckets:
+            limit = limits.get(bucket)
+            if limit is None:
+                continue
+            window = int(now // limit.period)
+            ends = (window + 1) * limit.period
+            count = _count(f"ratelimit:{bucket}:{ip}:{window}", timeout=math.ceil(ends - now) + 1)
+            if count > limit.count:
+                if count == limit.count + 1:
+                    log.warning("Rate limit %s=%d/%ds reached by %s", bucket, *limit, ip)
+                wait = max(wait or 0, math.ceil(ends - now))
+    except Exception:
+        # Redis down, or any cache trouble: let everyone through rather than refuse a vote, and
+        # stop asking for a while so that a hung Redis does not slow every request.
+        _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE
+        log.warning(
+            "Rate limits are off for %d s: the cache failed", PAUSE_AFTER_FAILURE, exc_info=True
+        )
+        return None
+    return max(wait, 1) if wait is not None else None
+
+
+def buckets_for(request: HttpRequest, view_name: str) -> list[str]:
+    method = request.method or "GET"
+    buckets = ["read" if method in SAFE_METHODS else "write"]
+    route = ROUTES.get(view_name)
+    if route is not None and method in route[1]:
+        buckets.append(route[0])
+        if route[0] == "stream":
+            buckets.remove("read")  # a stream is counted as a connection, not a read
+    if view_name in NEWCOMER_FORMS and method == "POST" and _sends_a_name(request):
+        buckets.append("join")
+    return buckets
+
+
+def _sends_a_name(request: HttpRequest) -> bool:
+    try:
+        return bool(request.POST.get("name", "").strip())
+    except Exception:  # a body Django will not read: the view answers that
+        return False
+
+
+# The answer ---------------------------------------------------------------------------------
+
+
+def _wait_text(seconds: int) -> str:
+    if seconds < 60:
+        return ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
+    minutes = math.ceil(seconds / 60)
+    return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+
+
+def too_many(request: HttpRequest, seconds: int) -> HttpResponse:
+    message = _(
+        "You have sent too many requests in a short time. Please wait %(wait)s, then try again."
+    ) % {"wait": _wait_text(seconds)}
+    response: HttpResponse
+    if request.path.startswith("/api/") or request.headers.get("Accept", "").startswith(
+        ("application/json", "text/event-stream")
+    ):
+        response = JsonResponse({"detail": message}, status=429)
+    elif getattr(request, "htmx", False):
+        # In place: the page stays as it is and the status line says why nothing happened.
+        status = render_to_string(
+            "questions/_status.html", {"message": message, "error": True, "oob": True}, request
+        )
+        response = reswap(HttpResponse(status, status=429), "none")
+    else:
+        context = {"title": _("Too many requests"), "message": message, "status": 429}
+        response = render(request, "errors/error.html", context, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+class RateLimitMiddleware:
+    """Counts each request against its address's limits; over one, answers 429."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., HttpResponse], args: list, kwargs: dict
+    ) -> HttpResponse | None:
+        match = request.resolver_match
+        if not settings.PONDER_RATE_LIMITS or match is None or match.view_name in UNLIMITED:
+            return None
+        wait = hit(buckets_for(request, match.view_name), client_ip(request))
+        return too_many(request, wait) if wait is not None else None
