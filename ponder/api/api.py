@@ -15,7 +15,7 @@ from django.db.models import Model
 from django.http import Http404, HttpRequest
 from django.urls import URLPattern, URLResolver, reverse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Path, Swagger
+from ninja import NinjaAPI, Path
 from ninja.operation import Operation
 from ninja.responses import Status
 
@@ -25,6 +25,7 @@ from ponder.questions.forms import QuestionSettingsForm
 from ponder.questions.models import Argument, Comment, Idea, Question
 
 from . import auth, errors
+from .docs import ReferencePage
 from .errors import Invalid
 from .schemas import (
     ID_PATTERN,
@@ -56,6 +57,9 @@ when taking part (`POST /api/v1/questions/{id}/participants`). A token belongs t
 The organiser takes part too by sending a name to the participants endpoint with the admin token.
 
 Live updates: `GET /api/v1/questions/{id}/events` (server-sent events, no token needed).
+
+Rate limits: per client address, e.g. 100 votes, likes, ideas, arguments or comments an hour and
+300 writes in 5 minutes. Over a limit the answer is 429 with `Retry-After` (seconds to wait).
 """
 
 
@@ -78,7 +82,7 @@ api = PonderAPI(
     description=DESCRIPTION,
     urls_namespace="api",
     auth=auth.bearer,  # every endpoint needs a token unless it says otherwise
-    docs=Swagger(settings={"validatorUrl": None, "tryItOutEnabled": False}),
+    docs=ReferencePage(),  # /api/v1/docs: our own page, drawn from the OpenAPI document
 )
 for _exception, _handler in errors.HANDLERS.items():
     api.add_exception_handler(_exception, _handler)

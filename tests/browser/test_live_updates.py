@@ -41,22 +41,34 @@ def test_a_vote_and_an_idea_appear_on_the_other_open_page_without_reload(
         bob.page.get_by_role("button", name="Join").click()
     bob.set_marker()
 
-    # Alice adds the first idea: it appears on Bob's page, and "No ideas yet" goes.
+    # Bob starts typing an idea of his own. The live region is polite and still silent.
+    draft = bob.page.locator("#idea-form").get_by_label("Idea", exact=True)
+    draft.fill("Por")
+    live = bob.page.locator("#live-status")
+    expect(live).to_have_attribute("aria-live", "polite")
+    expect(live).to_have_text("")
+
+    # Alice adds the first idea: it appears on Bob's page, and "No ideas yet" goes. His screen
+    # reader hears of it from the live region, while his focus and his draft stay where they were.
     with alice.page.expect_navigation():
         add_idea(alice, "Lisbon", with_name=True)
     alice.set_marker()
     expect(idea_row(bob.page, "Lisbon")).to_contain_text("by Alice")
     expect(bob.page.locator("#idea-list")).not_to_contain_text("No ideas yet")
     expect(votes_of(bob.page, "Lisbon")).to_have_text("0")
+    expect(live).to_have_text("A new idea was added.")
+    expect(draft).to_be_focused()
+    expect(draft).to_have_value("Por")
 
     # Bob votes: Alice's count goes up, with his name among the voters.
     vote_button(bob, "Lisbon").click()
     expect(votes_of(alice.page, "Lisbon")).to_have_text("1")
     expect(idea_row(alice.page, "Lisbon").locator(".voters")).to_have_text("Bob")
 
-    # Bob adds an idea in place; Alice votes for it, and Bob sees her vote.
+    # Bob adds an idea in place; Alice hears of it, votes for it, and Bob sees her vote.
     add_idea(bob, "Porto")
     expect(idea_row(alice.page, "Porto")).to_contain_text("by Bob")
+    expect(alice.page.locator("#live-status")).to_have_text("A new idea was added.")
     vote_button(alice, "Porto").click()
     expect(votes_of(bob.page, "Porto")).to_have_text("1")
     # Their own state stays their own: Bob's page shows his vote, not Alice's.
