@@ -1,5 +1,7 @@
 """Turning user text into safe HTML."""
 
+from functools import lru_cache
+
 import markdown
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -8,6 +10,7 @@ _TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "code", "pre", "block
 _ATTRIBUTES = {"a": {"href", "title"}}
 
 
+@lru_cache(maxsize=512)  # a page shows its question's description twice, and on every read
 def render_markdown(text: str) -> SafeString:
     """Render basic Markdown (links, line breaks, emphasis, lists) through an allowlist.
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from ponder.lib.ids import new_id
 
 
-def _count_of(model: type[models.Model], field: str) -> Coalesce:
+def count_of(model: type[models.Model], field: str) -> Coalesce:
     """A correlated COUNT(*) subquery: one number per row without multiplying joins."""
     counted = (
         model.objects.filter(**{field: OuterRef("pk")})
@@ -116,7 +116,7 @@ class Participant(models.Model):
 class IdeaQuerySet(models.QuerySet["Idea"]):
     def with_counts(self) -> "IdeaQuerySet":
         """Each idea with its vote count, ordered by votes (most first), then by age."""
-        return self.annotate(vote_count=_count_of(Vote, "idea")).order_by(
+        return self.annotate(vote_count=count_of(Vote, "idea")).order_by(
             "-vote_count", "created_at"
         )
 
@@ -141,9 +141,20 @@ class Idea(models.Model):
 class ArgumentQuerySet(models.QuerySet["Argument"]):
     def with_counts(self) -> "ArgumentQuerySet":
         """Each argument with its like count; the most liked first within an idea."""
-        return self.annotate(like_count=_count_of(Like, "argument")).order_by(
+        return self.annotate(like_count=count_of(Like, "argument")).order_by(
             "-like_count", "created_at"
         )
+
+    def leading(self, *, per_idea: int) -> "ArgumentQuerySet":
+        """The `per_idea` most liked arguments of each idea (of `with_counts()`), in one query."""
+        ranked = self.annotate(
+            position=Window(
+                RowNumber(),
+                partition_by=F("idea_id"),
+                order_by=[F("like_count").desc(), F("created_at").asc()],
+            )
+        )
+        return ranked.filter(position__lte=per_idea)
 
 
 class Argument(models.Model):

@@ -8,13 +8,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .access import Access
-from .models import Argument, Comment, Idea, Like, Vote
+from .models import Argument, Comment, Idea, Like, Vote, count_of
 
 VOTERS_SHOWN = 3
 # A big question shows its leading ideas and latest comments first; the rest come on demand
 # ("Show more ideas"), so the page stays a size a phone can take.
 IDEAS_SHOWN = 30
 COMMENTS_SHOWN = 50
+ARGUMENTS_SHOWN = 12  # per idea, the most liked; the idea's own page shows them all
 
 
 @dataclass
@@ -59,6 +60,7 @@ def question_page(
     voters_shown: int | None = VOTERS_SHOWN,
     ideas_shown: int | None = None,
     comments_shown: int | None = None,
+    arguments_shown: int | None = None,
 ) -> Page:
     """Ideas with their counts, arguments, first voters and this person's own votes and likes.
 
@@ -66,7 +68,8 @@ def question_page(
     Ideas are ranked once the question is closed, or while it is open with `ranked` (exports).
     `voters_shown=None` lists every voter of each idea (the API), still in one query.
     `ideas_shown` keeps the leading ideas only (and counts them all), `comments_shown` the latest
-    comments; each costs one more query, whatever the size.
+    comments; each costs one more query, whatever the size. `arguments_shown` keeps the most
+    liked arguments of each idea (and counts them all, in the ideas' query).
     """
     question, me = access.question, access.participant
     ideas_qs = Idea.objects.filter(question=question).with_counts().select_related("author")
@@ -74,6 +77,9 @@ def question_page(
         Argument.objects.filter(idea__question=question).with_counts().select_related("author")
     )
     voters_qs = Vote.objects.filter(idea__question=question)
+    if arguments_shown is not None:
+        ideas_qs = ideas_qs.annotate(argument_count=count_of(Argument, "idea"))
+        args_qs = args_qs.leading(per_idea=arguments_shown)
     if idea_ids is not None:
         ideas_qs = ideas_qs.filter(pk__in=idea_ids)
     if ideas_shown is not None:
@@ -109,6 +115,9 @@ def question_page(
         for argument in idea.argument_list:
             argument.liked = argument.pk in my_likes
             argument.changeable = access.can_change(argument)
+        idea.more_arguments = (
+            idea.argument_count - len(idea.argument_list) if arguments_shown is not None else 0
+        )
         idea.first_voters = voters[idea.pk]
         idea.more_voters = idea.vote_count - len(idea.first_voters)
         idea.voted = idea.pk in my_votes

@@ -19,7 +19,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.html import escape
@@ -29,7 +29,7 @@ from django.utils.translation import get_language
 from .access import Access, remembered_name
 from .forms import CommentForm, IdeaForm, NameForm
 from .models import Like, Vote
-from .pages import Page, question_page
+from .pages import ARGUMENTS_SHOWN, Page, question_page
 
 # Stand-ins for the reader's own values in shared HTML. Plain letters: they pass escaping
 # unchanged, and no user text can make them appear (see `_reader_values`).
@@ -163,11 +163,13 @@ def shared_parts(
     context: dict[str, Any],
     *,
     parts: tuple[str, ...],
-    ideas_shown: int,
-    comments_shown: int | None,
+    ideas_shown: int | None = None,
+    comments_shown: int | None = None,
+    idea_id: str | None = None,
 ) -> dict[str, SafeString]:
     """This reader's HTML of the named partials of the question page (`article`, `ideas`, ...),
-    from the shared render of the question's current version, rendered now if there is none."""
+    from the shared render of the question's current version, rendered now if there is none.
+    With `idea_id`, the part is that idea's row (`idea`): what live updates fetch after a vote."""
     question = access.question
     needs_name = access.participant is None
     is_open = access.is_open
@@ -191,6 +193,7 @@ def shared_parts(
         needs_name,
         ideas_shown,
         comments_shown,
+        idea_id,
         parts,
     )
     shared = renders.get(key)
@@ -199,7 +202,20 @@ def shared_parts(
         # add), a newcomer or not (newcomers' forms ask for a name). Everything else is a slot.
         organiser_key = ADMIN_MARK if access.is_organiser else None
         neutral = replace(access, participant=None, token=None, admin_key=organiser_key)
-        page: Page = question_page(neutral, ideas_shown=ideas_shown, comments_shown=comments_shown)
+        if idea_id is None:
+            page: Page = question_page(
+                neutral,
+                ideas_shown=ideas_shown,
+                comments_shown=comments_shown,
+                arguments_shown=ARGUMENTS_SHOWN,
+            )
+        else:  # one idea's row
+            page = question_page(
+                neutral, idea_ids=[idea_id], comments=False, arguments_shown=ARGUMENTS_SHOWN
+            )
+            if not page.ideas:
+                raise Http404
+            context = {**context, "idea": page.ideas[0]}
         page.my_vote_count = USED_MARK  # type: ignore[assignment]
         shared_context = {
             **context,

@@ -88,10 +88,12 @@ def _done(
     fragment: str = "",
     context: dict[str, Any] | None = None,
     joined_now: tuple[str, str] | None = None,
+    html: str = "",
 ) -> HttpResponse:
-    """Answer a successful action: the fragment plus a status for htmx, else a redirect."""
+    """Answer a successful action: the fragment (or `html`) plus a status for htmx, else a
+    redirect."""
     if request.htmx and not joined_now:
-        body = render_to_string(f"{DETAIL}#{fragment}", context, request) if fragment else ""
+        body = render_to_string(f"{DETAIL}#{fragment}", context, request) if fragment else html
         return HttpResponse(body + _status(request, message))
     messages.success(request, message)
     response = redirect(_page_url(access, anchor, request=request))
@@ -135,6 +137,14 @@ def _participant(request: HttpRequest, access: Access, form: Form) -> tuple[Part
     )
     access.participant = participant
     return participant, (token, participant.name)
+
+
+def _shared_row(request: HttpRequest, access: Access, idea_id: str) -> str:
+    """One idea's row for this reader, from the row shared by everyone at this version."""
+    parts = shared_parts(
+        request, access, _context(request, access), parts=("idea",), idea_id=idea_id
+    )
+    return parts["idea"]
 
 
 def _idea_row(request: HttpRequest, access: Access, idea_id: str) -> dict[str, Any]:
@@ -315,6 +325,9 @@ def idea_add(request: HttpRequest, question_id: str) -> HttpResponse:
 def idea_detail(request: HttpRequest, question_id: str, idea_id: str) -> HttpResponse:
     """One idea in full: its whole description, every argument, every voter."""
     access = question_for(request, question_id)
+    part = request.GET.get("part")
+    if request.htmx and part == "row":  # live updates: the row as the whole page shows it
+        return HttpResponse(_shared_row(request, access, idea_id))
     context = _idea_row(request, access, idea_id)
     idea = context["idea"]
     context["voters"] = (
@@ -322,11 +335,8 @@ def idea_detail(request: HttpRequest, question_id: str, idea_id: str) -> HttpRes
         .order_by("created_at")
         .values_list("participant__name", flat=True)
     )
-    part = request.GET.get("part")
     if request.htmx and part in {"description", "voters"}:
         return render(request, f"questions/idea.html#{part}", context)
-    if request.htmx and part == "row":
-        return render(request, f"{DETAIL}#idea", context)
     return render(request, "questions/idea.html", context)
 
 
@@ -374,8 +384,10 @@ def _act_as_participant(
         act(access.participant)
     except ActionRefused as refused:
         return _refused(request, access, refused.message, status=409)
-    context = _idea_row(request, access, idea_id)
-    return _done(request, access, message, anchor=anchor, fragment="idea", context=context)
+    if not request.htmx:
+        return _done(request, access, message, anchor=anchor)
+    # The row at the new version: readers whose live updates fetch it next find it rendered.
+    return _done(request, access, message, html=_shared_row(request, access, idea_id))
 
 
 # Arguments and likes ------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from ponder.questions import services
 from ponder.questions.access import question_for, remembered_name
 from ponder.questions.forms import CommentForm, IdeaForm
 from ponder.questions.models import Idea, Question
-from ponder.questions.pages import COMMENTS_SHOWN, IDEAS_SHOWN, question_page
+from ponder.questions.pages import ARGUMENTS_SHOWN, COMMENTS_SHOWN, IDEAS_SHOWN, question_page
 from ponder.questions.rendering import renders
 from ponder.questions.views import _context
 
@@ -31,7 +31,12 @@ def _own_render(client: Client, question: Question, part: str) -> str:
     request = RequestFactory().get(f"/q/{question.pk}/", **HX)
     request.COOKIES = {name: morsel.value for name, morsel in client.cookies.items()}
     access = question_for(request, question.pk)
-    page = question_page(access, ideas_shown=IDEAS_SHOWN, comments_shown=COMMENTS_SHOWN)
+    page = question_page(
+        access,
+        ideas_shown=IDEAS_SHOWN,
+        comments_shown=COMMENTS_SHOWN,
+        arguments_shown=ARGUMENTS_SHOWN,
+    )
     needs_name, name = access.participant is None, remembered_name(request)
     context = _context(
         request,
@@ -241,3 +246,27 @@ def test_a_long_discussion_shows_its_latest_comments_and_the_rest_on_demand(crow
     text = everything.content.decode()
     assert text.count('class="comment"') == COMMENTS_SHOWN + 3
     assert 'data-all="1"' in text  # live updates keep every comment shown
+
+
+def test_an_idea_with_many_arguments_shows_the_most_liked_and_links_to_the_rest(
+    question: Question, bob: Person, carol: Person
+) -> None:
+    me = question.participants.get(name="Bob")
+    idea = services.idea_add(question=question, author=me, title="Popular")
+    arguments = [
+        services.argument_add(idea=idea, author=me, kind="pro", text=f"Reason {n:02}")
+        for n in range(ARGUMENTS_SHOWN + 3)
+    ]
+    liked = arguments[-1]  # the newest, but the only one liked: it comes first
+    services.like_add(argument=liked, participant=question.participants.get(name="Carol"))
+    for html in (
+        carol.get(f"/q/{question.pk}/").content.decode(),
+        carol.get(f"/q/{question.pk}/ideas/{idea.pk}/?part=row", **HX).content.decode(),
+    ):
+        assert html.count('class="argument pro"') == ARGUMENTS_SHOWN
+        assert html.index(f"Reason {ARGUMENTS_SHOWN + 2:02}") < html.index("Reason 00")
+        assert f"Reason {ARGUMENTS_SHOWN:02}" not in html  # the oldest unliked go first
+        assert "3 more pros and cons about “Popular”" in html
+    # The idea's own page shows them all.
+    full = carol.get(f"/q/{question.pk}/ideas/{idea.pk}/").content.decode()
+    assert full.count('class="argument pro"') == ARGUMENTS_SHOWN + 3
