@@ -45,7 +45,7 @@ from .forms import (
     QuestionSettingsForm,
 )
 from .models import Argument, Comment, Idea, Participant, Vote
-from .pages import COMMENTS_SHOWN, IDEAS_SHOWN, question_page
+from .pages import ARGUMENTS_SHOWN, COMMENTS_SHOWN, IDEAS_SHOWN, question_page
 from .rendering import shared_parts
 from .services import ActionRefused
 
@@ -88,12 +88,10 @@ def _done(
     fragment: str = "",
     context: dict[str, Any] | None = None,
     joined_now: tuple[str, str] | None = None,
-    html: str = "",
 ) -> HttpResponse:
-    """Answer a successful action: the fragment (or `html`) plus a status for htmx, else a
-    redirect."""
+    """Answer a successful action: the fragment plus a status for htmx, else a redirect."""
     if request.htmx and not joined_now:
-        body = render_to_string(f"{DETAIL}#{fragment}", context, request) if fragment else html
+        body = render_to_string(f"{DETAIL}#{fragment}", context, request) if fragment else ""
         return HttpResponse(body + _status(request, message))
     messages.success(request, message)
     response = redirect(_page_url(access, anchor, request=request))
@@ -147,8 +145,13 @@ def _shared_row(request: HttpRequest, access: Access, idea_id: str) -> str:
     return parts["idea"]
 
 
-def _idea_row(request: HttpRequest, access: Access, idea_id: str) -> dict[str, Any]:
-    page = question_page(access, idea_ids=[idea_id], comments=False)
+def _idea_row(
+    request: HttpRequest, access: Access, idea_id: str, *, every_argument: bool = False
+) -> dict[str, Any]:
+    """One idea's row for this reader alone (the answer to their own action), as the page shows
+    it; `every_argument` for the idea's own page."""
+    shown = None if every_argument else ARGUMENTS_SHOWN
+    page = question_page(access, idea_ids=[idea_id], comments=False, arguments_shown=shown)
     if not page.ideas:
         raise Http404
     return _context(request, access, idea=page.ideas[0], page=page)
@@ -328,7 +331,7 @@ def idea_detail(request: HttpRequest, question_id: str, idea_id: str) -> HttpRes
     part = request.GET.get("part")
     if request.htmx and part == "row":  # live updates: the row as the whole page shows it
         return HttpResponse(_shared_row(request, access, idea_id))
-    context = _idea_row(request, access, idea_id)
+    context = _idea_row(request, access, idea_id, every_argument=True)
     idea = context["idea"]
     context["voters"] = (
         Vote.objects.filter(idea=idea)
@@ -384,10 +387,8 @@ def _act_as_participant(
         act(access.participant)
     except ActionRefused as refused:
         return _refused(request, access, refused.message, status=409)
-    if not request.htmx:
-        return _done(request, access, message, anchor=anchor)
-    # The row at the new version: readers whose live updates fetch it next find it rendered.
-    return _done(request, access, message, html=_shared_row(request, access, idea_id))
+    context = _idea_row(request, access, idea_id) if request.htmx else None
+    return _done(request, access, message, anchor=anchor, fragment="idea", context=context)
 
 
 # Arguments and likes ------------------------------------------------------------------------
