@@ -182,12 +182,12 @@ def _status_message(html: str) -> str:
 
 ACTIONS = {
     # name: (url template, data, message in the status, what the fragment shows)
-    "vote": ("/q/{q}/ideas/{idea}/vote/", {}, "Your vote was counted.", 'id="idea-{idea}"'),
+    "vote": ("/q/{q}/ideas/{idea}/vote/", {}, "Your vote was counted.", 'id="votes-{idea}"'),
     "unvote": (
         "/q/{q}/ideas/{idea}/unvote/",
         {},
         "Your vote was taken back.",
-        'id="idea-{idea}"',
+        'id="votes-{idea}"',
     ),
     "like": (
         "/q/{q}/arguments/{argument}/like/",
@@ -260,6 +260,9 @@ def test_a_plain_post_redirects_back_to_the_page_with_the_message(
 
 def test_an_htmx_vote_marks_the_idea_as_voted_in_the_fragment(question, bob, idea):
     html = _is_fragment(bob.post(f"/q/{question.pk}/ideas/{idea.pk}/vote/", **HX))
+    # Only the votes change: the answer is the idea's vote box, not its whole row.
+    assert html.startswith(f'<div id="votes-{idea.pk}" class="idea-votes">')
+    assert "Bob" in html and 'class="arguments"' not in html
     assert 'aria-pressed="true"' in html
     assert f"/q/{question.pk}/ideas/{idea.pk}/unvote/" in html
     assert re.search(r'<span class="count">1</span>\s*<span class="unit">vote</span>', html)
