@@ -134,8 +134,10 @@ if os.environ.get("DATABASE_URL"):
             "min_size": 1,
             "max_size": int(os.environ.get("PONDER_DB_POOL_SIZE", "25")),
             # A request waits this long for a connection, then gets 503 + Retry-After: a hung or
-            # restarting server must not hold requests (and their threads) for longer.
-            "timeout": PONDER_DB_TIMEOUT,
+            # restarting server must not hold requests (and their threads) for longer. A third
+            # of the budget: after a query cut at PONDER_DB_TIMEOUT, the request may ask again.
+            # (Each process runs few requests at once: the pool is rarely empty when all is well.)
+            "timeout": PONDER_DB_TIMEOUT / 3,
         }
         # A server that does not answer fails a connection attempt in 2 s (not the OS's
         # minutes); a query stuck on locks ends after PONDER_DB_TIMEOUT (RELIABILITY.md #7, #8).

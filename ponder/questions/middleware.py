@@ -1,12 +1,98 @@
+import contextlib
+import os
+import socket
+import sqlite3
+import threading
+import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from .access import allow_cookies_in_embeds, is_embedded
+
+
+class _Watchdog:
+    """Cuts the connection of a PostgreSQL query that has not answered in time.
+
+    A hung server (stopped, or a network that drops packets) never answers and never closes the
+    connection, and its kernel still acknowledges what is sent, so neither `statement_timeout`
+    (the server's own) nor TCP timeouts end the wait. Shutting the socket does: the query fails
+    with an OperationalError, which the middleware answers with 503 (RELIABILITY.md #8)."""
+
+    def __init__(self) -> None:
+        self.deadlines: dict[int, tuple[float, Any]] = {}
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+
+    def watch(self, key: int, raw: Any, seconds: float) -> None:
+        with self.lock:
+            self.deadlines[key] = (time.monotonic() + seconds, raw)
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="db-watchdog", daemon=True)
+                self.thread.start()
+
+    def forget(self, key: int) -> None:
+        with self.lock:
+            self.deadlines.pop(key, None)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(0.1)
+            now = time.monotonic()
+            with self.lock:
+                late = [key for key, (deadline, _) in self.deadlines.items() if deadline < now]
+                cut = [self.deadlines.pop(key)[1] for key in late]
+            for raw in cut:
+                with contextlib.suppress(Exception):
+                    dup = os.dup(raw.pgconn.socket)
+                    with socket.socket(fileno=dup) as sock:
+                        sock.shutdown(socket.SHUT_RDWR)
+
+
+_watchdog = _Watchdog()
+
+
+def _answer_in_time(
+    execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+) -> Any:
+    """An execute wrapper: a query unanswered after PONDER_DB_TIMEOUT (+0.25 s, so that the
+    server's own statement_timeout ends a merely slow query first) is cut by the watchdog."""
+    raw = context["connection"].connection
+    key = id(raw)
+    _watchdog.watch(key, raw, settings.PONDER_DB_TIMEOUT + 0.25)
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        _watchdog.forget(key)
+
+
+_keepers: list[sqlite3.Connection] = []
+
+
+def _keep_sqlite_shared_memory() -> None:
+    """Keep one idle SQLite connection open for the life of the process.
+
+    Requests open and close their own connections. When the last one closes, SQLite shrinks the
+    WAL index (`-shm`), and the next connection must grow it again: on a full disk that fails
+    (SQLITE_IOERR_SHMSIZE), and then every read fails too. With this connection open the index
+    keeps its size, so reads go on working and only writes are refused (RELIABILITY.md #11)."""
+    database = connections[DEFAULT_DB_ALIAS].settings_dict
+    name = str(database["NAME"])
+    in_memory = name == ":memory:" or "mode=memory" in name
+    if _keepers or database["ENGINE"] != "django.db.backends.sqlite3" or in_memory:
+        return
+    with contextlib.suppress(sqlite3.Error):
+        # mode=rw: never create a database file that is not there.
+        keeper = sqlite3.connect(
+            f"file:{name}?mode=rw", uri=True, isolation_level=None, check_same_thread=False
+        )
+        keeper.execute("SELECT count(*) FROM sqlite_master").fetchall()
+        _keepers.append(keeper)
 
 
 class DatabaseUnavailableMiddleware:
@@ -17,16 +103,29 @@ class DatabaseUnavailableMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        _keep_sqlite_shared_memory()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        connection = connections[DEFAULT_DB_ALIAS]
+        if connection.vendor != "postgresql":
+            return self.get_response(request)
+        with connection.execute_wrapper(_answer_in_time):
+            return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
-        message = _(
-            "Ponder cannot reach its database just now. Nothing was changed; try again in a moment."
-        )
+        if "disk is full" in str(exception):
+            # SQLite on a full disk: reads still work (RELIABILITY.md #11), only saving fails.
+            message = _(
+                "Ponder cannot save anything just now: the server's disk is full. Nothing was "
+                "changed; reading still works. Try again later."
+            )
+        else:
+            message = _(
+                "Ponder cannot reach its database just now. Nothing was changed; try again in a "
+                "moment."
+            )
         if request.path.startswith("/api/"):
             response: HttpResponse = JsonResponse({"detail": message}, status=503)
         else:
@@ -51,4 +150,21 @@ class EmbedCookiesMiddleware:
         response = self.get_response(request)
         if settings.HTTPS and is_embedded(request):
             allow_cookies_in_embeds(response)
+        return response
+
+
+class NoIndexMiddleware:
+    """Questions are private to whoever holds their link: ask search engines never to index or
+    follow them, even when a link leaks onto a public page (RELIABILITY.md #23). The home page
+    and the accessibility statement stay indexable."""
+
+    PRIVATE_PREFIXES = ("/q/", "/embed/", "/api/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith(self.PRIVATE_PREFIXES):
+            response.setdefault("X-Robots-Tag", "noindex, nofollow")
         return response

@@ -1,0 +1,315 @@
+"""Every route of the URLconf, enumerated (RELIABILITY.md #18, ASVS 3.5.1 and 3.5.3).
+
+- A page route refuses every write (POST, PUT, PATCH, DELETE) from a browser that holds a valid
+  participant or organiser cookie but sends no CSRF token, or sends one from a foreign Origin.
+- The API takes only Bearer tokens: the same cookies write nothing through it.
+- No GET changes anything: crawling every GET route as organiser, participant and anonymous, with
+  the question open and closed, leaves every row of every table as it was.
+
+The routes come from django.urls.get_resolver(), so a new route is covered the day it is added;
+a route with a URL parameter this file does not know how to fill fails `ROUTE_PARAMETERS`, and an
+API write with no body here fails the Bearer control.
+"""
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.apps import apps
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from conftest import Person
+from ponder.api.api import api
+from ponder.questions import services
+from ponder.questions.models import Argument, Comment, Idea, Participant, Question
+
+WRITES = ("post", "put", "patch", "delete")
+PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
+API_PREFIX = "api/v1/"
+
+
+def _walk(patterns, prefix: str = ""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            assert isinstance(pattern, URLPattern)
+            yield prefix + str(pattern.pattern), pattern.callback
+
+
+ALL_ROUTES = list(_walk(get_resolver().url_patterns))
+# Routes of the JSON API that ninja serves; the live stream under /api/ is a plain Django view.
+NINJA = {route for route, callback in ALL_ROUTES if callback.__module__.startswith("ninja.")}
+ROUTES = sorted({route for route, _ in ALL_ROUTES})
+PAGE_ROUTES = [route for route in ROUTES if route not in NINJA]
+
+
+def _openapi_methods() -> dict[str, set[str]]:
+    """The API's routes (as the URLconf spells them) and the methods each answers."""
+    methods = {}
+    for path, operations in api.get_openapi_schema()["paths"].items():
+        route = re.sub(r"\{(\w+)\}", r"<\1>", path).lstrip("/")
+        methods[route] = {method for method in operations if method in {"get", *WRITES}}
+    return methods
+
+
+API_METHODS = _openapi_methods()
+API_WRITES = sorted((r, m) for r, ms in API_METHODS.items() for m in ms if m in WRITES)
+API_READS = sorted(r for r, ms in API_METHODS.items() if "get" in ms)
+
+
+@dataclass
+class World:
+    question: Question
+    admin_key: str
+    idea: Idea
+    argument: Argument
+    comment: Comment
+    people: dict[str, Person]
+    tokens: dict[str, str | None]  # the API token of each role
+
+    def entry(self, kind: str) -> Idea | Argument | Comment:
+        return {"idea": self.idea, "argument": self.argument, "comment": self.comment}[kind]
+
+
+# How to fill each URL parameter: one or several values, from the world. A route with a
+# parameter not named here fails: add it, with real objects, before the route can ship.
+ROUTE_PARAMETERS = {
+    "question_id": lambda w: [w.question.pk],
+    "idea_id": lambda w: [w.idea.pk],
+    "argument_id": lambda w: [w.argument.pk],
+    "comment_id": lambda w: [w.comment.pk],
+    "admin_key": lambda w: [w.admin_key],
+    "table": lambda w: ["ideas", "arguments", "votes", "comments"],
+    # kind and entry_id go together: an idea's id under idea/, and so on.
+    "kind": lambda w: ["idea", "argument", "comment"],
+    "entry_id": None,
+}
+
+
+def urls_for(route: str, world: World) -> list[str]:
+    names = [name for _, name in PARAMETER.findall(route)]
+    unknown = [name for name in names if name not in ROUTE_PARAMETERS]
+    if unknown:
+        pytest.fail(f"/{route}: no values for {unknown}; add them to ROUTE_PARAMETERS")
+    urls = ["/" + route]
+    for name in names:
+        if name == "entry_id":
+            continue
+        urls = [
+            url.replace(PARAMETER.search(url).group(0), str(value), 1)
+            for url in urls
+            for value in ROUTE_PARAMETERS[name](world)
+        ]
+    if "entry_id" in names:
+        assert "kind" in names, route
+        urls = [
+            re.sub(r"<(?:\w+:)?entry_id>", world.entry(kind).pk, url)
+            for url in urls
+            for kind in ("idea", "argument", "comment")
+            if f"/{kind}/" in url
+        ]
+    assert urls and not any("<" in url for url in urls), (route, urls)
+    return urls
+
+
+def snapshot() -> dict[str, tuple[int, str]]:
+    """Every table's row count and a digest of all its rows."""
+    state = {}
+    for model in apps.get_models():
+        rows = list(model.objects.order_by("pk").values_list())
+        state[model._meta.label] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
+    return state
+
+
+@pytest.fixture
+def world(question, alice, bob, mallory) -> World:
+    author = Participant.objects.get(question=question, name="Bob")
+    idea = services.idea_add(question=question, author=author, title="Lisbon")
+    argument = services.argument_add(idea=idea, author=author, kind="pro", text="Sunny")
+    comment = services.comment_add(question=question, author=author, text="Any date works")
+    services.vote_cast(idea=idea, participant=author)
+    services.like_add(argument=argument, participant=author)
+    base = f"/api/v1/questions/{question.pk}/participants"
+    # The organiser takes part through the API with the admin token; Pat joins with a name.
+    joined = Client().post(
+        base,
+        {"name": "Alice"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {question.admin_key}",
+    )
+    assert joined.status_code in {200, 201}, joined.content
+    pat = Client().post(base, {"name": "Pat"}, content_type="application/json")
+    assert pat.status_code == 201, pat.content
+    for person in (alice, bob, mallory):
+        person.get(f"/q/{question.pk}/")  # now each holds a CSRF cookie, as a browser would
+    return World(
+        question=question,
+        admin_key=question.admin_key,
+        idea=idea,
+        argument=argument,
+        comment=comment,
+        people={"organiser": alice, "participant": bob, "anonymous": mallory},
+        tokens={"organiser": question.admin_key, "participant": pat.json()["token"]},
+    )
+
+
+def _browser_of(person: Person) -> Client:
+    """The person's browser, cookies and all, but one that checks CSRF as a real one is checked."""
+    browser = Client(enforce_csrf_checks=True)
+    browser.cookies = person.client.cookies
+    return browser
+
+
+FORM = {"name": "Eve", "title": "Hijacked", "text": "Hijacked", "kind": "pro", "language": "de"}
+
+
+def _send(browser: Client, method: str, url: str, **extra):
+    if method == "post":
+        return browser.post(url, FORM, **extra)
+    return getattr(browser, method)(url, "text=Hijacked", **extra)
+
+
+def test_only_the_api_routes_skip_django_csrf_checks():
+    exempt = {route for route, cb in ALL_ROUTES if getattr(cb, "csrf_exempt", False)}
+    assert exempt == NINJA
+    assert all(route.startswith(API_PREFIX) for route in NINJA)
+    # The URLconf and the API's own schema agree on what the API serves.
+    assert set(API_METHODS) == NINJA
+
+
+def test_every_route_has_values_for_its_parameters(world):
+    for route in ROUTES:
+        assert urls_for(route, world)
+
+
+@pytest.mark.parametrize("role", ["organiser", "participant"])
+@pytest.mark.parametrize("route", PAGE_ROUTES)
+def test_a_page_route_refuses_every_write_without_a_csrf_token(world, route, role):
+    browser = _browser_of(world.people[role])
+    assert browser.cookies.get("csrftoken"), "the browser should hold a CSRF cookie"
+    before = snapshot()
+    for url in urls_for(route, world):
+        for method in WRITES:
+            response = _send(browser, method, url)
+            assert response.status_code == 403, (method.upper(), url, response.status_code)
+            htmx = _send(browser, method, url, HTTP_HX_REQUEST="true")
+            assert htmx.status_code == 403, (method.upper(), url, "htmx", htmx.status_code)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("route", PAGE_ROUTES)
+def test_a_page_route_refuses_a_write_with_a_valid_token_from_a_foreign_origin(world, route):
+    browser = _browser_of(world.people["organiser"])
+    token = browser.cookies["csrftoken"].value
+    before = snapshot()
+    for url in urls_for(route, world):
+        for method in WRITES:
+            for origin in ("https://evil.example", "null", "http://testserver.evil.example"):
+                response = _send(browser, method, url, HTTP_X_CSRFTOKEN=token, HTTP_ORIGIN=origin)
+                assert response.status_code == 403, (method.upper(), url, origin)
+    assert snapshot() == before
+
+
+def test_the_same_token_from_the_sites_own_origin_goes_through(world):
+    """The control for the test above: the token was good, only the Origin was wrong."""
+    browser = _browser_of(world.people["participant"])
+    token = browser.cookies["csrftoken"].value
+    response = browser.post(
+        f"/q/{world.question.pk}/comments/",
+        {"text": "From here"},
+        HTTP_X_CSRFTOKEN=token,
+        HTTP_ORIGIN="http://testserver",
+    )
+    assert response.status_code == 302
+    assert Comment.objects.filter(text="From here").exists()
+
+
+# The API: Bearer tokens only ----------------------------------------------------------------
+
+# A valid body for each API write; a new write fails the control below until it has one here.
+API_BODIES = {
+    ("post", "api/v1/questions"): {"title": "Hijacked"},
+    ("patch", "api/v1/questions/<question_id>"): {"title": "Hijacked"},
+    ("post", "api/v1/questions/<question_id>/participants"): {"name": "Eve"},
+    ("post", "api/v1/questions/<question_id>/ideas"): {"title": "Hijacked"},
+    ("patch", "api/v1/ideas/<idea_id>"): {"title": "Hijacked"},
+    ("post", "api/v1/ideas/<idea_id>/arguments"): {"kind": "pro", "text": "Hijacked"},
+    ("patch", "api/v1/arguments/<argument_id>"): {"text": "Hijacked"},
+    ("post", "api/v1/questions/<question_id>/comments"): {"text": "Hijacked"},
+    ("patch", "api/v1/comments/<comment_id>"): {"text": "Hijacked"},
+}
+# Writes that need no token at all: they act as nobody in particular, so a cookie adds nothing.
+NO_TOKEN_NEEDED = {
+    ("post", "api/v1/questions"),
+    ("post", "api/v1/questions/<question_id>/participants"),
+}
+
+
+def _api(client: Client, method: str, route: str, world: World, **extra):
+    (url,) = urls_for(route, world)
+    body = API_BODIES.get((method, route))
+    if body is None:
+        return getattr(client, method)(url, **extra)
+    return getattr(client, method)(url, body, content_type="application/json", **extra)
+
+
+@pytest.mark.parametrize("role", ["organiser", "participant"])
+@pytest.mark.parametrize(("route", "method"), API_WRITES)
+def test_a_browsers_cookies_write_nothing_through_the_api(world, route, method, role):
+    browser = _browser_of(world.people[role])
+    token = browser.cookies["csrftoken"].value
+    before = snapshot()
+    # The cookies, and even a valid CSRF token, but no Authorization header.
+    response = _api(browser, method, route, world, HTTP_X_CSRFTOKEN=token)
+    if (method, route) in NO_TOKEN_NEEDED:
+        assert response.status_code == 201, response.content
+        # Taking part anew, not as the cookie's participant (who would get 200 and their name).
+        if route.endswith("/participants"):
+            assert response.json()["name"] == "Eve"
+        return
+    assert response.status_code in {401, 404}, (method.upper(), route, response.status_code)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(("route", "method"), API_WRITES)
+def test_the_same_api_write_with_the_bearer_token_goes_through(world, route, method):
+    """The control for the test above: the body was good, only the token was missing."""
+    response = _api(Client(), method, route, world, HTTP_AUTHORIZATION=f"Bearer {world.admin_key}")
+    assert 200 <= response.status_code < 300, (method.upper(), route, response.content)
+
+
+# No GET changes anything ----------------------------------------------------------------------
+
+
+def _read(response) -> None:
+    if response.streaming:
+        b"".join(response.streaming_content)  # under WSGI the live stream answers once
+
+
+# The live stream reads on threads of its own, which see only committed rows.
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("state", ["open", "closed"])
+@pytest.mark.parametrize("role", ["organiser", "participant", "anonymous"])
+def test_crawling_every_get_route_changes_no_row(world, role, state):
+    if state == "closed":
+        services.question_close(question=world.question)
+    person = world.people[role]
+    token = world.tokens.get(role)
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    before = snapshot()
+    statuses = {}
+    for route in ROUTES:
+        if route in NINJA and route not in API_READS:
+            continue  # the API answers 405 to a GET there, checked by its contract tests
+        for url in urls_for(route, world):
+            for extra in ({}, {"HTTP_HX_REQUEST": "true"}):
+                response = person.get(url, **(bearer if route in NINJA else {}), **extra)
+                _read(response)
+                statuses[url] = response.status_code
+                assert response.status_code < 500, (url, response.status_code)
+    assert snapshot() == before
+    # The crawl really read pages, not only error answers.
+    assert sum(status == 200 for status in statuses.values()) >= len(statuses) // 2, statuses
