@@ -117,13 +117,28 @@ class _Renders:
 renders = _Renders(SHARED_RENDERS)
 
 
+# The templates' indentation, which is a tenth of a page: a run of white space that starts a line
+# is worth one line break in HTML, except inside <pre> and <textarea>.
+INDENTATION = re.compile(r"\n[ \t]+")
+KEEP_WHITE_SPACE = re.compile(r"(<pre[ >].*?</pre>|<textarea[ >].*?</textarea>)", re.DOTALL)
+
+
+def _tidy(html: str) -> str:
+    pieces = KEEP_WHITE_SPACE.split(html)
+    return "".join(p if i % 2 else INDENTATION.sub("\n", p) for i, p in enumerate(pieces))
+
+
 def _render_shared(template: str, context: dict[str, Any]) -> Shared:
     slots: list[Slot] = []
     html = render_to_string(template, {**context, "shared_slots": slots, "csrf_token": CSRF_MARK})
-    pieces = SLOT.split(html)
+    pieces = SLOT.split(_tidy(html))
     parts: list[str | Slot] = []
     for index, piece in enumerate(pieces):
-        parts.append(slots[int(piece)] if index % 2 else piece)
+        if index % 2:
+            slot = slots[int(piece)]
+            parts.append(replace(slot, yes=_tidy(slot.yes), no=_tidy(slot.no)))
+        else:
+            parts.append(piece)
     return Shared(parts=tuple(parts))
 
 

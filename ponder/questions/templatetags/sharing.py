@@ -1,6 +1,7 @@
 """Template tags for results and sharing: the vote chart, the share panel, link-preview text."""
 
 import html
+from functools import lru_cache
 
 from django import template
 from django.utils.html import strip_tags
@@ -21,6 +22,7 @@ def chart(ideas: list[Idea], limit: int | None = None) -> dict[str, object]:
 
 
 @register.filter
+@lru_cache(maxsize=512)  # every read of a question page shows it three times
 def plain_summary(description: str) -> str:
     """A question's description as one line of plain text (for meta tags), escaped on output."""
     plain = html.unescape(strip_tags(text.render_markdown(description)))
