@@ -285,11 +285,11 @@ def vote_cast(*, idea: Idea, participant: Participant) -> Vote:
     locked = _lock(idea.question)
     _require_open(locked)
     _require_present(idea, _("This idea has been deleted."))
-    existing = Vote.objects.filter(idea=idea, participant=participant).first()
-    if existing is not None:
-        return existing
     if locked.max_votes is not None:
         used = Vote.objects.filter(participant=participant, idea__question=locked).count()
+        existing = Vote.objects.filter(idea=idea, participant=participant).first()
+        if existing is not None:  # a vote cast again is no new vote, even at the cap
+            return existing
         if used >= locked.max_votes:
             raise ActionRefused(
                 _("You have used all %(n)d of your votes. Take one back to vote for this idea.")
@@ -300,7 +300,7 @@ def vote_cast(*, idea: Idea, participant: Participant) -> Vote:
         with transaction.atomic():
             vote = Vote.objects.create(idea=idea, participant=participant)
     except IntegrityError:
-        # A concurrent request cast the same vote first: the database kept one, and so do we.
+        # Cast before (or by a concurrent request): the database keeps one, and so do we.
         return Vote.objects.get(idea=idea, participant=participant)
     _announce(locked, "vote.cast", idea=idea.pk)
     return vote
