@@ -75,9 +75,18 @@ def _participant_with(question: Question, token: str | None) -> Participant | No
 
 
 def question_for(request: HttpRequest, question_id: str) -> Access:
-    question = get_object_or_404(Question, pk=question_id)
     token = participant_token(request)
-    participant = _participant_with(question, token)
+    participant = None
+    if token:  # who they are and the question, in one query
+        participant = (
+            Participant.objects.select_related("question")
+            .filter(question_id=question_id, token_hash=hash_secret(token))
+            .first()
+        )
+    if participant is not None:
+        question = participant.question
+    else:
+        question = get_object_or_404(Question, pk=question_id)
     admin_key = request.get_signed_cookie(admin_cookie_name(question.pk), default=None)
     is_organiser = secret_matches(admin_key, question.admin_key_hash)
     return Access(

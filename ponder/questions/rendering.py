@@ -37,6 +37,7 @@ CSRF_MARK = "ponderCsrfMark7f3a"
 ADMIN_MARK = "ponderAdminMarkXq7f3aZ"  # 22 letters, as an admin key
 NAME_MARK = "ponderNameMark7f3a"
 USED_MARK = "ponderUsedMark7f3a"
+PATH_MARK = "ponderPathMark7f3a"
 PART_END = "<!--ponder-part-end-->"
 SLOT = re.compile(r"<!--ponder-slot-(\d+)-->")
 SHARED_RENDERS = 48  # per process; a render of the largest page shown is a few hundred KB
@@ -48,8 +49,8 @@ class Slot:
 
     kind: str  # "voted" (key: idea), "liked" (argument), "mine" (author), "participant"
     key: str
-    yes: str
-    no: str
+    yes: str | bytes  # bytes (UTF-8) once the render is stored
+    no: str | bytes
 
 
 def slot_marker(slots: list[Slot], slot: Slot) -> str:
@@ -58,10 +59,29 @@ def slot_marker(slots: list[Slot], slot: Slot) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Shared:
-    """One shared render: text and slots in turn (even items text, odd items slots)."""
+class SharedRequest:
+    """What a shared render may know of the request: the site's address, nothing of the reader."""
 
-    parts: tuple[str | Slot, ...]
+    scheme: str
+    host: str
+    method: str = "GET"
+
+    def get_host(self) -> str:
+        return self.host
+
+    def get_full_path(self) -> str:
+        return PATH_MARK
+
+    def build_absolute_uri(self, location: str) -> str:
+        return f"{self.scheme}://{self.host}{location}"
+
+
+@dataclass(frozen=True, slots=True)
+class Shared:
+    """One shared render: text (UTF-8: joining and replacing bytes is several times quicker than
+    text with non-ASCII letters, and the response needs bytes anyway) and slots."""
+
+    parts: tuple[bytes | Slot, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,28 +152,29 @@ def _render_shared(template: str, context: dict[str, Any]) -> Shared:
     slots: list[Slot] = []
     html = render_to_string(template, {**context, "shared_slots": slots, "csrf_token": CSRF_MARK})
     pieces = SLOT.split(_tidy(html))
-    parts: list[str | Slot] = []
+    parts: list[bytes | Slot] = []
     for index, piece in enumerate(pieces):
         if index % 2:
             slot = slots[int(piece)]
-            parts.append(replace(slot, yes=_tidy(slot.yes), no=_tidy(slot.no)))
+            yes, no = _tidy(slot.yes).encode(), _tidy(slot.no).encode()  # type: ignore[arg-type]
+            parts.append(replace(slot, yes=yes, no=no))
         else:
-            parts.append(piece)
+            parts.append(piece.encode())
     return Shared(parts=tuple(parts))
 
 
-def _assemble(shared: Shared, reader: Reader, marks: dict[str, str]) -> SafeString:
+def _assemble(shared: Shared, reader: Reader, marks: dict[str, str]) -> bytes:
+    """The reader's HTML (UTF-8): their variant of each slot, their values for the marks. The
+    parts were rendered and escaped by our templates; the marks' values are a CSRF token, a
+    number, an admin key and an escaped name and path."""
     wants = reader.wants
-    html = "".join(
-        part if part.__class__ is str else (part.yes if wants(part) else part.no)  # type: ignore[union-attr]
+    html = b"".join(
+        part if part.__class__ is bytes else (part.yes if wants(part) else part.no)  # type: ignore[union-attr, misc]
         for part in shared.parts
     )
     for mark, value in marks.items():
-        if mark in html:
-            html = html.replace(mark, value)
-    # Safe: the parts were rendered (and escaped) by our templates; the marks' values are a
-    # CSRF token, a number and an escaped name.
-    return mark_safe(html)  # noqa: S308
+        html = html.replace(mark.encode(), value.encode())
+    return html
 
 
 def _reader(access: Access) -> Reader:
@@ -181,8 +202,9 @@ def shared_parts(
     ideas_shown: int | None = None,
     comments_shown: int | None = None,
     idea_id: str | None = None,
-) -> dict[str, SafeString]:
-    """This reader's HTML of the named partials of the question page (`article`, `ideas`, ...),
+) -> dict[str, bytes]:
+    """This reader's HTML of the named partials of the question page (`article`, `ideas`, ...,
+    or `page` for all of it),
     from the shared render of the question's current version, rendered now if there is none.
     With `idea_id`, the part is that idea's row (`idea`): what live updates fetch after a vote."""
     question = access.question
@@ -241,13 +263,15 @@ def shared_parts(
             "name_form": NameForm(initial={"name": NAME_MARK}),
             "idea_form": IdeaForm(needs_name=needs_name, name=NAME_MARK),
             "comment_form": CommentForm(needs_name=needs_name, name=NAME_MARK),
-            "request": request,
+            "request": SharedRequest(scheme=request.scheme, host=request.get_host()),
+            "messages": (),
             "shared": None,
         }
-        pieces: list[str | Slot] = []
+        pieces: list[bytes | Slot] = []
         for name in parts:
-            pieces += _render_shared(f"questions/detail.html#{name}", shared_context).parts
-            pieces.append(PART_END)
+            template = "questions/detail.html" + ("" if name == "page" else f"#{name}")
+            pieces += _render_shared(template, shared_context).parts
+            pieces.append(PART_END.encode())
         shared = Shared(parts=tuple(pieces))
         renders.put(key, shared)
     reader = _reader(access)
@@ -256,9 +280,15 @@ def shared_parts(
         CSRF_MARK: get_token(request),
         ADMIN_MARK: access.admin_key or "",
         USED_MARK: str(len(reader.votes)),
+        PATH_MARK: escape(request.get_full_path()),
         # A field with no name to fill in has no value at all, as a form renders it.
         (NAME_MARK if name else f' value="{NAME_MARK}"'): escape(name),
     }
-    pieces = _assemble(shared, reader, marks).split(PART_END)
-    # Safe: pieces of the HTML assembled above.
-    return {name: mark_safe(piece) for name, piece in zip(parts, pieces, strict=False)}  # noqa: S308
+    pieces = _assemble(shared, reader, marks).split(PART_END.encode())
+    return dict(zip(parts, pieces, strict=False))
+
+
+def as_html(part: bytes) -> SafeString:
+    """A part from `shared_parts` to put in a template."""
+    # Safe: assembled from our own renders (see `_assemble`).
+    return mark_safe(part.decode())  # noqa: S308

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.messages import get_messages
 from django.db import connection, transaction
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -46,7 +47,7 @@ from .forms import (
 )
 from .models import Argument, Comment, Idea, Participant, Vote
 from .pages import ARGUMENTS_SHOWN, COMMENTS_SHOWN, IDEAS_SHOWN, VOTERS_SHOWN, question_page
-from .rendering import shared_parts
+from .rendering import as_html, shared_parts
 from .services import ActionRefused
 
 DETAIL = "questions/detail.html"
@@ -137,7 +138,7 @@ def _participant(request: HttpRequest, access: Access, form: Form) -> tuple[Part
     return participant, (token, participant.name)
 
 
-def _shared_row(request: HttpRequest, access: Access, idea_id: str) -> str:
+def _shared_row(request: HttpRequest, access: Access, idea_id: str) -> bytes:
     """One idea's row for this reader, from the row shared by everyone at this version."""
     parts = shared_parts(
         request, access, _context(request, access), parts=("idea",), idea_id=idea_id
@@ -187,23 +188,24 @@ def _ideas_shown(request: HttpRequest) -> int:
 
 
 def detail_context(
-    request: HttpRequest, access: Access, *, parts: tuple[str, ...] = ("ideas", "comment_list")
+    request: HttpRequest,
+    access: Access,
+    *,
+    parts: tuple[str, ...] = ("ideas", "comment_list"),
+    as_bytes: bool = False,
 ) -> dict[str, Any]:
     """What the question page shows; the embed page (`sharing.embed`) shows the same. The ideas
     and comments come from the render shared by everyone (`rendering.py`), with this reader's
     votes, likes and rights put in."""
     comments_all = request.GET.get("comments") == "all"
     context = _context(
-        request,
-        access,
-        idea_form=IdeaForm(needs_name=access.participant is None, name=remembered_name(request)),
-        comment_form=CommentForm(
-            needs_name=access.participant is None, name=remembered_name(request)
-        ),
-        needs_name=access.participant is None,
-        comments_all=comments_all,
+        request, access, needs_name=access.participant is None, comments_all=comments_all
     )
-    context["shared"] = shared_parts(
+    if "page" not in parts and "article" not in parts:  # the forms are rendered here
+        name = remembered_name(request)
+        context["idea_form"] = IdeaForm(needs_name=access.participant is None, name=name)
+        context["comment_form"] = CommentForm(needs_name=access.participant is None, name=name)
+    shared = shared_parts(
         request,
         access,
         context,
@@ -211,6 +213,8 @@ def detail_context(
         ideas_shown=_ideas_shown(request),
         comments_shown=None if comments_all else COMMENTS_SHOWN,
     )
+    # As the answer itself (bytes), or to be put in a template.
+    context["shared"] = shared if as_bytes else {k: as_html(v) for k, v in shared.items()}
     return context
 
 
@@ -222,9 +226,14 @@ def question_detail(request: HttpRequest, question_id: str) -> HttpResponse:
         # In place (htmx, and the live updates): one part of the page, with this reader's state.
         part = request.GET.get("part", "ideas")
         part = part if part in {"ideas", "comment_list"} else "ideas"
-        context = detail_context(request, access, parts=(part,))
+        context = detail_context(request, access, parts=(part,), as_bytes=True)
         return HttpResponse(context["shared"][part])
-    return render(request, DETAIL, detail_context(request, access, parts=("article",)))
+    if len(get_messages(request)):
+        # A message to show once (after a plain form post): the page around the shared
+        # article is rendered for this request.
+        return render(request, DETAIL, detail_context(request, access, parts=("article",)))
+    context = detail_context(request, access, parts=("page",), as_bytes=True)
+    return HttpResponse(context["shared"]["page"])
 
 
 @require_GET

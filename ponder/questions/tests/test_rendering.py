@@ -22,9 +22,13 @@ HX = {"HTTP_HX_REQUEST": "true"}
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 
 
+CSRF_HEADER = re.compile(r'"X-CSRFToken": "[^"]+"')
+
+
 def _normalised(html: str) -> str:
     """CSRF tokens differ per response; indentation is dropped from shared renders."""
-    return _tidy(CSRF_INPUT.sub('name="csrfmiddlewaretoken" value="TOKEN"', html))
+    html = CSRF_INPUT.sub('name="csrfmiddlewaretoken" value="TOKEN"', html)
+    return _tidy(CSRF_HEADER.sub('"X-CSRFToken": "TOKEN"', html))
 
 
 def _own_render(client: Client, question: Question, part: str) -> str:
@@ -49,6 +53,30 @@ def _own_render(client: Client, question: Question, part: str) -> str:
         comment_form=CommentForm(needs_name=needs_name, name=name),
     )
     return render_to_string(f"questions/detail.html#{part}", context, request)
+
+
+def _own_document(client: Client, question: Question, path: str) -> str:
+    """The whole page as rendered for this reader alone, without the shared render."""
+    request = RequestFactory().get(path)
+    request.COOKIES = {name: morsel.value for name, morsel in client.cookies.items()}
+    access = question_for(request, question.pk)
+    page = question_page(
+        access,
+        ideas_shown=IDEAS_SHOWN,
+        comments_shown=COMMENTS_SHOWN,
+        arguments_shown=ARGUMENTS_SHOWN,
+    )
+    needs_name, name = access.participant is None, remembered_name(request)
+    context = _context(
+        request,
+        access,
+        page=page,
+        needs_name=needs_name,
+        comments_all=False,
+        idea_form=IdeaForm(needs_name=needs_name, name=name),
+        comment_form=CommentForm(needs_name=needs_name, name=name),
+    )
+    return render_to_string("questions/detail.html", context, request)
 
 
 def _article(html: str) -> str:
@@ -131,6 +159,33 @@ def test_every_reader_gets_the_whole_page_a_render_of_their_own_would_give(
             shared = _normalised(_article(response.content.decode()))
             own = _normalised(_own_render(client, busy, "article").strip())
             assert shared == own, f"{name}, {round_}"
+
+
+@pytest.mark.parametrize("closed", [False, True], ids=["open", "closed"])
+def test_every_reader_gets_the_whole_document_a_render_of_their_own_would_give(
+    busy: Question, readers: dict[str, Client], closed: bool
+) -> None:
+    if closed:
+        services.question_close(question=busy)
+    path = f"/q/{busy.pk}/?from=a&x=<b>"  # the language form sends people back here
+    for client in readers.values():
+        client.get(f"/q/{busy.pk}/")  # read the welcome message once
+    renders.clear()
+    for round_ in ("first read, rendered now", "second read, shared render reused"):
+        for name, client in readers.items():
+            response = client.get(path)
+            assert response.status_code == 200
+            shared = _normalised(response.content.decode())
+            own = _normalised(_own_document(client, busy, path))
+            assert shared == own, f"{name}, {round_}"
+
+
+def test_a_message_after_a_plain_post_is_shown_once(busy: Question, bob: Person) -> None:
+    idea = Idea.objects.filter(question=busy, title__startswith="Idea 3").get()
+    response = bob.post(f"/q/{busy.pk}/ideas/{idea.pk}/vote/")
+    assert response.status_code == 302
+    assert "Your vote was counted." in bob.get(response["Location"]).content.decode()
+    assert "Your vote was counted." not in bob.get(response["Location"]).content.decode()
 
 
 def test_the_organiser_panel_shows_the_organisers_own_admin_link(busy: Question, alice, bob):
