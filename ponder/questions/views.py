@@ -372,7 +372,7 @@ def _vote_or_unvote(
         request,
         access,
         lambda me: action(idea=idea, participant=me),
-        answer=lambda: ("vote_box", _vote_box(request, access, idea)),
+        answer=lambda: ("vote_box", _vote_box(request, access, idea, voted=cast)),
         anchor=f"idea-{idea.pk}",
         ask_name=_("Please give your name first, then vote."),
         message=_("Your vote was counted.") if cast else _("Your vote was taken back."),
@@ -401,14 +401,15 @@ def _act_as_participant(
     return _done(request, access, message, anchor=anchor, fragment=fragment, context=context)
 
 
-def _vote_box(request: HttpRequest, access: Access, idea: Idea) -> dict[str, Any]:
-    """What a vote changes: the idea's count, first voters and this person's vote (3 queries)."""
+def _vote_box(request: HttpRequest, access: Access, idea: Idea, *, voted: bool) -> dict[str, Any]:
+    """What a vote changes: the idea's count and first voters (2 queries), and whether this
+    person now votes for it (the vote or the take-back just succeeded)."""
     votes = Vote.objects.filter(idea=idea)
     idea.vote_count = votes.count()
     names = votes.order_by("created_at").values_list("participant__name", flat=True)
     idea.first_voters = list(names[:VOTERS_SHOWN])
     idea.more_voters = idea.vote_count - len(idea.first_voters)
-    idea.voted = votes.filter(participant=access.participant).exists()
+    idea.voted = voted
     return _context(request, access, idea=idea)
 
 
