@@ -1,7 +1,11 @@
+from functools import lru_cache
+from types import SimpleNamespace
+
 from django import template
 from django.template.base import FilterExpression
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from ponder.lib import text
 from ponder.questions.access import Access, remembered_name
@@ -25,22 +29,52 @@ def shorten(value: str, limit: int) -> dict[str, object]:
     return {"text": shortened, "cut": cut}
 
 
+@lru_cache(maxsize=64)
+def _argument_fields(language: str, needs_name: bool, name: str) -> str:
+    form = ArgumentForm(auto_id="id_IDEA_%s", needs_name=needs_name, name=name)
+    return render_to_string("questions/_fields.html", {"form": form})
+
+
 @register.simple_tag(takes_context=True)
 def argument_fields(context: template.Context, idea: Idea) -> SafeString:
     """The empty add-argument form of one idea. A page shows one per idea, so the form is
-    rendered once per request and only its ids are made unique per idea."""
-    html = context.render_context.get("argument_fields")
-    if html is None:
-        if "name_initial" in context:  # a shared render (rendering.py): nobody's name yet
-            needs_name, name = context["needs_name"], context["name_initial"]
-        else:
-            access: Access = context["access"]
-            needs_name, name = access.participant is None, remembered_name(context["request"])
-        form = ArgumentForm(auto_id="id_IDEA_%s", needs_name=needs_name, name=name)
-        html = render_to_string("questions/_fields.html", {"form": form})
-        context.render_context["argument_fields"] = html
+    rendered once (per language and name) and only its ids are made unique per idea."""
+    if "name_initial" in context:  # a shared render (rendering.py): nobody's name yet
+        needs_name, name = context["needs_name"], context["name_initial"]
+    else:
+        access: Access = context["access"]
+        needs_name = access.participant is None
+        name = remembered_name(context["request"]) if needs_name else ""
+    html = _argument_fields(get_language(), needs_name, name)
     # Safe: rendered from our own template; an idea id is 12 base62 characters.
     return mark_safe(html.replace("id_IDEA_", f"id_{idea.pk}_"))  # noqa: S308
+
+
+# Stand-ins for the ids in `entry_actions`' cached HTML: 12 letters, as the URLs want.
+_QUESTION, _ENTRY, _IDEA, _TOKEN = "QuestionPk00", "EntryPk00000", "IdeaPk000000", "CsrfToken000"
+
+
+@lru_cache(maxsize=16)
+def _entry_actions(language: str, kind: str) -> str:
+    stand_in = SimpleNamespace(pk=_ENTRY, idea_id=_IDEA)
+    context = {"question": SimpleNamespace(pk=_QUESTION), "kind": kind, "entry": stand_in}
+    return render_to_string("questions/_entry_actions.html", {**context, "csrf_token": _TOKEN})
+
+
+@register.simple_tag(takes_context=True)
+def entry_actions(context: template.Context, kind: str, entry: object) -> SafeString:
+    """Edit and Delete of one idea, argument or comment: `_entry_actions.html`, rendered once
+    per language and kind (a page may show hundreds) with the ids put in."""
+    html = _entry_actions(get_language(), kind)
+    for stand_in, value in (
+        (_QUESTION, context["question"].pk),
+        (_ENTRY, entry.pk),  # type: ignore[attr-defined]
+        (_IDEA, getattr(entry, "idea_id", "")),
+        (_TOKEN, str(context.get("csrf_token", ""))),
+    ):
+        html = html.replace(stand_in, value)
+    # Safe: our own template; ids are 12 base62 letters, a CSRF token is letters and digits.
+    return mark_safe(html)  # noqa: S308
 
 
 # What `{% personal %}` asks of its object, by kind, when the page is rendered for one reader.
