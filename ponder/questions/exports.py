@@ -5,8 +5,8 @@ page), plus one query for every vote; the JSON file is the API's shape (`ponder.
 The organiser may always download; everyone with the link only when the organiser allows it
 (`Access.can_export`); all others get 404.
 
-Spreadsheet cells that start with `=`, `+`, `-`, `@`, a tab or a carriage return are prefixed with
-`'`, so that no spreadsheet takes a title for a formula (formula injection, OWASP).
+Spreadsheet cells that start with `=`, `+`, `-`, `@`, a tab, a carriage return or NUL are prefixed
+with `'`, so that no spreadsheet takes a title for a formula (formula injection, OWASP).
 """
 
 import csv
@@ -39,7 +39,7 @@ from .access import Access, question_for
 from .models import Participant, Question, Vote
 from .pages import Page, question_page
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\x00")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

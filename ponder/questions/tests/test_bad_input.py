@@ -240,9 +240,11 @@ def test_html_in_ideas_arguments_and_comments_is_stored_as_typed_and_shown_as_te
         alice.get(f"/q/{question.pk}/").content.decode(),
         bob.get(f"/q/{question.pk}/ideas/{idea.pk}/").content.decode(),
         bob.get(f"/q/{question.pk}/ideas/{idea.pk}/?part=description", **HX).content.decode(),
-        bob.post(f"/q/{question.pk}/ideas/{idea.pk}/vote/", **HX).content.decode(),
     ):
         _assert_shown_as_text(html)
+    # A vote answers with the vote box only (count, voters, button): no hostile text, raw or not.
+    vote_box = bob.post(f"/q/{question.pk}/ideas/{idea.pk}/vote/", **HX).content.decode()
+    assert "<script>alert" not in vote_box and "<img src=x" not in vote_box
 
 
 def test_html_in_a_name_is_stored_as_typed_and_shown_as_text(question, alice):
