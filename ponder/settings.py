@@ -135,8 +135,9 @@ if os.environ.get("DATABASE_URL"):
             "max_size": int(os.environ.get("PONDER_DB_POOL_SIZE", "25")),
             # A request waits this long for a connection, then gets 503 + Retry-After: a hung or
             # restarting server must not hold requests (and their threads) for longer. A third
-            # of the budget: after a query cut at PONDER_DB_TIMEOUT, the request may ask again.
-            # (Each process runs few requests at once: the pool is rarely empty when all is well.)
+            # of the budget: after a query cut at PONDER_DB_TIMEOUT a request may wait once more,
+            # and must still be answered within 5 s (RELIABILITY.md #8). The price: a pool kept
+            # empty by overload also answers 503 after 1 s (bench/soak.py on PostgreSQL).
             "timeout": PONDER_DB_TIMEOUT / 3,
         }
         # A server that does not answer fails a connection attempt in 2 s (not the OS's

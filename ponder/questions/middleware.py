@@ -4,7 +4,7 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -57,21 +57,50 @@ class _Watchdog:
 _watchdog = _Watchdog()
 
 
-def _answer_in_time(
-    execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
-) -> Any:
-    """An execute wrapper: a query unanswered after PONDER_DB_TIMEOUT (+0.25 s, so that the
+@contextlib.contextmanager
+def _in_time(raw: Any) -> Iterator[None]:
+    """A query (or COMMIT, or ROLLBACK) unanswered after PONDER_DB_TIMEOUT (+0.25 s, so that the
     server's own statement_timeout ends a merely slow query first) is cut by the watchdog."""
-    raw = context["connection"].connection
     key = id(raw)
     _watchdog.watch(key, raw, settings.PONDER_DB_TIMEOUT + 0.25)
     try:
-        return execute(sql, params, many, context)
+        yield
     finally:
         _watchdog.forget(key)
 
 
+def _answer_in_time(
+    execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+) -> Any:
+    """An execute wrapper: every query of the request, in time."""
+    with _in_time(context["connection"].connection):
+        return execute(sql, params, many, context)
+
+
+@contextlib.contextmanager
+def _transactions_in_time(connection: Any) -> Iterator[None]:
+    """COMMIT and ROLLBACK do not pass through execute wrappers: watch them too, for this
+    request's connection (a hung server would otherwise hold a write's COMMIT forever)."""
+
+    def watched(method: Callable[[], None]) -> Callable[[], None]:
+        def call() -> None:
+            with _in_time(connection.connection):
+                method()
+
+        return call
+
+    connection._commit = watched(connection._commit)
+    connection._rollback = watched(connection._rollback)
+    try:
+        yield
+    finally:
+        del connection._commit, connection._rollback  # the class's own again
+
+
 _keepers: list[sqlite3.Connection] = []
+_sqlite_writers = threading.Lock()
+SQLITE_QUEUE_SECONDS = 20  # as long as SQLite's busy_timeout (settings.py)
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
 
 def _keep_sqlite_shared_memory() -> None:
@@ -107,9 +136,23 @@ class DatabaseUnavailableMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         connection = connections[DEFAULT_DB_ALIAS]
+        if connection.vendor == "sqlite" and request.method not in SAFE_METHODS:
+            # SQLite has one writer at a time, and its busy handler lets a newcomer overtake
+            # writers that have waited long (they poll in 100 ms sleeps): under 50 writers the
+            # slowest waited 8.6 s (p99; p50 0.3 s). Queue this process's writes on a lock,
+            # which hands over as soon as it is free; SQLite's own lock is then contended by one
+            # writer per process. p99 fell to 2.6 s at the same throughput (RELIABILITY.md #12).
+            if not _sqlite_writers.acquire(timeout=SQLITE_QUEUE_SECONDS):
+                refused = self.process_exception(request, OperationalError("database is locked"))
+                assert refused is not None
+                return refused
+            try:
+                return self.get_response(request)
+            finally:
+                _sqlite_writers.release()
         if connection.vendor != "postgresql":
             return self.get_response(request)
-        with connection.execute_wrapper(_answer_in_time):
+        with connection.execute_wrapper(_answer_in_time), _transactions_in_time(connection):
             return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
