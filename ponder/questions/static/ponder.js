@@ -27,12 +27,29 @@
       function (field) { return field.value.trim() !== "" && field.value !== field.defaultValue; });
   }
 
+  // One fetch at a time per part of the page: htmx would queue a second fetch on the same
+  // element and then drop it, because the first answer replaces that element. A change that
+  // comes in while its part is being fetched fetches it again once that answer is in.
+  var fetching = new Map(); // element id -> whether another change came meanwhile
+  function fetchOnce(id, url, again) {
+    if (fetching.has(id)) { fetching.set(id, true); return; }
+    var element = document.getElementById(id);
+    if (!element) return;
+    fetching.set(id, false);
+    var done = function () {
+      var more = fetching.get(id);
+      fetching.delete(id);
+      if (more) again();
+    };
+    htmx.ajax("GET", url, { target: element, swap: "outerHTML" }).then(done, done);
+  }
+
   function refreshIdea(id) {
     var row = document.getElementById("idea-" + id);
     if (!row) return;
     if (busy(row)) { deferred.add(id); return; }
     deferred.delete(id);
-    htmx.ajax("GET", base + "ideas/" + id + "/?part=row", { target: row, swap: "outerHTML" });
+    fetchOnce("idea-" + id, base + "ideas/" + id + "/?part=row", function () { refreshIdea(id); });
   }
 
   function addIdea(id) {
@@ -67,7 +84,7 @@
     var list = document.getElementById("idea-list");
     var extra = part === "ideas" && list && list.dataset.shown ? "&ideas=" + list.dataset.shown : "";
     if (part === "comment_list" && element.dataset.all) extra = "&comments=all";
-    htmx.ajax("GET", base + "?part=" + part + extra, { target: element, swap: "outerHTML" });
+    fetchOnce(target, base + "?part=" + part + extra, function () { refreshPart(part, target); });
   }
 
   function refreshAll() {
