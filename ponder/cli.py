@@ -16,6 +16,8 @@ commands:
               (ponder serve --help for its options)
   worker      close questions at their deadlines (serve runs one for you)
   demo        create a demo question the size of a real one and print its links
+  backup      write the whole database to one file (ponder backup --help)
+  restore     load such a file into an empty database (ponder restore --help)
   (anything) Django management commands pass through: migrate, createsuperuser, shell,
               check --deploy, ... (ponder help --commands lists them all)
 
@@ -87,6 +89,9 @@ def serve(argv: list[str]) -> None:
             # Live streams never end by themselves: without a limit, stopping the server would
             # wait for every open page to leave. Their browsers reconnect and catch up.
             timeout_graceful_shutdown=5,
+            # With --workers, the supervisor asks each worker in turn whether it is alive;
+            # waiting 5 s on each (the default) made a killed worker come back late.
+            timeout_worker_healthcheck=2,
         )
     finally:
         if worker is not None:
