@@ -19,7 +19,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db.models import Value
 from django.http import Http404, HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -27,9 +26,9 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from . import hot
 from .access import Access, remembered_name
 from .forms import CommentForm, IdeaForm, NameForm
-from .models import Like, Vote
 from .pages import ARGUMENTS_SHOWN, Page, question_page
 
 # Stand-ins for the reader's own values in shared HTML. Plain letters: they pass escaping
@@ -183,13 +182,7 @@ def _reader(access: Access) -> Reader:
     votes: frozenset[str] = frozenset()
     likes: frozenset[str] = frozenset()
     if me is not None:  # their votes and likes, in one query
-        voted = Vote.objects.filter(participant=me).annotate(of=Value("v"))
-        liked = Like.objects.filter(participant=me).annotate(of=Value("l"))
-        rows = voted.values_list("of", "idea_id").union(
-            liked.values_list("of", "argument_id"), all=True
-        )
-        votes = frozenset(pk for of, pk in rows if of == "v")
-        likes = frozenset(pk for of, pk in rows if of == "l")
+        votes, likes = hot.votes_and_likes(me.pk)
     return Reader(
         votes=votes,
         likes=likes,
