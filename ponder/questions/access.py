@@ -119,9 +119,10 @@ def admin_for(request: HttpRequest, question_id: str) -> Access:
 
 
 def idea_for(access: Access, idea_id: str) -> Idea:
-    return get_object_or_404(
-        Idea.objects.select_related("question"), pk=idea_id, question=access.question
-    )
+    found = hot.idea(access.question, idea_id)
+    if found is None:
+        raise Http404
+    return found
 
 
 def argument_for(access: Access, argument_id: str) -> Argument:

@@ -23,7 +23,7 @@ from django_htmx.http import reswap, retarget
 
 from ponder.lib.ids import secret_matches
 
-from . import services
+from . import hot, services
 from .access import (
     Access,
     admin_for,
@@ -402,12 +402,9 @@ def _act_as_participant(
 
 
 def _vote_box(request: HttpRequest, access: Access, idea: Idea, *, voted: bool) -> dict[str, Any]:
-    """What a vote changes: the idea's count and first voters (2 queries), and whether this
+    """What a vote changes: the idea's count and first voters (1 query), and whether this
     person now votes for it (the vote or the take-back just succeeded)."""
-    votes = Vote.objects.filter(idea=idea)
-    idea.vote_count = votes.count()
-    names = votes.order_by("created_at").values_list("participant__name", flat=True)
-    idea.first_voters = list(names[:VOTERS_SHOWN])
+    idea.vote_count, idea.first_voters = hot.votes_of(idea.pk, first=VOTERS_SHOWN)
     idea.more_voters = idea.vote_count - len(idea.first_voters)
     idea.voted = voted
     return _context(request, access, idea=idea)
