@@ -260,7 +260,7 @@ def test_taking_part_in_the_embed_with_htmx_works_in_place(question, idea):
     assert response["HX-Refresh"] == "true"  # reloads the frame, which is the embed page
     response = fay.post(f"/q/{question.pk}/ideas/{idea.pk}/vote/", **frame)
     assert response.status_code == 200
-    assert f'id="idea-{idea.pk}"' in response.content.decode()
+    assert f'id="votes-{idea.pk}"' in response.content.decode()  # the vote box, in place
     assert idea.votes.count() == 1
 
 
