@@ -109,6 +109,22 @@
       container.querySelector("button, a[href], input, textarea");
     if (next) next.focus();
   });
+  // The answer to one's own new idea and its live event can cross: whichever comes second does
+  // not add the row again (tidyIdeaList would remove it, but only once the swap has settled).
+  var ROW_ID = /<article id="(idea-[0-9A-Za-z]{12})"/;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || target.id !== "idea-list") return;
+    var row = ROW_ID.exec(event.detail.serverResponse || "");
+    if (row && document.getElementById(row[1])) event.detail.shouldSwap = false;
+  });
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target;
+    var row = event.detail.fragment && event.detail.fragment.querySelector("article.idea[id]");
+    if (target && target.id === "idea-list" && row && document.getElementById(row.id)) {
+      event.detail.shouldSwap = false;
+    }
+  });
   document.addEventListener("htmx:afterSettle", tidyIdeaList);
 
   // "Show more ideas": the keyboard goes on at the first idea it brought.
