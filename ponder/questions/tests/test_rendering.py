@@ -31,52 +31,34 @@ def _normalised(html: str) -> str:
     return _tidy(CSRF_HEADER.sub('"X-CSRFToken": "TOKEN"', html))
 
 
+def _own_document(client: Client, question: Question, path: str, part: str = "") -> str:
+    """The page (or one `part` of it, as htmx asks) rendered for this reader alone, without the
+    shared render."""
+    request = RequestFactory().get(path, **(HX if part else {}))
+    request.COOKIES = {name: morsel.value for name, morsel in client.cookies.items()}
+    access = question_for(request, question.pk)
+    page = question_page(
+        access,
+        ideas_shown=IDEAS_SHOWN,
+        comments_shown=COMMENTS_SHOWN,
+        arguments_shown=ARGUMENTS_SHOWN,
+    )
+    needs_name, name = access.participant is None, remembered_name(request)
+    context = _context(
+        request,
+        access,
+        page=page,
+        needs_name=needs_name,
+        comments_all=False,
+        idea_form=IdeaForm(needs_name=needs_name, name=name),
+        comment_form=CommentForm(needs_name=needs_name, name=name),
+    )
+    template = "questions/detail.html" + (f"#{part}" if part else "")
+    return render_to_string(template, context, request)
+
+
 def _own_render(client: Client, question: Question, part: str) -> str:
-    """The part as rendered for this reader alone, without the shared render."""
-    request = RequestFactory().get(f"/q/{question.pk}/", **HX)
-    request.COOKIES = {name: morsel.value for name, morsel in client.cookies.items()}
-    access = question_for(request, question.pk)
-    page = question_page(
-        access,
-        ideas_shown=IDEAS_SHOWN,
-        comments_shown=COMMENTS_SHOWN,
-        arguments_shown=ARGUMENTS_SHOWN,
-    )
-    needs_name, name = access.participant is None, remembered_name(request)
-    context = _context(
-        request,
-        access,
-        page=page,
-        needs_name=needs_name,
-        comments_all=False,
-        idea_form=IdeaForm(needs_name=needs_name, name=name),
-        comment_form=CommentForm(needs_name=needs_name, name=name),
-    )
-    return render_to_string(f"questions/detail.html#{part}", context, request)
-
-
-def _own_document(client: Client, question: Question, path: str) -> str:
-    """The whole page as rendered for this reader alone, without the shared render."""
-    request = RequestFactory().get(path)
-    request.COOKIES = {name: morsel.value for name, morsel in client.cookies.items()}
-    access = question_for(request, question.pk)
-    page = question_page(
-        access,
-        ideas_shown=IDEAS_SHOWN,
-        comments_shown=COMMENTS_SHOWN,
-        arguments_shown=ARGUMENTS_SHOWN,
-    )
-    needs_name, name = access.participant is None, remembered_name(request)
-    context = _context(
-        request,
-        access,
-        page=page,
-        needs_name=needs_name,
-        comments_all=False,
-        idea_form=IdeaForm(needs_name=needs_name, name=name),
-        comment_form=CommentForm(needs_name=needs_name, name=name),
-    )
-    return render_to_string("questions/detail.html", context, request)
+    return _own_document(client, question, f"/q/{question.pk}/", part)
 
 
 def _article(html: str) -> str:
