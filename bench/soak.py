@@ -32,6 +32,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from overhttp import children  # bench/ is on the path when run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_SECONDS = 5.0
 NO_EXTRAS = ("--no-worker", "--no-migrate")  # migrated here; no deadline worker in the tree
@@ -43,25 +45,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
 def _tree(pid: int) -> list[int]:
     pids, todo = [], [pid]
     while todo:
         current = todo.pop()
         pids.append(current)
-        todo.extend(_children(current))
+        todo.extend(children(current))
     return pids
 
 
