@@ -23,18 +23,11 @@ def _column(model: type, field: str) -> str:
 
 
 @cache
-def _question_sql() -> str:
+def _rows_where(model: type, *fields: str) -> str:
+    """`SELECT * FROM model WHERE field = %s AND ...`, for `model.objects.raw`."""
+    where = " AND ".join(f"{_column(model, field)} = %s" for field in fields)
     # Names from the models, values bound: nothing from input is formatted in.
-    return f"SELECT * FROM {_table(Question)} WHERE {_column(Question, 'id')} = %s"  # noqa: S608  # nosec B608
-
-
-@cache
-def _participant_sql() -> str:
-    # Names from the models, values bound: nothing from input is formatted in.
-    return (
-        f"SELECT * FROM {_table(Participant)} WHERE {_column(Participant, 'question')} = %s "  # noqa: S608  # nosec B608
-        f"AND {_column(Participant, 'token_hash')} = %s"
-    )
+    return f"SELECT * FROM {_table(model)} WHERE {where}"  # noqa: S608  # nosec B608
 
 
 @cache
@@ -46,15 +39,6 @@ def _marks_sql() -> str:
         f"WHERE {_column(Vote, 'participant')} = %s "
         f"UNION ALL SELECT 'l', {_column(Like, 'argument')} FROM {like} "
         f"WHERE {_column(Like, 'participant')} = %s"
-    )
-
-
-@cache
-def _idea_sql() -> str:
-    # Names from the models, values bound: nothing from input is formatted in.
-    return (
-        f"SELECT * FROM {_table(Idea)} WHERE {_column(Idea, 'id')} = %s "  # noqa: S608  # nosec B608
-        f"AND {_column(Idea, 'question')} = %s"
     )
 
 
@@ -75,11 +59,18 @@ def _voters_sql() -> str:
 
 def question(question_id: str) -> Question | None:
     """The question, or None (RawQuerySet applies the database's converters, as the ORM does)."""
-    return next(iter(Question.objects.raw(_question_sql(), [question_id])), None)
+    return next(iter(Question.objects.raw(_rows_where(Question, "id"), [question_id])), None)
 
 
 def participant(question: Question, token_hash: str) -> Participant | None:
-    found = next(iter(Participant.objects.raw(_participant_sql(), [question.pk, token_hash])), None)
+    found = next(
+        iter(
+            Participant.objects.raw(
+                _rows_where(Participant, "question", "token_hash"), [question.pk, token_hash]
+            )
+        ),
+        None,
+    )
     if found is not None:
         found.question = question
     return found
@@ -96,7 +87,9 @@ def votes_and_likes(participant_id: str) -> tuple[frozenset[str], frozenset[str]
 
 
 def idea(question: Question, idea_id: str) -> Idea | None:
-    found = next(iter(Idea.objects.raw(_idea_sql(), [idea_id, question.pk])), None)
+    found = next(
+        iter(Idea.objects.raw(_rows_where(Idea, "id", "question"), [idea_id, question.pk])), None
+    )
     if found is not None:
         found.question = question
     return found
