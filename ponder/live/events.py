@@ -4,11 +4,11 @@ process are woken once it has committed."""
 
 from django.db import transaction
 
+from ponder.questions import hot
+
 from .hub import hub
-from .models import Event
 
 
-def record(question_id: str, version: int, kind: str, **ids: str) -> Event:
-    event = Event.objects.create(question_id=question_id, version=version, type=kind, ids=ids)
+def record(question_id: str, version: int, kind: str, **ids: str) -> None:
+    hot.insert_event(question_id, version, kind, ids)
     transaction.on_commit(lambda: hub.notify(question_id, version))
-    return event

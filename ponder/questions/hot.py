@@ -1,17 +1,25 @@
-"""The reads every question page and every vote make, in SQL written out once.
+"""The reads and writes every question page and every vote make, in SQL written out once.
 
 A question page read from the shared render (rendering.py) costs three reads: the question, who
 is asking, and which ideas and arguments they vote for and like; a vote also reads the idea and,
 after, its count and first voters. Through the ORM each costs about half a millisecond of building
 and compiling the query, several times the query itself. Here the SQL is written once; the values
 are always bound parameters, and table and column names come from the models, never from input.
+
+A vote or a like writes three statements: the question's version bumped (which also locks its
+row: `UPDATE … RETURNING`), the vote or like inserted (`ON CONFLICT DO NOTHING`: the unique
+constraint keeps one per person, with no savepoint), and the event logged.
 """
 
 from functools import cache
+from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 
-from .models import Idea, Like, Participant, Question, Vote
+from ponder.live.models import Event
+
+from .models import Argument, Idea, Like, Participant, Question, Vote
 
 
 def _table(model: type) -> str:
@@ -101,3 +109,130 @@ def votes_of(idea_id: str, *, first: int) -> tuple[int, list[str]]:
         cursor.execute(_voters_sql(), [idea_id, idea_id, first])
         rows = cursor.fetchall()
     return rows[0][0], [name for _count, name in rows if name is not None]
+
+
+# Writes -------------------------------------------------------------------------------------
+
+
+@cache
+def _bump_sql() -> str:
+    version = _column(Question, "version")
+    # Names from the models, values bound: nothing from input is formatted in.
+    return (
+        f"UPDATE {_table(Question)} SET {version} = {version} + 1 "  # noqa: S608  # nosec B608
+        f"WHERE {_column(Question, 'id')} = %s RETURNING *"
+    )
+
+
+def bump_version(question_id: str) -> Question | None:
+    """Lock the question's row and take its next version, in one statement; None if it is gone.
+
+    A change that is then refused, or turns out to change nothing, raises inside its transaction,
+    and the bump is rolled back with the rest."""
+    # list(): on SQLite an UPDATE … RETURNING is finished only once its rows are all read.
+    return next(iter(list(Question.objects.raw(_bump_sql(), [question_id]))), None)
+
+
+def _prepared(model: type, field: str, value: Any) -> Any:
+    return model._meta.get_field(field).get_db_prep_save(value, connection)
+
+
+@cache
+def _insert_unique_sql(model: type, parent: type, parent_field: str, other_field: str) -> str:
+    """Insert (parent, other, created_at) if the parent row still exists and the pair is new."""
+    columns = ", ".join(_column(model, f) for f in (parent_field, other_field, "created_at"))
+    # Names from the models, values bound: nothing from input is formatted in.
+    return (
+        f"INSERT INTO {_table(model)} ({columns}) SELECT %s, %s, %s "  # noqa: S608  # nosec B608
+        f"WHERE EXISTS (SELECT 1 FROM {_table(parent)} WHERE {_column(parent, 'id')} = %s) "
+        f"ON CONFLICT DO NOTHING RETURNING {_column(model, 'id')}"
+    )
+
+
+def _insert_unique(model: type, parent: type, field: str, parent_id: str, participant_id: str):
+    """The new row's id, or None: the row was there already, or its parent is gone."""
+    created_at = timezone.now()
+    sql = _insert_unique_sql(model, parent, field, "participant")
+    params = [parent_id, participant_id, _prepared(model, "created_at", created_at), parent_id]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    return model(
+        pk=rows[0][0],
+        created_at=created_at,
+        **{f"{field}_id": parent_id},
+        participant_id=participant_id,
+    )
+
+
+def insert_vote(idea_id: str, participant_id: str) -> Vote | None:
+    """The new vote; None if this person votes for the idea already, or the idea is gone."""
+    return _insert_unique(Vote, Idea, "idea", idea_id, participant_id)
+
+
+def insert_like(argument_id: str, participant_id: str) -> Like | None:
+    """The new like; None if this person likes the argument already, or it is gone."""
+    return _insert_unique(Like, Argument, "argument", argument_id, participant_id)
+
+
+@cache
+def _delete_sql(model: type, field: str) -> str:
+    # Names from the models, values bound: nothing from input is formatted in.
+    return (
+        f"DELETE FROM {_table(model)} WHERE {_column(model, field)} = %s "  # noqa: S608  # nosec B608
+        f"AND {_column(model, 'participant')} = %s"
+    )
+
+
+def delete_vote(idea_id: str, participant_id: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(_delete_sql(Vote, "idea"), [idea_id, participant_id])
+        return cursor.rowcount > 0
+
+
+def delete_like(argument_id: str, participant_id: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(_delete_sql(Like, "argument"), [argument_id, participant_id])
+        return cursor.rowcount > 0
+
+
+@cache
+def _votes_used_sql() -> str:
+    idea = _column(Vote, "idea")
+    # Names from the models, values bound: nothing from input is formatted in.
+    return (
+        f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN {idea} = %s THEN 1 ELSE 0 END), 0) "  # noqa: S608  # nosec B608
+        f"FROM {_table(Vote)} WHERE {_column(Vote, 'participant')} = %s"
+    )
+
+
+def votes_used(participant_id: str, idea_id: str) -> tuple[int, bool]:
+    """How many votes this participant has cast (a participant belongs to one question), and
+    whether one of them is for this idea."""
+    with connection.cursor() as cursor:
+        cursor.execute(_votes_used_sql(), [idea_id, participant_id])
+        used, here = cursor.fetchone()
+    return used, bool(here)
+
+
+@cache
+def _event_sql() -> str:
+    columns = ", ".join(
+        _column(Event, f) for f in ("question", "version", "type", "ids", "created_at")
+    )
+    # Names from the models, values bound: nothing from input is formatted in.
+    return f"INSERT INTO {_table(Event)} ({columns}) VALUES (%s, %s, %s, %s, %s)"  # noqa: S608  # nosec B608
+
+
+def insert_event(question_id: str, version: int, kind: str, ids: dict[str, str]) -> None:
+    params = [
+        question_id,
+        version,
+        kind,
+        _prepared(Event, "ids", ids),
+        _prepared(Event, "created_at", timezone.now()),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_event_sql(), params)

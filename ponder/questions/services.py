@@ -6,15 +6,17 @@ commit. Who may do what is decided by `ponder.questions.access`; these functions
 that hold for everyone (closed questions, disabled ideas or arguments, the vote cap).
 """
 
+import contextlib
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ponder.lib.ids import hash_secret, new_secret
 from ponder.live.events import record
 
+from . import hot
 from .models import Argument, Comment, Idea, Like, Participant, Question, Vote
 
 
@@ -34,6 +36,28 @@ def _lock(question: Question) -> Question:
     except Question.DoesNotExist:
         # Deleted by its organiser while this request waited for the lock.
         raise ActionRefused(_("This question has been deleted."), code="deleted") from None
+
+
+class _Unchanged(Exception):
+    """Raised inside a change's transaction when it turns out to change nothing (a second vote
+    for the same idea): its version bump is rolled back with it. Carries what to answer."""
+
+    def __init__(self, result: object = None) -> None:
+        super().__init__()
+        self.result = result
+
+
+def _bump(question: Question) -> Question:
+    """`_lock` and the version bump of `_announce` in one statement, for the writes that come
+    by the hundred (votes and likes). Call `_record` after the change."""
+    locked = hot.bump_version(question.pk)
+    if locked is None:
+        raise ActionRefused(_("This question has been deleted."), code="deleted")
+    return locked
+
+
+def _record(question: Question, kind: str, **ids: str) -> None:
+    record(question.pk, question.version, kind, **ids)
 
 
 def _announce(question: Question, kind: str, **ids: str) -> int:
@@ -252,67 +276,89 @@ def argument_delete(*, argument: Argument) -> None:
     _announce(locked, "argument.deleted", **ids)
 
 
-@transaction.atomic
 def like_add(*, argument: Argument, participant: Participant) -> Like:
     """Like an argument. Liking twice keeps one like (the database holds one per person)."""
-    locked = _lock(argument.idea.question)
-    _require_open(locked)
-    _require_present(argument, _("This argument has been deleted."))
     try:
-        with transaction.atomic():
-            like = Like.objects.create(argument=argument, participant=participant)
-    except IntegrityError:
-        return Like.objects.get(argument=argument, participant=participant)
-    _announce(locked, "like.added", idea=argument.idea_id, argument=argument.pk)
+        return _like_add(argument, participant)
+    except _Unchanged as unchanged:
+        return unchanged.result
+
+
+@transaction.atomic
+def _like_add(argument: Argument, participant: Participant) -> Like:
+    locked = _bump(argument.idea.question)
+    _require_open(locked)
+    like = hot.insert_like(argument.pk, participant.pk)
+    if like is None:
+        # Not inserted: the argument is gone, or this person liked it before (perhaps a
+        # moment ago, in a concurrent request): the database keeps one, and so do we.
+        _require_present(argument, _("This argument has been deleted."))
+        raise _Unchanged(Like.objects.get(argument=argument, participant=participant))
+    _record(locked, "like.added", idea=argument.idea_id, argument=argument.pk)
     return like
 
 
-@transaction.atomic
 def like_remove(*, argument: Argument, participant: Participant) -> None:
-    locked = _lock(argument.idea.question)
+    with contextlib.suppress(_Unchanged):
+        _like_remove(argument, participant)
+
+
+@transaction.atomic
+def _like_remove(argument: Argument, participant: Participant) -> None:
+    locked = _bump(argument.idea.question)
     _require_open(locked)
-    deleted, _rows = Like.objects.filter(argument=argument, participant=participant).delete()
-    if deleted:
-        _announce(locked, "like.removed", idea=argument.idea_id, argument=argument.pk)
+    if not hot.delete_like(argument.pk, participant.pk):
+        raise _Unchanged
+    _record(locked, "like.removed", idea=argument.idea_id, argument=argument.pk)
 
 
 # Votes --------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def vote_cast(*, idea: Idea, participant: Participant) -> Vote:
     """Vote for an idea. Voting twice keeps one vote; the question's cap is enforced here."""
-    locked = _lock(idea.question)
+    try:
+        return _vote_cast(idea, participant)
+    except _Unchanged as unchanged:
+        return unchanged.result
+
+
+@transaction.atomic
+def _vote_cast(idea: Idea, participant: Participant) -> Vote:
+    locked = _bump(idea.question)
     _require_open(locked)
-    _require_present(idea, _("This idea has been deleted."))
     if locked.max_votes is not None:
-        used = Vote.objects.filter(participant=participant, idea__question=locked).count()
-        existing = Vote.objects.filter(idea=idea, participant=participant).first()
-        if existing is not None:  # a vote cast again is no new vote, even at the cap
-            return existing
+        used, here = hot.votes_used(participant.pk, idea.pk)
+        if here:  # a vote cast again is no new vote, even at the cap
+            raise _Unchanged(Vote.objects.get(idea=idea, participant=participant))
         if used >= locked.max_votes:
             raise ActionRefused(
                 _("You have used all %(n)d of your votes. Take one back to vote for this idea.")
                 % {"n": locked.max_votes},
                 code="vote_cap",
             )
-    try:
-        with transaction.atomic():
-            vote = Vote.objects.create(idea=idea, participant=participant)
-    except IntegrityError:
-        # Cast before (or by a concurrent request): the database keeps one, and so do we.
-        return Vote.objects.get(idea=idea, participant=participant)
-    _announce(locked, "vote.cast", idea=idea.pk)
+    vote = hot.insert_vote(idea.pk, participant.pk)
+    if vote is None:
+        # Not inserted: the idea is gone, or this person voted for it before (perhaps a moment
+        # ago, in a concurrent request): the database keeps one, and so do we.
+        _require_present(idea, _("This idea has been deleted."))
+        raise _Unchanged(Vote.objects.get(idea=idea, participant=participant))
+    _record(locked, "vote.cast", idea=idea.pk)
     return vote
 
 
-@transaction.atomic
 def vote_retract(*, idea: Idea, participant: Participant) -> None:
-    locked = _lock(idea.question)
+    with contextlib.suppress(_Unchanged):
+        _vote_retract(idea, participant)
+
+
+@transaction.atomic
+def _vote_retract(idea: Idea, participant: Participant) -> None:
+    locked = _bump(idea.question)
     _require_open(locked)
-    deleted, _rows = Vote.objects.filter(idea=idea, participant=participant).delete()
-    if deleted:
-        _announce(locked, "vote.retracted", idea=idea.pk)
+    if not hot.delete_vote(idea.pk, participant.pk):
+        raise _Unchanged
+    _record(locked, "vote.retracted", idea=idea.pk)
 
 
 # Comments -----------------------------------------------------------------------------------

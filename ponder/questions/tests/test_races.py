@@ -29,7 +29,7 @@ from django.test import Client
 
 from conftest import Person
 from ponder.live.models import Event
-from ponder.questions import services
+from ponder.questions import hot, services
 from ponder.questions.models import Argument, Idea, Like, Participant, Question, Vote
 from ponder.questions.services import ActionRefused
 
@@ -392,14 +392,21 @@ def test_likes_and_pros_racing_a_deletion_are_refused_not_crashed(board: Board) 
 def test_the_unique_constraint_alone_keeps_one_vote(
     board: Board, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Take the question lock away: the check-then-insert now really races, and the constraint
-    with its IntegrityError fallback must still keep one vote and raise nothing (Consul 2415).
+    """Take the question lock away: the inserts now really race, and the unique constraint
+    (INSERT … ON CONFLICT DO NOTHING) must still keep one vote and raise nothing (Consul 2415).
 
     PostgreSQL only: SQLite's IMMEDIATE transactions queue every writer, so once the lock is
     gone there is still no race to lose."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: SQLite queues writers even without the lock")
-    monkeypatch.setattr(services, "_lock", lambda question: Question.objects.get(pk=question.pk))
+
+    def unlocked(question_id: str) -> Question:
+        # The next version, read without locking the row (the one vote that wins logs it).
+        question = Question.objects.get(pk=question_id)
+        question.version += 1
+        return question
+
+    monkeypatch.setattr(hot, "bump_version", unlocked)
     bob = board.participant("Bob")
     outcomes = race([board.vote(bob) for _ in range(THREADS)])
     assert unexpected(outcomes) == []
