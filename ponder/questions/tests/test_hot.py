@@ -2,10 +2,13 @@
 
 from datetime import datetime
 
+import pytest
 from django.db import transaction
+from django.http import HttpResponse
 
 from ponder.live.models import Event
 from ponder.questions import hot, services
+from ponder.questions.access import PARTICIPANT_COOKIE, question_for
 from ponder.questions.models import Idea, Like, Participant, Question, Vote
 
 
@@ -33,16 +36,27 @@ def test_hot_reads_match_the_orm(question: Question, make_question) -> None:
     services.vote_cast(idea=idea, participant=ann)
     services.like_add(argument=pro, participant=ann)
 
-    found = hot.question(question.pk)
+    found, nobody = hot.reader(question.pk, None)
     assert found is not None and found.version == Question.objects.get(pk=question.pk).version
     assert found.created_at == Question.objects.get(pk=question.pk).created_at  # converted
-    assert hot.question("nosuchquesti") is None
-    me = hot.participant(found, Participant.objects.get(pk=ann.pk).token_hash)
-    assert me is not None and me.pk == ann.pk and me.question is found
-    assert hot.participant(hot.question(other.pk), me.token_hash) is None  # another question's
-    assert hot.votes_and_likes(ann.pk) == (frozenset({idea.pk}), frozenset({pro.pk}))
+    assert nobody is None
+    assert hot.reader("nosuchquestion00000000", None) == (None, None)
+    stored = Participant.objects.get(pk=ann.pk)
+    again, me = hot.reader(question.pk, stored.token_hash)
+    assert me is not None and me.question is again
+    assert (me.pk, me.name, me.token_hash, me.created_at) == (
+        stored.pk,
+        stored.name,
+        stored.token_hash,
+        stored.created_at,  # created_at converted
+    )
+    assert me.marks == (frozenset({idea.pk}), frozenset({pro.pk}))
+    assert hot.votes_and_likes(ann.pk) == me.marks
+    assert hot.reader(other.pk, stored.token_hash)[1] is None  # another question's participant
+    bo, _ = services.participant_join(question=question, name="Bo", token=None)
+    assert hot.reader(question.pk, bo.token_hash)[1].marks == (frozenset(), frozenset())
     assert hot.idea(found, idea.pk).title == Idea.objects.get(pk=idea.pk).title
-    assert hot.idea(hot.question(other.pk), idea.pk) is None  # not an idea of that question
+    assert hot.idea(hot.reader(other.pk, None)[0], idea.pk) is None  # not an idea of that question
 
 
 def test_bump_version_takes_the_next_version_and_returns_the_whole_question(
@@ -93,3 +107,16 @@ def test_insert_event_stores_what_the_orm_reads_back(question: Question) -> None
     event = Event.objects.get(question=question, version=99)
     assert (event.type, event.ids) == ("vote.cast", {"idea": "abcdefghijkl"})
     assert isinstance(event.created_at, datetime)
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_the_marks_read_with_the_question_serve_reads_only(question: Question, rf, method) -> None:
+    """A write changes the votes and likes read before it: its answer must read them again."""
+    ann, token = services.participant_join(question=question, name="Ann", token=None)
+    request = getattr(rf, method)(f"/q/{question.pk}/")
+    signed = HttpResponse()
+    signed.set_signed_cookie(PARTICIPANT_COOKIE, token)
+    request.COOKIES[PARTICIPANT_COOKIE] = signed.cookies[PARTICIPANT_COOKIE].value
+    access = question_for(request, question.pk)
+    assert access.participant is not None and access.participant.pk == ann.pk
+    assert hasattr(access.participant, "marks") is (method == "get")
