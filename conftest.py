@@ -86,6 +86,7 @@ def mallory(db: None) -> Person:
 @pytest.fixture(autouse=True)
 def _fresh_shared_renders() -> None:
     """Each test starts with no shared page renders (rendering.py) from an earlier test."""
-    from ponder.questions.rendering import renders
+    from ponder.questions.rendering import renders, rows
 
     renders.clear()
+    rows.clear()

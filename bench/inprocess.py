@@ -10,10 +10,12 @@ and the rest (middleware, the access check less its SQL, the response).
 The results page is the question page of a closed question: the question is closed inside a
 transaction that is rolled back afterwards, so the data stays as generated.
 
-Each page is measured twice: as most reads find it, with the ideas and comments already rendered
-for the question's current version (`ponder/questions/rendering.py`), and cold ("(new
-version)"), as the first read after a change finds it: the shared render is dropped before each
-request. The breakdown is of the cold reads; "template" includes the shared render.
+Each page is measured three ways: as most reads find it, with the page already rendered for the
+question's current version (`ponder/questions/rendering.py`); "(after a vote)", the first read
+after a vote: a vote for another idea each time (rolled back after the read), so the page is
+rendered again around the rows kept, and the voted idea's row afresh; and "(new version)", the
+first read with nothing kept at all, as after a restart. The breakdown is of the last; "template"
+includes the shared render.
 """
 
 import gzip
@@ -105,8 +107,19 @@ def client_for(token: str | None) -> Any:
     return client
 
 
-def measure_page(client: Any, path: str, *, runs: int, cold: bool = False) -> dict[str, Any]:
-    from ponder.questions.rendering import renders
+def measure_page(
+    client: Any,
+    path: str,
+    *,
+    runs: int,
+    cold: bool = False,
+    change: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """`cold`: nothing kept from earlier renders; `change(n)`: a change before the n-th read,
+    rolled back after it."""
+    from django.db import transaction
+
+    from ponder.questions.rendering import renders, rows
 
     response = client.get(path)  # warm: templates compiled, connection open
     assert response.status_code == 200, (path, response.status_code)
@@ -114,14 +127,21 @@ def measure_page(client: Any, path: str, *, runs: int, cold: bool = False) -> di
     queries = set()
     times = []
     parts: dict[str, list[float]] = {}
-    for _ in range(runs):
+    for run in range(runs):
         watch = Stopwatch()
         if cold:
             renders.clear()
-        with instrumented(watch):
-            started = time.perf_counter()
-            client.get(path)
-            total = time.perf_counter() - started
+            rows.clear()
+        with transaction.atomic():
+            if change is not None:
+                change(run)
+            with instrumented(watch):
+                started = time.perf_counter()
+                client.get(path)
+                total = time.perf_counter() - started
+            if change is not None:
+                transaction.set_rollback(True)
+                renders.clear()  # the same version number comes again after the rollback
         times.append(total)
         queries.add(sum(watch.queries.values()))
         spent = watch.spent
@@ -153,8 +173,9 @@ def measure(manifest: dict[str, Any], *, quick: bool) -> dict[str, Any]:
     """Both pages of S and L, as the participant the bench reads as (votes of their own)."""
     from django.db import transaction
 
+    from ponder.lib.ids import hash_secret
     from ponder.questions import services
-    from ponder.questions.models import Question
+    from ponder.questions.models import Idea, Participant, Question
 
     results: dict[str, Any] = {}
     for size in ("S", "L"):
@@ -162,8 +183,26 @@ def measure(manifest: dict[str, Any], *, quick: bool) -> dict[str, Any]:
         client = client_for(manifest[size]["me_token"])
         path = f"/q/{question_id}/"
         runs = (10 if quick else 40) if size == "S" else (2 if quick else 5)
-        for cold, suffix in ((False, ""), (True, " (new version)")):
-            results[f"page {size}{suffix}"] = measure_page(client, path, runs=runs, cold=cold)
+        me = Participant.objects.get(
+            question_id=question_id, token_hash=hash_secret(manifest[size]["me_token"])
+        )
+        # Ideas on the page that the bench reader has not voted for: one vote each, in turn.
+        unvoted = list(
+            Idea.objects.with_counts()
+            .filter(question_id=question_id)
+            .exclude(votes__participant=me)
+            .values_list("pk", flat=True)[:30]
+        )
+
+        def vote(run: int, unvoted: list[str] = unvoted, me: Participant = me) -> None:
+            idea = Idea.objects.select_related("question").get(pk=unvoted[run % len(unvoted)])
+            services.vote_cast(idea=idea, participant=me)
+
+        results[f"page {size}"] = measure_page(client, path, runs=runs)
+        results[f"page {size} (after a vote)"] = measure_page(
+            client, path, runs=min(runs, len(unvoted)), change=vote
+        )
+        results[f"page {size} (new version)"] = measure_page(client, path, runs=runs, cold=True)
         with transaction.atomic():
             services.question_close(question=Question.objects.get(pk=question_id))
             for cold, suffix in ((False, ""), (True, " (new version)")):

@@ -229,6 +229,8 @@ def render_table(report: dict[str, Any]) -> str:
     if any(r.get("inprocess") for r in report["databases"].values()):
         for name in ("page S", "page L", "results S", "results L"):
             row(f"in-process {name}: time · SQL · HTML", inproc(name))
+            if name.startswith("page"):
+                row(f"in-process {name} (after a vote)", inproc(f"{name} (after a vote)"))
             row(f"in-process {name} (new version)", inproc(f"{name} (new version)"))
         for name in ("page S", "page L"):
             row(

@@ -11,11 +11,16 @@ has to be invalidated.
 
 The cache lives in each process (one render per process and version, no network round trip);
 it holds the most recently used renders only (`SHARED_RENDERS`).
+
+A new version re-renders the page, but not every idea on it: each idea's row is kept too, keyed
+by everything it shows (`_row_fingerprint`: its texts, counts, voters, pros and cons with their
+likes), so after a vote only that idea's row is rendered again (`{% shared_row %}`).
 """
 
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -41,6 +46,7 @@ PATH_MARK = "ponderPathMark7f3a"
 PART_END = "<!--ponder-part-end-->"
 SLOT = re.compile(r"<!--ponder-slot-(\d+)-->")
 SHARED_RENDERS = 48  # per process; a render of the largest page shown is a few hundred KB
+SHARED_ROWS = 3000  # per process; a row is a few KB
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +113,11 @@ class _Renders:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.items: OrderedDict[tuple[Any, ...], Shared] = OrderedDict()
+        self.items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self.lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def get(self, key: tuple[Any, ...]) -> Shared | None:
+    def get(self, key: tuple[Any, ...]) -> Any:
         with self.lock:
             shared = self.items.get(key)
             if shared is None:
@@ -121,7 +127,7 @@ class _Renders:
             self.items.move_to_end(key)
             return shared
 
-    def put(self, key: tuple[Any, ...], shared: Shared) -> None:
+    def put(self, key: tuple[Any, ...], shared: Any) -> None:
         with self.lock:
             self.items[key] = shared
             self.items.move_to_end(key)
@@ -135,6 +141,51 @@ class _Renders:
 
 
 renders = _Renders(SHARED_RENDERS)
+rows = _Renders(SHARED_ROWS)  # one idea's row: (HTML with its own slot numbers, its slots)
+
+
+def _row_fingerprint(idea: Any) -> tuple[Any, ...]:
+    """Everything an idea's row shows that is the same for every reader. What is the reader's
+    own (voted, liked, may change) is a slot; what is the page's (language, open, organiser or
+    not, newcomer or not, the question's settings) is in the key of the render around it."""
+    return (
+        idea.pk,
+        idea.title,
+        idea.description,
+        idea.author_id,
+        idea.author.name,
+        idea.vote_count,
+        tuple(idea.first_voters),
+        idea.more_voters,
+        idea.rank,
+        idea.more_arguments,
+        tuple(
+            (a.pk, a.kind, a.text, a.author_id, a.author.name, a.like_count)
+            for a in idea.argument_list
+        ),
+    )
+
+
+def shared_row(context: Any, idea: Any, render: Callable[[Any], str]) -> str:
+    """An idea's row in a shared render, from the rows kept if it has not changed. Its slots
+    join the page's, renumbered. Outside shared renders: just `render`."""
+    slots = context.get("shared_slots")
+    page_key = context.get("row_key")
+    if slots is None or page_key is None:
+        return render(context)
+    key = (page_key, _row_fingerprint(idea))
+    kept = rows.get(key)
+    if kept is None:
+        own: list[Slot] = []
+        with context.push(shared_slots=own):
+            kept = (render(context), tuple(own))
+        rows.put(key, kept)
+    html, own_slots = kept
+    if not own_slots:
+        return html
+    offset = len(slots)
+    slots.extend(own_slots)
+    return SLOT.sub(lambda found: f"<!--ponder-slot-{int(found[1]) + offset}-->", html)
 
 
 # The templates' indentation, which is a tenth of a page: a run of white space that starts a line
@@ -234,6 +285,8 @@ def shared_parts(
     )
     shared = renders.get(key)
     if shared is None:
+        # What the rows of ideas depend on besides their own data: not the version.
+        row_key = key[:1] + key[2:-4]
         # Rendered as nobody in particular: an organiser or not (that changes what they may
         # add), a newcomer or not (newcomers' forms ask for a name). Everything else is a slot.
         organiser_key = ADMIN_MARK if access.is_organiser else None
@@ -265,6 +318,7 @@ def shared_parts(
             "request": SharedRequest(scheme=request.scheme, host=request.get_host()),
             "messages": (),
             "shared": None,
+            "row_key": row_key,
         }
         pieces: list[bytes | Slot] = []
         for name in parts:

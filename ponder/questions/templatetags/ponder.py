@@ -11,7 +11,7 @@ from ponder.lib import text
 from ponder.questions.access import Access, remembered_name
 from ponder.questions.forms import ArgumentForm
 from ponder.questions.models import Idea
-from ponder.questions.rendering import Slot, slot_marker
+from ponder.questions.rendering import Slot, shared_row, slot_marker
 
 register = template.Library()
 
@@ -138,3 +138,23 @@ def personal(parser: template.base.Parser, token: template.base.Token) -> Person
         no = parser.parse(("endpersonal",))
         parser.delete_first_token()
     return PersonalNode(bits[1], parser.compile_filter(bits[2]), yes, no)
+
+
+class SharedRowNode(template.Node):
+    def __init__(self, idea: FilterExpression, body: template.NodeList) -> None:
+        self.idea, self.body = idea, body
+
+    def render(self, context: template.Context) -> str:
+        return shared_row(context, self.idea.resolve(context), self.body.render)
+
+
+@register.tag(name="shared_row")
+def shared_row_tag(parser: template.base.Parser, token: template.base.Token) -> SharedRowNode:
+    """`{% shared_row idea %}…{% endshared_row %}`: an idea's row, which a shared render
+    (`rendering.py`) keeps and reuses for as long as the idea shows the same."""
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError("{% shared_row IDEA %}")
+    body = parser.parse(("endshared_row",))
+    parser.delete_first_token()
+    return SharedRowNode(parser.compile_filter(bits[1]), body)

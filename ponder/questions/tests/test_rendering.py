@@ -13,9 +13,9 @@ from conftest import Person
 from ponder.questions import services
 from ponder.questions.access import question_for, remembered_name
 from ponder.questions.forms import CommentForm, IdeaForm
-from ponder.questions.models import Idea, Question
+from ponder.questions.models import Idea, Participant, Question
 from ponder.questions.pages import ARGUMENTS_SHOWN, COMMENTS_SHOWN, IDEAS_SHOWN, question_page
-from ponder.questions.rendering import _tidy, renders
+from ponder.questions.rendering import _tidy, renders, rows
 from ponder.questions.views import _context
 
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -230,6 +230,57 @@ def test_a_change_shows_at_once(busy: Question, bob: Person, carol: Person) -> N
     row = after[after.index(f'id="idea-{idea.pk}"') :]
     assert re.search(r'<span class="count">1</span>', row[:3000])
     assert "Bob" in row[:3000]
+
+
+def _changes(busy: Question, bob_browser: Person) -> list[tuple[str, Callable[[], object]]]:
+    """Changes through the services, each touching one idea's row (or none)."""
+    ideas = list(Idea.objects.filter(question=busy).order_by("title"))
+    bob, carol = (Participant.objects.get(question=busy, name=n) for n in ("Bob", "Carol"))
+    argument = ideas[0].arguments.order_by("created_at").first()
+    return [
+        ("a vote", lambda: services.vote_cast(idea=ideas[3], participant=carol)),
+        ("a vote taken back", lambda: services.vote_retract(idea=ideas[3], participant=carol)),
+        ("a like", lambda: services.like_add(argument=argument, participant=carol)),
+        (
+            "an argument edited",
+            lambda: services.argument_update(argument=argument, kind="con", text="Too <b>far</b>"),
+        ),
+        (
+            "an idea edited",
+            lambda: services.idea_update(idea=ideas[2], title="Renamed", description="New"),
+        ),
+        (
+            "a new pro",
+            lambda: services.argument_add(idea=ideas[1], author=bob, kind="pro", text="Cheap"),
+        ),
+        ("a participant renamed", lambda: bob_browser.post(f"/q/{busy.pk}/join/", {"name": "Rob"})),
+        ("a comment", lambda: services.comment_add(question=busy, author=bob, text="Hi")),
+    ]
+
+
+def test_after_a_change_only_the_rows_it_touched_are_rendered_again_and_all_is_right(
+    busy: Question, readers: dict[str, Client], alice: Person, bob: Person, carol: Person
+) -> None:
+    for client in readers.values():
+        client.get(f"/q/{busy.pk}/")  # rows kept; welcome messages read
+    for change, act in _changes(busy, bob):
+        rendered_before = rows.misses
+        act()
+        for name, client in readers.items():
+            response = client.get(f"/q/{busy.pk}/?part=ideas", **HX)
+            shared = _normalised(response.content.decode())
+            own = _normalised(_own_render(client, busy, "ideas"))
+            assert shared == own, f"{name}, after {change}"
+        # Each kind of reader (organiser; participant; newcomer) has rows of its own: a change
+        # to one idea renders that idea's row once per kind, the others come from the kept ones.
+        again = rows.misses - rendered_before
+        # A vote taken back brings the row back to what it showed before: kept from then.
+        touched = {"a comment": 0, "a vote taken back": 0, "a participant renamed": 4}.get(
+            change, 1
+        )
+        assert again <= 3 * touched, f"{change}: {again} rows rendered again"
+        if touched:
+            assert again >= 1, f"{change}: no row rendered again"
 
 
 # Big questions ------------------------------------------------------------------------------
