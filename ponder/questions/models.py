@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ponder.lib.ids import new_id
+from ponder.lib.ids import new_id, new_question_id
 
 
 def count_of(model: type[models.Model], field: str) -> Coalesce:
@@ -35,7 +35,8 @@ class QuestionQuerySet(models.QuerySet["Question"]):
 
 
 class Question(models.Model):
-    id = models.CharField(primary_key=True, max_length=12, default=new_id, editable=False)
+    # The private link: 22 characters, or 12 for a question asked before ids grew (migration 0003).
+    id = models.CharField(primary_key=True, max_length=22, default=new_question_id, editable=False)
     title = models.CharField(_("question"), max_length=settings.PONDER_TITLE_MAX)
     description = models.TextField(_("description"), blank=True)
     admin_key_hash = models.CharField(max_length=64, editable=False)
@@ -189,27 +190,20 @@ class Like(models.Model):
         return f"{self.participant_id} likes {self.argument_id}"
 
 
-class VoteQuerySet(models.QuerySet["Vote"]):
-    def first_voters(self, *, per_idea: int) -> "VoteQuerySet":
-        """The first `per_idea` voters of each idea, in one query however many ideas there are."""
-        ranked = self.annotate(
-            position=Window(RowNumber(), partition_by=F("idea_id"), order_by=F("created_at").asc())
-        )
-        return ranked.filter(position__lte=per_idea).order_by("idea_id", "position")
-
-
 class Vote(models.Model):
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="votes")
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="votes")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    objects = VoteQuerySet.as_manager()
-
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["idea", "participant"], name="vote_one_per_person")
         ]
-        indexes = [models.Index(fields=["participant", "idea"])]
+        indexes = [
+            models.Index(fields=["participant", "idea"]),
+            # An idea's first voters (hot.first_voters): a seek, not a sort of all its votes.
+            models.Index(fields=["idea", "created_at"], name="vote_idea_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.participant_id} votes for {self.idea_id}"

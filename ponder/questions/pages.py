@@ -7,6 +7,7 @@ row re-rendered after a vote is exactly the row the full page shows.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from . import hot
 from .access import Access
 from .models import Argument, Comment, Idea, Like, Vote, count_of
 
@@ -97,12 +98,14 @@ def question_page(
     for argument in args_qs:
         arguments[argument.idea_id].append(argument)
     voters: dict[str, list[str]] = defaultdict(list)
-    if voters_shown is None:
+    if voters_shown is not None:
+        # An index seek per idea shown (the leading ideas of a big question have tens of
+        # thousands of votes between them, which a window over them all would sort).
+        voters.update(hot.first_voters([idea.pk for idea in ideas], per_idea=voters_shown))
+    else:  # every voter of each idea (the API), in one query
         voters_qs = voters_qs.order_by("idea_id", "created_at")
-    else:
-        voters_qs = voters_qs.first_voters(per_idea=voters_shown)
-    for idea_id, name in voters_qs.values_list("idea_id", "participant__name"):
-        voters[idea_id].append(name)
+        for idea_id, name in voters_qs.values_list("idea_id", "participant__name"):
+            voters[idea_id].append(name)
 
     my_votes: set[str] = set()
     my_likes: set[str] = set()

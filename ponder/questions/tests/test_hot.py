@@ -120,3 +120,28 @@ def test_the_marks_read_with_the_question_serve_reads_only(question: Question, r
     access = question_for(request, question.pk)
     assert access.participant is not None and access.participant.pk == ann.pk
     assert hasattr(access.participant, "marks") is (method == "get")
+
+
+@pytest.mark.parametrize("at_once", [100, 1], ids=["one query", "a query per idea"])
+def test_first_voters_names_the_first_of_each_idea_in_order(
+    question: Question, monkeypatch: pytest.MonkeyPatch, at_once: int
+) -> None:
+    monkeypatch.setattr(hot, "FIRST_VOTERS_AT_ONCE", at_once)
+    ann, _ = services.participant_join(question=question, name="Ann", token=None)
+    lake, hut, empty = (
+        services.idea_add(question=question, author=ann, title=t) for t in ("Lake", "Hut", "None")
+    )
+    for name in ["Bo", "Cy", "Di", "Ed"]:
+        voter, _ = services.participant_join(question=question, name=name, token=None)
+        services.vote_cast(idea=lake, participant=voter)
+        services.vote_cast(idea=hut if name != "Cy" else lake, participant=voter)
+    expected = {
+        idea.pk: list(
+            Vote.objects.filter(idea=idea)
+            .order_by("created_at")
+            .values_list("participant__name", flat=True)[:3]
+        )
+        for idea in (lake, hut, empty)
+    }
+    assert expected[lake.pk] == ["Bo", "Cy", "Di"] and expected[hut.pk] == ["Bo", "Di", "Ed"]
+    assert hot.first_voters([lake.pk, hut.pk, empty.pk], per_idea=3) == expected
