@@ -178,7 +178,9 @@ def shared_row(context: Any, idea: Any, render: Callable[[Any], str]) -> str:
     if kept is None:
         own: list[Slot] = []
         with context.push(shared_slots=own):
-            kept = (render(context), tuple(own))
+            html = render(context)
+        # Stored as `_render_shared` stores every slot, so it need not do it again each time.
+        kept = (html, tuple(_stored(slot) for slot in own))
         rows.put(key, kept)
     html, own_slots = kept
     if not own_slots:
@@ -199,6 +201,13 @@ def _tidy(html: str) -> str:
     return "".join(p if i % 2 else INDENTATION.sub("\n", p) for i, p in enumerate(pieces))
 
 
+def _stored(slot: Slot) -> Slot:
+    """A slot as a shared render keeps it: both variants tidied, in UTF-8."""
+    if slot.yes.__class__ is bytes:  # kept with a row already
+        return slot
+    return replace(slot, yes=_tidy(slot.yes).encode(), no=_tidy(slot.no).encode())  # type: ignore[arg-type]
+
+
 def _render_shared(template: str, context: dict[str, Any]) -> Shared:
     slots: list[Slot] = []
     html = render_to_string(template, {**context, "shared_slots": slots, "csrf_token": CSRF_MARK})
@@ -206,9 +215,7 @@ def _render_shared(template: str, context: dict[str, Any]) -> Shared:
     parts: list[bytes | Slot] = []
     for index, piece in enumerate(pieces):
         if index % 2:
-            slot = slots[int(piece)]
-            yes, no = _tidy(slot.yes).encode(), _tidy(slot.no).encode()  # type: ignore[arg-type]
-            parts.append(replace(slot, yes=yes, no=no))
+            parts.append(_stored(slots[int(piece)]))
         else:
             parts.append(piece.encode())
     return Shared(parts=tuple(parts))
