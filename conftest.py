@@ -84,9 +84,12 @@ def mallory(db: None) -> Person:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_shared_renders() -> None:
-    """Each test starts with no shared page renders (rendering.py) from an earlier test."""
-    from ponder.questions.rendering import renders, rows
+def _fresh_shared_renders(settings) -> None:
+    """Each test starts with no shared page renders (rendering.py) from an earlier test, and
+    pages that never lag behind a change (test_rendering.py tests the lag itself)."""
+    from ponder.questions.rendering import latest, renders, rows
 
     renders.clear()
     rows.clear()
+    latest.clear()
+    settings.PONDER_PAGE_LAG = 0

@@ -15,6 +15,8 @@ PONDER_TIME_ZONE  default time zone offered for deadlines (default: UTC)
 PONDER_HSTS_PRELOAD  "1" to ask browsers to preload HSTS for the domain (with PONDER_HTTPS)
 PONDER_MAX_STREAMS   live-update connections one process holds before answering 503
                      (default: 10000)
+PONDER_PAGE_LAG   seconds a question page, loaded whole, may lag behind the newest change
+                  (default: 0.5; its live updates then catch up at once); 0 for never
 PONDER_EMBED_ORIGINS  comma-separated origins that may show questions in an iframe (the embed
                       pages only), e.g. https://intranet.example.org; default: any ("*")
 PONDER_RATE_LIMITS  changes to the rate limits per client address (ponder/ratelimit.py):
@@ -119,6 +121,10 @@ TEMPLATES = [
         },
     }
 ]
+
+# A whole question page may be served from a render up to this old when changes come quicker
+# than it can be rendered again (rendering.py); the page's live updates replay what it missed.
+PONDER_PAGE_LAG = float(os.environ.get("PONDER_PAGE_LAG", "0.5"))
 
 # Seconds a request may wait on the database (for a connection, or for one query) before it is
 # answered 503 with Retry-After instead (ponder.questions.middleware.DatabaseUnavailableMiddleware).

@@ -19,6 +19,7 @@ likes), so after a vote only that idea's row is rendered again (`{% shared_row %
 
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -141,6 +142,8 @@ class _Renders:
 
 
 renders = _Renders(SHARED_RENDERS)
+# The newest render of each page whatever its version: (version, when rendered, render).
+latest = _Renders(SHARED_RENDERS)
 rows = _Renders(SHARED_ROWS)  # one idea's row: (HTML with its own slot numbers, its slots)
 
 
@@ -259,11 +262,17 @@ def shared_parts(
     ideas_shown: int | None = None,
     comments_shown: int | None = None,
     idea_id: str | None = None,
+    lag: float = 0.0,
 ) -> dict[str, bytes]:
     """This reader's HTML of the named partials of the question page (`article`, `ideas`, ...,
     or `page` for all of it),
     from the shared render of the question's current version, rendered now if there is none.
-    With `idea_id`, the part is that idea's row (`idea`): what live updates fetch after a vote."""
+    With `idea_id`, the part is that idea's row (`idea`): what live updates fetch after a vote.
+
+    `lag` (seconds): a render of an earlier version made at most that long ago will do. Only
+    for a whole page: it carries the version it shows, from which its live updates replay what
+    came since. Under a stream of votes the page is then rendered twice a second, not for each
+    reader. The reader's own marks are always their current ones."""
     question = access.question
     needs_name = access.participant is None
     is_open = access.is_open
@@ -291,6 +300,11 @@ def shared_parts(
         parts,
     )
     shared = renders.get(key)
+    any_version = key[:1] + key[2:]
+    if shared is None and lag > 0:
+        recent = latest.get(any_version)
+        if recent is not None and time.monotonic() - recent[1] <= lag:
+            shared = recent[2]
     if shared is None:
         # What the rows of ideas depend on besides their own data: not the version.
         row_key = key[:1] + key[2:-4]
@@ -334,6 +348,9 @@ def shared_parts(
             pieces.append(PART_END.encode())
         shared = Shared(parts=tuple(pieces))
         renders.put(key, shared)
+        newest = latest.get(any_version)
+        if newest is None or newest[0] <= question.version:
+            latest.put(any_version, (question.version, time.monotonic(), shared))
     reader = _reader(access)
     name = remembered_name(request) if needs_name else ""
     marks = {

@@ -193,10 +193,11 @@ def detail_context(
     *,
     parts: tuple[str, ...] = ("ideas", "comment_list"),
     as_bytes: bool = False,
+    lag: float = 0.0,
 ) -> dict[str, Any]:
     """What the question page shows; the embed page (`sharing.embed`) shows the same. The ideas
     and comments come from the render shared by everyone (`rendering.py`), with this reader's
-    votes, likes and rights put in."""
+    votes, likes and rights put in. `lag`: see `shared_parts`."""
     comments_all = request.GET.get("comments") == "all"
     context = _context(
         request, access, needs_name=access.participant is None, comments_all=comments_all
@@ -212,6 +213,7 @@ def detail_context(
         parts=parts,
         ideas_shown=_ideas_shown(request),
         comments_shown=None if comments_all else COMMENTS_SHOWN,
+        lag=lag,
     )
     # As the answer itself (bytes), or to be put in a template.
     context["shared"] = shared if as_bytes else {k: as_html(v) for k, v in shared.items()}
@@ -232,7 +234,10 @@ def question_detail(request: HttpRequest, question_id: str) -> HttpResponse:
         # A message to show once (after a plain form post): the page around the shared
         # article is rendered for this request.
         return render(request, DETAIL, detail_context(request, access, parts=("article",)))
-    context = detail_context(request, access, parts=("page",), as_bytes=True)
+    # The whole page, live updates included: it may lag a little behind the newest change, for
+    # its live updates replay what it missed (PONDER_PAGE_LAG).
+    lag = settings.PONDER_PAGE_LAG
+    context = detail_context(request, access, parts=("page",), as_bytes=True, lag=lag)
     return HttpResponse(context["shared"]["page"])
 
 

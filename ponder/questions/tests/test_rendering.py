@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 
 from conftest import Person
-from ponder.questions import services
+from ponder.questions import rendering, services
 from ponder.questions.access import question_for, remembered_name
 from ponder.questions.forms import CommentForm, IdeaForm
 from ponder.questions.models import Idea, Participant, Question
@@ -281,6 +281,54 @@ def test_after_a_change_only_the_rows_it_touched_are_rendered_again_and_all_is_r
         assert again <= 3 * touched, f"{change}: {again} rows rendered again"
         if touched:
             assert again >= 1, f"{change}: no row rendered again"
+
+
+def _count_of(html: str, idea: Idea) -> int:
+    row = html[html.index(f'id="votes-{idea.pk}"') :]
+    return int(re.search(r'<span class="count">(\d+)</span>', row)[1])
+
+
+def test_a_whole_page_may_lag_a_moment_behind_others_changes_but_never_ones_own(
+    busy: Question, bob: Person, carol: Person, settings, monkeypatch
+) -> None:
+    settings.PONDER_PAGE_LAG = 0.5
+    clock = [1000.0]
+    monkeypatch.setattr(rendering.time, "monotonic", lambda: clock[0])
+    idea = Idea.objects.filter(question=busy, title__startswith="Idea 3").get()
+    carol.get(f"/q/{busy.pk}/")  # her welcome message, shown once
+    before = carol.get(f"/q/{busy.pk}/").content.decode()
+    version = Question.objects.get(pk=busy.pk).version
+    assert f'data-version="{version}"' in before and _count_of(before, idea) == 0
+
+    bob.post(f"/q/{busy.pk}/ideas/{idea.pk}/vote/", **HX)  # in place: his answer is fresh
+    clock[0] += 0.4
+    lagging = carol.get(f"/q/{busy.pk}/").content.decode()
+    # The render of a moment ago, with the version it shows: the live updates replay the vote.
+    assert _count_of(lagging, idea) == 0 and f'data-version="{version}"' in lagging
+    fresh_part = carol.get(f"/q/{busy.pk}/?part=ideas", **HX).content.decode()
+    assert _count_of(fresh_part, idea) == 1  # what live updates fetch is never behind
+
+    # Her own vote shows at once, lagging page or not: her marks are read with the question.
+    carol.post(f"/q/{busy.pk}/ideas/{idea.pk}/vote/", **HX)
+    own = carol.get(f"/q/{busy.pk}/").content.decode()
+    assert f'id="vote-{idea.pk}" class="vote-button voted"' in own
+    # After a plain form post, the page with its message is rendered fresh.
+    carol.post(f"/q/{busy.pk}/ideas/{idea.pk}/unvote/")
+    assert _count_of(carol.get(f"/q/{busy.pk}/").content.decode(), idea) == 1
+
+    clock[0] += 0.2  # past the lag: rendered again
+    now = carol.get(f"/q/{busy.pk}/").content.decode()
+    assert _count_of(now, idea) == 1
+    assert f'data-version="{Question.objects.get(pk=busy.pk).version}"' in now
+
+
+def test_a_lagging_page_never_shows_an_open_question_once_it_is_closed(
+    busy: Question, carol: Person, settings
+) -> None:
+    settings.PONDER_PAGE_LAG = 60
+    assert "vote-button" in carol.get(f"/q/{busy.pk}/").content.decode()
+    services.question_close(question=busy)
+    assert "vote-button" not in carol.get(f"/q/{busy.pk}/").content.decode()
 
 
 # Big questions ------------------------------------------------------------------------------
