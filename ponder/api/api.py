@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Model
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, reverse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Path
@@ -49,6 +49,7 @@ from .schemas import (
     SettingsIn,
 )
 from .shapes import argument_data, comment_data, idea_data, question_data, read, results_data
+from .shared import question_response
 
 DESCRIPTION = """\
 Everything the pages do, as JSON. Send `Authorization: Bearer <token>` where a token is needed:
@@ -203,8 +204,11 @@ def question_create(request: HttpRequest, payload: QuestionIn) -> Status:
     description="With a token, `me`, `voted`, `liked` and `changeable` are yours.",
     tags=["questions"],
 )
-def question_detail(request: HttpRequest, question_id: str = QuestionId) -> dict[str, Any]:
-    return _question(request, auth.reader(request, question_id))
+def question_detail(request: HttpRequest, question_id: str = QuestionId) -> HttpResponse:
+    # Read once per question version for everybody, then made this caller's (shared.py).
+    access = auth.reader(request, question_id)
+    share_url = _share_url(request, access.question)
+    return question_response(request, access, share_url=share_url, api=api)
 
 
 @api.patch(

@@ -55,13 +55,14 @@ def read(access: Access, *, idea_ids: list[str] | None = None, comments: bool = 
     return question_page(access, idea_ids=idea_ids, comments=comments, voters_shown=None)
 
 
-def question_data(access: Access, *, share_url: str) -> dict[str, Any]:
+def question_data(access: Access, *, share_url: str, with_page: bool = False) -> Any:
+    """The question as `access` reads it; `with_page`: and the read it was made from."""
     question, me = access.question, access.participant
     page = read(access)
     votes_left = None
     if question.max_votes is not None:
         votes_left = max(0, question.max_votes - page.my_vote_count)
-    return {
+    data = {
         "id": question.pk,
         "title": question.title,
         "description": question.description,
@@ -86,6 +87,7 @@ def question_data(access: Access, *, share_url: str) -> dict[str, Any]:
         "ideas": [idea_data(idea) for idea in page.ideas],
         "comments": [comment_data(access, comment) for comment in page.comments],
     }
+    return (data, page) if with_page else data
 
 
 def results_data(access: Access) -> dict[str, Any]:

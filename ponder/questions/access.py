@@ -69,12 +69,6 @@ class Access:
         return self.is_organiser or self.question.allow_exports
 
 
-def _participant_with(question: Question, token: str | None) -> Participant | None:
-    if not token:
-        return None
-    return Participant.objects.filter(question=question, token_hash=hash_secret(token)).first()
-
-
 def question_for(request: HttpRequest, question_id: str) -> Access:
     # Every page read starts here: one read in SQL written out once (hot.py).
     token = participant_token(request)
@@ -101,11 +95,14 @@ def question_for_token(question_id: str, token: str | None) -> Access:
     The token is the question's admin key (the organiser) or a participant's token. The organiser
     takes part under the admin key itself once they have given a name, so one token does both.
     """
-    question = get_object_or_404(Question, pk=question_id)
+    # One read for the question, the participant and their votes and likes (hot.py).
+    question, participant = hot.reader(question_id, hash_secret(token) if token else None)
+    if question is None:
+        raise Http404
     is_organiser = secret_matches(token, question.admin_key_hash)
     return Access(
         question=question,
-        participant=_participant_with(question, token),
+        participant=participant,
         is_organiser=is_organiser,
         token=token,
         admin_key=token if is_organiser else None,

@@ -109,7 +109,7 @@ class Reader:
         return self.me is not None  # "participant"
 
 
-class _Renders:
+class Kept:
     """A small least-recently-used map, safe across the threads of one process."""
 
     def __init__(self, size: int) -> None:
@@ -141,10 +141,10 @@ class _Renders:
             self.hits = self.misses = 0
 
 
-renders = _Renders(SHARED_RENDERS)
+renders = Kept(SHARED_RENDERS)
 # The newest render of each page whatever its version: (version, when rendered, render).
-latest = _Renders(SHARED_RENDERS)
-rows = _Renders(SHARED_ROWS)  # one idea's row: (HTML with its own slot numbers, its slots)
+latest = Kept(SHARED_RENDERS)
+rows = Kept(SHARED_ROWS)  # one idea's row: (HTML with its own slot numbers, its slots)
 
 
 def _row_fingerprint(idea: Any) -> tuple[Any, ...]:

@@ -1,0 +1,77 @@
+"""Reading a question through the API from the read shared by every caller (shared.py) gives
+each caller exactly what a read of their own gives: their `me`, votes, likes and rights."""
+
+import json
+
+import pytest
+from django.test import RequestFactory
+
+from ponder.api.api import api
+from ponder.api.schemas import QuestionOut
+from ponder.api.shapes import question_data
+from ponder.questions import services
+from ponder.questions.access import question_for_token
+from ponder.questions.models import Question
+
+from .conftest import Caller, join
+
+
+def _own_read(qid: str, caller: Caller) -> dict:
+    """The question as the endpoint answered it before reads were shared: read for this caller
+    alone, checked against the schema, rendered by the API's renderer."""
+    request = RequestFactory().get(f"/api/v1/questions/{qid}")
+    access = question_for_token(qid, caller.token)
+    data = question_data(access, share_url=f"http://testserver/q/{qid}/")
+    checked = QuestionOut.model_validate(data).model_dump()
+    response = api.create_response(request, checked, status=200)
+    return json.loads(response.content)
+
+
+@pytest.fixture
+def busy(qid: str, alice: Caller, bob: Caller, carol: Caller) -> str:
+    """Ideas, pros and cons, votes, likes and comments by three people; a vote cap."""
+    alice.patch(f"/questions/{qid}", {"settings": {"max_votes": 3}})
+    ideas = [
+        who.post(f"/questions/{qid}/ideas", {"title": f"Idea {n}"}).data["id"]
+        for n, who in enumerate([alice, bob, carol, bob])
+    ]
+    arguments = [
+        who.post(f"/ideas/{ideas[n % 4]}/arguments", {"kind": "pro", "text": f"Pro {n}"}).data["id"]
+        for n, who in enumerate([bob, carol, alice, bob, carol])
+    ]
+    for who, idea in [(bob, 0), (bob, 2), (carol, 0), (alice, 1)]:
+        assert who.put(f"/ideas/{ideas[idea]}/vote").status_code == 200
+    for who, argument in [(carol, 0), (bob, 1), (bob, 4)]:
+        assert who.put(f"/arguments/{arguments[argument]}/like").status_code == 200
+    for who in [bob, carol]:
+        who.post(f"/questions/{qid}/comments", {"text": f"From {who.token[:3]}"})
+    return qid
+
+
+@pytest.mark.parametrize("closed", [False, True], ids=["open", "closed"])
+def test_every_caller_gets_the_read_of_their_own(
+    busy: str, alice: Caller, bob: Caller, carol: Caller, anonymous: Caller, closed: bool
+) -> None:
+    dave = join(busy, "Dave")  # took part, nothing else
+    if closed:
+        services.question_close(question=Question.objects.get(pk=busy))
+    callers = {"organiser": alice, "bob": bob, "carol": carol, "dave": dave, "anyone": anonymous}
+    for round_ in ("first read", "shared read"):
+        for name, caller in callers.items():
+            response = caller.get(f"/questions/{busy}")
+            assert response.status_code == 200
+            assert response.data == _own_read(busy, caller), f"{name}, {round_}"
+    mine = {i["id"]: i["voted"] for i in bob.get(f"/questions/{busy}").data["ideas"]}
+    assert sum(mine.values()) == 2  # bob's own two votes, not everybody's
+
+
+def test_a_change_shows_in_the_next_read(busy: str, bob: Caller, carol: Caller) -> None:
+    before = carol.get(f"/questions/{busy}").data
+    idea = before["ideas"][-1]["id"]
+    assert carol.put(f"/ideas/{idea}/vote").status_code == 200
+    after = carol.get(f"/questions/{busy}").data
+    voted = {i["id"]: (i["votes"], i["voted"]) for i in after["ideas"]}
+    assert voted[idea] == (1, True)
+    assert after["version"] > before["version"]
+    assert after == _own_read(busy, carol)
+    assert bob.get(f"/questions/{busy}").data == _own_read(busy, bob)
