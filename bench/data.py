@@ -366,7 +366,13 @@ def write_bulk(plan: Plan, *, deterministic_ids: bool = True, label: str = "") -
     one event per change with the same type and ids, timestamps in the same order."""
     from django.db import transaction
 
-    from ponder.lib.ids import hash_secret, new_id
+    from ponder.lib.ids import (
+        ID_LENGTH,
+        QUESTION_ID_LENGTH,
+        hash_secret,
+        new_id,
+        new_question_id,
+    )
     from ponder.live.models import Event
     from ponder.questions.models import (
         Argument,
@@ -382,7 +388,7 @@ def write_bulk(plan: Plan, *, deterministic_ids: bool = True, label: str = "") -
     id_rng = random.Random(f"ponder-bench-{plan.size}-{plan.seed}-ids{label}")  # noqa: S311
 
     def next_id() -> str:
-        return _secret(id_rng, 12) if deterministic_ids else new_id()
+        return _secret(id_rng, ID_LENGTH) if deterministic_ids else new_id()
 
     def at(version: int) -> datetime:
         return EPOCH + timedelta(minutes=1, seconds=version)
@@ -390,7 +396,7 @@ def write_bulk(plan: Plan, *, deterministic_ids: bool = True, label: str = "") -
     batch = 2_000
     with transaction.atomic():
         question = Question.objects.create(
-            id=next_id(),
+            id=_secret(id_rng, QUESTION_ID_LENGTH) if deterministic_ids else new_question_id(),
             title=plan.title,
             description=plan.description,
             admin_key_hash=hash_secret(plan.admin_key),

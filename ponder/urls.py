@@ -1,12 +1,14 @@
 from django.urls import include, path, register_converter
 
 from ponder.api.api import api
-from ponder.lib.ids import ID_LENGTH, SECRET_LENGTH
+from ponder.lib.ids import QUESTION_ID_REGEX, SECRET_LENGTH
 from ponder.live.views import question_events
 
 
 class IdConverter:
-    regex = f"[0-9A-Za-z]{{{ID_LENGTH}}}"
+    # Any id: a question's (22 characters, or 12 if it was asked before ids grew) or an entry's
+    # (12). The routes name both with this one converter; the lookup finds which exist.
+    regex = QUESTION_ID_REGEX
 
     def to_python(self, value: str) -> str:
         return value

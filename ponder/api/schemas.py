@@ -28,7 +28,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from ponder.lib.ids import ID_LENGTH
+from ponder.lib.ids import QUESTION_ID_REGEX
 from ponder.questions.forms import (
     ArgumentForm,
     CommentForm,
@@ -37,7 +37,9 @@ from ponder.questions.forms import (
     QuestionSettingsForm,
 )
 
-ID_PATTERN = f"^[0-9A-Za-z]{{{ID_LENGTH}}}$"
+# Any id, as the URL converter has it: a question's is 22 characters (12 if it was asked before
+# ids grew), an idea's, argument's or comment's 12. The lookup answers 404 for the rest.
+ID_PATTERN = f"^(?:{QUESTION_ID_REGEX})$"
 
 # Python's str.strip() removes exactly these characters (str.isspace()); the patterns spell them
 # out, because "\s" means something slightly different in every regular expression engine.

@@ -131,7 +131,7 @@ def test_the_reference_says_what_each_field_is(db: None) -> None:
     assert "Europe/Berlin" in found["schema-SettingsIn"]
     assert "ideas array of IdeaOut required" in found["schema-QuestionOut"]
     assert (
-        "question_id string matching ^[0-9A-Za-z]{12}$ · in the path required"
+        "question_id string matching ^(?:[0-9A-Za-z]{22}|[0-9A-Za-z]{12})$ · in the path required"
         in (found["idea_add"])
     )
     # 401 is said in Ponder's words, not only as "Unauthorized".

@@ -1,8 +1,10 @@
 """Private links cannot be guessed (RELIABILITY.md #23, ASVS 7.2.3).
 
-Questions, ideas, arguments, comments and participants are known by 12 random base62 characters;
-admin keys and participant tokens by 22, stored only as hashes. Random guesses find nothing, and
-no sequential integer key (votes, likes and events have them) ever leaves the server.
+A question is known by 22 random base62 characters (its id is its private link: >= 128 bits);
+questions asked before ids grew keep their 12, and their links keep working. Ideas, arguments,
+comments and participants, only ever reached under their question's id, by 12. Admin keys and
+participant tokens by 22, stored only as hashes. Random guesses find nothing, and no sequential
+integer key (votes, likes and events have them) ever leaves the server.
 
 PONDER_GUESSES sets the number of random guesses (default 2,000; RELIABILITY.md asks 10,000 in the
 full run).
@@ -21,7 +23,19 @@ import pytest
 from django.apps import apps
 from django.test import Client
 
-from ponder.lib.ids import BASE62, ID_LENGTH, SECRET_LENGTH, new_id, new_secret
+from ponder.lib.ids import (
+    BASE62,
+    ID_LENGTH,
+    LEGACY_QUESTION_ID_LENGTH,
+    QUESTION_ID_LENGTH,
+    SECRET_LENGTH,
+    hash_secret,
+    looks_like_id,
+    looks_like_question_id,
+    new_id,
+    new_question_id,
+    new_secret,
+)
 from ponder.live.models import Event
 from ponder.questions import services
 from ponder.questions.models import Like, Participant, Question, Vote
@@ -32,16 +46,21 @@ GUESSES = int(os.environ.get("PONDER_GUESSES", "2000"))
 
 @pytest.mark.parametrize(
     ("make", "length", "bits"),
-    [(new_id, ID_LENGTH, 70), (new_secret, SECRET_LENGTH, 128)],
-    ids=["id", "secret"],
+    [
+        (new_question_id, QUESTION_ID_LENGTH, 128),
+        (new_id, ID_LENGTH, 70),
+        (new_secret, SECRET_LENGTH, 128),
+    ],
+    ids=["question id", "entry id", "secret"],
 )
 def test_100k_generated_ids_never_collide_and_use_the_whole_alphabet(make, length, bits):
     values = [make() for _ in range(SAMPLES)]
     assert len(set(values)) == SAMPLES
     assert all(len(v) == length for v in values)
     assert set("".join(values)) == set(BASE62)  # nothing else, and every character used
-    # The entropy the format can carry: ids (public links) about 71 bits; secrets (admin
-    # links, participant tokens) at least 128 bits (ASVS 7.2.3).
+    # The entropy the format can carry: question ids (private links) and secrets (admin links,
+    # participant tokens) at least 128 bits (ASVS 7.2.3); the ids of entries, reached only under
+    # their question's id, about 71.
     assert length * math.log2(len(BASE62)) >= bits
     # And the generator fills it: each character about 1/62 of the time, at every position.
     # (Each count is about 1,613 with a standard deviation of about 40; 25% off is over 10.)
@@ -56,9 +75,28 @@ def test_the_generators_draw_from_the_operating_systems_randomness(monkeypatch):
     import random
 
     random.seed(1)
-    first = [new_id(), new_secret()]
+    first = [new_question_id(), new_id(), new_secret()]
     random.seed(1)
-    assert [new_id(), new_secret()] != first
+    assert [new_question_id(), new_id(), new_secret()] != first
+
+
+@pytest.mark.parametrize(
+    ("value", "question", "entry"),
+    [
+        ("A" * 22, True, False),  # a question's id
+        ("A" * 12, True, True),  # a question's from before ids grew, or an entry's
+        ("A" * 11, False, False),
+        ("A" * 13, False, False),
+        ("A" * 21, False, False),
+        ("A" * 23, False, False),
+        ("A" * 12 + "\n", False, False),
+        ("Ä" + "A" * 11, False, False),
+        ("A" * 11 + "-", False, False),
+    ],
+)
+def test_what_looks_like_an_id(value, question, entry):
+    assert looks_like_question_id(value) is question
+    assert looks_like_id(value) is entry
 
 
 @pytest.fixture
@@ -128,11 +166,14 @@ def test_no_integer_key_appears_in_pages_api_exports_or_the_live_stream(busy, al
     for name, text in texts.items():
         for integer in integers:
             assert str(integer) not in text, (name, integer)
-    # Every "id" the API and the JSON export give is a random id, never a number.
+    # Every "id" the API and the JSON export give is a random id, never a number: the question's
+    # of 22 characters, every other of 12.
+    assert len(q) == QUESTION_ID_LENGTH
     for name in ("api question", "api idea", "export json", "api results"):
         for key, value in _items(json.loads(texts[name])):
             if key == "id" or key.endswith("_id"):
-                assert isinstance(value, str) and re.fullmatch(r"[0-9A-Za-z]{12}", value), (
+                length = QUESTION_ID_LENGTH if value == q else ID_LENGTH
+                assert isinstance(value, str) and re.fullmatch(f"[0-9A-Za-z]{{{length}}}", value), (
                     name,
                     key,
                     value,
@@ -149,20 +190,48 @@ def _items(data):
             yield from _items(value)
 
 
-def _random_id() -> str:
-    return "".join(secrets.choice(BASE62) for _ in range(ID_LENGTH))
+def _random_id(length: int) -> str:
+    return "".join(secrets.choice(BASE62) for _ in range(length))
 
 
-def test_random_guesses_at_question_links_all_find_nothing(question, mallory):
+@pytest.fixture
+def asked_before(db):
+    """A question asked before ids grew: its id has 12 characters."""
+    return Question.objects.create(
+        id=_random_id(LEGACY_QUESTION_ID_LENGTH), title="Old", admin_key_hash=hash_secret("k")
+    )
+
+
+def _doors(question_id: str) -> list[str]:
+    """The page, the API and the embed: every door to a question answers the same."""
+    return [f"/q/{question_id}/", f"/api/v1/questions/{question_id}", f"/embed/{question_id}/"]
+
+
+def test_random_guesses_at_question_links_all_find_nothing(question, asked_before, mallory):
     known = set(Question.objects.values_list("pk", flat=True))
     statuses = Counter()
     for n in range(GUESSES):
-        guess = _random_id()
+        # Guesses of both lengths: a new question's id, and one from before ids grew.
+        length = (QUESTION_ID_LENGTH, LEGACY_QUESTION_ID_LENGTH)[n % 2]
+        guess = _random_id(length)
         assert guess not in known
-        # Alternate between the page, the API and the embed: every door answers the same.
-        path = (f"/q/{guess}/", f"/api/v1/questions/{guess}", f"/embed/{guess}/")[n % 3]
-        statuses[mallory.get(path).status_code] += 1
+        statuses[mallory.get(_doors(guess)[n % 3]).status_code] += 1
     assert statuses == {404: GUESSES}
+    # While the real ones, of either length, are found through every door.
+    assert [len(question.pk), len(asked_before.pk)] == [22, 12]
+    for real in (question, asked_before):
+        assert [mallory.get(door).status_code for door in _doors(real.pk)] == [200, 200, 200]
+
+
+def test_an_entry_id_has_12_characters_and_a_longer_guess_finds_nothing(question, bob, mallory):
+    """Only a question's id grew: an idea's is 12 characters, so one of 22 finds nothing."""
+    author = Participant.objects.get(question=question, name="Bob")
+    idea = services.idea_add(question=question, author=author, title="Lisbon")
+    assert len(idea.pk) == ID_LENGTH
+    for guess in (_random_id(QUESTION_ID_LENGTH), question.pk):
+        assert bob.get(f"/q/{question.pk}/ideas/{guess}/").status_code == 404
+        assert mallory.get(f"/api/v1/ideas/{guess}").status_code == 404
+    assert bob.get(f"/q/{question.pk}/ideas/{idea.pk}/").status_code == 200
 
 
 def test_random_guesses_at_the_admin_link_of_a_real_question_all_find_nothing(question, mallory):
