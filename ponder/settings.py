@@ -161,6 +161,10 @@ else:
                 # the start of a transaction, so two writers queue instead of failing mid-way.
                 # A writer waits up to 20 s in that queue (RELIABILITY.md #12): with 20 writers on
                 # a loaded 2-core machine, 5 s let some of them fail with "database is locked".
+                # synchronous=NORMAL: in WAL mode a COMMIT is not synced to disk, only each
+                # checkpoint is. A crash of Ponder (or kill -9) loses nothing acknowledged; a power
+                # loss or OS crash may lose the last commits before it, but never corrupts the
+                # database. FULL syncs every COMMIT, one fsync per write in the writers' queue.
                 "init_command": (
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;"
                 ),

@@ -4,7 +4,9 @@ import socket
 import sqlite3
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -58,11 +60,12 @@ _watchdog = _Watchdog()
 
 
 @contextlib.contextmanager
-def _in_time(raw: Any) -> Iterator[None]:
-    """A query (or COMMIT, or ROLLBACK) unanswered after PONDER_DB_TIMEOUT (+0.25 s, so that the
-    server's own statement_timeout ends a merely slow query first) is cut by the watchdog."""
+def _in_time(raw: Any, seconds: float | None = None) -> Iterator[None]:
+    """A query (or COMMIT, or ROLLBACK) unanswered after `seconds` (by default PONDER_DB_TIMEOUT
+    + 0.25 s, so that the server's own statement_timeout ends a merely slow query first) is cut
+    by the watchdog."""
     key = id(raw)
-    _watchdog.watch(key, raw, settings.PONDER_DB_TIMEOUT + 0.25)
+    _watchdog.watch(key, raw, settings.PONDER_DB_TIMEOUT + 0.25 if seconds is None else seconds)
     try:
         yield
     finally:
@@ -78,9 +81,22 @@ def _answer_in_time(
 
 
 @contextlib.contextmanager
-def _transactions_in_time(connection: Any) -> Iterator[None]:
-    """COMMIT and ROLLBACK do not pass through execute wrappers: watch them too, for this
-    request's connection (a hung server would otherwise hold a write's COMMIT forever)."""
+def _ending_transactions(
+    connection: Any, wrap: Callable[[Callable[[], None]], Callable[[], None]]
+) -> Iterator[None]:
+    """COMMIT and ROLLBACK do not pass through execute wrappers: wrap them, for this request's
+    connection."""
+    connection._commit = wrap(connection._commit)
+    connection._rollback = wrap(connection._rollback)
+    try:
+        yield
+    finally:
+        del connection._commit, connection._rollback  # the class's own again
+
+
+def _transactions_in_time(connection: Any) -> contextlib.AbstractContextManager[None]:
+    """Watch COMMIT and ROLLBACK too (a hung server would otherwise hold a write's COMMIT
+    forever)."""
 
     def watched(method: Callable[[], None]) -> Callable[[], None]:
         def call() -> None:
@@ -89,18 +105,159 @@ def _transactions_in_time(connection: Any) -> Iterator[None]:
 
         return call
 
-    connection._commit = watched(connection._commit)
-    connection._rollback = watched(connection._rollback)
+    return _ending_transactions(connection, watched)
+
+
+class _FairLock:
+    """A lock that goes to its waiters in the order they came.
+
+    threading.Lock does not promise that: a thread that asks just as it is released may take it
+    before threads that have waited long."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._waiters: deque[threading.Lock] = deque()
+        self._held = False
+
+    def acquire(self, timeout: float) -> bool:
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return True
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiters.append(turn)
+        if turn.acquire(timeout=timeout):
+            return True  # handed over by release()
+        with self._mutex:
+            if turn in self._waiters:
+                self._waiters.remove(turn)
+                return False
+        return True  # handed over just as the wait ran out: ours now
+
+    def release(self) -> None:
+        with self._mutex:
+            if self._waiters:
+                self._waiters.popleft().release()  # straight to the next: nobody can overtake
+            else:
+                self._held = False
+
+
+_sqlite_writers = _FairLock()
+SQLITE_QUEUE_SECONDS = 20  # as long as SQLite's busy_timeout (settings.py)
+
+
+@contextlib.contextmanager
+def _sqlite_transactions_queued(connection: Any) -> Iterator[None]:
+    """This request's SQLite transactions wait their turn on `_sqlite_writers`, in the order
+    they began, from BEGIN to COMMIT or ROLLBACK.
+
+    SQLite has one writer at a time, and its busy handler lets a newcomer overtake writers that
+    have waited long (they poll in sleeps of up to 100 ms): with 50 writers on two processes
+    and no queue, the slowest waited 8.6 to 9.7 s (p99; p50 0.3 s). In this queue SQLite's own
+    lock is contended by one transaction per process, and it passes on at COMMIT.
+
+    Only the transaction waits, not the whole request: reading the question back for the answer
+    runs beside the next writer. A queue around the whole request made each process serve one
+    write request at a time, so the two processes kept equal pace however unequally the clients
+    were spread between them: one held nearly all 50 (2.2 s each) while the other answered at
+    once, p99 2.5 to 4.4 s. Queueing transactions only: p99 1.4 to 1.8 s (RELIABILITY.md #12)."""
+    held = False
+
+    def end() -> None:
+        nonlocal held
+        if held:
+            held = False
+            _sqlite_writers.release()
+
+    def begin_in_turn(
+        execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        nonlocal held
+        if held or not sql.startswith("BEGIN"):
+            return execute(sql, params, many, context)
+        if not _sqlite_writers.acquire(timeout=SQLITE_QUEUE_SECONDS):
+            raise OperationalError("database is locked")  # answered 503 with Retry-After
+        held = True
+        try:
+            return execute(sql, params, many, context)
+        except BaseException:
+            end()
+            raise
+
+    def then_end(method: Callable[[], None]) -> Callable[[], None]:
+        def call() -> None:
+            try:
+                method()
+            finally:
+                end()
+
+        return call
+
     try:
-        yield
+        with connection.execute_wrapper(begin_in_turn), _ending_transactions(connection, then_end):
+            yield
     finally:
-        del connection._commit, connection._rollback  # the class's own again
+        end()  # a transaction left open ends with its connection, at the latest
+
+
+HEALTH_CHECK_SECONDS = 0.5
+
+
+@dataclass
+class _Probe:
+    """One `SELECT 1`, asked on a thread of its own."""
+
+    deadline: float
+    finished: threading.Event = field(default_factory=threading.Event)
+    answered: bool = False
+
+
+_probe: _Probe | None = None
+_probe_lock = threading.Lock()
+
+
+def _ask(probe: _Probe, seconds: float) -> None:
+    connection = connections[DEFAULT_DB_ALIAS]  # this thread's own
+    try:
+        # Whatever goes wrong, the answer is the same: the database did not answer.
+        with contextlib.suppress(Exception):
+            connection.ensure_connection()  # bounded: the pool's timeout, or connect_timeout
+            watched = (
+                _in_time(connection.connection, seconds)
+                if connection.vendor == "postgresql"
+                else contextlib.nullcontext()
+            )
+            with watched, connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            probe.answered = True
+    finally:
+        with contextlib.suppress(Exception):
+            connection.close()
+        probe.finished.set()
+
+
+def database_answers(seconds: float = HEALTH_CHECK_SECONDS) -> bool:
+    """Whether the database answers `SELECT 1` within `seconds` (RELIABILITY.md #8).
+
+    The question goes out on a thread of its own, one at a time per process: health checks that
+    come while it is out share its answer. So a hung database holds no request for longer than
+    `seconds` and piles up no threads; a check that comes after the question has run out of time
+    is told no at once, and the next question goes out when the last one has ended (on
+    PostgreSQL the watchdog cuts it after `seconds`)."""
+    global _probe
+    with _probe_lock:
+        if _probe is None or _probe.finished.is_set():
+            _probe = _Probe(deadline=time.monotonic() + seconds)
+            threading.Thread(
+                target=_ask, args=(_probe, seconds), name="db-health", daemon=True
+            ).start()
+        probe = _probe
+    in_time = probe.finished.wait(max(0.0, probe.deadline - time.monotonic()))
+    return in_time and probe.answered
 
 
 _keepers: list[sqlite3.Connection] = []
-_sqlite_writers = threading.Lock()
-SQLITE_QUEUE_SECONDS = 20  # as long as SQLite's busy_timeout (settings.py)
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
 
 def _keep_sqlite_shared_memory() -> None:
@@ -136,20 +293,9 @@ class DatabaseUnavailableMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         connection = connections[DEFAULT_DB_ALIAS]
-        if connection.vendor == "sqlite" and request.method not in SAFE_METHODS:
-            # SQLite has one writer at a time, and its busy handler lets a newcomer overtake
-            # writers that have waited long (they poll in 100 ms sleeps): under 50 writers the
-            # slowest waited 8.6 s (p99; p50 0.3 s). Queue this process's writes on a lock,
-            # which hands over as soon as it is free; SQLite's own lock is then contended by one
-            # writer per process. p99 fell to 2.6 s at the same throughput (RELIABILITY.md #12).
-            if not _sqlite_writers.acquire(timeout=SQLITE_QUEUE_SECONDS):
-                refused = self.process_exception(request, OperationalError("database is locked"))
-                assert refused is not None
-                return refused
-            try:
+        if connection.vendor == "sqlite":
+            with _sqlite_transactions_queued(connection):
                 return self.get_response(request)
-            finally:
-                _sqlite_writers.release()
         if connection.vendor != "postgresql":
             return self.get_response(request)
         with connection.execute_wrapper(_answer_in_time), _transactions_in_time(connection):

@@ -4,8 +4,8 @@
 the API, as fast as they can, for PONDER_FAULTS_SECONDS (default 30; the plan's 60 with
 PONDER_FAULTS_SECONDS=60). IMMEDIATE transactions queue the writers on SQLite's lock for up to
 20 s (busy_timeout), so no writer fails with "database is locked"; each process queues its own
-writers on a lock first (DatabaseUnavailableMiddleware), so the slowest do not wait for seconds
-while newcomers overtake them; the -wal file stays small.
+transactions first, in the order they began (DatabaseUnavailableMiddleware), so the slowest do
+not wait for seconds while newcomers overtake them; the -wal file stays small.
 """
 
 import os
