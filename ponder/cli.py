@@ -92,6 +92,11 @@ def serve(argv: list[str]) -> None:
             # With --workers, the supervisor asks each worker in turn whether it is alive;
             # waiting 5 s on each (the default) made a killed worker come back late.
             timeout_worker_healthcheck=2,
+            # An idle keep-alive connection stays open longer than the idle timeout of the
+            # proxies and browsers in front (nginx 60 s): closed first by the server, a client
+            # may send on it just as it closes, and gets "connection reset" (uvicorn's 5 s
+            # default did this to a fifth of the load test's requests that waited 5-8 s).
+            timeout_keep_alive=65,
         )
     finally:
         if worker is not None:
