@@ -253,6 +253,100 @@ def _reader(access: Access) -> Reader:
     )
 
 
+def _render_parts(
+    request: HttpRequest,
+    access: Access,
+    context: dict[str, Any],
+    *,
+    parts: tuple[str, ...],
+    ideas_shown: int | None,
+    comments_shown: int | None,
+    idea_id: str | None,
+    row_key: tuple[Any, ...],
+) -> Shared:
+    """The named parts rendered as nobody in particular (see `shared_parts`)."""
+    needs_name = access.participant is None
+    # Rendered as nobody in particular: an organiser or not (that changes what they may
+    # add), a newcomer or not (newcomers' forms ask for a name). Everything else is a slot.
+    organiser_key = ADMIN_MARK if access.is_organiser else None
+    neutral = replace(access, participant=None, token=None, admin_key=organiser_key)
+    if idea_id is None:
+        page: Page = question_page(
+            neutral,
+            ideas_shown=ideas_shown,
+            comments_shown=comments_shown,
+            arguments_shown=ARGUMENTS_SHOWN,
+        )
+    else:  # one idea's row
+        page = question_page(
+            neutral, idea_ids=[idea_id], comments=False, arguments_shown=ARGUMENTS_SHOWN
+        )
+        if not page.ideas:
+            raise Http404
+        context = {**context, "idea": page.ideas[0]}
+    page.my_vote_count = USED_MARK  # type: ignore[assignment]
+    shared_context = {
+        **context,
+        "access": neutral,
+        "page": page,
+        "needs_name": needs_name,
+        "name_initial": NAME_MARK,
+        "name_form": NameForm(initial={"name": NAME_MARK}),
+        "idea_form": IdeaForm(needs_name=needs_name, name=NAME_MARK),
+        "comment_form": CommentForm(needs_name=needs_name, name=NAME_MARK),
+        "request": SharedRequest(scheme=request.scheme, host=request.get_host()),
+        "messages": (),
+        "shared": None,
+        "row_key": row_key,
+    }
+    pieces: list[bytes | Slot] = []
+    for name in parts:
+        template = "questions/detail.html" + ("" if name == "page" else f"#{name}")
+        pieces += _render_shared(template, shared_context).parts
+        pieces.append(PART_END.encode())
+    return Shared(parts=tuple(pieces))
+
+
+# The pages being rendered in this process now (any version), and who waits for them.
+_rendering: dict[tuple[Any, ...], threading.Event] = {}
+_rendering_lock = threading.Lock()
+RENDER_WAIT = 30.0  # seconds a reader waits for another's render before trying their own
+
+
+def _in_turn(
+    key: tuple[Any, ...], lag: float, version: int, render: Callable[[], Shared]
+) -> Shared:
+    """One render of a page at a time in a process: a reader who finds the page being rendered
+    waits for that render instead of making another (the crowd after a change would otherwise
+    render it once each, all at once, each slower for the others). With `lag`, a reader never
+    waits: the newest render there is will do while one is made."""
+    any_version = key[:1] + key[2:]
+    while True:
+        with _rendering_lock:
+            recent = latest.get(any_version) if lag > 0 else None
+            busy = _rendering.get(any_version)
+            if recent is not None and (time.monotonic() - recent[1] <= lag or busy is not None):
+                return recent[2]
+            if busy is None:
+                done = _rendering[any_version] = threading.Event()
+                break
+        busy.wait(RENDER_WAIT)
+        shared = renders.get(key)
+        if shared is not None:
+            return shared
+    try:
+        shared = render()
+        renders.put(key, shared)
+        newest = latest.get(any_version)
+        if newest is None or newest[0] <= version:
+            latest.put(any_version, (version, time.monotonic(), shared))
+        return shared
+    finally:
+        with _rendering_lock:
+            del _rendering[any_version]
+        done.set()
+
+
 def shared_parts(
     request: HttpRequest,
     access: Access,
@@ -300,57 +394,24 @@ def shared_parts(
         parts,
     )
     shared = renders.get(key)
-    any_version = key[:1] + key[2:]
-    if shared is None and lag > 0:
-        recent = latest.get(any_version)
-        if recent is not None and time.monotonic() - recent[1] <= lag:
-            shared = recent[2]
     if shared is None:
         # What the rows of ideas depend on besides their own data: not the version.
         row_key = key[:1] + key[2:-4]
-        # Rendered as nobody in particular: an organiser or not (that changes what they may
-        # add), a newcomer or not (newcomers' forms ask for a name). Everything else is a slot.
-        organiser_key = ADMIN_MARK if access.is_organiser else None
-        neutral = replace(access, participant=None, token=None, admin_key=organiser_key)
-        if idea_id is None:
-            page: Page = question_page(
-                neutral,
+        shared = _in_turn(
+            key,
+            lag,
+            question.version,
+            lambda: _render_parts(
+                request,
+                access,
+                context,
+                parts=parts,
                 ideas_shown=ideas_shown,
                 comments_shown=comments_shown,
-                arguments_shown=ARGUMENTS_SHOWN,
-            )
-        else:  # one idea's row
-            page = question_page(
-                neutral, idea_ids=[idea_id], comments=False, arguments_shown=ARGUMENTS_SHOWN
-            )
-            if not page.ideas:
-                raise Http404
-            context = {**context, "idea": page.ideas[0]}
-        page.my_vote_count = USED_MARK  # type: ignore[assignment]
-        shared_context = {
-            **context,
-            "access": neutral,
-            "page": page,
-            "needs_name": needs_name,
-            "name_initial": NAME_MARK,
-            "name_form": NameForm(initial={"name": NAME_MARK}),
-            "idea_form": IdeaForm(needs_name=needs_name, name=NAME_MARK),
-            "comment_form": CommentForm(needs_name=needs_name, name=NAME_MARK),
-            "request": SharedRequest(scheme=request.scheme, host=request.get_host()),
-            "messages": (),
-            "shared": None,
-            "row_key": row_key,
-        }
-        pieces: list[bytes | Slot] = []
-        for name in parts:
-            template = "questions/detail.html" + ("" if name == "page" else f"#{name}")
-            pieces += _render_shared(template, shared_context).parts
-            pieces.append(PART_END.encode())
-        shared = Shared(parts=tuple(pieces))
-        renders.put(key, shared)
-        newest = latest.get(any_version)
-        if newest is None or newest[0] <= question.version:
-            latest.put(any_version, (question.version, time.monotonic(), shared))
+                idea_id=idea_id,
+                row_key=row_key,
+            ),
+        )
     reader = _reader(access)
     name = remembered_name(request) if needs_name else ""
     marks = {

@@ -3,6 +3,8 @@ render of their own would give: their votes, likes, edit rights, votes left, nam
 and nobody else's. Also: "Show more ideas" and earlier comments for big questions."""
 
 import re
+import threading
+import time
 from collections.abc import Callable
 
 import pytest
@@ -420,3 +422,53 @@ def test_shared_renders_drop_indentation_but_keep_white_space_in_text_areas(
     article = html[html.index('<article class="question"') : html.index('<div id="live"')]
     assert "\n    <" not in article
     assert "<pre><code>indented code\n</code></pre>" in html
+
+
+def _started(target: Callable[[], object]) -> tuple[threading.Thread, list]:
+    result: list = []
+    thread = threading.Thread(target=lambda: result.append(target()))
+    thread.start()
+    return thread, result
+
+
+def test_readers_who_find_the_page_being_rendered_wait_for_that_render() -> None:
+    key = ("q", 7, "en", "open")
+    release, calls = threading.Event(), []
+
+    def slow_render() -> rendering.Shared:
+        calls.append(1)
+        release.wait(5)
+        return rendering.Shared(parts=(b"version 7",))
+
+    first, first_result = _started(lambda: rendering._in_turn(key, 0.0, 7, slow_render))
+    while not rendering._rendering:
+        time.sleep(0.001)
+    second, second_result = _started(lambda: rendering._in_turn(key, 0.0, 7, slow_render))
+    time.sleep(0.05)
+    assert second_result == []  # waiting, not rendering a second time
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert len(calls) == 1
+    assert first_result[0] is second_result[0] is renders.get(key)
+
+
+def test_with_a_lag_a_reader_takes_the_newest_render_while_the_next_is_made() -> None:
+    old_key, new_key = ("q", 7, "en"), ("q", 8, "en")
+    rendering._in_turn(old_key, 0.5, 7, lambda: rendering.Shared(parts=(b"version 7",)))
+    release = threading.Event()
+
+    def slow_render() -> rendering.Shared:
+        release.wait(5)
+        return rendering.Shared(parts=(b"version 8",))
+
+    rendering.latest.put(("q", "en"), (7, time.monotonic() - 10, renders.get(old_key)))
+    first, first_result = _started(lambda: rendering._in_turn(new_key, 0.5, 8, slow_render))
+    while not rendering._rendering:
+        time.sleep(0.001)
+    # Older than the lag, but the next render is under way: no waiting, no second render.
+    assert rendering._in_turn(new_key, 0.5, 8, slow_render).parts == (b"version 7",)
+    release.set()
+    first.join(5)
+    assert first_result[0].parts == (b"version 8",)
+    assert rendering._in_turn(new_key, 0.5, 8, slow_render).parts == (b"version 8",)
