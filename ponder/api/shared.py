@@ -8,6 +8,7 @@ JSON by the API's own renderer: a copy of a few hundred small dicts, not a read 
 and a validation of every field.
 """
 
+import threading
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -21,6 +22,7 @@ from .shapes import question_data
 
 KEPT = 16  # questions per process
 _kept = Kept(KEPT)
+_reading = [threading.Lock() for _ in range(64)]
 
 
 def _everyones(access: Access) -> tuple[dict[str, Any], dict[str, str]]:
@@ -62,8 +64,13 @@ def question_response(
     )
     kept = _kept.get(key)
     if kept is None:
-        kept = _everyones(access)
-        _kept.put(key, kept)
+        # One read of a question at a time per process: the callers who come meanwhile wait
+        # for it and take it, rather than each making the same read at once.
+        with _reading[hash(question.pk) % len(_reading)]:
+            kept = _kept.get(key)
+            if kept is None:
+                kept = _everyones(access)
+                _kept.put(key, kept)
     everyones, authors = kept
 
     me = access.participant
