@@ -6,8 +6,10 @@ commit. Who may do what is decided by `ponder.questions.access`; these functions
 that hold for everyone (closed questions, disabled ideas or arguments, the vote cap).
 """
 
-import contextlib
+import functools
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -45,6 +47,21 @@ class _Unchanged(Exception):
     def __init__(self, result: object = None) -> None:
         super().__init__()
         self.result = result
+
+
+def _unless_unchanged[T](change: Callable[..., T]) -> Callable[..., T]:
+    """`change` in a transaction of its own; when it raises `_Unchanged`, the transaction (and
+    with it the version bump) is rolled back and the exception's `result` is the answer."""
+    atomic = transaction.atomic(change)
+
+    @functools.wraps(change)
+    def run(**kwargs: Any) -> T:
+        try:
+            return atomic(**kwargs)
+        except _Unchanged as unchanged:
+            return unchanged.result  # type: ignore[return-value]
+
+    return run
 
 
 def _bump(question: Question) -> Question:
@@ -276,16 +293,9 @@ def argument_delete(*, argument: Argument) -> None:
     _announce(locked, "argument.deleted", **ids)
 
 
+@_unless_unchanged
 def like_add(*, argument: Argument, participant: Participant) -> Like:
     """Like an argument. Liking twice keeps one like (the database holds one per person)."""
-    try:
-        return _like_add(argument, participant)
-    except _Unchanged as unchanged:
-        return unchanged.result
-
-
-@transaction.atomic
-def _like_add(argument: Argument, participant: Participant) -> Like:
     locked = _bump(argument.idea.question)
     _require_open(locked)
     like = hot.insert_like(argument.pk, participant.pk)
@@ -298,13 +308,8 @@ def _like_add(argument: Argument, participant: Participant) -> Like:
     return like
 
 
+@_unless_unchanged
 def like_remove(*, argument: Argument, participant: Participant) -> None:
-    with contextlib.suppress(_Unchanged):
-        _like_remove(argument, participant)
-
-
-@transaction.atomic
-def _like_remove(argument: Argument, participant: Participant) -> None:
     locked = _bump(argument.idea.question)
     _require_open(locked)
     if not hot.delete_like(argument.pk, participant.pk):
@@ -315,16 +320,9 @@ def _like_remove(argument: Argument, participant: Participant) -> None:
 # Votes --------------------------------------------------------------------------------------
 
 
+@_unless_unchanged
 def vote_cast(*, idea: Idea, participant: Participant) -> Vote:
     """Vote for an idea. Voting twice keeps one vote; the question's cap is enforced here."""
-    try:
-        return _vote_cast(idea, participant)
-    except _Unchanged as unchanged:
-        return unchanged.result
-
-
-@transaction.atomic
-def _vote_cast(idea: Idea, participant: Participant) -> Vote:
     locked = _bump(idea.question)
     _require_open(locked)
     if locked.max_votes is not None:
@@ -347,13 +345,8 @@ def _vote_cast(idea: Idea, participant: Participant) -> Vote:
     return vote
 
 
+@_unless_unchanged
 def vote_retract(*, idea: Idea, participant: Participant) -> None:
-    with contextlib.suppress(_Unchanged):
-        _vote_retract(idea, participant)
-
-
-@transaction.atomic
-def _vote_retract(idea: Idea, participant: Participant) -> None:
     locked = _bump(idea.question)
     _require_open(locked)
     if not hot.delete_vote(idea.pk, participant.pk):
