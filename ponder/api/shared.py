@@ -62,16 +62,18 @@ def question_response(
         question.deadline,
         question.time_zone,
     )
-    kept = _kept.get(key)
-    if kept is None:
+    # The newest read of each question only: under a stream of changes, older ones are of use
+    # to nobody, and a big question's read is several megabytes.
+    kept = _kept.get(question.pk)
+    if kept is None or kept[0] != key:
         # One read of a question at a time per process: the callers who come meanwhile wait
         # for it and take it, rather than each making the same read at once.
         with _reading[hash(question.pk) % len(_reading)]:
-            kept = _kept.get(key)
-            if kept is None:
-                kept = _everyones(access)
-                _kept.put(key, kept)
-    everyones, authors = kept
+            kept = _kept.get(question.pk)
+            if kept is None or kept[0] != key:
+                kept = (key, *_everyones(access))
+                _kept.put(question.pk, kept)
+    _key, everyones, authors = kept
 
     me = access.participant
     votes: frozenset[str] = frozenset()
