@@ -17,7 +17,6 @@ by everything it shows (`_row_fingerprint`: its texts, counts, voters, pros and 
 likes), so after a vote only that idea's row is rendered again (`{% shared_row %}`).
 """
 
-import functools
 import re
 import threading
 import time
@@ -234,15 +233,9 @@ def _assemble(shared: Shared, reader: Reader, marks: dict[str, str]) -> bytes:
         part if part.__class__ is bytes else (part.yes if wants(part) else part.no)  # type: ignore[union-attr, misc]
         for part in shared.parts
     )
-    # One pass over the page for all marks (a value put in is never looked at again).
-    values = {mark.encode(): value.encode() for mark, value in marks.items()}
-    return _marks_pattern(tuple(marks)).sub(lambda found: values[found[0]], html)
-
-
-@functools.cache
-def _marks_pattern(marks: tuple[str, ...]) -> re.Pattern[bytes]:
-    longest_first = sorted(marks, key=len, reverse=True)
-    return re.compile(b"|".join(re.escape(mark.encode()) for mark in longest_first))
+    for mark, value in marks.items():
+        html = html.replace(mark.encode(), value.encode())
+    return html
 
 
 def _reader(access: Access) -> Reader:
