@@ -1,7 +1,7 @@
 """Shared fixtures. The personas: alice organises, bob and carol take part, mallory is outside."""
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.conf import settings
@@ -84,12 +84,17 @@ def mallory(db: None) -> Person:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_shared_renders(settings) -> None:
+def _fresh_shared_renders() -> Iterator[None]:
     """Each test starts with no shared page renders (rendering.py) from an earlier test, and
-    pages that never lag behind a change (test_rendering.py tests the lag itself)."""
+    pages that never lag behind a change (test_rendering.py tests the lag itself, with the
+    `settings` fixture; this one is not used here, so that the settings a test changes with it
+    are put back before the test's other fixtures end)."""
     from ponder.questions.rendering import latest, renders, rows
 
     renders.clear()
     rows.clear()
     latest.clear()
+    lag = settings.PONDER_PAGE_LAG
     settings.PONDER_PAGE_LAG = 0
+    yield
+    settings.PONDER_PAGE_LAG = lag

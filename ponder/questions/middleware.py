@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.connection import ConnectionProxy
 from django.utils.translation import gettext as _
 
 from .access import allow_cookies_in_embeds, is_embedded
@@ -85,13 +86,26 @@ def _ending_transactions(
     connection: Any, wrap: Callable[[Callable[[], None]], Callable[[], None]]
 ) -> Iterator[None]:
     """COMMIT and ROLLBACK do not pass through execute wrappers: wrap them, for this request's
-    connection."""
-    connection._commit = wrap(connection._commit)
-    connection._rollback = wrap(connection._rollback)
+    connection.
+
+    A connection is one thread's, except in tests, where the live server's threads share the
+    in-memory SQLite database's: there two requests may wrap it at once and end in either
+    order. Each puts back what it found, and only if nobody wrapped it again meanwhile."""
+    if isinstance(connection, ConnectionProxy):  # django.db.connection: this thread's own
+        connection = connection._connections[connection._alias]
+    names = ("_commit", "_rollback")
+    found = {name: vars(connection).get(name) for name in names}
+    ours = {name: wrap(getattr(connection, name)) for name in names}
+    vars(connection).update(ours)
     try:
         yield
     finally:
-        del connection._commit, connection._rollback  # the class's own again
+        for name in names:
+            if vars(connection).get(name) is ours[name]:
+                if found[name] is None:
+                    del vars(connection)[name]  # the class's own again
+                else:
+                    vars(connection)[name] = found[name]
 
 
 def _transactions_in_time(connection: Any) -> contextlib.AbstractContextManager[None]:

@@ -120,3 +120,18 @@ def test_a_write_that_waits_too_long_for_its_turn_gets_503_and_can_retry(
     assert refused["Retry-After"] == "5"
     assert not Question.objects.exists()
     assert Client().post(**ask, data=body).status_code == 201
+
+
+def test_two_requests_sharing_a_connection_may_end_in_either_order(sqlite: None) -> None:
+    """The live server of the browser tests shares the in-memory database's connection between
+    its threads: two requests wrap its COMMIT at once and end in either order."""
+    first = middleware._sqlite_transactions_queued(connection)
+    second = middleware._sqlite_transactions_queued(connection)
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    second.__exit__(None, None, None)
+    with transaction.atomic():  # COMMIT works, and passes the queue on
+        Question.objects.count()
+    assert middleware._sqlite_writers.acquire(timeout=0)
+    middleware._sqlite_writers.release()
