@@ -15,7 +15,7 @@ from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, reverse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Path
+from ninja import NinjaAPI, Path, Query
 from ninja.operation import Operation
 from ninja.responses import Status
 
@@ -39,6 +39,7 @@ from .schemas import (
     IdeaIn,
     IdeaOut,
     IdeaPatch,
+    IdeasOut,
     ParticipantIn,
     ParticipantOut,
     QuestionCreated,
@@ -49,7 +50,7 @@ from .schemas import (
     SettingsIn,
 )
 from .shapes import argument_data, comment_data, idea_data, question_data, read, results_data
-from .shared import question_response
+from .shared import IDEAS_PER_READ, ideas_response, question_response
 
 DESCRIPTION = """\
 Everything the pages do, as JSON. Send `Authorization: Bearer <token>` where a token is needed:
@@ -107,7 +108,8 @@ def _share_url(request: HttpRequest, question: Question) -> str:
 
 
 def _question(request: HttpRequest, access: Access) -> dict[str, Any]:
-    return question_data(access, share_url=_share_url(request, access.question))
+    share_url = _share_url(request, access.question)
+    return question_data(access, share_url=share_url, ideas_shown=IDEAS_PER_READ)
 
 
 def _idea(access: Access, idea_id: str) -> dict[str, Any]:
@@ -201,7 +203,8 @@ def question_create(request: HttpRequest, payload: QuestionIn) -> Status:
     openapi_extra=OPTIONAL_TOKEN,
     response={200: QuestionOut, **_errors(401, 404)},
     summary="Read a question",
-    description="With a token, `me`, `voted`, `liked` and `changeable` are yours.",
+    description="With a token, `me`, `voted`, `liked` and `changeable` are yours. It holds the "
+    "leading 100 ideas; `ideas_next` is the path of the rest.",
     tags=["questions"],
 )
 def question_detail(request: HttpRequest, question_id: str = QuestionId) -> HttpResponse:
@@ -209,6 +212,29 @@ def question_detail(request: HttpRequest, question_id: str = QuestionId) -> Http
     access = auth.reader(request, question_id)
     share_url = _share_url(request, access.question)
     return question_response(request, access, share_url=share_url, api=api)
+
+
+@api.get(
+    "/questions/{question_id}/ideas",
+    auth=None,
+    openapi_extra=OPTIONAL_TOKEN,
+    response={200: IdeasOut, **_errors(400, 401, 404)},
+    url_name="question_ideas",
+    summary="Read a page of a question's ideas",
+    description="In the question's order (most votes first). A page read after votes have "
+    "changed the order may repeat or miss an idea: compare `version` with the previous page's.",
+    tags=["ideas"],
+)
+def question_ideas(
+    request: HttpRequest,
+    question_id: str = QuestionId,
+    offset: int = Query(0, ge=0, le=1_000_000, description="How many ideas to skip."),
+    limit: int = Query(
+        IDEAS_PER_READ, ge=1, le=IDEAS_PER_READ, description="How many ideas (at most 100)."
+    ),
+) -> HttpResponse:
+    access = auth.reader(request, question_id)
+    return ideas_response(request, access, ideas_from=offset, ideas_shown=limit, api=api)
 
 
 @api.patch(
@@ -322,15 +348,36 @@ def idea_add(request: HttpRequest, payload: IdeaIn, question_id: str = QuestionI
 
 
 @api.get(
-    "/ideas/{idea_id}",
+    "/questions/{question_id}/ideas/{idea_id}",
     auth=None,
     openapi_extra=OPTIONAL_TOKEN,
     response={200: IdeaOut, **_errors(401, 404)},
     summary="Read an idea with its arguments and all its voters",
+    description="Anyone with the question's link. With a token, `voted`, `liked` and "
+    "`changeable` are yours.",
+    tags=["ideas"],
+)
+def question_idea(
+    request: HttpRequest, question_id: str = QuestionId, idea_id: str = IdeaId
+) -> dict[str, Any]:
+    access = auth.reader(request, question_id)
+    return _idea(access, idea_for(access, idea_id).pk)
+
+
+@api.get(
+    "/ideas/{idea_id}",
+    response={200: IdeaOut, **_errors(401, 404)},
+    summary="Read an idea by its id alone (with a token of its question)",
+    description="The admin token or a participant's token of the idea's question; any other "
+    "token gets 404. Without a token, read it under its question: "
+    "`GET /api/v1/questions/{question_id}/ideas/{idea_id}`.",
     tags=["ideas"],
 )
 def idea_detail(request: HttpRequest, idea_id: str = IdeaId) -> dict[str, Any]:
-    access = auth.reader(request, _question_of(Idea, idea_id))
+    # An idea's id is short enough to guess; the question's id is the private link. So without
+    # it, only a token of the question reads the idea. The door (auth.bearer) refuses a request
+    # without a token before the idea is looked up, so such a request never learns if it exists.
+    access = auth.member(request, _question_of(Idea, idea_id))
     return _idea(access, idea_for(access, idea_id).pk)
 
 

@@ -10,6 +10,8 @@ way the pages do:
 
 - `public`: anyone, and the token is not even looked at.
 - `reader`: anyone; a token that is sent must belong to the question (else 401).
+- `member`: the organiser or a participant, for an entry reached by its id alone (401 without a
+  token; any other token gets 404, so an entry's id tells nobody else whether it exists).
 - `participant`: someone who has taken part (401 without a valid token; 403 for an organiser who
   has not given a name yet).
 - `changer`: the author or the organiser of an entry (`Access.can_change`); others get 404.
@@ -62,6 +64,20 @@ def reader(request: HttpRequest, question_id: str) -> Access:
     access = _resolve(question_id, _token(request))
     if access.token and not (access.is_organiser or access.participant):
         raise AuthenticationError(message=_("This token does not belong to this question."))
+    return access
+
+
+def member(request: HttpRequest, question_id: str) -> Access:
+    """Whoever holds a token of this question: its admin key or a participant's token.
+
+    For an entry reached by its id alone, which is short enough to be guessed (ids.py): the
+    question's id is the private link, so without it only a token of the question reads."""
+    token = _token(request)
+    if not token:
+        raise AuthenticationError(message=_("Send your token as: Authorization: Bearer <token>."))
+    access = _resolve(question_id, token)
+    if not (access.is_organiser or access.participant):
+        raise Http404
     return access
 
 

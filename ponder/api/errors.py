@@ -40,7 +40,10 @@ def _invalid(request: HttpRequest, exc: Invalid) -> HttpResponse:
 
 
 def _field_name(location: tuple[Any, ...]) -> str:
-    # ("body", "payload", "settings", "max_votes") -> "settings.max_votes"
+    # ("body", "payload", "settings", "max_votes") -> "settings.max_votes"; ("query", "offset")
+    # -> "offset"
+    if location[:1] == ("query",):
+        return ".".join(str(part) for part in location[1:]) or "query"
     parts = [str(part) for part in location[2:]] if location[:1] == ("body",) else []
     return ".".join(parts) or "body"
 

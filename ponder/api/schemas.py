@@ -283,8 +283,24 @@ class QuestionOut(Schema):
     version: int = Field(description="Grows with every change; live updates carry it.")
     settings: SettingsOut
     me: Me
-    ideas: list[IdeaOut] = Field(description="Most votes first, then oldest first.")
+    ideas: list[IdeaOut] = Field(
+        description="The leading ideas (at most 100): most votes first, then oldest first. "
+        "Read the rest from `ideas_next`."
+    )
+    ideas_total: int = Field(description="How many ideas the question has.")
+    ideas_next: str | None = Field(
+        description="The path of the next page of ideas "
+        "(`/api/v1/questions/{id}/ideas?offset=…&limit=…`), or null when `ideas` holds them all."
+    )
     comments: list[CommentOut] = Field(description="Oldest first.")
+
+
+class IdeasOut(Schema):
+    version: int = Field(description="The question's version this page was read at.")
+    total: int = Field(description="How many ideas the question has.")
+    offset: int = Field(description="How many ideas come before this page's first.")
+    ideas: list[IdeaOut] = Field(description="In the question's order: most votes first.")
+    next: str | None = Field(description="The path of the next page, or null after the last.")
 
 
 class QuestionCreated(Schema):

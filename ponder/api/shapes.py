@@ -4,6 +4,9 @@ counts, first voters, ranks and per-person state are the page's, never recounted
 `question_data` is also "the API shape" that a JSON export can reuse."""
 
 from typing import Any
+from urllib.parse import urlencode
+
+from django.urls import reverse
 
 from ponder.questions.access import Access
 from ponder.questions.models import Argument, Comment, Idea
@@ -50,15 +53,45 @@ def comment_data(access: Access, comment: Comment) -> dict[str, Any]:
     }
 
 
-def read(access: Access, *, idea_ids: list[str] | None = None, comments: bool = True) -> Page:
+def read(
+    access: Access,
+    *,
+    idea_ids: list[str] | None = None,
+    comments: bool = True,
+    ideas_from: int = 0,
+    ideas_shown: int | None = None,
+) -> Page:
     """The page's read, with every voter listed (the page shows the first few)."""
-    return question_page(access, idea_ids=idea_ids, comments=comments, voters_shown=None)
+    return question_page(
+        access,
+        idea_ids=idea_ids,
+        comments=comments,
+        voters_shown=None,
+        ideas_from=ideas_from,
+        ideas_shown=ideas_shown,
+    )
 
 
-def question_data(access: Access, *, share_url: str, with_page: bool = False) -> Any:
-    """The question as `access` reads it; `with_page`: and the read it was made from."""
+def ideas_next(question_id: str, page: Page, ideas_from: int, ideas_shown: int | None) -> Any:
+    """The API path of the page of ideas after this one, or None when this one is the last."""
+    after = ideas_from + len(page.ideas)
+    if ideas_shown is None or after >= page.idea_total:
+        return None
+    path = reverse("api:question_ideas", kwargs={"question_id": question_id})
+    return f"{path}?{urlencode({'offset': after, 'limit': ideas_shown})}"
+
+
+def question_data(
+    access: Access,
+    *,
+    share_url: str,
+    with_page: bool = False,
+    ideas_shown: int | None = None,
+) -> Any:
+    """The question as `access` reads it; `with_page`: and the read it was made from.
+    `ideas_shown`: the leading ideas only (the API's first page of ideas); None: every idea."""
     question, me = access.question, access.participant
-    page = read(access)
+    page = read(access, ideas_shown=ideas_shown)
     votes_left = None
     if question.max_votes is not None:
         votes_left = max(0, question.max_votes - page.my_vote_count)
@@ -85,6 +118,8 @@ def question_data(access: Access, *, share_url: str, with_page: bool = False) ->
             "votes_left": votes_left,
         },
         "ideas": [idea_data(idea) for idea in page.ideas],
+        "ideas_total": page.idea_total,
+        "ideas_next": ideas_next(question.pk, page, 0, ideas_shown),
         "comments": [comment_data(access, comment) for comment in page.comments],
     }
     return (data, page) if with_page else data
@@ -100,3 +135,19 @@ def results_data(access: Access) -> dict[str, Any]:
             for idea in page.ideas
         ],
     }
+
+
+def ideas_data(
+    access: Access, *, ideas_from: int, ideas_shown: int, with_page: bool = False
+) -> Any:
+    """A page of the question's ideas, in the question read's order, as `access` reads them."""
+    question = access.question
+    page = read(access, comments=False, ideas_from=ideas_from, ideas_shown=ideas_shown)
+    data = {
+        "version": question.version,
+        "total": page.idea_total,
+        "offset": ideas_from,
+        "ideas": [idea_data(idea) for idea in page.ideas],
+        "next": ideas_next(question.pk, page, ideas_from, ideas_shown),
+    }
+    return (data, page) if with_page else data

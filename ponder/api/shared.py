@@ -17,21 +17,31 @@ from ponder.questions import hot
 from ponder.questions.access import Access
 from ponder.questions.rendering import Kept
 
-from .schemas import QuestionOut
-from .shapes import question_data
+from .schemas import IdeasOut, QuestionOut
+from .shapes import ideas_data, question_data
 
-KEPT = 16  # questions per process
+KEPT = 64  # reads per process: a question's first read and pages of its ideas
 _kept = Kept(KEPT)
 _reading = [threading.Lock() for _ in range(64)]
+# The ideas in a read of the question, and the most in a page of ideas: a question of thousands
+# of ideas, each with every voter named, is megabytes, and a phone wants the leading ones.
+IDEAS_PER_READ = 100
 
 
-def _everyones(access: Access) -> tuple[dict[str, Any], dict[str, str]]:
-    """The question as nobody in particular reads it, checked against the schema, and the
-    author of every idea, argument and comment by id."""
+def _everyones(
+    access: Access, part: tuple[int, int] | None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The question (`part` None) or a page of its ideas (`part`: from, how many) as nobody in
+    particular reads it, checked against the schema, and the author of every entry by id."""
     nobody = Access(
         question=access.question, participant=None, is_organiser=False, token=None, admin_key=None
     )
-    data, page = question_data(nobody, share_url="", with_page=True)
+    if part is None:
+        data, page = question_data(nobody, share_url="", with_page=True, ideas_shown=IDEAS_PER_READ)
+        schema: Any = QuestionOut
+    else:
+        data, page = ideas_data(nobody, ideas_from=part[0], ideas_shown=part[1], with_page=True)
+        schema = IdeasOut
     authors = {}
     for idea in page.ideas:
         authors[idea.pk] = idea.author_id
@@ -39,18 +49,17 @@ def _everyones(access: Access) -> tuple[dict[str, Any], dict[str, str]]:
             authors[argument.pk] = argument.author_id
     for comment in page.comments:
         authors[comment.pk] = comment.author_id
-    return QuestionOut.model_validate(data).model_dump(), authors
+    return schema.model_validate(data).model_dump(), authors
 
 
-def question_response(
-    request: HttpRequest, access: Access, *, share_url: str, api: Any
-) -> HttpResponse:
+def _shared(access: Access, part: tuple[int, int] | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """The read of `part` (see `_everyones`) at the question's version: made once, then kept."""
     question = access.question
-    is_open = question.is_open()
     key = (
         question.pk,
+        part,
         question.version,  # every change through the services bumps it
-        is_open,  # a deadline passes without one
+        question.is_open(),  # a deadline passes without one
         # The question's own fields, in case one is changed without the services.
         question.title,
         question.description,
@@ -62,19 +71,24 @@ def question_response(
         question.deadline,
         question.time_zone,
     )
-    # The newest read of each question only: under a stream of changes, older ones are of use
-    # to nobody, and a big question's read is several megabytes.
-    kept = _kept.get(question.pk)
+    # The newest read of each question and part only: under a stream of changes, older ones are
+    # of use to nobody.
+    kept = _kept.get(key[:2])
     if kept is None or kept[0] != key:
         # One read of a question at a time per process: the callers who come meanwhile wait
         # for it and take it, rather than each making the same read at once.
         with _reading[hash(question.pk) % len(_reading)]:
-            kept = _kept.get(question.pk)
+            kept = _kept.get(key[:2])
             if kept is None or kept[0] != key:
-                kept = (key, *_everyones(access))
-                _kept.put(question.pk, kept)
-    _key, everyones, authors = kept
+                kept = (key, *_everyones(access, part))
+                _kept.put(key[:2], kept)
+    return kept[1], kept[2]
 
+
+def _yours(access: Access, authors: dict[str, str]) -> tuple[Any, Any, Any]:
+    """What is the caller's own: (their votes, a function marking ideas and their arguments as
+    theirs, a function telling whether they may change an entry)."""
+    question = access.question
     me = access.participant
     votes: frozenset[str] = frozenset()
     likes: frozenset[str] = frozenset()
@@ -82,11 +96,32 @@ def question_response(
         marks = getattr(me, "marks", None)
         votes, likes = marks if marks is not None else hot.votes_and_likes(me.pk)
     organiser = access.is_organiser
-    mine = me.pk if me is not None and is_open else None
+    mine = me.pk if me is not None and question.is_open() else None
 
     def changeable(entry_id: str) -> bool:  # as Access.can_change
         return organiser or (mine is not None and authors[entry_id] == mine)
 
+    def idea(shared: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **shared,
+            "voted": shared["id"] in votes,
+            "changeable": changeable(shared["id"]),
+            "arguments": [
+                {**a, "liked": a["id"] in likes, "changeable": changeable(a["id"])}
+                for a in shared["arguments"]
+            ],
+        }
+
+    return votes, idea, changeable
+
+
+def question_response(
+    request: HttpRequest, access: Access, *, share_url: str, api: Any
+) -> HttpResponse:
+    """The question with its leading ideas (`IDEAS_PER_READ`), as this caller reads it."""
+    question, me, organiser = access.question, access.participant, access.is_organiser
+    everyones, authors = _shared(access, None)
+    votes, idea, changeable = _yours(access, authors)
     votes_left = None
     if question.max_votes is not None:
         votes_left = max(0, question.max_votes - len(votes))
@@ -98,21 +133,20 @@ def question_response(
             "organiser": organiser,
             "votes_left": votes_left,
         },
-        "ideas": [
-            {
-                **idea,
-                "voted": idea["id"] in votes,
-                "changeable": changeable(idea["id"]),
-                "arguments": [
-                    {**a, "liked": a["id"] in likes, "changeable": changeable(a["id"])}
-                    for a in idea["arguments"]
-                ],
-            }
-            for idea in everyones["ideas"]
-        ],
+        "ideas": [idea(shared) for shared in everyones["ideas"]],
         "comments": [
             {**comment, "changeable": changeable(comment["id"])}
             for comment in everyones["comments"]
         ],
     }
+    return api.create_response(request, data, status=200)
+
+
+def ideas_response(
+    request: HttpRequest, access: Access, *, ideas_from: int, ideas_shown: int, api: Any
+) -> HttpResponse:
+    """A page of the question's ideas, as this caller reads them."""
+    everyones, authors = _shared(access, (ideas_from, ideas_shown))
+    _votes, idea, _changeable = _yours(access, authors)
+    data = {**everyones, "ideas": [idea(shared) for shared in everyones["ideas"]]}
     return api.create_response(request, data, status=200)

@@ -116,9 +116,10 @@ class Participant(models.Model):
 
 class IdeaQuerySet(models.QuerySet["Idea"]):
     def with_counts(self) -> "IdeaQuerySet":
-        """Each idea with its vote count, ordered by votes (most first), then by age."""
+        """Each idea with its vote count, ordered by votes (most first), then by age (then by id,
+        so that pages of ideas read one after the other neither repeat nor skip an idea)."""
         return self.annotate(vote_count=count_of(Vote, "idea")).order_by(
-            "-vote_count", "created_at"
+            "-vote_count", "created_at", "pk"
         )
 
 

@@ -60,6 +60,7 @@ def question_page(
     ranked: bool = False,
     voters_shown: int | None = VOTERS_SHOWN,
     ideas_shown: int | None = None,
+    ideas_from: int = 0,
     comments_shown: int | None = None,
     arguments_shown: int | None = None,
 ) -> Page:
@@ -68,7 +69,8 @@ def question_page(
     With `idea_ids`, only those ideas (for a fragment); the number of queries stays the same.
     Ideas are ranked once the question is closed, or while it is open with `ranked` (exports).
     `voters_shown=None` lists every voter of each idea (the API), still in one query.
-    `ideas_shown` keeps the leading ideas only (and counts them all), `comments_shown` the latest
+    `ideas_shown` keeps the leading ideas only (and counts them all), from the `ideas_from`th on
+    (0: the first) for the API's pages of ideas; `comments_shown` the latest
     comments; each costs one more query, whatever the size. `arguments_shown` keeps the most
     liked arguments of each idea (and counts them all, in the ideas' query).
     """
@@ -84,7 +86,7 @@ def question_page(
     if idea_ids is not None:
         ideas_qs = ideas_qs.filter(pk__in=idea_ids)
     if ideas_shown is not None:
-        ideas_qs = ideas_qs[:ideas_shown]
+        ideas_qs = ideas_qs[ideas_from : ideas_from + ideas_shown]
     ideas = list(ideas_qs)
     idea_total = len(ideas)
     if ideas_shown is not None:

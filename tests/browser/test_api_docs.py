@@ -8,13 +8,14 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Request, expect
 
+from ponder.api.tests.test_docs import CONTRACT
 from ponder.questions.models import Question
 
 from .conftest import Person
 
 pytestmark = pytest.mark.browser
 
-OPERATIONS = 22  # as in ponder/api/tests/test_docs.py's CONTRACT
+OPERATIONS = sum(len(methods) for methods in CONTRACT.values())
 
 
 def test_a_developer_tries_operations_out_from_the_reference(

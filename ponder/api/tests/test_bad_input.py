@@ -240,6 +240,7 @@ EVERY_PATH = [
     ("GET", "/questions/{q}/results"),
     ("POST", "/questions/{q}/participants"),
     ("POST", "/questions/{q}/ideas"),
+    ("GET", "/questions/{q}/ideas/{i}"),
     ("POST", "/questions/{q}/comments"),
     ("GET", "/ideas/{i}"),
     ("PATCH", "/ideas/{i}"),

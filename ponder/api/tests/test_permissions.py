@@ -105,7 +105,10 @@ def test_everyone_reads_the_question_and_its_results(qid: str, idea: str, caller
     # A token that does not belong to the question is refused rather than silently ignored.
     expected = 401 if caller.role == "mallory" else 200
     assert caller.get(f"/questions/{qid}").status_code == expected
-    assert caller.get(f"/ideas/{idea}").status_code == expected
+    assert caller.get(f"/questions/{qid}/ideas/{idea}").status_code == expected
+    # By its id alone, an idea is read only with a token of its question (test_entry_reads.py).
+    by_id = {"alice": 200, "bob": 200, "carol": 200, "mallory": 404, "nobody": 401}
+    assert caller.get(f"/ideas/{idea}").status_code == by_id[caller.role]
     # The results are the same for everybody: no token is even looked at.
     assert caller.get(f"/questions/{qid}/results").status_code == 200
 

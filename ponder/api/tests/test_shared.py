@@ -21,7 +21,7 @@ def _own_read(qid: str, caller: Caller) -> dict:
     alone, checked against the schema, rendered by the API's renderer."""
     request = RequestFactory().get(f"/api/v1/questions/{qid}")
     access = question_for_token(qid, caller.token)
-    data = question_data(access, share_url=f"http://testserver/q/{qid}/")
+    data = question_data(access, share_url=f"http://testserver/q/{qid}/", ideas_shown=100)
     checked = QuestionOut.model_validate(data).model_dump()
     response = api.create_response(request, checked, status=200)
     return json.loads(response.content)

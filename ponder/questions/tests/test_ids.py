@@ -230,7 +230,7 @@ def test_an_entry_id_has_12_characters_and_a_longer_guess_finds_nothing(question
     assert len(idea.pk) == ID_LENGTH
     for guess in (_random_id(QUESTION_ID_LENGTH), question.pk):
         assert bob.get(f"/q/{question.pk}/ideas/{guess}/").status_code == 404
-        assert mallory.get(f"/api/v1/ideas/{guess}").status_code == 404
+        assert mallory.get(f"/api/v1/questions/{question.pk}/ideas/{guess}").status_code == 404
     assert bob.get(f"/q/{question.pk}/ideas/{idea.pk}/").status_code == 200
 
 

@@ -1,0 +1,146 @@
+"""A big question through the API: its read holds the leading 100 ideas and the path of the rest
+(`ideas_next`); `GET /questions/{id}/ideas` pages through them in the same order, each idea once,
+with the caller's own marks, in the same number of queries whatever the size."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from ponder.api.api import api
+from ponder.api.shapes import question_data
+from ponder.api.shared import IDEAS_PER_READ
+from ponder.questions.access import question_for_token
+from ponder.questions.models import Idea, Participant, Question, Vote
+
+from .conftest import Caller
+
+IDEAS = 2 * IDEAS_PER_READ + 30
+
+
+@pytest.fixture
+def big(qid: str, alice: Caller, bob: Caller) -> str:
+    """IDEAS ideas; some with votes (so the order is by votes, then age), several made in the
+    same instant (so only the id tells them apart)."""
+    question = Question.objects.get(pk=qid)
+    author = Participant.objects.filter(question=question).first()
+    start = timezone.now() - timedelta(days=1)
+    ideas = Idea.objects.bulk_create(
+        Idea(
+            question=question,
+            author=author,
+            title=f"Idea {n}",
+            created_at=start + timedelta(seconds=n // 3),  # three at a time
+        )
+        for n in range(IDEAS)
+    )
+    voter = Participant.objects.get(question=question, name="Bob")
+    Vote.objects.bulk_create(Vote(idea=idea, participant=voter) for idea in ideas[150:170])
+    question.version += 1  # as a change through the services would
+    question.save(update_fields=["version"])
+    return qid
+
+
+def _everything(qid: str, caller: Caller) -> list[dict]:
+    """Every idea as a read of the whole question for this caller alone gives it, as JSON."""
+    access = question_for_token(qid, caller.token)
+    ideas = question_data(access, share_url="")["ideas"]
+    request = RequestFactory().get(f"/api/v1/questions/{qid}")
+    return json.loads(api.create_response(request, ideas, status=200).content)
+
+
+def test_the_read_holds_the_leading_ideas_and_the_path_of_the_rest(big: str, bob: Caller) -> None:
+    read = bob.get(f"/questions/{big}")
+    assert read.status_code == 200
+    every = _everything(big, bob)
+    assert len(every) == IDEAS
+    assert [i["id"] for i in read.data["ideas"]] == [i["id"] for i in every[:IDEAS_PER_READ]]
+    assert read.data["ideas_total"] == IDEAS
+    assert read.data["ideas_next"] == f"/api/v1/questions/{big}/ideas?offset=100&limit=100"
+
+
+def test_pages_follow_one_another_each_idea_once_in_order(big: str, bob: Caller) -> None:
+    seen = bob.get(f"/questions/{big}").data["ideas"]
+    path = bob.get(f"/questions/{big}").data["ideas_next"]
+    pages = 0
+    while path:
+        page = bob.get(path.removeprefix("/api/v1"))
+        assert page.status_code == 200, page.data
+        assert page.data["offset"] == len(seen)
+        assert page.data["total"] == IDEAS
+        seen += page.data["ideas"]
+        path = page.data["next"]
+        pages += 1
+    assert pages == 2
+    every = _everything(big, bob)
+    assert [i["id"] for i in seen] == [i["id"] for i in every]
+    # Bob's own votes are marked on whichever page they fall, the voted ideas first.
+    assert [i["voted"] for i in seen] == [i["voted"] for i in every]
+    assert sum(i["voted"] for i in seen) == 20
+    assert all(i["voted"] for i in seen[:20])
+    assert seen == every  # and everything else about each idea too
+
+
+def test_a_page_is_the_callers_own(big: str, bob: Caller, carol: Caller, anonymous: Caller) -> None:
+    path = f"/questions/{big}/ideas?offset=0&limit=30"
+    for caller, voted in [(bob, 20), (carol, 0), (anonymous, 0)]:
+        page = caller.get(path)
+        assert page.status_code == 200
+        assert sum(i["voted"] for i in page.data["ideas"]) == voted
+        assert page.data["ideas"] == _everything(big, caller)[:30]
+
+
+def test_a_small_question_is_one_read(qid: str, idea: str, bob: Caller) -> None:
+    read = bob.get(f"/questions/{qid}").data
+    assert [i["id"] for i in read["ideas"]] == [idea]
+    assert (read["ideas_total"], read["ideas_next"]) == (1, None)
+    page = bob.get(f"/questions/{qid}/ideas").data
+    assert (page["total"], page["offset"], page["next"]) == (1, 0, None)
+    past = bob.get(f"/questions/{qid}/ideas?offset=5").data
+    assert (past["ideas"], past["next"]) == ([], None)
+
+
+def test_a_page_after_a_change_is_read_anew(big: str, bob: Caller, carol: Caller) -> None:
+    last = f"/questions/{big}/ideas?offset={IDEAS - 1}&limit=1"
+    before = carol.get(last).data
+    assert before["ideas"][0]["votes"] == 0
+    assert carol.put(f"/ideas/{before['ideas'][0]['id']}/vote").status_code == 200
+    after = carol.get(f"/questions/{big}/ideas?offset=20&limit=1").data
+    assert after["version"] == before["version"] + 1
+    # One vote more than the other unvoted ideas: it leads them now, and it is Carol's.
+    assert after["ideas"][0]["id"] == before["ideas"][0]["id"]
+    assert after["ideas"][0]["voted"] is True
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["offset=-1", "offset=x", "limit=0", "limit=101", "limit=-5", "offset=99999999999999999999"],
+)
+def test_bad_paging_is_a_4xx_with_a_message(qid: str, bob: Caller, query: str) -> None:
+    answer = bob.get(f"/questions/{qid}/ideas?{query}")
+    assert 400 <= answer.status_code < 500
+    assert answer.data["detail"]
+
+
+def test_unknown_question_and_foreign_token(qid: str, mallory: Caller) -> None:
+    assert Caller().get("/questions/" + "x" * 22 + "/ideas").status_code == 404
+    assert mallory.get(f"/questions/{qid}/ideas").status_code == 401
+
+
+def test_queries_do_not_grow_with_the_page(big: str, bob: Caller) -> None:
+    counts = []
+    for limit in (1, 100):
+        with CaptureQueriesContext(connection) as queries:
+            assert bob.get(f"/questions/{big}/ideas?offset=7&limit={limit}").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_bad_paging_names_the_parameter(qid: str, bob: Caller) -> None:
+    answer = bob.get(f"/questions/{qid}/ideas?offset=x&limit=500")
+    assert answer.status_code == 400
+    assert {problem["field"] for problem in answer.data["errors"]} == {"offset", "limit"}
