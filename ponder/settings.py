@@ -290,6 +290,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"clients_mistake": {"()": "ponder.lib.logs.ClientsMistake"}},
+    "loggers": {
+        f"django.security.{name}": {"filters": ["clients_mistake"]}
+        for name in ("RequestDataTooBig", "TooManyFieldsSent", "TooManyFilesSent")
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 

@@ -2,6 +2,7 @@
 truncated, text stored as typed and shown as text, 404 for unknown ids, 413 for huge bodies, 403
 with an explanation for a missing CSRF token, and never a 500."""
 
+import logging
 import re
 import zoneinfo
 from datetime import timedelta
@@ -410,12 +411,19 @@ def _with_csrf_checks(person) -> Client:
 # Huge bodies --------------------------------------------------------------------------------
 
 
-def test_a_body_over_the_upload_limit_gets_413_with_a_clear_message(question, bob, settings):
+def test_a_body_over_the_upload_limit_gets_413_with_a_clear_message(
+    question, bob, settings, caplog
+):
     too_big = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
-    response = bob.post(f"/q/{question.pk}/comments/", {"text": too_big})
+    with caplog.at_level(logging.INFO):
+        response = bob.post(f"/q/{question.pk}/comments/", {"text": too_big})
     assert response.status_code == 413
     assert "larger than this site accepts" in response.content.decode()
     assert not Comment.objects.exists()
+    # The sender's mistake, not the server's: a warning without a traceback.
+    (logged,) = [r for r in caplog.records if r.name == "django.security.RequestDataTooBig"]
+    assert (logged.levelname, logged.exc_info) == ("WARNING", None)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 def test_a_urlencoded_body_over_the_limit_gets_413_too(question, bob, settings):
