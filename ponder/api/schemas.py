@@ -233,7 +233,10 @@ class IdeaOut(Schema):
     description: str
     author: str
     votes: int
-    voters: list[str] = Field(description="Names of everyone who voted for it, first voter first.")
+    voters: list[str] = Field(
+        description="Names of those who voted for it, first voter first: everyone in an idea's own "
+        "read; the first 20 in a question's read and its pages of ideas (`votes` counts them all)."
+    )
     voted: bool = Field(description="Whether you voted for it.")
     rank: int | None = Field(
         description="Place by votes once the question is closed (equal votes share a place; no "
@@ -241,7 +244,11 @@ class IdeaOut(Schema):
     )
     changeable: bool
     created_at: datetime
-    arguments: list[ArgumentOut]
+    arguments: list[ArgumentOut] = Field(
+        description="Most liked first: all of them in an idea's own read; the 20 most liked in a "
+        "question's read and its pages of ideas."
+    )
+    arguments_total: int = Field(description="How many pros and cons the idea has.")
 
 
 class CommentOut(Schema):

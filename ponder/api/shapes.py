@@ -35,6 +35,7 @@ def idea_data(idea: Idea) -> dict[str, Any]:
         "author": idea.author.name,
         "votes": idea.vote_count,
         "voters": idea.first_voters,
+        "arguments_total": len(idea.argument_list) + idea.more_arguments,
         "voted": idea.voted,
         "rank": getattr(idea, "rank", None),
         "changeable": idea.changeable,
@@ -53,6 +54,13 @@ def comment_data(access: Access, comment: Comment) -> dict[str, Any]:
     }
 
 
+# A read of many ideas (the question's, a page of its ideas) gives each idea its most liked
+# arguments and its first voters, as the page does: what one read costs then stays the same however
+# many arguments and votes the leading ideas gather. An idea's own read has them all.
+ARGUMENTS_PER_IDEA = 20
+VOTERS_PER_IDEA = 20
+
+
 def read(
     access: Access,
     *,
@@ -61,12 +69,15 @@ def read(
     ideas_from: int = 0,
     ideas_shown: int | None = None,
 ) -> Page:
-    """The page's read, with every voter listed (the page shows the first few)."""
+    """The page's read. With `ideas_shown` (a read of many ideas), each idea with its
+    `ARGUMENTS_PER_IDEA` most liked arguments and `VOTERS_PER_IDEA` first voters; else with all."""
+    capped = ideas_shown is not None
     return question_page(
         access,
         idea_ids=idea_ids,
         comments=comments,
-        voters_shown=None,
+        voters_shown=VOTERS_PER_IDEA if capped else None,
+        arguments_shown=ARGUMENTS_PER_IDEA if capped else None,
         ideas_from=ideas_from,
         ideas_shown=ideas_shown,
     )

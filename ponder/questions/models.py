@@ -142,9 +142,10 @@ class Idea(models.Model):
 
 class ArgumentQuerySet(models.QuerySet["Argument"]):
     def with_counts(self) -> "ArgumentQuerySet":
-        """Each argument with its like count; the most liked first within an idea."""
+        """Each argument with its like count; the most liked first within an idea (then the
+        oldest, then by id: the same order in every read)."""
         return self.annotate(like_count=count_of(Like, "argument")).order_by(
-            "-like_count", "created_at"
+            "-like_count", "created_at", "pk"
         )
 
     def leading(self, *, per_idea: int) -> "ArgumentQuerySet":
@@ -153,7 +154,7 @@ class ArgumentQuerySet(models.QuerySet["Argument"]):
             position=Window(
                 RowNumber(),
                 partition_by=F("idea_id"),
-                order_by=[F("like_count").desc(), F("created_at").asc()],
+                order_by=[F("like_count").desc(), F("created_at").asc(), F("pk").asc()],
             )
         )
         return ranked.filter(position__lte=per_idea)

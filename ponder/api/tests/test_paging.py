@@ -12,10 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ponder.api.api import api
-from ponder.api.shapes import question_data
+from ponder.api.shapes import ARGUMENTS_PER_IDEA, VOTERS_PER_IDEA, question_data
 from ponder.api.shared import IDEAS_PER_READ
 from ponder.questions.access import question_for_token
-from ponder.questions.models import Idea, Participant, Question, Vote
+from ponder.questions.models import Argument, Idea, Like, Participant, Question, Vote
 
 from .conftest import Caller
 
@@ -144,3 +144,55 @@ def test_bad_paging_names_the_parameter(qid: str, bob: Caller) -> None:
     answer = bob.get(f"/questions/{qid}/ideas?offset=x&limit=500")
     assert answer.status_code == 400
     assert {problem["field"] for problem in answer.data["errors"]} == {"offset", "limit"}
+
+
+@pytest.fixture
+def crowded(qid: str, bob: Caller) -> str:
+    """One idea with more pros and cons, and more voters, than a read of many ideas shows."""
+    question = Question.objects.get(pk=qid)
+    author = Participant.objects.get(question=question, name="Bob")
+    idea = Idea.objects.create(question=question, author=author, title="Busy")
+    start = timezone.now() - timedelta(hours=1)
+    people = Participant.objects.bulk_create(
+        Participant(question=question, name=f"Voter {n:02}", token_hash=f"{n:064}")
+        for n in range(VOTERS_PER_IDEA + 5)
+    )
+    Vote.objects.bulk_create(
+        Vote(idea=idea, participant=p, created_at=start + timedelta(seconds=n))
+        for n, p in enumerate(people)
+    )
+    arguments = Argument.objects.bulk_create(
+        Argument(
+            idea=idea,
+            author=author,
+            kind="pro",
+            text=f"Reason {n:02}",
+            created_at=start + timedelta(seconds=n),
+        )
+        for n in range(ARGUMENTS_PER_IDEA + 5)
+    )
+    # The last ones are liked most: the read of many ideas keeps them, not the first written.
+    Like.objects.bulk_create(
+        Like(argument=argument, participant=p) for argument in arguments[-3:] for p in people[:2]
+    )
+    question.version += 1
+    question.save(update_fields=["version"])
+    return idea.pk
+
+
+def test_a_read_of_many_ideas_shows_each_ones_leading_arguments_and_first_voters(
+    qid: str, crowded: str, bob: Caller
+) -> None:
+    own = bob.get(f"/questions/{qid}/ideas/{crowded}").data  # the idea's own read: everything
+    assert len(own["arguments"]) == own["arguments_total"] == ARGUMENTS_PER_IDEA + 5
+    assert len(own["voters"]) == own["votes"] == VOTERS_PER_IDEA + 5
+    for read in (
+        bob.get(f"/questions/{qid}").data["ideas"],
+        bob.get(f"/questions/{qid}/ideas").data["ideas"],
+    ):
+        (idea,) = [i for i in read if i["id"] == crowded]
+        assert idea["arguments"] == own["arguments"][:ARGUMENTS_PER_IDEA]
+        assert [a["text"] for a in idea["arguments"][:3]] == ["Reason 22", "Reason 23", "Reason 24"]
+        assert idea["arguments_total"] == ARGUMENTS_PER_IDEA + 5
+        assert idea["voters"] == [f"Voter {n:02}" for n in range(VOTERS_PER_IDEA)]
+        assert idea["votes"] == VOTERS_PER_IDEA + 5
