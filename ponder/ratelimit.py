@@ -63,7 +63,8 @@ ROUTES: dict[str, tuple[str, frozenset[str]]] = {}
 for _bucket, _methods, _names in [
     ("question", {"POST"}, ["home", "api:question_create"]),
     ("join", {"POST"}, ["join", "api:participant_join"]),
-    ("idea", {"POST"}, ["idea_add", "api:idea_add"]),
+    # /questions/{id}/ideas reads (GET, question_ideas, the first) and adds (POST, idea_add).
+    ("idea", {"POST"}, ["idea_add", "api:idea_add", "api:question_ideas"]),
     ("argument", {"POST"}, ["argument_add", "api:argument_add"]),
     ("comment", {"POST"}, ["comment_add", "api:comment_add"]),
     ("vote", {"POST", "PUT", "DELETE"}, ["vote", "unvote", "api:vote_cast"]),

@@ -219,7 +219,6 @@ def question_detail(request: HttpRequest, question_id: str = QuestionId) -> Http
     auth=None,
     openapi_extra=OPTIONAL_TOKEN,
     response={200: IdeasOut, **_errors(400, 401, 404)},
-    url_name="question_ideas",
     summary="Read a page of a question's ideas",
     description="In the question's order (most votes first). A page read after votes have "
     "changed the order may repeat or miss an idea: compare `version` with the previous page's.",

@@ -270,6 +270,20 @@ def test_an_api_route_takes_its_limit_then_answers_429_in_json(
     assert response.data["detail"].startswith(MESSAGE)
 
 
+def test_reading_the_ideas_takes_nothing_from_the_limit_on_adding_them(
+    limits, question: Question, api: dict[str, Callable]
+) -> None:
+    # One path, two methods: GET reads a page of ideas, POST adds one (and is limited).
+    limits("idea=3/h")
+    reader = Caller()
+    for _ in range(5):
+        assert reader.get(f"/questions/{question.pk}/ideas").status_code == 200
+    for _ in range(3):
+        response, ok = api["idea"]()
+        assert response.status_code == ok
+    assert_too_many(api["idea"]()[0], within=3600)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_page_stream_refused_answers_in_json_for_the_browsers_event_source(
     limits, question: Question, bob: Person
