@@ -100,7 +100,8 @@ def question_data(
     ideas_shown: int | None = None,
 ) -> Any:
     """The question as `access` reads it; `with_page`: and the read it was made from.
-    `ideas_shown`: the leading ideas only (the API's first page of ideas); None: every idea."""
+    `ideas_shown`: the leading ideas only (the API's first page of ideas), each with its leading
+    arguments and first voters (`read`); None: every idea with everything (the JSON export)."""
     question, me = access.question, access.participant
     page = read(access, ideas_shown=ideas_shown)
     votes_left = None
