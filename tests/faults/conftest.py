@@ -79,6 +79,11 @@ def command_line(pid: int) -> str:
         return ""
 
 
+def workers(server: Server) -> list[int]:
+    """The worker processes of `ponder serve --workers N` (uvicorn's, started by spawn)."""
+    return [pid for pid in children(server.process.pid) if "spawn_main" in command_line(pid)]
+
+
 def start_server(directory: Path, data_dir: Path, *, workers: int = 1, **env: str) -> Server:
     """`ponder serve` on a spare port, as an operator runs it (migrations already applied)."""
     port = free_port()

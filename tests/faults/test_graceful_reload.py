@@ -30,19 +30,14 @@ from .conftest import (
     Reply,
     Server,
     call,
-    children,
-    command_line,
     fresh_data_dir,
     start_server,
     wait_until,
+    workers,
 )
 
 RELOADS = 2
 FOLLOWERS = 10
-
-
-def workers(server: Server) -> set[int]:
-    return {pid for pid in children(server.process.pid) if "spawn_main" in command_line(pid)}
 
 
 class Follower:
@@ -118,11 +113,11 @@ def test_a_reload_under_load_fails_no_request_and_streams_resume_on_their_first_
     with Probe(50, send, limit=150) as probe:
         time.sleep(3)
         for _ in range(RELOADS):
-            before = workers(server)
+            before = set(workers(server))
             sent = time.monotonic()
             os.kill(server.process.pid, signal.SIGHUP)
             replaced = wait_until(
-                lambda b=before: len(workers(server)) == 2 and not workers(server) & b,
+                lambda b=before: len(workers(server)) == 2 and not set(workers(server)) & b,
                 timeout=60,
             )
             reloads.append(time.monotonic() - sent if replaced else None)

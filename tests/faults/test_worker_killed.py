@@ -21,18 +21,13 @@ from .conftest import (
     Reply,
     Server,
     call,
-    children,
-    command_line,
     fresh_data_dir,
     start_server,
     wait_until,
+    workers,
 )
 
 KILLS = 3
-
-
-def workers(server: Server) -> list[int]:
-    return [pid for pid in children(server.process.pid) if "spawn_main" in command_line(pid)]
 
 
 def test_killing_a_worker_mid_load_loses_no_acknowledged_vote_and_doubles_none(
