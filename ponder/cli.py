@@ -83,6 +83,9 @@ def serve(argv: list[str]) -> None:
             port=args.port,
             workers=args.workers,
             lifespan="off",
+            # uvicorn's httptools protocol, except that a stopping worker answers the requests
+            # already on their way to it (ponder/lib/serving.py).
+            http="ponder.lib.serving:DrainingHttpToolsProtocol",
             proxy_headers=True,
             forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
             access_log=False,
