@@ -18,6 +18,21 @@ os.environ["PONDER_RATE_LIMITS"] = "off"
 settings.PONDER_RATE_LIMITS = parse_limits("off")
 
 
+def counts_off() -> list[tuple[str, int, int]]:
+    """Ideas and arguments whose stored count (`vote_count`, `like_count`) is not the number of
+    their vote or like rows: (id, stored, rows). Empty when every count is right."""
+    from ponder.questions.models import Argument, Idea, Like, Vote, count_of
+
+    off = []
+    for model, counted, field in ((Idea, Vote, "idea"), (Argument, Like, "argument")):
+        stored = "vote_count" if model is Idea else "like_count"
+        rows = model.objects.annotate(rows=count_of(counted, field)).values_list(
+            "pk", stored, "rows"
+        )
+        off += [(pk, have, want) for pk, have, want in rows if have != want]
+    return off
+
+
 class Person:
     """A browser: a Django test client that remembers its cookies, as a real browser would."""
 

@@ -382,6 +382,7 @@ def write_bulk(plan: Plan, *, deterministic_ids: bool = True, label: str = "") -
         Participant,
         Question,
         Vote,
+        recount,
     )
 
     started = time.perf_counter()
@@ -474,6 +475,7 @@ def write_bulk(plan: Plan, *, deterministic_ids: bool = True, label: str = "") -
             (Event, events),
         ):
             model.objects.bulk_create(rows, batch_size=batch)
+        recount(Question.objects.filter(pk=question.pk))  # the counts on the rows
     return Written(
         question_id=question.pk,
         admin_key=plan.admin_key,

@@ -6,9 +6,11 @@ after, its count and first voters. Through the ORM each costs about half a milli
 and compiling the query, several times the query itself. Here the SQL is written once; the values
 are always bound parameters, and table and column names come from the models, never from input.
 
-A vote or a like writes three statements: the question's version bumped (which also locks its
+A vote or a like writes four statements: the question's version bumped (which also locks its
 row: `UPDATE … RETURNING`), the vote or like inserted (`ON CONFLICT DO NOTHING`: the unique
-constraint keeps one per person, with no savepoint), and the event logged.
+constraint keeps one per person, with no savepoint), the count on the idea's or argument's row
+changed by one (only if a row was inserted or deleted; under the question's lock, so two writes
+never wait on each other's rows), and the event logged.
 """
 
 from functools import cache
@@ -244,14 +246,36 @@ def _insert_unique(model: type, parent: type, field: str, parent_id: str, partic
     )
 
 
+@cache
+def _count_sql(model: type, field: str) -> str:
+    """Add %s (1 or -1) to the count on the row of that id."""
+    count = _column(model, field)
+    # Names from the models, values bound: nothing from input is formatted in.
+    return (
+        f"UPDATE {_table(model)} SET {count} = {count} + %s "  # noqa: S608  # nosec B608
+        f"WHERE {_column(model, 'id')} = %s"
+    )
+
+
+def _count(model: type, field: str, pk: str, change: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(_count_sql(model, field), [change, pk])
+
+
 def insert_vote(idea_id: str, participant_id: str) -> Vote | None:
     """The new vote; None if this person votes for the idea already, or the idea is gone."""
-    return _insert_unique(Vote, Idea, "idea", idea_id, participant_id)
+    vote = _insert_unique(Vote, Idea, "idea", idea_id, participant_id)
+    if vote is not None:
+        _count(Idea, "vote_count", idea_id, 1)
+    return vote
 
 
 def insert_like(argument_id: str, participant_id: str) -> Like | None:
     """The new like; None if this person likes the argument already, or it is gone."""
-    return _insert_unique(Like, Argument, "argument", argument_id, participant_id)
+    like = _insert_unique(Like, Argument, "argument", argument_id, participant_id)
+    if like is not None:
+        _count(Argument, "like_count", argument_id, 1)
+    return like
 
 
 @cache
@@ -266,13 +290,19 @@ def _delete_sql(model: type, field: str) -> str:
 def delete_vote(idea_id: str, participant_id: str) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(_delete_sql(Vote, "idea"), [idea_id, participant_id])
-        return cursor.rowcount > 0
+        deleted = cursor.rowcount > 0
+    if deleted:
+        _count(Idea, "vote_count", idea_id, -1)
+    return deleted
 
 
 def delete_like(argument_id: str, participant_id: str) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(_delete_sql(Like, "argument"), [argument_id, participant_id])
-        return cursor.rowcount > 0
+        deleted = cursor.rowcount > 0
+    if deleted:
+        _count(Argument, "like_count", argument_id, -1)
+    return deleted
 
 
 @cache

@@ -1,7 +1,11 @@
 """The domain: a Question, its Ideas, their pro and con Arguments, Likes, Votes and Comments.
 
 Every one-per-person rule is a database constraint, so a race cannot double-count (RELIABILITY.md
-#1). Counts are computed by QuerySet methods (`Idea.objects.with_counts()`), never in Python.
+#1). An idea's votes and an argument's likes are also counted on its own row (`vote_count`,
+`like_count`), changed in the same transaction as the vote or like (hot.py, under the question's
+lock), so that a question's leading ideas are read from an index, not by counting every idea's
+votes on each read. `recount()` makes them right again after rows were written around the services
+(bulk loads, tests); a test holds them equal to the rows after every kind of write.
 """
 
 from datetime import datetime
@@ -116,11 +120,9 @@ class Participant(models.Model):
 
 class IdeaQuerySet(models.QuerySet["Idea"]):
     def with_counts(self) -> "IdeaQuerySet":
-        """Each idea with its vote count, ordered by votes (most first), then by age (then by id,
-        so that pages of ideas read one after the other neither repeat nor skip an idea)."""
-        return self.annotate(vote_count=count_of(Vote, "idea")).order_by(
-            "-vote_count", "created_at", "pk"
-        )
+        """Ordered by votes (most first), then by age (then by id, so that pages of ideas read one
+        after the other neither repeat nor skip an idea): the index `idea_ranking`."""
+        return self.order_by("-vote_count", "created_at", "pk")
 
 
 class Idea(models.Model):
@@ -130,11 +132,18 @@ class Idea(models.Model):
     title = models.CharField(_("idea"), max_length=settings.PONDER_TITLE_MAX)
     description = models.TextField(_("description"), blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    vote_count = models.PositiveIntegerField(default=0, editable=False)  # its Vote rows
 
     objects = IdeaQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["question", "created_at"])]
+        indexes = [
+            models.Index(fields=["question", "created_at"]),
+            # A question's ideas in their order: its leading ideas are the first rows.
+            models.Index(
+                fields=["question", "-vote_count", "created_at", "id"], name="idea_ranking"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -142,11 +151,9 @@ class Idea(models.Model):
 
 class ArgumentQuerySet(models.QuerySet["Argument"]):
     def with_counts(self) -> "ArgumentQuerySet":
-        """Each argument with its like count; the most liked first within an idea (then the
-        oldest, then by id: the same order in every read)."""
-        return self.annotate(like_count=count_of(Like, "argument")).order_by(
-            "-like_count", "created_at", "pk"
-        )
+        """The most liked first within an idea (then the oldest, then by id: the same order in
+        every read)."""
+        return self.order_by("-like_count", "created_at", "pk")
 
     def leading(self, *, per_idea: int) -> "ArgumentQuerySet":
         """The `per_idea` most liked arguments of each idea (of `with_counts()`), in one query."""
@@ -171,8 +178,16 @@ class Argument(models.Model):
     kind = models.CharField(_("kind"), max_length=3, choices=Kind.choices)
     text = models.TextField(_("argument"))
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    like_count = models.PositiveIntegerField(default=0, editable=False)  # its Like rows
 
     objects = ArgumentQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["idea", "-like_count", "created_at", "id"], name="argument_ranking"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.text[:50]
@@ -223,3 +238,14 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return self.text[:50]
+
+
+def recount(questions: models.QuerySet[Question] | None = None) -> None:
+    """Set every idea's `vote_count` and every argument's `like_count` from the rows (of the given
+    questions, or of all): after rows were written around the services."""
+    ideas = Idea.objects.all() if questions is None else Idea.objects.filter(question__in=questions)
+    ideas.update(vote_count=count_of(Vote, "idea"))
+    arguments = Argument.objects.all()
+    if questions is not None:
+        arguments = arguments.filter(idea__question__in=questions)
+    arguments.update(like_count=count_of(Like, "argument"))

@@ -15,7 +15,7 @@ from ponder.api.api import api
 from ponder.api.shapes import ARGUMENTS_PER_IDEA, VOTERS_PER_IDEA, question_data
 from ponder.api.shared import IDEAS_PER_READ
 from ponder.questions.access import question_for_token
-from ponder.questions.models import Argument, Idea, Like, Participant, Question, Vote
+from ponder.questions.models import Argument, Idea, Like, Participant, Question, Vote, recount
 
 from .conftest import Caller
 
@@ -40,6 +40,7 @@ def big(qid: str, alice: Caller, bob: Caller) -> str:
     )
     voter = Participant.objects.get(question=question, name="Bob")
     Vote.objects.bulk_create(Vote(idea=idea, participant=voter) for idea in ideas[150:170])
+    recount()  # written around the services
     question.version += 1  # as a change through the services would
     question.save(update_fields=["version"])
     return qid
@@ -175,6 +176,7 @@ def crowded(qid: str, bob: Caller) -> str:
     Like.objects.bulk_create(
         Like(argument=argument, participant=p) for argument in arguments[-3:] for p in people[:2]
     )
+    recount()  # written around the services
     question.version += 1
     question.save(update_fields=["version"])
     return idea.pk

@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from ponder.live.models import Event
 from ponder.questions import hot, services
 from ponder.questions.access import PARTICIPANT_COOKIE, question_for
-from ponder.questions.models import Idea, Like, Participant, Question, Vote
+from ponder.questions.models import Argument, Idea, Like, Participant, Question, Vote
 
 
 def test_votes_of_counts_and_names_the_first_voters_in_order(question: Question) -> None:
@@ -145,3 +145,57 @@ def test_first_voters_names_the_first_of_each_idea_in_order(
     }
     assert expected[lake.pk] == ["Bo", "Cy", "Di"] and expected[hut.pk] == ["Bo", "Di", "Ed"]
     assert hot.first_voters([lake.pk, hut.pk, empty.pk], per_idea=3) == expected
+
+
+def test_the_counts_on_the_rows_follow_every_write(question: Question) -> None:
+    from conftest import counts_off
+
+    ann, _ = services.participant_join(question=question, name="Ann", token=None)
+    bo, _ = services.participant_join(question=question, name="Bo", token=None)
+    lake = services.idea_add(question=question, author=ann, title="Lake")
+    hill = services.idea_add(question=question, author=ann, title="Hill")
+    pro = services.argument_add(idea=lake, author=ann, kind="pro", text="Quiet")
+    con = services.argument_add(idea=lake, author=bo, kind="con", text="Far")
+
+    def counts() -> tuple[int, int, int, int]:
+        ideas = dict(Idea.objects.values_list("pk", "vote_count"))
+        likes = dict(Argument.objects.values_list("pk", "like_count"))
+        return ideas[lake.pk], ideas[hill.pk], likes.get(pro.pk, -1), likes.get(con.pk, -1)
+
+    assert counts() == (0, 0, 0, 0)
+    for person in (ann, bo):
+        services.vote_cast(idea=lake, participant=person)
+        services.like_add(argument=pro, participant=person)
+    services.vote_cast(idea=lake, participant=ann)  # again: no second vote
+    services.like_add(argument=pro, participant=bo)  # again
+    services.vote_cast(idea=hill, participant=bo)
+    services.like_add(argument=con, participant=ann)
+    assert counts() == (2, 1, 2, 1)
+    services.vote_retract(idea=lake, participant=ann)
+    services.vote_retract(idea=lake, participant=ann)  # again: nothing to take back
+    services.like_remove(argument=pro, participant=bo)
+    services.like_remove(argument=pro, participant=bo)
+    assert counts() == (1, 1, 1, 1)
+    services.argument_delete(argument=con)
+    assert counts()[:3] == (1, 1, 1)
+    assert counts_off() == []
+    services.idea_delete(idea=lake)  # its votes, arguments and likes go with it
+    assert counts_off() == []
+    assert Idea.objects.get(pk=hill.pk).vote_count == 1
+    # A question's ideas come in the order of the counts on their rows.
+    assert list(Idea.objects.filter(question=question).with_counts()) == [hill]
+
+
+def test_recount_sets_the_counts_of_rows_written_around_the_services(question: Question) -> None:
+    from conftest import counts_off
+    from ponder.questions.models import recount
+
+    ann, _ = services.participant_join(question=question, name="Ann", token=None)
+    bo, _ = services.participant_join(question=question, name="Bo", token=None)
+    idea = services.idea_add(question=question, author=ann, title="Lake")
+    pro = services.argument_add(idea=idea, author=ann, kind="pro", text="Quiet")
+    Vote.objects.bulk_create([Vote(idea=idea, participant=p) for p in (ann, bo)])
+    Like.objects.create(argument=pro, participant=bo)
+    assert sorted(counts_off()) == sorted([(idea.pk, 0, 2), (pro.pk, 0, 1)])
+    recount(Question.objects.filter(pk=question.pk))
+    assert counts_off() == []
