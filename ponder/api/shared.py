@@ -15,13 +15,16 @@ from django.http import HttpRequest, HttpResponse
 
 from ponder.questions import hot
 from ponder.questions.access import Access
-from ponder.questions.rendering import Kept
+from ponder.questions.rendering import SHARED_ROWS, Kept, row_fingerprint
 
-from .schemas import IdeasOut, QuestionOut
+from .schemas import IdeaOut, IdeasOut, QuestionOut
 from .shapes import ideas_data, question_data
 
 KEPT = 64  # reads per process: a question's first read and pages of its ideas
 _kept = Kept(KEPT)
+# Each idea as checked against the schema, by everything it shows (as the page keeps its rows):
+# after a vote, a read checks the voted idea again, not the hundred around it.
+_checked_ideas = Kept(SHARED_ROWS)
 _reading = [threading.Lock() for _ in range(64)]
 # The ideas in a read of the question, and the most in a page of ideas: a question of thousands
 # of ideas, each with every voter named, is megabytes, and a phone wants the leading ones.
@@ -49,7 +52,21 @@ def _everyones(
             authors[argument.pk] = argument.author_id
     for comment in page.comments:
         authors[comment.pk] = comment.author_id
-    return schema.model_validate(data).model_dump(), authors
+    checked = schema.model_validate({**data, "ideas": []}).model_dump()
+    pairs = zip(data["ideas"], page.ideas, strict=True)
+    checked["ideas"] = [_checked(shown, idea) for shown, idea in pairs]
+    return checked, authors
+
+
+def _checked(shown: dict[str, Any], idea: Any) -> dict[str, Any]:
+    """An idea of a read as nobody in particular reads it (`shown`, made from `idea`), checked
+    against the schema; kept, and shared by every read in which it shows the same."""
+    key = row_fingerprint(idea)
+    checked = _checked_ideas.get(key)
+    if checked is None:
+        checked = IdeaOut.model_validate(shown).model_dump()
+        _checked_ideas.put(key, checked)
+    return checked
 
 
 def _shared(access: Access, part: tuple[int, int] | None) -> tuple[dict[str, Any], dict[str, str]]:

@@ -6,6 +6,7 @@ row re-rendered after a vote is exactly the row the full page shows.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import hot
 from .access import Access
@@ -17,6 +18,55 @@ VOTERS_SHOWN = 3
 IDEAS_SHOWN = 30
 COMMENTS_SHOWN = 50
 ARGUMENTS_SHOWN = 12  # per idea, the most liked; the idea's own page shows them all
+
+
+class Author:
+    """Who wrote an argument, as a page shows them."""
+
+    __slots__ = ("name", "pk")
+
+    def __init__(self, pk: str, name: str) -> None:
+        self.pk = pk
+        self.name = name
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ShownArgument:
+    """An argument as a page shows it: what the templates, the API's shapes and the exports read of
+    an `Argument`, and the reader's marks. Not a model instance: a read of the leading ideas of a
+    big question holds thousands of arguments, and Django makes a model instance (and one for its
+    author) several times slower than this (`bench/inprocess.py`, "API question L")."""
+
+    __slots__ = (
+        "author",
+        "author_id",
+        "changeable",
+        "created_at",
+        "idea_id",
+        "kind",
+        "like_count",
+        "liked",
+        "pk",
+        "text",
+    )
+
+    FIELDS = ("pk", "idea_id", "author_id", "author__name", "kind", "text", "created_at")
+
+    def __init__(self, row: tuple[Any, ...]) -> None:
+        self.pk, self.idea_id, self.author_id, name, self.kind, self.text, self.created_at = row[:7]
+        self.like_count = row[7]
+        self.author = Author(self.author_id, name)
+        self.liked = False
+        self.changeable = False
+
+    @property
+    def id(self) -> str:
+        return self.pk
+
+    def get_kind_display(self) -> str:
+        return str(Argument.Kind(self.kind).label)
 
 
 @dataclass
@@ -76,9 +126,7 @@ def question_page(
     """
     question, me = access.question, access.participant
     ideas_qs = Idea.objects.filter(question=question).with_counts().select_related("author")
-    args_qs = (
-        Argument.objects.filter(idea__question=question).with_counts().select_related("author")
-    )
+    args_qs = Argument.objects.filter(idea__question=question).with_counts()
     voters_qs = Vote.objects.filter(idea__question=question)
     if arguments_shown is not None:
         ideas_qs = ideas_qs.annotate(argument_count=count_of(Argument, "idea"))
@@ -96,8 +144,9 @@ def question_page(
         args_qs = args_qs.filter(idea_id__in=idea_ids)
         voters_qs = voters_qs.filter(idea_id__in=idea_ids)
 
-    arguments: dict[str, list[Argument]] = defaultdict(list)
-    for argument in args_qs:
+    arguments: dict[str, list[ShownArgument]] = defaultdict(list)
+    for row in args_qs.values_list(*ShownArgument.FIELDS, "like_count"):
+        argument = ShownArgument(row)
         arguments[argument.idea_id].append(argument)
     voters: dict[str, list[str]] = defaultdict(list)
     if voters_shown is not None:

@@ -13,7 +13,7 @@ The cache lives in each process (one render per process and version, no network 
 it holds the most recently used renders only (`SHARED_RENDERS`).
 
 A new version re-renders the page, but not every idea on it: each idea's row is kept too, keyed
-by everything it shows (`_row_fingerprint`: its texts, counts, voters, pros and cons with their
+by everything it shows (`row_fingerprint`: its texts, counts, voters, pros and cons with their
 likes), so after a vote only that idea's row is rendered again (`{% shared_row %}`).
 """
 
@@ -147,7 +147,7 @@ latest = Kept(SHARED_RENDERS)
 rows = Kept(SHARED_ROWS)  # one idea's row: (HTML with its own slot numbers, its slots)
 
 
-def _row_fingerprint(idea: Any) -> tuple[Any, ...]:
+def row_fingerprint(idea: Any) -> tuple[Any, ...]:
     """Everything an idea's row shows that is the same for every reader. What is the reader's
     own (voted, liked, may change) is a slot; what is the page's (language, open, organiser or
     not, newcomer or not, the question's settings) is in the key of the render around it."""
@@ -176,7 +176,7 @@ def shared_row(context: Any, idea: Any, render: Callable[[Any], str]) -> str:
     page_key = context.get("row_key")
     if slots is None or page_key is None:
         return render(context)
-    key = (page_key, _row_fingerprint(idea))
+    key = (page_key, row_fingerprint(idea))
     kept = rows.get(key)
     if kept is None:
         own: list[Slot] = []

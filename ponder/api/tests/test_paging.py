@@ -198,3 +198,23 @@ def test_a_read_of_many_ideas_shows_each_ones_leading_arguments_and_first_voters
         assert idea["arguments_total"] == ARGUMENTS_PER_IDEA + 5
         assert idea["voters"] == [f"Voter {n:02}" for n in range(VOTERS_PER_IDEA)]
         assert idea["votes"] == VOTERS_PER_IDEA + 5
+
+
+def test_after_a_vote_a_read_checks_only_the_voted_idea_again(big: str, bob: Caller) -> None:
+    from ponder.api import shared
+
+    shared._checked_ideas.clear()
+    first = bob.get(f"/questions/{big}").data
+    assert shared._checked_ideas.misses == IDEAS_PER_READ  # each idea checked once
+    voted = first["ideas"][50]
+    assert bob.put(f"/ideas/{voted['id']}/vote").status_code == 200
+    shared._checked_ideas.misses = 0
+    again = bob.get(f"/questions/{big}").data
+    assert again["version"] == first["version"] + 1
+    assert shared._checked_ideas.misses == 1  # the voted idea: its count and voters changed
+    now = next(i for i in again["ideas"] if i["id"] == voted["id"])
+    assert (now["votes"], now["voted"], now["voters"]) == (1, True, ["Bob"])
+    assert again["ideas"] == [
+        {**i, "voted": i["id"] in {voted["id"]} | {j["id"] for j in first["ideas"] if j["voted"]}}
+        for i in _everything(big, bob)[:IDEAS_PER_READ]
+    ]
