@@ -154,27 +154,42 @@ def idea(question: Question, idea_id: str) -> Idea | None:
 def _first_voters_sql(ideas: int) -> str:
     vote, participant = _table(Vote), _table(Participant)
     idea, at = _column(Vote, "idea"), _column(Vote, "created_at")
-    # Names from the models, values bound: nothing from input is formatted in.
-    one = (
-        f"SELECT * FROM (SELECT v.{idea}, p.{_column(Participant, 'name')}, v.{at} "  # noqa: S608  # nosec B608
+    name = _column(Participant, "name")
+    join = (
         f"FROM {vote} AS v JOIN {participant} AS p "
         f"ON p.{_column(Participant, 'id')} = v.{_column(Vote, 'participant')} "
+    )
+    if connection.vendor == "postgresql":
+        # One plan for all the ideas: planning a hundred subqueries took longer (26 ms) than
+        # running them (17 ms, on the L question).
+        # Names from the models, values bound: nothing from input is formatted in.
+        return (
+            f"SELECT i.id, f.{name}, f.{at} FROM unnest(%s::text[]) AS i(id) "  # noqa: S608  # nosec B608
+            f"CROSS JOIN LATERAL (SELECT p.{name}, v.{at} {join}"
+            f"WHERE v.{idea} = i.id ORDER BY v.{at} LIMIT %s) AS f"
+        )
+    # Names from the models, values bound: nothing from input is formatted in.
+    one = (
+        f"SELECT * FROM (SELECT v.{idea}, p.{name}, v.{at} {join}"  # noqa: S608  # nosec B608
         f"WHERE v.{idea} = %s ORDER BY v.{at} LIMIT %s) AS first{{n}}"
     )
     return " UNION ALL ".join(one.format(n=n) for n in range(ideas))
 
 
-FIRST_VOTERS_AT_ONCE = 100  # ideas per query (two bound values each)
+FIRST_VOTERS_AT_ONCE = 100  # ideas per query (two bound values each on SQLite)
 
 
 def first_voters(idea_ids: list[str], *, per_idea: int) -> dict[str, list[str]]:
     """The names of the first `per_idea` voters of each idea, oldest vote first: an index seek
     per idea (votes by idea and time), however many votes the leading ideas have."""
     voters: dict[str, list[str]] = {pk: [] for pk in idea_ids}
+    lateral = connection.vendor == "postgresql"
     for start in range(0, len(idea_ids), FIRST_VOTERS_AT_ONCE):
         some = idea_ids[start : start + FIRST_VOTERS_AT_ONCE]
+        sql = _first_voters_sql(0 if lateral else len(some))
+        params = [some, per_idea] if lateral else [v for pk in some for v in (pk, per_idea)]
         with connection.cursor() as cursor:
-            cursor.execute(_first_voters_sql(len(some)), [v for pk in some for v in (pk, per_idea)])
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         rows.sort(key=lambda row: (row[0], row[2]))
         for idea_id, name, _at in rows:
