@@ -66,7 +66,8 @@ for _bucket, _methods, _names in [
     # /questions/{id}/ideas reads (GET, question_ideas, the first) and adds (POST, idea_add).
     ("idea", {"POST"}, ["idea_add", "api:idea_add", "api:question_ideas"]),
     ("argument", {"POST"}, ["argument_add", "api:argument_add"]),
-    ("comment", {"POST"}, ["comment_add", "api:comment_add"]),
+    # /questions/{id}/comments adds (POST, comment_add, the first) and reads (GET).
+    ("comment", {"POST"}, ["comment_add", "api:comment_add", "api:question_comments"]),
     ("vote", {"POST", "PUT", "DELETE"}, ["vote", "unvote", "api:vote_cast"]),
     ("like", {"POST", "PUT", "DELETE"}, ["like", "unlike", "api:like_add"]),
     ("stream", {"GET"}, ["question_events", "api_question_events"]),

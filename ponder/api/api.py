@@ -35,6 +35,7 @@ from .schemas import (
     CommentIn,
     CommentOut,
     CommentPatch,
+    CommentsOut,
     Error,
     IdeaIn,
     IdeaOut,
@@ -49,8 +50,18 @@ from .schemas import (
     ResultsOut,
     SettingsIn,
 )
-from .shapes import argument_data, comment_data, idea_data, question_data, read, results_data
-from .shared import IDEAS_PER_READ, ideas_response, question_response
+from .shapes import (
+    COMMENTS_PER_READ,
+    IDEAS_PER_READ,
+    argument_data,
+    comment_data,
+    comments_data,
+    idea_data,
+    question_data,
+    read,
+    results_data,
+)
+from .shared import ideas_response, question_response
 
 DESCRIPTION = """\
 Everything the pages do, as JSON. Send `Authorization: Bearer <token>` where a token is needed:
@@ -540,6 +551,31 @@ def comment_add(request: HttpRequest, payload: CommentIn, question_id: str = Que
         question=access.question, author=access.participant, text=payload.text
     )
     return Status(201, comment_data(access, comment))
+
+
+@api.get(
+    "/questions/{question_id}/comments",
+    auth=None,
+    openapi_extra=OPTIONAL_TOKEN,
+    response={200: CommentsOut, **_errors(400, 401, 404)},
+    summary="Read a page of a question's comments",
+    description="Oldest first. A question's read holds the latest 100; `comments_earlier` is the "
+    "path of the page before them.",
+    tags=["comments"],
+)
+def question_comments(
+    request: HttpRequest,
+    question_id: str = QuestionId,
+    offset: int = Query(0, ge=0, le=1_000_000, description="How many comments to skip."),
+    limit: int = Query(
+        COMMENTS_PER_READ,
+        ge=1,
+        le=COMMENTS_PER_READ,
+        description="How many comments (at most 100).",
+    ),
+) -> dict[str, Any]:
+    access = auth.reader(request, question_id)
+    return comments_data(access, offset=offset, limit=limit)
 
 
 @api.patch(

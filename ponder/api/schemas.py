@@ -299,7 +299,16 @@ class QuestionOut(Schema):
         description="The path of the next page of ideas "
         "(`/api/v1/questions/{id}/ideas?offset=…&limit=…`), or null when `ideas` holds them all."
     )
-    comments: list[CommentOut] = Field(description="Oldest first.")
+    comments: list[CommentOut] = Field(
+        description="The latest 100 comments, oldest first. Read the earlier ones from "
+        "`comments_earlier`."
+    )
+    comments_total: int = Field(description="How many comments the question has.")
+    comments_earlier: str | None = Field(
+        description="The path of the page of comments before these "
+        "(`/api/v1/questions/{id}/comments?offset=…&limit=…`), or null when `comments` holds "
+        "them all."
+    )
 
 
 class IdeasOut(Schema):
@@ -307,6 +316,15 @@ class IdeasOut(Schema):
     total: int = Field(description="How many ideas the question has.")
     offset: int = Field(description="How many ideas come before this page's first.")
     ideas: list[IdeaOut] = Field(description="In the question's order: most votes first.")
+    next: str | None = Field(description="The path of the next page, or null after the last.")
+
+
+class CommentsOut(Schema):
+    version: int = Field(description="The question's version this page was read at.")
+    total: int = Field(description="How many comments the question has.")
+    offset: int = Field(description="How many comments come before this page's first.")
+    comments: list[CommentOut] = Field(description="Oldest first.")
+    earlier: str | None = Field(description="The path of the page before, or null at the first.")
     next: str | None = Field(description="The path of the next page, or null after the last.")
 
 

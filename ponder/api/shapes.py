@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from ponder.questions.access import Access
 from ponder.questions.models import Argument, Comment, Idea
-from ponder.questions.pages import Page, question_page
+from ponder.questions.pages import Page, comments_page, question_page
 
 
 def argument_data(argument: Argument) -> dict[str, Any]:
@@ -59,6 +59,11 @@ def comment_data(access: Access, comment: Comment) -> dict[str, Any]:
 # many arguments and votes the leading ideas gather. An idea's own read has them all.
 ARGUMENTS_PER_IDEA = 20
 VOTERS_PER_IDEA = 20
+# The ideas in a read of the question, and the most in a page of ideas: a question of thousands
+# of ideas, each with every voter named, is megabytes, and a phone wants the leading ones.
+IDEAS_PER_READ = 100
+# The latest comments in a read of the question, and the most in a page of comments.
+COMMENTS_PER_READ = 100
 
 
 def read(
@@ -70,12 +75,14 @@ def read(
     ideas_shown: int | None = None,
 ) -> Page:
     """The page's read. With `ideas_shown` (a read of many ideas), each idea with its
-    `ARGUMENTS_PER_IDEA` most liked arguments and `VOTERS_PER_IDEA` first voters; else with all."""
+    `ARGUMENTS_PER_IDEA` most liked arguments and `VOTERS_PER_IDEA` first voters, and the latest
+    `COMMENTS_PER_READ` comments; else with all."""
     capped = ideas_shown is not None
     return question_page(
         access,
         idea_ids=idea_ids,
         comments=comments,
+        comments_shown=COMMENTS_PER_READ if capped else None,
         voters_shown=VOTERS_PER_IDEA if capped else None,
         arguments_shown=ARGUMENTS_PER_IDEA if capped else None,
         ideas_from=ideas_from,
@@ -90,6 +97,19 @@ def ideas_next(question_id: str, page: Page, ideas_from: int, ideas_shown: int |
         return None
     path = reverse("api:question_ideas", kwargs={"question_id": question_id})
     return f"{path}?{urlencode({'offset': after, 'limit': ideas_shown})}"
+
+
+def comments_path(question_id: str, offset: int, limit: int) -> str:
+    path = reverse("api:question_comments", kwargs={"question_id": question_id})
+    return f"{path}?{urlencode({'offset': offset, 'limit': limit})}"
+
+
+def _earlier(question_id: str, before: int, limit: int) -> str | None:
+    """The path of the page of comments just before the `before`th (oldest first), if any."""
+    if before <= 0:
+        return None
+    start = max(0, before - limit)
+    return comments_path(question_id, start, before - start)
 
 
 def question_data(
@@ -133,8 +153,25 @@ def question_data(
         "ideas_total": page.idea_total,
         "ideas_next": ideas_next(question.pk, page, 0, ideas_shown),
         "comments": [comment_data(access, comment) for comment in page.comments],
+        "comments_total": page.comment_total,
+        "comments_earlier": _earlier(question.pk, page.earlier_comments, COMMENTS_PER_READ),
     }
     return (data, page) if with_page else data
+
+
+def comments_data(access: Access, *, offset: int, limit: int) -> dict[str, Any]:
+    """A page of the question's comments, oldest first, as `access` reads them."""
+    question = access.question
+    comments, total = comments_page(access, offset=offset, limit=limit)
+    after = offset + len(comments)
+    return {
+        "version": question.version,
+        "total": total,
+        "offset": offset,
+        "comments": [comment_data(access, comment) for comment in comments],
+        "earlier": _earlier(question.pk, min(offset, total), limit),
+        "next": comments_path(question.pk, after, limit) if after < total else None,
+    }
 
 
 def results_data(access: Access) -> dict[str, Any]:

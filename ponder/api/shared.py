@@ -18,7 +18,7 @@ from ponder.questions.access import Access
 from ponder.questions.rendering import SHARED_ROWS, Kept, row_fingerprint
 
 from .schemas import IdeaOut, IdeasOut, QuestionOut
-from .shapes import ideas_data, question_data
+from .shapes import IDEAS_PER_READ, ideas_data, question_data
 
 KEPT = 64  # reads per process: a question's first read and pages of its ideas
 _kept = Kept(KEPT)
@@ -26,9 +26,6 @@ _kept = Kept(KEPT)
 # after a vote, a read checks the voted idea again, not the hundred around it.
 _checked_ideas = Kept(SHARED_ROWS)
 _reading = [threading.Lock() for _ in range(64)]
-# The ideas in a read of the question, and the most in a page of ideas: a question of thousands
-# of ideas, each with every voter named, is megabytes, and a phone wants the leading ones.
-IDEAS_PER_READ = 100
 
 
 def _everyones(
@@ -102,34 +99,35 @@ def _shared(access: Access, part: tuple[int, int] | None) -> tuple[dict[str, Any
     return kept[1], kept[2]
 
 
-def _yours(access: Access, authors: dict[str, str]) -> tuple[Any, Any, Any]:
-    """What is the caller's own: (their votes, a function marking ideas and their arguments as
-    theirs, a function telling whether they may change an entry)."""
-    question = access.question
-    me = access.participant
-    votes: frozenset[str] = frozenset()
-    likes: frozenset[str] = frozenset()
-    if me is not None:
-        marks = getattr(me, "marks", None)
-        votes, likes = marks if marks is not None else hot.votes_and_likes(me.pk)
-    organiser = access.is_organiser
-    mine = me.pk if me is not None and question.is_open() else None
+class _Yours:
+    """The caller's own in a shared read: their votes and likes, and what they may change."""
 
-    def changeable(entry_id: str) -> bool:  # as Access.can_change
-        return organiser or (mine is not None and authors[entry_id] == mine)
+    def __init__(self, access: Access, authors: dict[str, str]) -> None:
+        me = access.participant
+        self.votes: frozenset[str] = frozenset()
+        self.likes: frozenset[str] = frozenset()
+        if me is not None:
+            marks = getattr(me, "marks", None)
+            self.votes, self.likes = marks if marks is not None else hot.votes_and_likes(me.pk)
+        self.organiser = access.is_organiser
+        self.mine = me.pk if me is not None and access.question.is_open() else None
+        self.authors = authors
 
-    def idea(shared: dict[str, Any]) -> dict[str, Any]:
+    def changeable(self, entry_id: str) -> bool:  # as Access.can_change
+        return self.organiser or (self.mine is not None and self.authors[entry_id] == self.mine)
+
+    def idea(self, shared: dict[str, Any]) -> dict[str, Any]:
+        """A shared idea with the caller's marks on it and on its arguments."""
+        changeable, likes = self.changeable, self.likes
         return {
             **shared,
-            "voted": shared["id"] in votes,
+            "voted": shared["id"] in self.votes,
             "changeable": changeable(shared["id"]),
             "arguments": [
                 {**a, "liked": a["id"] in likes, "changeable": changeable(a["id"])}
                 for a in shared["arguments"]
             ],
         }
-
-    return votes, idea, changeable
 
 
 def question_response(
@@ -138,10 +136,10 @@ def question_response(
     """The question with its leading ideas (`IDEAS_PER_READ`), as this caller reads it."""
     question, me, organiser = access.question, access.participant, access.is_organiser
     everyones, authors = _shared(access, None)
-    votes, idea, changeable = _yours(access, authors)
+    yours = _Yours(access, authors)
     votes_left = None
     if question.max_votes is not None:
-        votes_left = max(0, question.max_votes - len(votes))
+        votes_left = max(0, question.max_votes - len(yours.votes))
     data = {
         **everyones,
         "share_url": share_url,
@@ -150,9 +148,9 @@ def question_response(
             "organiser": organiser,
             "votes_left": votes_left,
         },
-        "ideas": [idea(shared) for shared in everyones["ideas"]],
+        "ideas": [yours.idea(shared) for shared in everyones["ideas"]],
         "comments": [
-            {**comment, "changeable": changeable(comment["id"])}
+            {**comment, "changeable": yours.changeable(comment["id"])}
             for comment in everyones["comments"]
         ],
     }
@@ -164,6 +162,6 @@ def ideas_response(
 ) -> HttpResponse:
     """A page of the question's ideas, as this caller reads them."""
     everyones, authors = _shared(access, (ideas_from, ideas_shown))
-    _votes, idea, _changeable = _yours(access, authors)
-    data = {**everyones, "ideas": [idea(shared) for shared in everyones["ideas"]]}
+    yours = _Yours(access, authors)
+    data = {**everyones, "ideas": [yours.idea(shared) for shared in everyones["ideas"]]}
     return api.create_response(request, data, status=200)

@@ -190,14 +190,26 @@ def question_page(
     if comments:
         comments_qs = Comment.objects.filter(question=question).select_related("author")
         if comments_shown is None:
-            page.comments = list(comments_qs.order_by("created_at"))
+            page.comments = list(comments_qs.order_by("created_at", "pk"))
             page.comment_total = len(page.comments)
         else:
-            page.comments = list(comments_qs.order_by("-created_at")[:comments_shown])[::-1]
+            latest = comments_qs.order_by("-created_at", "-pk")[:comments_shown]
+            page.comments = list(latest)[::-1]
             page.comment_total = Comment.objects.filter(question=question).count()
         for comment in page.comments:
             comment.changeable = access.can_change(comment)
     return page
+
+
+def comments_page(access: Access, *, offset: int, limit: int) -> tuple[list[Comment], int]:
+    """`limit` of the question's comments, oldest first, after the first `offset`; and how many
+    it has. Two queries, whatever the size."""
+    question = access.question
+    comments_qs = Comment.objects.filter(question=question).select_related("author")
+    comments = list(comments_qs.order_by("created_at", "pk")[offset : offset + limit])
+    for comment in comments:
+        comment.changeable = access.can_change(comment)
+    return comments, Comment.objects.filter(question=question).count()
 
 
 def _rank(ideas: list[Idea], question: object, *, everything: bool) -> None:

@@ -29,6 +29,7 @@ import pytest
 
 from tests.live.conftest import (  # noqa: F401 - fixtures, shared with the live tests
     ROOT,
+    EventStream,
     Redis,
     Server,
     _environ,
@@ -84,9 +85,12 @@ def workers(server: Server) -> list[int]:
     return [pid for pid in children(server.process.pid) if "spawn_main" in command_line(pid)]
 
 
-def start_server(directory: Path, data_dir: Path, *, workers: int = 1, **env: str) -> Server:
-    """`ponder serve` on a spare port, as an operator runs it (migrations already applied)."""
-    port = free_port()
+def start_server(
+    directory: Path, data_dir: Path, *, workers: int = 1, port: int | None = None, **env: str
+) -> Server:
+    """`ponder serve` on `port` (a spare one by default), as an operator runs it (migrations
+    already applied)."""
+    port = port or free_port()
     log = directory / f"serve-{port}.log"
     command = [sys.executable, "-m", "ponder", "serve", "--port", str(port)]
     command += ["--workers", str(workers), "--no-worker", "--no-migrate"]
@@ -404,3 +408,47 @@ def shuffled(items: list[tuple[str, str]], seed: int = 1) -> list[tuple[str, str
     items = list(items)
     random.Random(seed).shuffle(items)
     return items
+
+
+class Follower:
+    """A program on the live stream that reconnects where it left off whenever the stream ends."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.versions: list[int] = []
+        self.cuts = 0  # the stream ended under it
+        self.failed_reconnects: list[str] = []  # a reconnect that did not give a stream
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        last: int | None = None
+        while not self._stop.is_set():
+            headers = {"Last-Event-ID": str(last)} if last is not None else {}
+            try:
+                stream = EventStream(self.url, headers)
+            except OSError as error:
+                self.failed_reconnects.append(repr(error))
+                time.sleep(0.2)
+                continue
+            if stream.status != 200:
+                self.failed_reconnects.append(f"{stream.status} {stream.body[:100]}")
+                time.sleep(0.2)
+                continue
+            while not self._stop.is_set():
+                message = stream.messages.get()
+                if message is None:  # cut
+                    self.cuts += 1
+                    break
+                if message.event != "hello":
+                    self.versions.append(message.version)
+                last = message.version
+            stream.close()
+
+    @property
+    def last(self) -> int:
+        return self.versions[-1] if self.versions else 0
+
+    def stop(self) -> None:
+        self._stop.set()

@@ -18,14 +18,12 @@ import os
 import random
 import signal
 import sqlite3
-import threading
 import time
 from pathlib import Path
 
-from tests.live.conftest import EventStream
-
 from .conftest import (
     Board,
+    Follower,
     Probe,
     Reply,
     Server,
@@ -38,50 +36,6 @@ from .conftest import (
 
 RELOADS = 2
 FOLLOWERS = 10
-
-
-class Follower:
-    """A program on the live stream that reconnects where it left off whenever the stream ends."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.versions: list[int] = []
-        self.cuts = 0  # the stream ended under it
-        self.failed_reconnects: list[str] = []  # a reconnect that did not give a stream
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        last: int | None = None
-        while not self._stop.is_set():
-            headers = {"Last-Event-ID": str(last)} if last is not None else {}
-            try:
-                stream = EventStream(self.url, headers)
-            except OSError as error:
-                self.failed_reconnects.append(repr(error))
-                time.sleep(0.2)
-                continue
-            if stream.status != 200:
-                self.failed_reconnects.append(f"{stream.status} {stream.body[:100]}")
-                time.sleep(0.2)
-                continue
-            while not self._stop.is_set():
-                message = stream.messages.get()
-                if message is None:  # cut
-                    self.cuts += 1
-                    break
-                if message.event != "hello":
-                    self.versions.append(message.version)
-                last = message.version
-            stream.close()
-
-    @property
-    def last(self) -> int:
-        return self.versions[-1] if self.versions else 0
-
-    def stop(self) -> None:
-        self._stop.set()
 
 
 def test_a_reload_under_load_fails_no_request_and_streams_resume_on_their_first_reconnect(

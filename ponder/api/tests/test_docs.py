@@ -17,7 +17,7 @@ CONTRACT = {
     "/api/v1/questions/{question_id}/participants": {"post"},
     "/api/v1/questions/{question_id}/ideas": {"get", "post"},
     "/api/v1/questions/{question_id}/ideas/{idea_id}": {"get"},
-    "/api/v1/questions/{question_id}/comments": {"post"},
+    "/api/v1/questions/{question_id}/comments": {"get", "post"},
     "/api/v1/ideas/{idea_id}": {"get", "patch", "delete"},
     "/api/v1/ideas/{idea_id}/vote": {"put", "delete"},
     "/api/v1/ideas/{idea_id}/arguments": {"post"},

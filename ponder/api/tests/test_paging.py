@@ -12,10 +12,24 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ponder.api.api import api
-from ponder.api.shapes import ARGUMENTS_PER_IDEA, VOTERS_PER_IDEA, question_data
-from ponder.api.shared import IDEAS_PER_READ
+from ponder.api.shapes import (
+    ARGUMENTS_PER_IDEA,
+    COMMENTS_PER_READ,
+    IDEAS_PER_READ,
+    VOTERS_PER_IDEA,
+    question_data,
+)
 from ponder.questions.access import question_for_token
-from ponder.questions.models import Argument, Idea, Like, Participant, Question, Vote, recount
+from ponder.questions.models import (
+    Argument,
+    Comment,
+    Idea,
+    Like,
+    Participant,
+    Question,
+    Vote,
+    recount,
+)
 
 from .conftest import Caller
 
@@ -218,3 +232,89 @@ def test_after_a_vote_a_read_checks_only_the_voted_idea_again(big: str, bob: Cal
         {**i, "voted": i["id"] in {voted["id"]} | {j["id"] for j in first["ideas"] if j["voted"]}}
         for i in _everything(big, bob)[:IDEAS_PER_READ]
     ]
+
+
+# Comments -----------------------------------------------------------------------------------
+
+COMMENTS = 2 * COMMENTS_PER_READ + 30
+
+
+@pytest.fixture
+def talkative(qid: str, bob: Caller, carol: Caller) -> str:
+    """COMMENTS comments, carol's every tenth, several made in the same instant."""
+    question = Question.objects.get(pk=qid)
+    people = {p.name: p for p in Participant.objects.filter(question=question)}
+    start = timezone.now() - timedelta(days=1)
+    Comment.objects.bulk_create(
+        Comment(
+            question=question,
+            author=people["Carol" if n % 10 == 0 else "Bob"],
+            text=f"Comment {n}",
+            created_at=start + timedelta(seconds=n // 3),
+        )
+        for n in range(COMMENTS)
+    )
+    question.version += 1
+    question.save(update_fields=["version"])
+    return qid
+
+
+def test_the_read_holds_the_latest_comments_and_the_path_of_the_earlier(
+    talkative: str, carol: Caller
+) -> None:
+    read = carol.get(f"/questions/{talkative}").data
+    every = carol.get(f"/questions/{talkative}/comments?limit=100").data
+    assert read["comments_total"] == every["total"] == COMMENTS
+    assert len(read["comments"]) == COMMENTS_PER_READ
+    assert read["comments_earlier"] == (
+        f"/api/v1/questions/{talkative}/comments?offset=30&limit=100"
+    )
+    # Walk back from the read to the first comment, then forward again: each comment once, in
+    # the order they were made.
+    back = read["comments"]
+    path = read["comments_earlier"]
+    while path:
+        page = carol.get(path.removeprefix("/api/v1")).data
+        back = page["comments"] + back
+        path = page["earlier"]
+    forward, path = [], f"/questions/{talkative}/comments"
+    while path:
+        page = carol.get(path.removeprefix("/api/v1")).data
+        assert page["offset"] == len(forward)
+        forward += page["comments"]
+        path = page["next"] and page["next"].removeprefix("/api/v1")
+    assert back == forward
+    # In the order they were made; those of the same instant by id.
+    made = Comment.objects.filter(question_id=talkative).order_by("created_at", "pk")
+    assert [c["id"] for c in forward] == list(made.values_list("pk", flat=True))
+    assert len(forward) == COMMENTS
+    # Carol's own comments are hers to change, on every page.
+    mine = [int(c["text"].split()[1]) % 10 == 0 for c in forward]
+    assert [c["changeable"] for c in forward] == mine
+
+
+def test_a_small_question_has_every_comment_in_its_read(qid: str, bob: Caller) -> None:
+    bob.post(f"/questions/{qid}/comments", {"text": "Only one"})
+    read = bob.get(f"/questions/{qid}").data
+    assert ([c["text"] for c in read["comments"]], read["comments_total"]) == (["Only one"], 1)
+    assert read["comments_earlier"] is None
+    page = bob.get(f"/questions/{qid}/comments").data
+    assert (page["total"], page["offset"], page["earlier"], page["next"]) == (1, 0, None, None)
+    assert page["comments"] == read["comments"]
+
+
+@pytest.mark.parametrize("query", ["offset=-1", "offset=x", "limit=0", "limit=101"])
+def test_bad_comment_paging_is_a_4xx_with_a_message(qid: str, bob: Caller, query: str) -> None:
+    answer = bob.get(f"/questions/{qid}/comments?{query}")
+    assert answer.status_code == 400
+    assert answer.data["detail"]
+
+
+def test_comment_pages_cost_the_same_at_any_size(talkative: str, bob: Caller) -> None:
+    counts = []
+    for limit in (1, 100):
+        with CaptureQueriesContext(connection) as queries:
+            assert bob.get(f"/questions/{talkative}/comments?limit={limit}").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert Caller().get("/questions/" + "x" * 22 + "/comments").status_code == 404
