@@ -197,4 +197,16 @@ def test_voting_and_adding_ideas_work_without_javascript(
     expect(page.locator("#status")).to_contain_text("Your vote was counted.")
     expect(votes_of(page, "Risotto")).to_have_text("1")
     expect(vote_button(dana, "Risotto")).to_have_attribute("aria-pressed", "true")
+
+    # A pro, liked and unliked: the like buttons post the idea's one form of likes.
+    add_argument(dana, "Risotto", "Pro", "Everyone can help stir")
+    expect(page.locator("#status")).to_contain_text("Your pro was added.")
+    like = argument_item(page, "Everyone can help stir").locator("button.like-button")
+    like.click()
+    expect(page.locator("#status")).to_contain_text("You like this argument.")
+    expect(like).to_have_attribute("aria-pressed", "true")
+    expect(like.locator(".count")).to_have_text("1")
+    like.click()
+    expect(like).to_have_attribute("aria-pressed", "false")
+    expect(like.locator(".count")).to_have_text("0")
     assert dana.problems == [], dana.problems
