@@ -12,6 +12,7 @@ import os
 import random
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -452,3 +453,56 @@ class Follower:
 
     def stop(self) -> None:
         self._stop.set()
+
+
+def mixed_load(board: Board, url: str) -> Callable[[int], Reply]:
+    """Requests as people make them, by running number: the page, the API's read of the
+    question, a vote and a vote taken back, by the board's people in turn."""
+    api = f"{url}/api/v1"
+
+    def send(number: int) -> Reply:
+        rng = random.Random(number)
+        _, token = board.people[number % len(board.people)]
+        idea = rng.choice(board.ideas)
+        match number % 4:
+            case 0:
+                return call("GET", f"{url}/q/{board.question}/")
+            case 1:
+                return call("GET", f"{api}/questions/{board.question}", token=token)
+            case 2:
+                return call("PUT", f"{api}/ideas/{idea}/vote", token=token)
+            case _:
+                return call("DELETE", f"{api}/ideas/{idea}/vote", token=token)
+
+    return send
+
+
+def check_served_throughout(
+    label: str, replies: list[Reply], followers: list[Follower], *, data_dir: Path, question: str
+) -> None:
+    """No request failed (no 5xx, none unanswered), every stream was cut and came back on its
+    first reconnect, and each has every change in order up to the question's last version.
+    Prints the figures, beginning with `label`."""
+    with sqlite3.connect(data_dir / "ponder.sqlite3") as db:
+        (version,) = db.execute(
+            "SELECT version FROM questions_question WHERE id = ?", (question,)
+        ).fetchone()
+    caught_up = wait_until(lambda: all(f.last >= version for f in followers), timeout=10)
+    for follower in followers:
+        follower.stop()
+    failed = [r for r in replies if r.status == 0 or r.status >= 500]
+    print(
+        f"\n{label}; {len(replies)} requests, {len(failed)} failed "
+        f"({sorted({(r.status, r.error[:60]) for r in failed})[:3]}); streams cut "
+        f"{[f.cuts for f in followers]}, failed reconnects "
+        f"{sum(len(f.failed_reconnects) for f in followers)}; question at version {version}, "
+        f"streams {'caught up' if caught_up else 'BEHIND'}"
+    )
+    assert not failed, [(r.label, r.status, r.error, r.body[:100]) for r in failed[:5]]
+    assert all(200 <= r.status < 300 for r in replies), sorted({r.status for r in replies})
+    assert sum(f.cuts for f in followers) > 0, "no stream was cut: nothing was restarted"
+    assert not [f.failed_reconnects for f in followers if f.failed_reconnects]
+    assert caught_up, [f.last for f in followers]
+    for follower in followers:
+        first = follower.versions[0]
+        assert follower.versions == list(range(first, version + 1)), "missed or reordered"

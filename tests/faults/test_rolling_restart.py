@@ -18,7 +18,6 @@ Needs nginx (`.ci/run full` installs Debian's; it is skipped where there is none
 import re
 import shutil
 import signal
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -32,11 +31,11 @@ from .conftest import (
     Board,
     Follower,
     Probe,
-    Reply,
     Server,
-    call,
+    check_served_throughout,
     free_port,
     fresh_data_dir,
+    mixed_load,
     start_server,
     wait_until,
 )
@@ -129,25 +128,10 @@ def test_a_rolling_restart_behind_nginx_fails_no_request_and_streams_resume(
     nginx = Nginx(nginx_dir, ports)
     try:
         board = Board.make(nginx.url, ideas=10, people=50)
-        api = f"{nginx.url}/api/v1"
-        stream = f"{api}/questions/{board.question}/events"
+        stream = f"{nginx.url}/api/v1/questions/{board.question}/events"
         followers = [Follower(stream) for _ in range(FOLLOWERS)]
-
-        def send(number: int) -> Reply:
-            _, token = board.people[number % len(board.people)]
-            idea = board.ideas[number % len(board.ideas)]
-            match number % 4:
-                case 0:
-                    return call("GET", f"{nginx.url}/q/{board.question}/")
-                case 1:
-                    return call("GET", f"{api}/questions/{board.question}", token=token)
-                case 2:
-                    return call("PUT", f"{api}/ideas/{idea}/vote", token=token)
-                case _:
-                    return call("DELETE", f"{api}/ideas/{idea}/vote", token=token)
-
         restarts: list[float] = []
-        with Probe(50, send, limit=180) as probe:
+        with Probe(50, mixed_load(board, nginx.url), limit=180) as probe:
             time.sleep(3)
             for index, port in enumerate(ports):
                 began = time.monotonic()
@@ -161,31 +145,12 @@ def test_a_rolling_restart_behind_nginx_fails_no_request_and_streams_resume(
                 restarts.append(time.monotonic() - began)
                 time.sleep(2)
             time.sleep(2)
-        replies = probe.replies
-
-        with sqlite3.connect(data_dir / "ponder.sqlite3") as db:
-            (version,) = db.execute(
-                "SELECT version FROM questions_question WHERE id = ?", (board.question,)
-            ).fetchone()
-        caught_up = wait_until(lambda: all(f.last >= version for f in followers), timeout=10)
-        for follower in followers:
-            follower.stop()
+        check_served_throughout(
+            f"#6 rolling: restarts took {[round(s, 1) for s in restarts]} s",
+            probe.replies,
+            followers,
+            data_dir=data_dir,
+            question=board.question,
+        )
     finally:
         nginx.stop()
-
-    failed = [r for r in replies if r.status == 0 or r.status >= 500]
-    print(
-        f"\n#6 rolling: {len(replies)} requests, {len(failed)} failed "
-        f"({sorted({(r.status, r.error[:60]) for r in failed})[:3]}); restarts took "
-        f"{[round(s, 1) for s in restarts]} s; streams cut {[f.cuts for f in followers]}, "
-        f"failed reconnects {sum(len(f.failed_reconnects) for f in followers)}; question at "
-        f"version {version}, streams {'caught up' if caught_up else 'BEHIND'}"
-    )
-    assert not failed, [(r.label, r.status, r.error, r.body[:100]) for r in failed[:5]]
-    assert all(200 <= r.status < 300 for r in replies), sorted({r.status for r in replies})
-    assert sum(f.cuts for f in followers) > 0, "no stream was cut: no process was restarted"
-    assert not [f.failed_reconnects for f in followers if f.failed_reconnects]
-    assert caught_up, [f.last for f in followers]
-    for follower in followers:
-        first = follower.versions[0]
-        assert follower.versions == list(range(first, version + 1)), "missed or reordered"
