@@ -2,9 +2,9 @@
 
 glibc gives each thread that meets contention its own malloc arena, up to 8 per core, and memory
 freed in one arena is not given to another. Django's sync views run in a pool of threads, so a
-worker's memory grows with the arenas its threads have touched: in the one-hour soak (bench/soak.py)
-RSS grew 58% an hour while every cache was full. Two arenas is what many Python servers run with
-(`MALLOC_ARENA_MAX=2`); the environment variable, if set, wins.
+worker's memory grows with the arenas its threads have touched. Two arenas is what many Python
+servers run with (`MALLOC_ARENA_MAX=2`); the environment variable, if set, wins. (Its effect on
+its own is not measured: the one-hour soak that ran with it changed other things too.)
 """
 
 import ctypes
