@@ -37,7 +37,8 @@ class ShownArgument:
     """An argument as a page shows it: what the templates, the API's shapes and the exports read of
     an `Argument`, and the reader's marks. Not a model instance: a read of the leading ideas of a
     big question holds thousands of arguments, and Django makes a model instance (and one for its
-    author) several times slower than this (`bench/inprocess.py`, "API question L")."""
+    author) several times slower than this (cProfile of the API's read of L: model `__init__` was
+    a third of the time left besides SQL)."""
 
     __slots__ = (
         "author",
@@ -52,11 +53,21 @@ class ShownArgument:
         "text",
     )
 
-    FIELDS = ("pk", "idea_id", "author_id", "author__name", "kind", "text", "created_at")
+    # What is read of each, in the order `__init__` takes it.
+    FIELDS = (
+        "pk",
+        "idea_id",
+        "author_id",
+        "author__name",
+        "kind",
+        "text",
+        "created_at",
+        "like_count",
+    )
 
     def __init__(self, row: tuple[Any, ...]) -> None:
-        self.pk, self.idea_id, self.author_id, name, self.kind, self.text, self.created_at = row[:7]
-        self.like_count = row[7]
+        self.pk, self.idea_id, self.author_id, name, self.kind, self.text = row[:6]
+        self.created_at, self.like_count = row[6:]
         self.author = Author(self.author_id, name)
         self.liked = False
         self.changeable = False
@@ -126,11 +137,9 @@ def question_page(
     """
     question, me = access.question, access.participant
     ideas_qs = Idea.objects.filter(question=question).with_counts().select_related("author")
-    args_qs = Argument.objects.filter(idea__question=question).with_counts()
     voters_qs = Vote.objects.filter(idea__question=question)
     if arguments_shown is not None:
         ideas_qs = ideas_qs.annotate(argument_count=count_of(Argument, "idea"))
-        args_qs = args_qs.leading(per_idea=arguments_shown)
     if idea_ids is not None:
         ideas_qs = ideas_qs.filter(pk__in=idea_ids)
     if ideas_shown is not None:
@@ -140,17 +149,19 @@ def question_page(
     if ideas_shown is not None:
         idea_ids = [idea.pk for idea in ideas]
         idea_total = Idea.objects.filter(question=question).count()
-    if idea_ids is not None:
+    if idea_ids is None:
+        args_qs = Argument.objects.filter(idea__question=question)
+    else:
         # The ideas read (of this question): by their ids alone, with no join to the ideas of the
         # question (PostgreSQL then went through all of them: 33 ms on the L question).
-        shown_ids = [idea.pk for idea in ideas]
-        args_qs = Argument.objects.filter(idea_id__in=shown_ids).with_counts()
-        if arguments_shown is not None:
-            args_qs = args_qs.leading(per_idea=arguments_shown)
+        args_qs = Argument.objects.filter(idea_id__in=[idea.pk for idea in ideas])
         voters_qs = voters_qs.filter(idea_id__in=idea_ids)
+    args_qs = args_qs.with_counts()
+    if arguments_shown is not None:
+        args_qs = args_qs.leading(per_idea=arguments_shown)
 
     arguments: dict[str, list[ShownArgument]] = defaultdict(list)
-    for row in args_qs.values_list(*ShownArgument.FIELDS, "like_count"):
+    for row in args_qs.values_list(*ShownArgument.FIELDS):
         argument = ShownArgument(row)
         arguments[argument.idea_id].append(argument)
     voters: dict[str, list[str]] = defaultdict(list)

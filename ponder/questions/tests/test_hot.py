@@ -6,10 +6,11 @@ import pytest
 from django.db import transaction
 from django.http import HttpResponse
 
+from conftest import counts_off
 from ponder.live.models import Event
 from ponder.questions import hot, services
 from ponder.questions.access import PARTICIPANT_COOKIE, question_for
-from ponder.questions.models import Argument, Idea, Like, Participant, Question, Vote
+from ponder.questions.models import Argument, Idea, Like, Participant, Question, Vote, recount
 
 
 def test_votes_of_counts_and_names_the_first_voters_in_order(question: Question) -> None:
@@ -148,8 +149,6 @@ def test_first_voters_names_the_first_of_each_idea_in_order(
 
 
 def test_the_counts_on_the_rows_follow_every_write(question: Question) -> None:
-    from conftest import counts_off
-
     ann, _ = services.participant_join(question=question, name="Ann", token=None)
     bo, _ = services.participant_join(question=question, name="Bo", token=None)
     lake = services.idea_add(question=question, author=ann, title="Lake")
@@ -187,8 +186,6 @@ def test_the_counts_on_the_rows_follow_every_write(question: Question) -> None:
 
 
 def test_recount_sets_the_counts_of_rows_written_around_the_services(question: Question) -> None:
-    from conftest import counts_off
-    from ponder.questions.models import recount
 
     ann, _ = services.participant_join(question=question, name="Ann", token=None)
     bo, _ = services.participant_join(question=question, name="Bo", token=None)
