@@ -13,26 +13,28 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
+from ponder.lib.memory import size_of
 from ponder.questions import hot
 from ponder.questions.access import Access
-from ponder.questions.rendering import SHARED_ROWS, Kept, row_fingerprint
+from ponder.questions.rendering import SHARED_BYTES, SHARED_ROWS, Kept, row_fingerprint
 
 from .schemas import IdeaOut, IdeasOut, QuestionOut
 from .shapes import IDEAS_PER_READ, ideas_data, question_data
 
 KEPT = 64  # reads per process: a question's first read and pages of its ideas
-_kept = Kept(KEPT)
+_kept = Kept(KEPT, SHARED_BYTES)  # the ideas in a read are counted here and in `_checked_ideas`
 # Each idea as checked against the schema, by everything it shows (as the page keeps its rows):
 # after a vote, a read checks the voted idea again, not the hundred around it.
-_checked_ideas = Kept(SHARED_ROWS)
+_checked_ideas = Kept(SHARED_ROWS, SHARED_BYTES)
 _reading = [threading.Lock() for _ in range(64)]
 
 
 def _everyones(
     access: Access, part: tuple[int, int] | None
-) -> tuple[dict[str, Any], dict[str, str]]:
+) -> tuple[dict[str, Any], dict[str, str], int]:
     """The question (`part` None) or a page of its ideas (`part`: from, how many) as nobody in
-    particular reads it, checked against the schema, and the author of every entry by id."""
+    particular reads it, checked against the schema; the author of every entry by id; about how
+    many bytes the two hold."""
     nobody = Access(
         question=access.question, participant=None, is_organiser=False, token=None, admin_key=None
     )
@@ -50,20 +52,24 @@ def _everyones(
     for comment in page.comments:
         authors[comment.pk] = comment.author_id
     checked = schema.model_validate({**data, "ideas": []}).model_dump()
+    size = size_of(checked) + size_of(authors)
     pairs = zip(data["ideas"], page.ideas, strict=True)
-    checked["ideas"] = [_checked(shown, idea) for shown, idea in pairs]
-    return checked, authors
+    ideas = [_checked(shown, idea) for shown, idea in pairs]
+    checked["ideas"] = [idea for idea, _ in ideas]
+    return checked, authors, size + sum(weight for _, weight in ideas)
 
 
-def _checked(shown: dict[str, Any], idea: Any) -> dict[str, Any]:
+def _checked(shown: dict[str, Any], idea: Any) -> tuple[dict[str, Any], int]:
     """An idea of a read as nobody in particular reads it (`shown`, made from `idea`), checked
-    against the schema; kept, and shared by every read in which it shows the same."""
+    against the schema, with about how many bytes it holds; kept, and shared by every read in
+    which it shows the same."""
     key = row_fingerprint(idea)
-    checked = _checked_ideas.get(key)
-    if checked is None:
+    kept = _checked_ideas.get(key)
+    if kept is None:
         checked = IdeaOut.model_validate(shown).model_dump()
-        _checked_ideas.put(key, checked)
-    return checked
+        kept = (checked, size_of(checked))
+        _checked_ideas.put(key, kept, kept[1])
+    return kept
 
 
 def _shared(access: Access, part: tuple[int, int] | None) -> tuple[dict[str, Any], dict[str, str]]:
@@ -95,7 +101,7 @@ def _shared(access: Access, part: tuple[int, int] | None) -> tuple[dict[str, Any
             kept = _kept.get(key[:2])
             if kept is None or kept[0] != key:
                 kept = (key, *_everyones(access, part))
-                _kept.put(key[:2], kept)
+                _kept.put(key[:2], kept, kept[3])
     return kept[1], kept[2]
 
 

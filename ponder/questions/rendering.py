@@ -21,7 +21,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -46,8 +46,12 @@ USED_MARK = "ponderUsedMark7f3a"
 PATH_MARK = "ponderPathMark7f3a"
 PART_END = "<!--ponder-part-end-->"
 SLOT = re.compile(r"<!--ponder-slot-(\d+)-->")
-SHARED_RENDERS = 48  # per process; a render of the largest page shown is a few hundred KB
-SHARED_ROWS = 3000  # per process; a row is a few KB
+# What each process keeps, bounded by count and by bytes (whichever is reached first): a page's
+# render is 50-450 KB, a row 2-15 KB. Bytes bound it so that a worker's memory stops growing soon
+# after it starts, whatever size its questions grow to.
+SHARED_RENDERS = 48
+SHARED_ROWS = 3000
+SHARED_BYTES = 12 * 1024 * 1024  # for each of `renders`, `latest` and `rows`
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +93,14 @@ class Shared:
     text with non-ASCII letters, and the response needs bytes anyway) and slots."""
 
     parts: tuple[bytes | Slot, ...]
+    size: int = 0  # bytes of text held, for `Kept`
+
+
+def _size(parts: Iterable[bytes | Slot]) -> int:
+    return sum(
+        len(part) if part.__class__ is bytes else len(part.yes) + len(part.no)  # type: ignore[union-attr, arg-type]
+        for part in parts
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,11 +122,17 @@ class Reader:
 
 
 class Kept:
-    """A small least-recently-used map, safe across the threads of one process."""
+    """A small least-recently-used map, safe across the threads of one process, holding at most
+    `size` items and (when given) about `budget` bytes: each item is put with its weight in bytes
+    (`put`), and the least recently used go until both bounds hold. The newest stays, whatever it
+    weighs."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, budget: int | None = None) -> None:
         self.size = size
+        self.budget = budget
         self.items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self.weights: dict[tuple[Any, ...], int] = {}
+        self.weight = 0
         self.lock = threading.Lock()
         self.hits = self.misses = 0
 
@@ -128,23 +146,33 @@ class Kept:
             self.items.move_to_end(key)
             return shared
 
-    def put(self, key: tuple[Any, ...], shared: Any) -> None:
+    def put(self, key: tuple[Any, ...], shared: Any, weight: int = 0) -> None:
         with self.lock:
+            self.weight += weight - self.weights.get(key, 0)
+            self.weights[key] = weight
             self.items[key] = shared
             self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
+            budget = self.budget
+            while len(self.items) > self.size or (
+                budget is not None and self.weight > budget and len(self.items) > 1
+            ):
+                gone, _ = self.items.popitem(last=False)
+                self.weight -= self.weights.pop(gone)
 
     def clear(self) -> None:
         with self.lock:
             self.items.clear()
+            self.weights.clear()
+            self.weight = 0
             self.hits = self.misses = 0
 
 
-renders = Kept(SHARED_RENDERS)
+renders = Kept(SHARED_RENDERS, SHARED_BYTES)
 # The newest render of each page whatever its version: (version, when rendered, render).
-latest = Kept(SHARED_RENDERS)
-rows = Kept(SHARED_ROWS)  # one idea's row: (HTML with its own slot numbers, its slots)
+latest = Kept(SHARED_RENDERS, SHARED_BYTES)
+rows = Kept(
+    SHARED_ROWS, SHARED_BYTES
+)  # one idea's row: (HTML with its own slot numbers, its slots)
 
 
 def row_fingerprint(idea: Any) -> tuple[Any, ...]:
@@ -183,8 +211,9 @@ def shared_row(context: Any, idea: Any, render: Callable[[Any], str]) -> str:
         with context.push(shared_slots=own):
             html = render(context)
         # Stored as `_render_shared` stores every slot, so it need not do it again each time.
-        kept = (html, tuple(_stored(slot) for slot in own))
-        rows.put(key, kept)
+        stored = tuple(_stored(slot) for slot in own)
+        kept = (html, stored)
+        rows.put(key, kept, len(html) + _size(stored))
     html, own_slots = kept
     if not own_slots:
         return html
@@ -221,7 +250,7 @@ def _render_shared(template: str, context: dict[str, Any]) -> Shared:
             parts.append(_stored(slots[int(piece)]))
         else:
             parts.append(piece.encode())
-    return Shared(parts=tuple(parts))
+    return Shared(parts=tuple(parts), size=_size(parts))
 
 
 def _assemble(shared: Shared, reader: Reader, marks: dict[str, str]) -> bytes:
@@ -304,7 +333,7 @@ def _render_parts(
         template = "questions/detail.html" + ("" if name == "page" else f"#{name}")
         pieces += _render_shared(template, shared_context).parts
         pieces.append(PART_END.encode())
-    return Shared(parts=tuple(pieces))
+    return Shared(parts=tuple(pieces), size=_size(pieces))
 
 
 # The pages being rendered in this process now (any version), and who waits for them.
@@ -336,10 +365,10 @@ def _in_turn(
             return shared
     try:
         shared = render()
-        renders.put(key, shared)
+        renders.put(key, shared, shared.size)
         newest = latest.get(any_version)
         if newest is None or newest[0] <= version:
-            latest.put(any_version, (version, time.monotonic(), shared))
+            latest.put(any_version, (version, time.monotonic(), shared), shared.size)
         return shared
     finally:
         with _rendering_lock:

@@ -318,3 +318,31 @@ def test_comment_pages_cost_the_same_at_any_size(talkative: str, bob: Caller) ->
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert Caller().get("/questions/" + "x" * 22 + "/comments").status_code == 404
+
+
+def test_the_kept_reads_stay_within_a_budget_and_stay_right(
+    big: str, bob: Caller, monkeypatch
+) -> None:
+    from ponder.api import shared
+
+    first = bob.get(f"/questions/{big}").data
+    one_idea = shared._checked_ideas.weights[next(iter(shared._checked_ideas.weights))]
+    assert one_idea > 500  # about what the idea holds, not zero
+    # Room for a third of a read's ideas: reads still come out whole and right.
+    budget = one_idea * IDEAS_PER_READ // 3
+    for cache in (shared._checked_ideas, shared._kept):
+        monkeypatch.setattr(cache, "budget", budget)
+        cache.clear()
+    not_voted = [i["id"] for i in first["ideas"] if not i["voted"]]
+    voted = len(first["ideas"]) - len(not_voted)
+    for n in range(3):
+        assert bob.put(f"/ideas/{not_voted[n]}/vote").status_code == 200
+        read = bob.get(f"/questions/{big}").data
+        assert [i["id"] for i in read["ideas"]] == [
+            i["id"] for i in _everything(big, bob)[:IDEAS_PER_READ]
+        ]
+        assert sum(i["voted"] for i in read["ideas"]) == voted + n + 1
+        for cache in (shared._checked_ideas, shared._kept):
+            assert cache.weight == sum(cache.weights.values())
+            assert cache.weight <= budget or len(cache.items) == 1
+    assert len(shared._checked_ideas.items) < IDEAS_PER_READ

@@ -472,3 +472,43 @@ def test_with_a_lag_a_reader_takes_the_newest_render_while_the_next_is_made() ->
     first.join(5)
     assert first_result[0].parts == (b"version 8",)
     assert rendering._in_turn(new_key, 0.5, 8, slow_render).parts == (b"version 8",)
+
+
+def test_kept_renders_are_bounded_by_bytes_as_well_as_by_count() -> None:
+    kept = rendering.Kept(10, budget=100)
+    for n in range(4):
+        kept.put(("render", n), f"render {n}", 30)
+    # 120 bytes with the fourth: the oldest went.
+    assert kept.get(("render", 0)) is None
+    assert [key[1] for key in kept.items] == [1, 2, 3] and kept.weight == 90
+    kept.get(("render", 1))  # used: now the most recent
+    kept.put(("render", 2), "render 2 again", 50)  # a new weight for a key that is there
+    assert [key[1] for key in kept.items] == [1, 2] and kept.weight == 80
+    kept.put(("huge",), "more than the budget", 500)  # the newest stays, alone
+    assert list(kept.items) == [("huge",)] and kept.weight == 500
+    kept.clear()
+    assert kept.weight == 0 and not kept.weights
+
+
+def test_a_growing_question_keeps_each_process_within_its_budget(
+    crowded, bob, carol, monkeypatch
+) -> None:
+    # Small budgets, so that this question's renders and rows overflow them many times over.
+    budget = 40_000
+    for cache in (renders, rows, rendering.latest):
+        monkeypatch.setattr(cache, "budget", budget)
+        cache.clear()
+    question = crowded(3, 0)
+    me = question.participants.get(name="Bob")
+    for n in range(20):
+        services.idea_add(
+            question=question, author=me, title=f"Later idea {n:03}", description="x" * 500
+        )
+        for client in (bob.client, carol.client):
+            html = client.get(f"/q/{question.pk}/").content.decode()
+            assert f"Later idea {n:03}" in html  # right, however little was kept
+        for cache in (renders, rows, rendering.latest):
+            assert cache.weight == sum(cache.weights.values())
+            assert cache.weight <= budget or len(cache.items) == 1
+    assert renders.weight > budget / 2 and rows.weight > budget / 2  # the weights are counted
+    assert len(rows.items) < 40  # far fewer than the rows rendered
