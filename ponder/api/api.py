@@ -123,15 +123,17 @@ def _question(request: HttpRequest, access: Access) -> dict[str, Any]:
     return question_data(access, share_url=share_url, ideas_shown=IDEAS_PER_READ)
 
 
-def _idea(access: Access, idea_id: str) -> dict[str, Any]:
-    page = read(access, idea_ids=[idea_id], comments=False)
+def _idea(access: Access, idea_id: str, *, capped: bool = False) -> dict[str, Any]:
+    """The idea as its own read shows it, or `capped` as a question's read does (the answer to a
+    vote: its size must not grow with the idea's votes)."""
+    page = read(access, idea_ids=[idea_id], comments=False, capped=capped)
     if not page.ideas:
         raise Http404  # deleted meanwhile
     return idea_data(page.ideas[0])
 
 
 def _argument(access: Access, argument: Argument) -> dict[str, Any]:
-    page = read(access, idea_ids=[argument.idea_id], comments=False)
+    page = read(access, idea_ids=[argument.idea_id], comments=False, voters=False)
     for idea in page.ideas:
         for shown in idea.argument_list:
             if shown.pk == argument.pk:
@@ -436,7 +438,7 @@ def vote_cast(request: HttpRequest, idea_id: str = IdeaId) -> dict[str, Any]:
     access = auth.participant(request, _question_of(Idea, idea_id))
     idea = idea_for(access, idea_id)
     services.vote_cast(idea=idea, participant=access.participant)
-    return _idea(access, idea.pk)
+    return _idea(access, idea.pk, capped=True)
 
 
 @api.delete(
@@ -449,7 +451,7 @@ def vote_retract(request: HttpRequest, idea_id: str = IdeaId) -> dict[str, Any]:
     access = auth.participant(request, _question_of(Idea, idea_id))
     idea = idea_for(access, idea_id)
     services.vote_retract(idea=idea, participant=access.participant)
-    return _idea(access, idea.pk)
+    return _idea(access, idea.pk, capped=True)
 
 
 # Arguments and likes ------------------------------------------------------------------------

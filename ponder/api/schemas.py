@@ -235,7 +235,8 @@ class IdeaOut(Schema):
     votes: int
     voters: list[str] = Field(
         description="Names of those who voted for it, first voter first: everyone in an idea's own "
-        "read; the first 20 in a question's read and its pages of ideas (`votes` counts them all)."
+        "read; the first 20 in a question's read, its pages of ideas and the answer to a vote "
+        "(`votes` counts them all)."
     )
     voted: bool = Field(description="Whether you voted for it.")
     rank: int | None = Field(
@@ -246,7 +247,7 @@ class IdeaOut(Schema):
     created_at: datetime
     arguments: list[ArgumentOut] = Field(
         description="Most liked first: all of them in an idea's own read; the 20 most liked in a "
-        "question's read and its pages of ideas."
+        "question's read, its pages of ideas and the answer to a vote."
     )
     arguments_total: int = Field(description="How many pros and cons the idea has.")
 

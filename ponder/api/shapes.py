@@ -73,17 +73,19 @@ def read(
     comments: bool = True,
     ideas_from: int = 0,
     ideas_shown: int | None = None,
+    capped: bool = False,
+    voters: bool = True,
 ) -> Page:
-    """The page's read. With `ideas_shown` (a read of many ideas), each idea with its
+    """The page's read. With `ideas_shown` (a read of many ideas) or `capped`, each idea with its
     `ARGUMENTS_PER_IDEA` most liked arguments and `VOTERS_PER_IDEA` first voters, and the latest
-    `COMMENTS_PER_READ` comments; else with all."""
-    capped = ideas_shown is not None
+    `COMMENTS_PER_READ` comments; else with all. Without `voters`: no voters' names."""
+    capped = capped or ideas_shown is not None
     return question_page(
         access,
         idea_ids=idea_ids,
         comments=comments,
         comments_shown=COMMENTS_PER_READ if capped else None,
-        voters_shown=VOTERS_PER_IDEA if capped else None,
+        voters_shown=(VOTERS_PER_IDEA if capped else None) if voters else 0,
         arguments_shown=ARGUMENTS_PER_IDEA if capped else None,
         ideas_from=ideas_from,
         ideas_shown=ideas_shown,

@@ -165,7 +165,9 @@ def question_page(
         argument = ShownArgument(row)
         arguments[argument.idea_id].append(argument)
     voters: dict[str, list[str]] = defaultdict(list)
-    if voters_shown is not None:
+    if voters_shown == 0:
+        pass  # nobody named (results, the answer to a like): no query
+    elif voters_shown is not None:
         # An index seek per idea shown (the leading ideas of a big question have tens of
         # thousands of votes between them, which a window over them all would sort).
         voters.update(hot.first_voters([idea.pk for idea in ideas], per_idea=voters_shown))

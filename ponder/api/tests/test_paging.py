@@ -214,6 +214,29 @@ def test_a_read_of_many_ideas_shows_each_ones_leading_arguments_and_first_voters
         assert idea["votes"] == VOTERS_PER_IDEA + 5
 
 
+def test_the_answer_to_a_vote_is_capped_as_a_read_of_many_ideas_is(
+    qid: str, crowded: str, bob: Caller
+) -> None:
+    own = bob.get(f"/questions/{qid}/ideas/{crowded}").data
+    voted = bob.put(f"/ideas/{crowded}/vote")
+    assert voted.status_code == 200
+    answer = voted.data
+    # Its size does not grow with the idea's votes and pros and cons; the counts are all of them.
+    assert answer["votes"] == own["votes"] + 1 and answer["voted"] is True
+    assert answer["voters"] == own["voters"][:VOTERS_PER_IDEA]
+    assert answer["arguments"] == own["arguments"][:ARGUMENTS_PER_IDEA]
+    assert answer["arguments_total"] == own["arguments_total"]
+    taken_back = bob.delete(f"/ideas/{crowded}/vote").data
+    assert (taken_back["votes"], taken_back["voted"]) == (own["votes"], False)
+    assert len(taken_back["voters"]) == VOTERS_PER_IDEA
+    # The idea's own read still names everyone.
+    assert bob.get(f"/questions/{qid}/ideas/{crowded}").data["voters"] == own["voters"]
+    # A like answers with the pro or con alone, liked.
+    pro = own["arguments"][-1]
+    liked = bob.put(f"/arguments/{pro['id']}/like").data
+    assert (liked["id"], liked["likes"], liked["liked"]) == (pro["id"], pro["likes"] + 1, True)
+
+
 def test_after_a_vote_a_read_checks_only_the_voted_idea_again(big: str, bob: Caller) -> None:
     from ponder.api import shared
 
