@@ -32,18 +32,31 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from ponder.lib.ids import new_secret
+
 from . import hot
 from .access import Access, remembered_name
 from .forms import CommentForm, IdeaForm, NameForm
 from .pages import ARGUMENTS_SHOWN, Page, question_page
 
-# Stand-ins for the reader's own values in shared HTML. Plain letters: they pass escaping
-# unchanged, and no user text can make them appear (see `_reader_values`).
-CSRF_MARK = "ponderCsrfMark7f3a"
-ADMIN_MARK = "ponderAdminMarkXq7f3aZ"  # 22 letters, as an admin key
-NAME_MARK = "ponderNameMark7f3a"
-USED_MARK = "ponderUsedMark7f3a"
-PATH_MARK = "ponderPathMark7f3a"
+# Stand-ins for the reader's own values in shared HTML. Letters and digits: they pass escaping
+# and URL quoting unchanged. Random in each process, so that no user text can carry one and have
+# a reader's own value (their admin key, say) put in its place.
+_NONCE = new_secret()[:12]
+CSRF_MARK = f"ponderCsrf{_NONCE}"
+ADMIN_MARK = new_secret()  # as an admin key: 22 letters and digits
+NAME_MARK = f"ponderName{_NONCE}"
+USED_MARK = f"ponderUsed{_NONCE}"
+PATH_MARK = f"ponderPath{_NONCE}"
+# A field with no name to fill in has no value at all, as a form renders it: the whole attribute
+# is a mark of its own.
+NAME_VALUE_MARK = f' value="{NAME_MARK}"'
+MARKS = re.compile(
+    "|".join(
+        re.escape(m)
+        for m in (CSRF_MARK, ADMIN_MARK, NAME_VALUE_MARK, NAME_MARK, USED_MARK, PATH_MARK)
+    )
+)
 PART_END = "<!--ponder-part-end-->"
 SLOT = re.compile(r"<!--ponder-slot-(\d+)-->")
 # What each process keeps, bounded by count and by bytes (whichever is reached first): a page's
@@ -60,8 +73,8 @@ class Slot:
 
     kind: str  # "voted" (key: idea), "liked" (argument), "mine" (author), "participant"
     key: str
-    yes: str | bytes  # bytes (UTF-8) once the render is stored
-    no: str | bytes
+    yes: str | tuple[bytes | str, ...]  # once the render is stored: `Shared.parts` without slots
+    no: str | tuple[bytes | str, ...]
 
 
 def slot_marker(slots: list[Slot], slot: Slot) -> str:
@@ -89,18 +102,33 @@ class SharedRequest:
 
 @dataclass(frozen=True, slots=True)
 class Shared:
-    """One shared render: text (UTF-8: joining and replacing bytes is several times quicker than
-    text with non-ASCII letters, and the response needs bytes anyway) and slots."""
+    """One shared render, in parts: text (bytes, UTF-8: joining bytes is several times quicker
+    than text with non-ASCII letters, and the response needs bytes anyway), marks (str: one of
+    the `*_MARK`s, to be replaced by the reader's value) and slots."""
 
-    parts: tuple[bytes | Slot, ...]
+    parts: tuple[bytes | str | Slot, ...]
     size: int = 0  # bytes of text held, for `Kept`
 
 
-def _size(parts: Iterable[bytes | Slot]) -> int:
-    return sum(
-        len(part) if part.__class__ is bytes else len(part.yes) + len(part.no)  # type: ignore[union-attr, arg-type]
-        for part in parts
-    )
+def _size(parts: Iterable[bytes | str | Slot]) -> int:
+    size = 0
+    for part in parts:
+        if part.__class__ is Slot:
+            size += _size(part.yes) + _size(part.no)  # type: ignore[union-attr, arg-type]
+        else:
+            size += len(part)  # type: ignore[arg-type]
+    return size
+
+
+def _split(html: str) -> list[bytes | str]:
+    """Text as `Shared.parts` holds it: in UTF-8, the marks apart."""
+    parts: list[bytes | str] = []
+    start = 0
+    for found in MARKS.finditer(html):
+        parts += (html[start : found.start()].encode(), found[0])
+        start = found.end()
+    parts.append(html[start:].encode())
+    return parts
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,37 +262,42 @@ def _tidy(html: str) -> str:
 
 
 def _stored(slot: Slot) -> Slot:
-    """A slot as a shared render keeps it: both variants tidied, in UTF-8."""
-    if slot.yes.__class__ is bytes:  # kept with a row already
+    """A slot as a shared render keeps it: both variants tidied and split (`_split`)."""
+    if slot.yes.__class__ is tuple:  # kept with a row already
         return slot
-    return replace(slot, yes=_tidy(slot.yes).encode(), no=_tidy(slot.no).encode())  # type: ignore[arg-type]
+    return replace(slot, yes=tuple(_split(_tidy(slot.yes))), no=tuple(_split(_tidy(slot.no))))  # type: ignore[arg-type]
 
 
 def _render_shared(template: str, context: dict[str, Any]) -> Shared:
     slots: list[Slot] = []
     html = render_to_string(template, {**context, "shared_slots": slots, "csrf_token": CSRF_MARK})
     pieces = SLOT.split(_tidy(html))
-    parts: list[bytes | Slot] = []
+    parts: list[bytes | str | Slot] = []
     for index, piece in enumerate(pieces):
         if index % 2:
             parts.append(_stored(slots[int(piece)]))
         else:
-            parts.append(piece.encode())
+            parts += _split(piece)
     return Shared(parts=tuple(parts), size=_size(parts))
 
 
-def _assemble(shared: Shared, reader: Reader, marks: dict[str, str]) -> bytes:
-    """The reader's HTML (UTF-8): their variant of each slot, their values for the marks. The
+def _assemble(shared: Shared, reader: Reader, values: dict[str, bytes]) -> bytes:
+    """The reader's HTML (UTF-8): their variant of each slot, their value for each mark. The
     parts were rendered and escaped by our templates; the marks' values are a CSRF token, a
     number, an admin key and an escaped name and path."""
     wants = reader.wants
-    html = b"".join(
-        part if part.__class__ is bytes else (part.yes if wants(part) else part.no)  # type: ignore[union-attr, misc]
-        for part in shared.parts
-    )
-    for mark, value in marks.items():
-        html = html.replace(mark.encode(), value.encode())
-    return html
+    html: list[bytes] = []
+    add = html.append
+    for part in shared.parts:
+        kind = part.__class__
+        if kind is bytes:
+            add(part)  # type: ignore[arg-type]
+        elif kind is str:
+            add(values[part])  # type: ignore[index]
+        else:
+            for piece in part.yes if wants(part) else part.no:  # type: ignore[union-attr]
+                add(piece if piece.__class__ is bytes else values[piece])  # type: ignore[arg-type, index]
+    return b"".join(html)
 
 
 def _reader(access: Access) -> Reader:
@@ -443,15 +476,15 @@ def shared_parts(
         )
     reader = _reader(access)
     name = remembered_name(request) if needs_name else ""
-    marks = {
-        CSRF_MARK: get_token(request),
-        ADMIN_MARK: access.admin_key or "",
-        USED_MARK: str(len(reader.votes)),
-        PATH_MARK: escape(request.get_full_path()),
-        # A field with no name to fill in has no value at all, as a form renders it.
-        (NAME_MARK if name else f' value="{NAME_MARK}"'): escape(name),
+    values = {
+        CSRF_MARK: get_token(request).encode(),
+        ADMIN_MARK: (access.admin_key or "").encode(),
+        USED_MARK: str(len(reader.votes)).encode(),
+        PATH_MARK: escape(request.get_full_path()).encode(),
+        NAME_MARK: escape(name).encode(),
+        NAME_VALUE_MARK: f' value="{escape(name)}"'.encode() if name else b"",
     }
-    pieces = _assemble(shared, reader, marks).split(PART_END.encode())
+    pieces = _assemble(shared, reader, values).split(PART_END.encode())
     return dict(zip(parts, pieces, strict=False))
 
 

@@ -2,7 +2,10 @@
 render of their own would give: their votes, likes, edit rights, votes left, name and CSRF token,
 and nobody else's. Also: "Show more ideas" and earlier comments for big questions."""
 
+import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -204,6 +207,35 @@ def test_the_shared_render_keeps_each_readers_own_marks(busy: Question, readers)
     for html in pages.values():
         assert "ponder" not in re.sub(r"ponder-[a-z-]+|/ponder\.|Ponder", "", html).lower()
         assert "<!--" not in html
+        assert rendering.ADMIN_MARK not in html
+
+
+def test_a_text_that_looks_like_a_stand_in_is_shown_as_typed(busy: Question, alice, bob) -> None:
+    # The stand-ins of earlier versions, which were the same in every process: an idea that
+    # carried one got the reader's own value (their admin key, say) in its place.
+    typed = "ponderCsrfMark7f3a ponderAdminMarkXq7f3aZ ponderNameMark7f3a ponderPathMark7f3a"
+    services.idea_add(question=busy, author=busy.participants.get(name="Bob"), title=typed)
+    for person in (alice, bob):
+        html = person.get(f"/q/{busy.pk}/").content.decode()
+        assert typed in html
+
+
+def test_the_stand_ins_are_new_in_every_process() -> None:
+    code = "from ponder.questions import rendering as r; print(r.CSRF_MARK, r.ADMIN_MARK)"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ponder.settings"}
+    seen = {
+        subprocess.run(  # noqa: S603
+            [sys.executable, "-c", f"import django; django.setup(); {code}"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        ).stdout
+        for _ in range(2)
+    }
+    assert len(seen) == 2
+    for marks in seen:
+        assert re.fullmatch(r"ponderCsrf[0-9A-Za-z]{12} [0-9A-Za-z]{22}\n", marks)
 
 
 def test_each_reader_gets_their_own_csrf_token(busy: Question, bob: Person, carol: Person) -> None:
