@@ -1,9 +1,10 @@
 """Rate limits per client address (RELIABILITY.md #20-#22, #28), with Loomio's numbers.
 
-One middleware, keyed by the resolved URL name: each limited route counts against its own bucket
-(`vote`, `idea`, ...) and every request against `write` (POST, PUT, PATCH, DELETE) or `read`
-(GET). Over a limit, the answer is 429 with `Retry-After` (seconds): a page, a status message for
-htmx, or `{"detail": ...}` under /api/.
+Every request counts against `write` (POST, PUT, PATCH, DELETE) or `read` (GET), in a
+middleware; each limited view and API operation also against its own bucket (`vote`, `idea`,
+...), which it names where it is defined (`limit`, `limit_operation`). Over a limit, the answer
+is 429 with `Retry-After` (seconds): a page, a status message for htmx, or `{"detail": ...}`
+under /api/.
 
 Counts are fixed windows in Django's cache (`cache.add` then `cache.incr`: atomic in Redis, so
 several processes share one count; per process with the in-memory cache). A cache that fails lets
@@ -14,13 +15,14 @@ right-most address of X-Forwarded-For that is not a trusted proxy itself (a clie
 anything on the left of that header, but not on the right of what its proxies append).
 """
 
+import functools
 import ipaddress
 import logging
 import math
 import re
 import time
 from collections.abc import Callable, Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -57,26 +59,55 @@ UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 OFF = {"off", "0", "no", "false", "none"}
 _LIMIT = re.compile(r"^(\d+)\s*/\s*(\d*)\s*([smhd])$")
 
-# Route (namespace:url_name) -> its bucket. Pages: the POST of each form. API: the methods
-# given; a path that takes several methods resolves to its first operation's name.
-ROUTES: dict[str, tuple[str, frozenset[str]]] = {}
-for _bucket, _methods, _names in [
-    ("question", {"POST"}, ["home", "api:question_create"]),
-    ("join", {"POST"}, ["join", "api:participant_join"]),
-    # /questions/{id}/ideas reads (GET, question_ideas, the first) and adds (POST, idea_add).
-    ("idea", {"POST"}, ["idea_add", "api:idea_add", "api:question_ideas"]),
-    ("argument", {"POST"}, ["argument_add", "api:argument_add"]),
-    # /questions/{id}/comments adds (POST, comment_add, the first) and reads (GET).
-    ("comment", {"POST"}, ["comment_add", "api:comment_add", "api:question_comments"]),
-    ("vote", {"POST", "PUT", "DELETE"}, ["vote", "unvote", "api:vote_cast"]),
-    ("like", {"POST", "PUT", "DELETE"}, ["like", "unlike", "api:like_add"]),
-    ("stream", {"GET"}, ["question_events", "api_question_events"]),
-]:
-    ROUTES |= {name: (_bucket, frozenset(_methods)) for name in _names}
-# Forms a newcomer sends with their name: each one can make a new participant (#28).
-NEWCOMER_FORMS = {"idea_add", "argument_add", "comment_add"}
+# Each limited view says its own bucket where it is defined: a page's view (and the live stream)
+# with `limit`, counted here before the view runs; an API operation with `limit_operation`,
+# counted as it runs (one path of the API may take several methods, each its own operation, and
+# Django resolves the path, not the operation).
 UNLIMITED = {"healthz"}  # load balancers ask often, from one address
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+COUNTED = "_ponder_rate_limit_counted"  # set on a request whose view's own bucket was counted
+
+
+class Own(NamedTuple):
+    bucket: str
+    methods: frozenset[str]
+    newcomer: bool  # a form a newcomer sends with their name: it may make a new participant (#28)
+
+
+def limit(
+    bucket: str, *, methods: Iterable[str] = ("POST",), newcomer: bool = False
+) -> Callable[[Callable], Callable]:
+    """A view's own limit (`bucket`, for `methods`), besides `read` or `write`; `newcomer`: a
+    request that sends a name also counts against `join`."""
+    if bucket not in NAMES:
+        raise ImproperlyConfigured(f"no rate limit named {bucket!r}")
+
+    def tag(view: Callable) -> Callable:
+        view.rate_limit = Own(bucket, frozenset(methods), newcomer)  # type: ignore[attr-defined]
+        return view
+
+    return tag
+
+
+def limit_operation(bucket: str) -> Callable[[Callable], Callable]:
+    """An API operation's own limit, counted when it runs; over it, a 429 in JSON."""
+    if bucket not in NAMES:
+        raise ImproperlyConfigured(f"no rate limit named {bucket!r}")
+
+    def wrap(operation: Callable) -> Callable:
+        @functools.wraps(operation)
+        def limited(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            if settings.PONDER_RATE_LIMITS and not getattr(request, COUNTED, False):
+                setattr(request, COUNTED, True)
+                wait = hit([bucket], client_ip(request))
+                if wait is not None:
+                    return too_many(request, wait)
+            return operation(request, *args, **kwargs)
+
+        limited.rate_limit = Own(bucket, frozenset(), False)  # type: ignore[attr-defined]
+        return limited
+
+    return wrap
 
 
 # Configuration ------------------------------------------------------------------------------
@@ -220,16 +251,18 @@ def hit(buckets: Iterable[str], ip: str) -> int | None:
     return max(wait, 1) if wait is not None else None
 
 
-def buckets_for(request: HttpRequest, view_name: str) -> list[str]:
+def buckets_for(request: HttpRequest, view: Callable) -> list[str]:
+    """The buckets a request is counted against before its view runs."""
     method = request.method or "GET"
     buckets = ["read" if method in SAFE_METHODS else "write"]
-    route = ROUTES.get(view_name)
-    if route is not None and method in route[1]:
-        buckets.append(route[0])
-        if route[0] == "stream":
+    own: Own | None = getattr(view, "rate_limit", None)
+    if own is not None and method in own.methods:
+        buckets.append(own.bucket)
+        setattr(request, COUNTED, True)
+        if own.bucket == "stream":
             buckets.remove("read")  # a stream is counted as a connection, not a read
-    if view_name in NEWCOMER_FORMS and method == "POST" and _sends_a_name(request):
-        buckets.append("join")
+        if own.newcomer and method == "POST" and _sends_a_name(request):
+            buckets.append("join")
     return buckets
 
 
@@ -287,5 +320,5 @@ class RateLimitMiddleware:
         match = request.resolver_match
         if not settings.PONDER_RATE_LIMITS or match is None or match.view_name in UNLIMITED:
             return None
-        wait = hit(buckets_for(request, match.view_name), client_ip(request))
+        wait = hit(buckets_for(request, view), client_ip(request))
         return too_many(request, wait) if wait is not None else None

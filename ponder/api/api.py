@@ -23,6 +23,7 @@ from ponder.questions import services
 from ponder.questions.access import Access, argument_for, comment_for, idea_for
 from ponder.questions.forms import QuestionSettingsForm
 from ponder.questions.models import Argument, Comment, Idea, Question
+from ponder.ratelimit import limit_operation
 
 from . import auth, errors
 from .docs import ReferencePage
@@ -189,6 +190,7 @@ def _checked_settings(
     description="No token needed. The answer holds the organiser's `admin_token`: keep it.",
     tags=["questions"],
 )
+@limit_operation("question")
 def question_create(request: HttpRequest, payload: QuestionIn) -> Status:
     new = Question(time_zone=settings.PONDER_TIME_ZONE)
     fields = {"title": payload.title, "description": payload.description}
@@ -327,6 +329,7 @@ def question_results(request: HttpRequest, question_id: str = QuestionId) -> dic
     "name (200). With the admin token: the organiser takes part under it (201).",
     tags=["participants"],
 )
+@limit_operation("join")
 def participant_join(
     request: HttpRequest, payload: ParticipantIn, question_id: str = QuestionId
 ) -> Status:
@@ -347,6 +350,7 @@ def participant_join(
     summary="Add an idea",
     tags=["ideas"],
 )
+@limit_operation("idea")
 def idea_add(request: HttpRequest, payload: IdeaIn, question_id: str = QuestionId) -> Status:
     access = auth.participant(request, question_id)
     idea = services.idea_add(
@@ -434,6 +438,7 @@ def idea_delete(request: HttpRequest, idea_id: str = IdeaId) -> Status:
     "used up.",
     tags=["ideas"],
 )
+@limit_operation("vote")
 def vote_cast(request: HttpRequest, idea_id: str = IdeaId) -> dict[str, Any]:
     access = auth.participant(request, _question_of(Idea, idea_id))
     idea = idea_for(access, idea_id)
@@ -447,6 +452,7 @@ def vote_cast(request: HttpRequest, idea_id: str = IdeaId) -> dict[str, Any]:
     summary="Take your vote back",
     tags=["ideas"],
 )
+@limit_operation("vote")
 def vote_retract(request: HttpRequest, idea_id: str = IdeaId) -> dict[str, Any]:
     access = auth.participant(request, _question_of(Idea, idea_id))
     idea = idea_for(access, idea_id)
@@ -463,6 +469,7 @@ def vote_retract(request: HttpRequest, idea_id: str = IdeaId) -> dict[str, Any]:
     summary="Add a pro or con to an idea",
     tags=["arguments"],
 )
+@limit_operation("argument")
 def argument_add(request: HttpRequest, payload: ArgumentIn, idea_id: str = IdeaId) -> Status:
     access = auth.participant(request, _question_of(Idea, idea_id))
     idea = idea_for(access, idea_id)
@@ -518,6 +525,7 @@ def argument_delete(request: HttpRequest, argument_id: str = ArgumentId) -> Stat
     description="Liking again keeps one like.",
     tags=["arguments"],
 )
+@limit_operation("like")
 def like_add(request: HttpRequest, argument_id: str = ArgumentId) -> dict[str, Any]:
     access = auth.participant(request, _question_of(Argument, argument_id, "idea__question_id"))
     argument = argument_for(access, argument_id)
@@ -531,6 +539,7 @@ def like_add(request: HttpRequest, argument_id: str = ArgumentId) -> dict[str, A
     summary="Take your like back",
     tags=["arguments"],
 )
+@limit_operation("like")
 def like_remove(request: HttpRequest, argument_id: str = ArgumentId) -> dict[str, Any]:
     access = auth.participant(request, _question_of(Argument, argument_id, "idea__question_id"))
     argument = argument_for(access, argument_id)
@@ -547,6 +556,7 @@ def like_remove(request: HttpRequest, argument_id: str = ArgumentId) -> dict[str
     summary="Comment on a question",
     tags=["comments"],
 )
+@limit_operation("comment")
 def comment_add(request: HttpRequest, payload: CommentIn, question_id: str = QuestionId) -> Status:
     access = auth.participant(request, question_id)
     comment = services.comment_add(

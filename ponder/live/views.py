@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, Stream
 from django.utils.translation import gettext as _
 
 from ponder.questions.models import Question
+from ponder.ratelimit import limit
 
 from .db import db_read
 from .hub import hub
@@ -67,6 +68,7 @@ def _question_version(question_id: str) -> int | None:
     return Question.objects.filter(pk=question_id).values_list("version", flat=True).first()
 
 
+@limit("stream", methods=("GET",))
 async def question_events(request: HttpRequest, question_id: str) -> HttpResponse:
     if request.method != "GET":
         detail = {"detail": _("Only GET is allowed here.")}

@@ -22,6 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
 from ponder.lib.ids import secret_matches
+from ponder.ratelimit import limit
 
 from . import hot, services
 from .access import (
@@ -163,6 +164,7 @@ def _idea_row(
 
 
 @require_http_methods(["GET", "POST"])
+@limit("question")
 def home(request: HttpRequest) -> HttpResponse:
     form = QuestionCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -254,6 +256,7 @@ def admin_link(request: HttpRequest, question_id: str, admin_key: str) -> HttpRe
 
 
 @require_POST
+@limit("join")
 def join(request: HttpRequest, question_id: str) -> HttpResponse:
     access = question_for(request, question_id)
     form = NameForm(request.POST)
@@ -306,6 +309,7 @@ def question_reopen(request: HttpRequest, question_id: str) -> HttpResponse:
 
 
 @require_POST
+@limit("idea", newcomer=True)
 def idea_add(request: HttpRequest, question_id: str) -> HttpResponse:
     access = question_for(request, question_id)
     form = IdeaForm(request.POST, needs_name=access.participant is None)
@@ -359,11 +363,13 @@ def idea_detail(request: HttpRequest, question_id: str, idea_id: str) -> HttpRes
 
 
 @require_POST
+@limit("vote")
 def vote(request: HttpRequest, question_id: str, idea_id: str) -> HttpResponse:
     return _vote_or_unvote(request, question_id, idea_id, cast=True)
 
 
 @require_POST
+@limit("vote")
 def unvote(request: HttpRequest, question_id: str, idea_id: str) -> HttpResponse:
     return _vote_or_unvote(request, question_id, idea_id, cast=False)
 
@@ -420,6 +426,7 @@ def _vote_box(request: HttpRequest, access: Access, idea: Idea, *, voted: bool) 
 
 
 @require_POST
+@limit("argument", newcomer=True)
 def argument_add(request: HttpRequest, question_id: str, idea_id: str) -> HttpResponse:
     access = question_for(request, question_id)
     idea = idea_for(access, idea_id)
@@ -463,11 +470,13 @@ def argument_add(request: HttpRequest, question_id: str, idea_id: str) -> HttpRe
 
 
 @require_POST
+@limit("like")
 def like(request: HttpRequest, question_id: str, argument_id: str) -> HttpResponse:
     return _like_or_unlike(request, question_id, argument_id, add=True)
 
 
 @require_POST
+@limit("like")
 def unlike(request: HttpRequest, question_id: str, argument_id: str) -> HttpResponse:
     return _like_or_unlike(request, question_id, argument_id, add=False)
 
@@ -493,6 +502,7 @@ def _like_or_unlike(
 
 
 @require_POST
+@limit("comment", newcomer=True)
 def comment_add(request: HttpRequest, question_id: str) -> HttpResponse:
     access = question_for(request, question_id)
     form = CommentForm(request.POST, needs_name=access.participant is None)
