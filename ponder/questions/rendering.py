@@ -198,9 +198,8 @@ class Kept:
 renders = Kept(SHARED_RENDERS, SHARED_BYTES)
 # The newest render of each page whatever its version: (version, when rendered, render).
 latest = Kept(SHARED_RENDERS, SHARED_BYTES)
-rows = Kept(
-    SHARED_ROWS, SHARED_BYTES
-)  # one idea's row: (HTML with its own slot numbers, its slots)
+# One idea's row: (HTML with its own slot numbers, its slots).
+rows = Kept(SHARED_ROWS, SHARED_BYTES)
 
 
 def row_fingerprint(idea: Any) -> tuple[Any, ...]:
