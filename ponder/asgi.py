@@ -1,5 +1,4 @@
 import os
-import sys
 
 from django.core.asgi import get_asgi_application
 
@@ -7,6 +6,4 @@ from ponder.lib import memory
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ponder.settings")
 memory.limit_malloc_arenas()  # before the threads of the views' pool start (ponder/lib/memory.py)
-if os.environ.get("XP_SWITCH_INTERVAL"):  # experiment
-    sys.setswitchinterval(float(os.environ["XP_SWITCH_INTERVAL"]))
 application = get_asgi_application()
