@@ -10,9 +10,12 @@ A vote or a like writes four statements: the question's version bumped (which al
 row: `UPDATE … RETURNING`), the vote or like inserted (`ON CONFLICT DO NOTHING`: the unique
 constraint keeps one per person, with no savepoint), the count on the idea's or argument's row
 changed by one (only if a row was inserted or deleted; under the question's lock, so two writes
-never wait on each other's rows), and the event logged.
+never wait on each other's rows), and the event logged. On PostgreSQL the last three are one
+statement (`_change_sql`): the question's lock, which every vote of a question waits for, is held
+for two round trips instead of four.
 """
 
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -235,6 +238,47 @@ def _prepared(model: type, field: str, value: Any) -> Any:
     return model._meta.get_field(field).get_db_prep_save(value, connection)
 
 
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """The event a vote or like logs (see `insert_vote`): written only if the row changed."""
+
+    question_id: str
+    version: int
+    kind: str
+    ids: dict[str, str]
+
+    def params(self) -> list[Any]:
+        return [
+            self.question_id,
+            self.version,
+            self.kind,
+            _prepared(Event, "ids", self.ids),
+            _prepared(Event, "created_at", timezone.now()),
+        ]
+
+
+def _in_one_statement() -> bool:
+    """PostgreSQL runs a change, its count and its event as one statement (data-modifying
+    `WITH`): under the question's lock, one round trip instead of three. SQLite has no
+    data-modifying `WITH`, and no round trips either."""
+    return connection.vendor == "postgresql"
+
+
+@cache
+def _change_sql(change: str, parent: type, count_field: str) -> str:
+    """`change` (an INSERT or DELETE … RETURNING), then the parent's count and the event, each
+    only if `change` returned a row; the statement returns the rows `change` returned."""
+    count = _count_sql(parent, count_field)
+    event = _event_sql().replace(" VALUES (%s, %s, %s, %s, %s)", " SELECT %s, %s, %s, %s, %s")
+    # Names from the models, values bound: nothing from input is formatted in.
+    return (
+        f"WITH changed AS ({change}), "  # noqa: S608  # nosec B608
+        f"counted AS ({count} AND EXISTS (SELECT 1 FROM changed)), "
+        f"logged AS ({event} WHERE EXISTS (SELECT 1 FROM changed)) "
+        f"SELECT * FROM changed"
+    )
+
+
 @cache
 def _insert_unique_sql(model: type, parent: type, parent_field: str, other_field: str) -> str:
     """Insert (parent, other, created_at) if the parent row still exists and the pair is new."""
@@ -247,16 +291,33 @@ def _insert_unique_sql(model: type, parent: type, parent_field: str, other_field
     )
 
 
-def _insert_unique(model: type, parent: type, field: str, parent_id: str, participant_id: str):
-    """The new row's id, or None: the row was there already, or its parent is gone."""
+def _insert_unique(
+    model: type,
+    parent: type,
+    field: str,
+    parent_id: str,
+    participant_id: str,
+    count_field: str,
+    event: NewEvent | None,
+) -> Any:
+    """The new row (unsaved instance with its id), or None: the row was there already, or its
+    parent is gone. When inserted, the parent's count goes up by one and `event` is logged."""
     created_at = timezone.now()
     sql = _insert_unique_sql(model, parent, field, "participant")
     params = [parent_id, participant_id, _prepared(model, "created_at", created_at), parent_id]
+    together = event is not None and _in_one_statement()
+    if together:
+        sql = _change_sql(sql, parent, count_field)
+        params += [1, parent_id, *event.params()]  # type: ignore[union-attr]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:
         return None
+    if not together:
+        _count(parent, count_field, parent_id, 1)
+        if event is not None:
+            insert_event(event.question_id, event.version, event.kind, event.ids)
     return model(
         pk=rows[0][0],
         created_at=created_at,
@@ -281,20 +342,20 @@ def _count(model: type, field: str, pk: str, change: int) -> None:
         cursor.execute(_count_sql(model, field), [change, pk])
 
 
-def insert_vote(idea_id: str, participant_id: str) -> Vote | None:
-    """The new vote; None if this person votes for the idea already, or the idea is gone."""
-    vote = _insert_unique(Vote, Idea, "idea", idea_id, participant_id)
-    if vote is not None:
-        _count(Idea, "vote_count", idea_id, 1)
-    return vote
+def insert_vote(idea_id: str, participant_id: str, event: NewEvent | None = None) -> Vote | None:
+    """The new vote; None if this person votes for the idea already, or the idea is gone. A new
+    vote adds one to the idea's count and logs `event`."""
+    return _insert_unique(Vote, Idea, "idea", idea_id, participant_id, "vote_count", event)
 
 
-def insert_like(argument_id: str, participant_id: str) -> Like | None:
-    """The new like; None if this person likes the argument already, or it is gone."""
-    like = _insert_unique(Like, Argument, "argument", argument_id, participant_id)
-    if like is not None:
-        _count(Argument, "like_count", argument_id, 1)
-    return like
+def insert_like(
+    argument_id: str, participant_id: str, event: NewEvent | None = None
+) -> Like | None:
+    """The new like; None if this person likes the argument already, or it is gone. A new like
+    adds one to the argument's count and logs `event`."""
+    return _insert_unique(
+        Like, Argument, "argument", argument_id, participant_id, "like_count", event
+    )
 
 
 @cache
@@ -302,26 +363,43 @@ def _delete_sql(model: type, field: str) -> str:
     # Names from the models, values bound: nothing from input is formatted in.
     return (
         f"DELETE FROM {_table(model)} WHERE {_column(model, field)} = %s "  # noqa: S608  # nosec B608
-        f"AND {_column(model, 'participant')} = %s"
+        f"AND {_column(model, 'participant')} = %s RETURNING 1"
     )
 
 
-def delete_vote(idea_id: str, participant_id: str) -> bool:
+def _delete(
+    model: type,
+    parent: type,
+    field: str,
+    parent_id: str,
+    participant_id: str,
+    count_field: str,
+    event: NewEvent | None,
+) -> bool:
+    """Whether this person's row was there and is deleted; if so, the parent's count goes down by
+    one and `event` is logged."""
+    sql = _delete_sql(model, field)
+    params: list[Any] = [parent_id, participant_id]
+    together = event is not None and _in_one_statement()
+    if together:
+        sql = _change_sql(sql, parent, count_field)
+        params += [-1, parent_id, *event.params()]  # type: ignore[union-attr]
     with connection.cursor() as cursor:
-        cursor.execute(_delete_sql(Vote, "idea"), [idea_id, participant_id])
-        deleted = cursor.rowcount > 0
-    if deleted:
-        _count(Idea, "vote_count", idea_id, -1)
+        cursor.execute(sql, params)
+        deleted = bool(cursor.fetchall())
+    if deleted and not together:
+        _count(parent, count_field, parent_id, -1)
+        if event is not None:
+            insert_event(event.question_id, event.version, event.kind, event.ids)
     return deleted
 
 
-def delete_like(argument_id: str, participant_id: str) -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(_delete_sql(Like, "argument"), [argument_id, participant_id])
-        deleted = cursor.rowcount > 0
-    if deleted:
-        _count(Argument, "like_count", argument_id, -1)
-    return deleted
+def delete_vote(idea_id: str, participant_id: str, event: NewEvent | None = None) -> bool:
+    return _delete(Vote, Idea, "idea", idea_id, participant_id, "vote_count", event)
+
+
+def delete_like(argument_id: str, participant_id: str, event: NewEvent | None = None) -> bool:
+    return _delete(Like, Argument, "argument", argument_id, participant_id, "like_count", event)
 
 
 @cache

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ponder.lib.ids import hash_secret, new_secret
-from ponder.live.events import record
+from ponder.live.events import announce, record
 
 from . import hot
 from .models import Argument, Comment, Idea, Like, Participant, Question, Vote
@@ -75,6 +75,12 @@ def _bump(question: Question) -> Question:
 
 def _record(question: Question, kind: str, **ids: str) -> None:
     record(question.pk, question.version, kind, **ids)
+
+
+def _event(question: Question, kind: str, **ids: str) -> hot.NewEvent:
+    """For the writes that log their event in the same statement as their change (`hot`): call
+    `announce` after it."""
+    return hot.NewEvent(question.pk, question.version, kind, ids)
 
 
 def _announce(question: Question, kind: str, **ids: str) -> int:
@@ -298,13 +304,14 @@ def like_add(*, argument: Argument, participant: Participant) -> Like:
     """Like an argument. Liking twice keeps one like (the database holds one per person)."""
     locked = _bump(argument.idea.question)
     _require_open(locked)
-    like = hot.insert_like(argument.pk, participant.pk)
+    event = _event(locked, "like.added", idea=argument.idea_id, argument=argument.pk)
+    like = hot.insert_like(argument.pk, participant.pk, event)
     if like is None:
         # Not inserted: the argument is gone, or this person liked it before (perhaps a
         # moment ago, in a concurrent request): the database keeps one, and so do we.
         _require_present(argument, _("This argument has been deleted."))
         raise _Unchanged(Like.objects.get(argument=argument, participant=participant))
-    _record(locked, "like.added", idea=argument.idea_id, argument=argument.pk)
+    announce(locked.pk, locked.version)
     return like
 
 
@@ -312,9 +319,10 @@ def like_add(*, argument: Argument, participant: Participant) -> Like:
 def like_remove(*, argument: Argument, participant: Participant) -> None:
     locked = _bump(argument.idea.question)
     _require_open(locked)
-    if not hot.delete_like(argument.pk, participant.pk):
+    event = _event(locked, "like.removed", idea=argument.idea_id, argument=argument.pk)
+    if not hot.delete_like(argument.pk, participant.pk, event):
         raise _Unchanged
-    _record(locked, "like.removed", idea=argument.idea_id, argument=argument.pk)
+    announce(locked.pk, locked.version)
 
 
 # Votes --------------------------------------------------------------------------------------
@@ -335,13 +343,13 @@ def vote_cast(*, idea: Idea, participant: Participant) -> Vote:
                 % {"n": locked.max_votes},
                 code="vote_cap",
             )
-    vote = hot.insert_vote(idea.pk, participant.pk)
+    vote = hot.insert_vote(idea.pk, participant.pk, _event(locked, "vote.cast", idea=idea.pk))
     if vote is None:
         # Not inserted: the idea is gone, or this person voted for it before (perhaps a moment
         # ago, in a concurrent request): the database keeps one, and so do we.
         _require_present(idea, _("This idea has been deleted."))
         raise _Unchanged(Vote.objects.get(idea=idea, participant=participant))
-    _record(locked, "vote.cast", idea=idea.pk)
+    announce(locked.pk, locked.version)
     return vote
 
 
@@ -349,9 +357,9 @@ def vote_cast(*, idea: Idea, participant: Participant) -> Vote:
 def vote_retract(*, idea: Idea, participant: Participant) -> None:
     locked = _bump(idea.question)
     _require_open(locked)
-    if not hot.delete_vote(idea.pk, participant.pk):
+    if not hot.delete_vote(idea.pk, participant.pk, _event(locked, "vote.retracted", idea=idea.pk)):
         raise _Unchanged
-    _record(locked, "vote.retracted", idea=idea.pk)
+    announce(locked.pk, locked.version)
 
 
 # Comments -----------------------------------------------------------------------------------

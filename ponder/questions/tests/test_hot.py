@@ -110,6 +110,43 @@ def test_insert_event_stores_what_the_orm_reads_back(question: Question) -> None
     assert isinstance(event.created_at, datetime)
 
 
+def test_a_vote_or_like_logs_its_event_only_when_it_changed_something(question: Question) -> None:
+    # On PostgreSQL the change, its count and its event are one statement; on SQLite three.
+    ann, _ = services.participant_join(question=question, name="Ann", token=None)
+    idea = services.idea_add(question=question, author=ann, title="Lake")
+    pro = services.argument_add(idea=idea, author=ann, kind="pro", text="Quiet")
+
+    def logged() -> list[tuple[int, str, dict]]:
+        rows = Event.objects.filter(question=question, version__gte=1000).order_by("version")
+        return [(e.version, e.type, e.ids) for e in rows]
+
+    def event(version: int, kind: str, **ids: str) -> hot.NewEvent:
+        return hot.NewEvent(question.pk, version, kind, ids)
+
+    assert hot.insert_vote(idea.pk, ann.pk, event(1000, "vote.cast", idea=idea.pk)) is not None
+    assert hot.insert_vote(idea.pk, ann.pk, event(1001, "vote.cast", idea=idea.pk)) is None
+    assert hot.insert_like(pro.pk, ann.pk, event(1002, "like.added", argument=pro.pk)) is not None
+    assert hot.insert_like(pro.pk, ann.pk, event(1003, "like.added", argument=pro.pk)) is None
+    assert (
+        Idea.objects.get(pk=idea.pk).vote_count,
+        Argument.objects.get(pk=pro.pk).like_count,
+    ) == (1, 1)
+    assert hot.delete_like(pro.pk, ann.pk, event(1004, "like.removed", argument=pro.pk)) is True
+    assert hot.delete_like(pro.pk, ann.pk, event(1005, "like.removed", argument=pro.pk)) is False
+    assert hot.delete_vote(idea.pk, ann.pk, event(1006, "vote.retracted", idea=idea.pk)) is True
+    assert hot.delete_vote(idea.pk, ann.pk, event(1007, "vote.retracted", idea=idea.pk)) is False
+    assert logged() == [
+        (1000, "vote.cast", {"idea": idea.pk}),
+        (1002, "like.added", {"argument": pro.pk}),
+        (1004, "like.removed", {"argument": pro.pk}),
+        (1006, "vote.retracted", {"idea": idea.pk}),
+    ]
+    assert counts_off() == []
+    Idea.objects.filter(pk=idea.pk).delete()  # a vote for an idea that is gone: nothing at all
+    assert hot.insert_vote(idea.pk, ann.pk, event(1008, "vote.cast", idea=idea.pk)) is None
+    assert len(logged()) == 4 and not Vote.objects.exists()
+
+
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_the_marks_read_with_the_question_serve_reads_only(question: Question, rf, method) -> None:
     """A write changes the votes and likes read before it: its answer must read them again."""
