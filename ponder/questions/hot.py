@@ -279,6 +279,32 @@ def _change_sql(change: str, parent: type, count_field: str) -> str:
     )
 
 
+def _change(
+    sql: str,
+    params: list[Any],
+    parent: type,
+    count_field: str,
+    parent_id: str,
+    step: int,
+    event: NewEvent | None,
+) -> list[Any]:
+    """Run `sql` (an INSERT or DELETE … RETURNING); if it returned rows, add `step` to the
+    parent's count and log `event`: in the same statement where the database can
+    (`_in_one_statement`), else after it. The rows `sql` returned."""
+    together = event is not None and _in_one_statement()
+    if together:
+        sql = _change_sql(sql, parent, count_field)
+        params = [*params, step, parent_id, *event.params()]  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if rows and not together:
+        _count(parent, count_field, parent_id, step)
+        if event is not None:
+            insert_event(event.question_id, event.version, event.kind, event.ids)
+    return rows
+
+
 @cache
 def _insert_unique_sql(model: type, parent: type, parent_field: str, other_field: str) -> str:
     """Insert (parent, other, created_at) if the parent row still exists and the pair is new."""
@@ -305,19 +331,9 @@ def _insert_unique(
     created_at = timezone.now()
     sql = _insert_unique_sql(model, parent, field, "participant")
     params = [parent_id, participant_id, _prepared(model, "created_at", created_at), parent_id]
-    together = event is not None and _in_one_statement()
-    if together:
-        sql = _change_sql(sql, parent, count_field)
-        params += [1, parent_id, *event.params()]  # type: ignore[union-attr]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = _change(sql, params, parent, count_field, parent_id, 1, event)
     if not rows:
         return None
-    if not together:
-        _count(parent, count_field, parent_id, 1)
-        if event is not None:
-            insert_event(event.question_id, event.version, event.kind, event.ids)
     return model(
         pk=rows[0][0],
         created_at=created_at,
@@ -379,19 +395,9 @@ def _delete(
     """Whether this person's row was there and is deleted; if so, the parent's count goes down by
     one and `event` is logged."""
     sql = _delete_sql(model, field)
-    params: list[Any] = [parent_id, participant_id]
-    together = event is not None and _in_one_statement()
-    if together:
-        sql = _change_sql(sql, parent, count_field)
-        params += [-1, parent_id, *event.params()]  # type: ignore[union-attr]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        deleted = bool(cursor.fetchall())
-    if deleted and not together:
-        _count(parent, count_field, parent_id, -1)
-        if event is not None:
-            insert_event(event.question_id, event.version, event.kind, event.ids)
-    return deleted
+    return bool(
+        _change(sql, [parent_id, participant_id], parent, count_field, parent_id, -1, event)
+    )
 
 
 def delete_vote(idea_id: str, participant_id: str, event: NewEvent | None = None) -> bool:
