@@ -239,6 +239,21 @@ def _prepared(model: type, field: str, value: Any) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
+class OnePerPerson:
+    """A row a person has at most one of per parent (a vote per idea, a like per argument),
+    counted on the parent's row."""
+
+    model: type
+    parent: type
+    field: str  # the model's field naming the parent
+    count_field: str  # the parent's count of them
+
+
+VOTES = OnePerPerson(Vote, Idea, "idea", "vote_count")
+LIKES = OnePerPerson(Like, Argument, "argument", "like_count")
+
+
+@dataclass(frozen=True, slots=True)
 class NewEvent:
     """The event a vote or like logs (see `insert_vote`): written only if the row changed."""
 
@@ -282,8 +297,7 @@ def _change_sql(change: str, parent: type, count_field: str) -> str:
 def _change(
     sql: str,
     params: list[Any],
-    parent: type,
-    count_field: str,
+    kind: OnePerPerson,
     parent_id: str,
     step: int,
     event: NewEvent | None,
@@ -293,13 +307,13 @@ def _change(
     (`_in_one_statement`), else after it. The rows `sql` returned."""
     together = event is not None and _in_one_statement()
     if together:
-        sql = _change_sql(sql, parent, count_field)
+        sql = _change_sql(sql, kind.parent, kind.count_field)
         params = [*params, step, parent_id, *event.params()]  # type: ignore[union-attr]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if rows and not together:
-        _count(parent, count_field, parent_id, step)
+        _count(kind.parent, kind.count_field, parent_id, step)
         if event is not None:
             insert_event(event.question_id, event.version, event.kind, event.ids)
     return rows
@@ -318,26 +332,20 @@ def _insert_unique_sql(model: type, parent: type, parent_field: str, other_field
 
 
 def _insert_unique(
-    model: type,
-    parent: type,
-    field: str,
-    parent_id: str,
-    participant_id: str,
-    count_field: str,
-    event: NewEvent | None,
+    kind: OnePerPerson, parent_id: str, participant_id: str, event: NewEvent | None
 ) -> Any:
     """The new row (unsaved instance with its id), or None: the row was there already, or its
     parent is gone. When inserted, the parent's count goes up by one and `event` is logged."""
     created_at = timezone.now()
-    sql = _insert_unique_sql(model, parent, field, "participant")
-    params = [parent_id, participant_id, _prepared(model, "created_at", created_at), parent_id]
-    rows = _change(sql, params, parent, count_field, parent_id, 1, event)
+    sql = _insert_unique_sql(kind.model, kind.parent, kind.field, "participant")
+    when = _prepared(kind.model, "created_at", created_at)
+    rows = _change(sql, [parent_id, participant_id, when, parent_id], kind, parent_id, 1, event)
     if not rows:
         return None
-    return model(
+    return kind.model(
         pk=rows[0][0],
         created_at=created_at,
-        **{f"{field}_id": parent_id},
+        **{f"{kind.field}_id": parent_id},
         participant_id=participant_id,
     )
 
@@ -361,7 +369,7 @@ def _count(model: type, field: str, pk: str, change: int) -> None:
 def insert_vote(idea_id: str, participant_id: str, event: NewEvent | None = None) -> Vote | None:
     """The new vote; None if this person votes for the idea already, or the idea is gone. A new
     vote adds one to the idea's count and logs `event`."""
-    return _insert_unique(Vote, Idea, "idea", idea_id, participant_id, "vote_count", event)
+    return _insert_unique(VOTES, idea_id, participant_id, event)
 
 
 def insert_like(
@@ -369,9 +377,7 @@ def insert_like(
 ) -> Like | None:
     """The new like; None if this person likes the argument already, or it is gone. A new like
     adds one to the argument's count and logs `event`."""
-    return _insert_unique(
-        Like, Argument, "argument", argument_id, participant_id, "like_count", event
-    )
+    return _insert_unique(LIKES, argument_id, participant_id, event)
 
 
 @cache
@@ -384,28 +390,20 @@ def _delete_sql(model: type, field: str) -> str:
 
 
 def _delete(
-    model: type,
-    parent: type,
-    field: str,
-    parent_id: str,
-    participant_id: str,
-    count_field: str,
-    event: NewEvent | None,
+    kind: OnePerPerson, parent_id: str, participant_id: str, event: NewEvent | None
 ) -> bool:
     """Whether this person's row was there and is deleted; if so, the parent's count goes down by
     one and `event` is logged."""
-    sql = _delete_sql(model, field)
-    return bool(
-        _change(sql, [parent_id, participant_id], parent, count_field, parent_id, -1, event)
-    )
+    sql = _delete_sql(kind.model, kind.field)
+    return bool(_change(sql, [parent_id, participant_id], kind, parent_id, -1, event))
 
 
 def delete_vote(idea_id: str, participant_id: str, event: NewEvent | None = None) -> bool:
-    return _delete(Vote, Idea, "idea", idea_id, participant_id, "vote_count", event)
+    return _delete(VOTES, idea_id, participant_id, event)
 
 
 def delete_like(argument_id: str, participant_id: str, event: NewEvent | None = None) -> bool:
-    return _delete(Like, Argument, "argument", argument_id, participant_id, "like_count", event)
+    return _delete(LIKES, argument_id, participant_id, event)
 
 
 @cache
