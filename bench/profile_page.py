@@ -208,9 +208,20 @@ def py_spy(db: str, sizes: list[str], seconds: float) -> dict[str, Any]:
 
         data.setup_django()
         scenarios = [("healthz", overhttp.request("GET", "/healthz", port))]
-        for size in sizes:
+        for size in (size for size in sizes if size != "vote"):
             browser = overhttp.Browser(manifest[size]["me_token"], port)
             scenarios.append((f"page {size}", browser.get(f"/q/{manifest[size]['question_id']}/")))
+        votes: list[str] = []
+        if "vote" in sizes:
+            # Votes through the page's own form, each (person, idea) once, as bench/run.py casts.
+            target = overhttp.write_target("profile-vote", writers=overhttp.WRITERS)
+            browsers = [overhttp.Browser(token, port) for _pid, token in target["people"]]
+            voting_page = f"/q/{target['question_id']}/"
+            votes = [
+                browsers[p].post(f"{voting_page}ideas/{target['idea_ids'][i]}/vote/", page=voting_page)
+                for p, i in overhttp.vote_pairs(target, overhttp.MAX_WRITES)
+            ]
+            scenarios.append(("vote", ""))
         for name, raw in scenarios:
             out = folder / f"py-spy-{name.replace(' ', '-')}-{db}.txt"
             rate = 250
@@ -221,7 +232,10 @@ def py_spy(db: str, sizes: list[str], seconds: float) -> dict[str, Any]:
             )  # fmt: skip
             time.sleep(0.5)
             # One connection: one request at a time, so every sample belongs to one request.
-            loaded = overhttp.load(port, [raw], duration=seconds - 1, connections=1)
+            if name == "vote":
+                loaded = overhttp.load(port, votes, duration=seconds - 1, connections=1, mode="once")
+            else:
+                loaded = overhttp.load(port, [raw], duration=seconds - 1, connections=1)
             spy.wait(timeout=seconds + 60)
             answered = loaded["whole_run"]["answers"]
             totals = read_py_spy(out)
@@ -284,7 +298,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tool", choices=["py-spy", "pyinstrument"], default="py-spy")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--size", nargs="+", default=["S", "L"])
+    parser.add_argument("--size", nargs="+", default=["S", "L"], help="S, L and/or vote")
     parser.add_argument("--seconds", type=float, default=20.0, help="per scenario (py-spy)")
     args = parser.parse_args()
     (RESULTS / "profiles").mkdir(parents=True, exist_ok=True)

@@ -55,6 +55,12 @@ def serve(argv: list[str]) -> None:
         "--workers", type=int, default=1, help="worker processes (default: %(default)s)"
     )
     parser.add_argument(
+        "--threads",
+        type=int,
+        help="requests each worker process serves at once, each whole on a thread of its own "
+        "(default: PONDER_THREADS, else 32)",
+    )
+    parser.add_argument(
         "--no-worker",
         action="store_true",
         help="do not run the deadline worker (run `ponder worker` on one machine instead)",
@@ -63,7 +69,11 @@ def serve(argv: list[str]) -> None:
         "--no-migrate", action="store_true", help="skip migrations and collectstatic at start"
     )
     args = parser.parse_args(argv)
+    if args.threads is not None and args.threads < 1:
+        parser.error("--threads must be at least 1")
     os.environ["PONDER_STATIC_MANIFEST"] = "1"
+    if args.threads is not None:
+        os.environ["PONDER_THREADS"] = str(args.threads)  # read by each worker process
 
     if not args.no_migrate:
         _django("migrate", "--noinput", "-v", "0")

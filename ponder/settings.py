@@ -7,6 +7,8 @@ DATABASE_URL      e.g. postgres://user@host:5432/db; unset means SQLite in PONDE
 PONDER_DB_POOL_SIZE  PostgreSQL connections one server process keeps (default: 25)
 PONDER_DB_TIMEOUT    seconds a request waits on PostgreSQL (for a connection or a query)
                      before it is answered 503 (default: 3)
+PONDER_THREADS    requests one server process works on at once, each whole on one thread of a
+                  pool (default: 32; ponder/lib/handler.py)
 REDIS_URL         e.g. redis://127.0.0.1:6379/0; unset means one process works alone
 DEBUG             "1" for development error pages; off by default
 ALLOWED_HOSTS     comma-separated host names (default: localhost,127.0.0.1,[::1])
@@ -170,6 +172,10 @@ else:
                 ),
                 "transaction_mode": "IMMEDIATE",
             },
+            # Kept from one request to the next by each thread of the request pool
+            # (ponder/lib/handler.py): a new connection per request ran the PRAGMAs, read the
+            # schema again and started with an empty page cache (a vote 8.6 -> 5 ms in-process).
+            "CONN_MAX_AGE": None,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -9,6 +9,7 @@ and a validation of every field.
 """
 
 import threading
+import time
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -16,7 +17,14 @@ from django.http import HttpRequest, HttpResponse
 from ponder.lib.memory import size_of
 from ponder.questions import hot
 from ponder.questions.access import Access
-from ponder.questions.rendering import SHARED_BYTES, SHARED_ROWS, Kept, row_fingerprint
+from ponder.questions.rendering import (
+    DATABASE_ERRORS,
+    SHARED_BYTES,
+    SHARED_ROWS,
+    Failures,
+    Kept,
+    row_fingerprint,
+)
 
 from .schemas import IdeaOut, IdeasOut, QuestionOut
 from .shapes import IDEAS_PER_READ, ideas_data, question_data
@@ -27,6 +35,7 @@ _kept = Kept(KEPT, SHARED_BYTES)  # the ideas in a read are counted here and in 
 # after a vote, a read checks the voted idea again, not the hundred around it.
 _checked_ideas = Kept(SHARED_ROWS, SHARED_BYTES)
 _reading = [threading.Lock() for _ in range(64)]
+_read_failures = Failures()
 
 
 def _everyones(
@@ -96,11 +105,19 @@ def _shared(access: Access, part: tuple[int, int] | None) -> tuple[dict[str, Any
     kept = _kept.get(key[:2])
     if kept is None or kept[0] != key:
         # One read of a question at a time per process: the callers who come meanwhile wait
-        # for it and take it, rather than each making the same read at once.
+        # for it and take it, rather than each making the same read at once. If it fails on
+        # the database, they fail with it (`Failures`).
+        asked = time.monotonic()
         with _reading[hash(question.pk) % len(_reading)]:
             kept = _kept.get(key[:2])
             if kept is None or kept[0] != key:
-                kept = (key, *_everyones(access, part))
+                _read_failures.check(key[:2], asked)
+                try:
+                    kept = (key, *_everyones(access, part))
+                except DATABASE_ERRORS:
+                    _read_failures.failed(key[:2])
+                    raise
+                _read_failures.succeeded(key[:2])
                 _kept.put(key[:2], kept, kept[3])
     return kept[1], kept[2]
 

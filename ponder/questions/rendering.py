@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -368,9 +369,37 @@ def _render_parts(
     return Shared(parts=tuple(pieces), size=_size(pieces))
 
 
+DATABASE_ERRORS = (OperationalError, InterfaceError)  # answered 503 (DatabaseUnavailableMiddleware)
+
+
+class Failures:
+    """When each piece of shared work (a render, an API read) last failed on the database.
+
+    Whoever waited for that work is told at once rather than trying it again in turn: with the
+    database hung, each try takes PONDER_DB_TIMEOUT before it fails, and a queue of waiters took
+    that long times its length (RELIABILITY.md #8: five API reads of one question waited 15 s).
+    Who asks after the failure tries again."""
+
+    def __init__(self) -> None:
+        self._failed: dict[Any, float] = {}
+
+    def failed(self, key: Any) -> None:
+        self._failed[key] = time.monotonic()
+
+    def succeeded(self, key: Any) -> None:
+        self._failed.pop(key, None)
+
+    def check(self, key: Any, asked: float) -> None:
+        """Raise if the work failed after `asked` (when the caller began to wait for it)."""
+        failed = self._failed.get(key)
+        if failed is not None and failed >= asked:
+            raise OperationalError("the database failed the shared work this request waited for")
+
+
 # The pages being rendered in this process now (any version), and who waits for them.
 _rendering: dict[tuple[Any, ...], threading.Event] = {}
 _rendering_lock = threading.Lock()
+_render_failures = Failures()
 RENDER_WAIT = 30.0  # seconds a reader waits for another's render before trying their own
 
 
@@ -382,6 +411,7 @@ def _in_turn(
     render it once each, all at once, each slower for the others). With `lag`, a reader never
     waits: the newest render there is will do while one is made."""
     any_version = key[:1] + key[2:]
+    asked = time.monotonic()
     while True:
         with _rendering_lock:
             recent = latest.get(any_version) if lag > 0 else None
@@ -392,11 +422,17 @@ def _in_turn(
                 done = _rendering[any_version] = threading.Event()
                 break
         busy.wait(RENDER_WAIT)
+        _render_failures.check(any_version, asked)
         shared = renders.get(key)
         if shared is not None:
             return shared
     try:
-        shared = render()
+        try:
+            shared = render()
+        except DATABASE_ERRORS:
+            _render_failures.failed(any_version)  # before the waiters wake (finally)
+            raise
+        _render_failures.succeeded(any_version)
         renders.put(key, shared, shared.size)
         newest = latest.get(any_version)
         if newest is None or newest[0] <= version:

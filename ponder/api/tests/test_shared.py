@@ -2,10 +2,14 @@
 each caller exactly what a read of their own gives: their `me`, votes, likes and rights."""
 
 import json
+import threading
+import time
 
 import pytest
+from django.db import OperationalError
 from django.test import RequestFactory
 
+from ponder.api import shared
 from ponder.api.api import api
 from ponder.api.schemas import QuestionOut
 from ponder.api.shapes import question_data
@@ -75,3 +79,44 @@ def test_a_change_shows_in_the_next_read(busy: str, bob: Caller, carol: Caller) 
     assert after["version"] > before["version"]
     assert after == _own_read(busy, carol)
     assert bob.get(f"/questions/{busy}").data == _own_read(busy, bob)
+
+
+def test_callers_who_waited_for_a_read_that_failed_on_the_database_fail_at_once(
+    qid: str, bob: Caller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the database hung each try takes PONDER_DB_TIMEOUT: the callers who queued for the
+    read must not try it again one after another (RELIABILITY.md #8: five waited 15 s)."""
+    access = question_for_token(qid, bob.token)
+    release, calls = threading.Event(), []
+
+    def failing_read(*_args: object) -> tuple:
+        calls.append(1)
+        release.wait(5)
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(shared, "_everyones", failing_read)
+    results: list[object] = []
+
+    def read() -> None:
+        try:
+            results.append(shared._shared(access, None))
+        except OperationalError as error:
+            results.append(error)
+
+    callers = [threading.Thread(target=read) for _ in range(4)]
+    callers[0].start()
+    while not calls:
+        time.sleep(0.001)
+    for caller in callers[1:]:
+        caller.start()
+    time.sleep(0.05)  # all three queued behind the first
+    release.set()
+    for caller in callers:
+        caller.join(5)
+    assert len(calls) == 1
+    assert len(results) == 4 and all(isinstance(r, OperationalError) for r in results)
+
+    # Who asks after the failure reads again.
+    monkeypatch.undo()
+    data, _authors = shared._shared(access, None)
+    assert data["id"] == qid

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 
 import pytest
+from django.db import OperationalError
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 
@@ -483,6 +484,38 @@ def test_readers_who_find_the_page_being_rendered_wait_for_that_render() -> None
     second.join(5)
     assert len(calls) == 1
     assert first_result[0] is second_result[0] is renders.get(key)
+
+
+def test_readers_who_waited_for_a_render_that_failed_on_the_database_fail_at_once() -> None:
+    """With the database hung, each try takes PONDER_DB_TIMEOUT: the waiters must not take
+    their turns one after another (RELIABILITY.md #8)."""
+    key = ("q", 9, "en", "open")
+    release, calls = threading.Event(), []
+
+    def failing_render() -> rendering.Shared:
+        calls.append(1)
+        release.wait(5)
+        raise OperationalError("server closed the connection unexpectedly")
+
+    def waiting() -> object:
+        try:
+            return rendering._in_turn(key, 0.0, 9, failing_render)
+        except OperationalError as error:
+            return error
+
+    first, first_result = _started(waiting)
+    while not rendering._rendering:
+        time.sleep(0.001)
+    waiters = [_started(waiting) for _ in range(3)]
+    time.sleep(0.05)
+    release.set()
+    for thread, _result in [(first, first_result), *waiters]:
+        thread.join(5)
+    assert len(calls) == 1  # the waiters did not try again in turn
+    assert all(isinstance(result[0], OperationalError) for _thread, result in waiters)
+    assert isinstance(first_result[0], OperationalError)
+    # Who comes after the failure tries again, and a success is kept as always.
+    assert rendering._in_turn(key, 0.0, 9, lambda: rendering.Shared(parts=(b"9",))).parts == (b"9",)
 
 
 def test_with_a_lag_a_reader_takes_the_newest_render_while_the_next_is_made() -> None:
