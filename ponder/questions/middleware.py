@@ -277,7 +277,8 @@ _keepers: list[sqlite3.Connection] = []
 def _keep_sqlite_shared_memory() -> None:
     """Keep one idle SQLite connection open for the life of the process.
 
-    Requests open and close their own connections. When the last one closes, SQLite shrinks the
+    The request pool's threads keep their connections, but close them after an error, and a
+    process may have none open for a while. When the last one closes, SQLite shrinks the
     WAL index (`-shm`), and the next connection must grow it again: on a full disk that fails
     (SQLITE_IOERR_SHMSIZE), and then every read fails too. With this connection open the index
     keeps its size, so reads go on working and only writes are refused (RELIABILITY.md #11)."""
