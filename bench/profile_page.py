@@ -218,7 +218,9 @@ def py_spy(db: str, sizes: list[str], seconds: float) -> dict[str, Any]:
             browsers = [overhttp.Browser(token, port) for _pid, token in target["people"]]
             voting_page = f"/q/{target['question_id']}/"
             votes = [
-                browsers[p].post(f"{voting_page}ideas/{target['idea_ids'][i]}/vote/", page=voting_page)
+                browsers[p].post(
+                    f"{voting_page}ideas/{target['idea_ids'][i]}/vote/", page=voting_page
+                )
                 for p, i in overhttp.vote_pairs(target, overhttp.MAX_WRITES)
             ]
             scenarios.append(("vote", ""))
@@ -233,7 +235,9 @@ def py_spy(db: str, sizes: list[str], seconds: float) -> dict[str, Any]:
             time.sleep(0.5)
             # One connection: one request at a time, so every sample belongs to one request.
             if name == "vote":
-                loaded = overhttp.load(port, votes, duration=seconds - 1, connections=1, mode="once")
+                loaded = overhttp.load(
+                    port, votes, duration=seconds - 1, connections=1, mode="once"
+                )
             else:
                 loaded = overhttp.load(port, [raw], duration=seconds - 1, connections=1)
             spy.wait(timeout=seconds + 60)
