@@ -20,7 +20,7 @@ The request object is Django's `ASGIRequest` either way, made from the same scop
 
 import asyncio
 import os
-from collections.abc import Iterable
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from typing import Any
@@ -66,10 +66,10 @@ class PooledASGIHandler(ASGIHandler):
         except RequestAborted:
             return
         with closing(body_file):
-            response, chunks = await asyncio.get_running_loop().run_in_executor(
+            response = await asyncio.get_running_loop().run_in_executor(
                 self.pool, self._respond, scope, body_file
             )
-            await self._send(response, chunks, send)
+            await self.send_response(response, send)
 
     @staticmethod
     def _view_is_async(scope: dict[str, Any]) -> bool:
@@ -80,49 +80,26 @@ class PooledASGIHandler(ASGIHandler):
             return False
         return iscoroutinefunction(match.func)
 
-    def _respond(
-        self, scope: dict[str, Any], body_file: Any
-    ) -> tuple[HttpResponseBase, Iterable[bytes] | None]:
-        """On a pool thread: the whole of Django's work for one request. Returns the response
-        and, for a streaming one, its parts, read here (as Django's ASGI handler reads a
-        synchronous iterator whole before sending it)."""
+    def _respond(self, scope: dict[str, Any], body_file: Any) -> HttpResponseBase:
+        """On a pool thread: the whole of Django's work for one request. A streaming answer is
+        read here and handed to the loop as an async iterator over its parts (Django's ASGI
+        handler reads a synchronous iterator whole too, on another hand-over)."""
         set_script_prefix(get_script_prefix(scope))
         signals.request_started.send(sender=self.__class__, scope=scope)
         request, response = self.create_request(scope, body_file)
         if request is not None:
             response = self.sync.get_response(request)
             response._handler_class = self.__class__
-        chunks = None
         try:
             if response.streaming:
                 if isinstance(response, FileResponse):
                     response.block_size = self.chunk_size
-                chunks = list(response.streaming_content)
+                response.streaming_content = _replay(list(response.streaming_content))
         finally:
             response.close()  # sends request_finished: this thread's connections are checked
-        return response, chunks
+        return response
 
-    async def _send(
-        self, response: HttpResponseBase, chunks: Iterable[bytes] | None, send: Any
-    ) -> None:
-        headers = [
-            (
-                header.encode("ascii") if isinstance(header, str) else bytes(header),
-                value.encode("latin1") if isinstance(value, str) else bytes(value),
-            )
-            for header, value in response.items()
-        ]
-        headers += [
-            (b"Set-Cookie", c.OutputString().encode("ascii")) for c in response.cookies.values()
-        ]
-        await send(
-            {"type": "http.response.start", "status": response.status_code, "headers": headers}
-        )
-        if chunks is None:
-            for chunk, last in self.chunk_bytes(response.content):
-                await send({"type": "http.response.body", "body": chunk, "more_body": not last})
-            return
-        for part in chunks:
-            for chunk, _last in self.chunk_bytes(part):
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body"})
+
+async def _replay(parts: list[bytes]) -> AsyncIterator[bytes]:
+    for part in parts:
+        yield part
