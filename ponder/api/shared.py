@@ -18,7 +18,6 @@ from ponder.lib.memory import size_of
 from ponder.questions import hot
 from ponder.questions.access import Access
 from ponder.questions.rendering import (
-    DATABASE_ERRORS,
     SHARED_BYTES,
     SHARED_ROWS,
     Failures,
@@ -112,12 +111,8 @@ def _shared(access: Access, part: tuple[int, int] | None) -> tuple[dict[str, Any
             kept = _kept.get(key[:2])
             if kept is None or kept[0] != key:
                 _read_failures.check(key[:2], asked)
-                try:
+                with _read_failures.attempt(key[:2]):
                     kept = (key, *_everyones(access, part))
-                except DATABASE_ERRORS:
-                    _read_failures.failed(key[:2])
-                    raise
-                _read_failures.succeeded(key[:2])
                 _kept.put(key[:2], kept, kept[3])
     return kept[1], kept[2]
 

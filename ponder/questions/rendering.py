@@ -17,11 +17,12 @@ by everything it shows (`row_fingerprint`: its texts, counts, voters, pros and c
 likes), so after a vote only that idea's row is rendered again (`{% shared_row %}`).
 """
 
+import contextlib
 import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -383,10 +384,15 @@ class Failures:
     def __init__(self) -> None:
         self._failed: dict[Any, float] = {}
 
-    def failed(self, key: Any) -> None:
-        self._failed[key] = time.monotonic()
-
-    def succeeded(self, key: Any) -> None:
+    @contextlib.contextmanager
+    def attempt(self, key: Any) -> Iterator[None]:
+        """The work itself: a database error in it is noted (before the waiters wake), a
+        success forgets the last failure."""
+        try:
+            yield
+        except DATABASE_ERRORS:
+            self._failed[key] = time.monotonic()
+            raise
         self._failed.pop(key, None)
 
     def check(self, key: Any, asked: float) -> None:
@@ -427,12 +433,8 @@ def _in_turn(
         if shared is not None:
             return shared
     try:
-        try:
+        with _render_failures.attempt(any_version):  # before the waiters wake (finally)
             shared = render()
-        except DATABASE_ERRORS:
-            _render_failures.failed(any_version)  # before the waiters wake (finally)
-            raise
-        _render_failures.succeeded(any_version)
         renders.put(key, shared, shared.size)
         newest = latest.get(any_version)
         if newest is None or newest[0] <= version:
