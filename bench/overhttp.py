@@ -148,6 +148,28 @@ def memory(pid: int) -> dict[str, float]:
 # Requests -------------------------------------------------------------------------------------
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU the processes have used (all their threads), in seconds."""
+    total = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def measured(pids: list[int], port: int, requests: list[str], **options: Any) -> dict[str, Any]:
+    """`load`, and the server's CPU per answer: the workers' CPU time over every answer they gave
+    (warm-up and drain included). Unlike a rate, it hardly moves with what else the machine
+    runs, so it compares a change with the code before it even on a busy shared machine."""
+    before = cpu_seconds(pids)
+    result = load(port, requests, **options)
+    answers = sum(result["statuses"].values())
+    if answers:
+        result["server_cpu_ms"] = round((cpu_seconds(pids) - before) * 1000 / answers, 3)
+    return result
+
+
 def request(
     method: str,
     path: str,
@@ -343,6 +365,7 @@ def run(
     scenarios = results["scenarios"]
     try:
         with server(env, workers=workers, log=log) as (port, pid):
+            pids = worker_pids(pid, workers)
             me = {size: Browser(manifest[size]["me_token"], port) for size in ("S", "L")}
             page = {size: f"/q/{manifest[size]['question_id']}/" for size in ("S", "L")}
             api_path = f"/api/v1/questions/{manifest['S']['question_id']}"
@@ -374,7 +397,7 @@ def run(
                     # Slow answers: long enough for a few of them to count.
                     single = (results["single L ms"] or 1000) / 1000
                     seconds = min(60.0, max(duration, 6 * single / workers))
-                scenarios[name] = load(port, [raw], duration=seconds, warmup=warmup)
+                scenarios[name] = measured(pids, port, [raw], duration=seconds, warmup=warmup)
             wrk_healthz = wrk(port, "/healthz", duration=duration)
             if wrk_healthz:
                 scenarios["healthz (wrk)"] = wrk_healthz
@@ -389,7 +412,7 @@ def run(
                 for p, i in pairs
                 for idea_ids in [target["idea_ids"]]
             ]
-            scenarios["vote"] = load(port, raw_votes, duration=duration, mode="once")
+            scenarios["vote"] = measured(pids, port, raw_votes, duration=duration, mode="once")
             results["checks"]["vote"] = check_votes(
                 target, pairs, scenarios["vote"].pop("acknowledged")
             )
@@ -404,7 +427,9 @@ def run(
                     )
                     for p, i in pairs
                 ]  # fmt: skip
-                scenarios["vote (API)"] = load(port, raw_votes, duration=duration, mode="once")
+                scenarios["vote (API)"] = measured(
+                    pids, port, raw_votes, duration=duration, mode="once"
+                )
                 results["checks"]["vote (API)"] = check_votes(
                     target, pairs, scenarios["vote (API)"].pop("acknowledged")
                 )
@@ -420,7 +445,7 @@ def run(
                 body = urllib.parse.urlencode({"title": title, "description": ""})
                 browser = browsers[n % len(browsers)]
                 raw_ideas.append(browser.post(f"{idea_page}ideas/", body, page=idea_page))
-            scenarios["add idea"] = load(port, raw_ideas, duration=duration, mode="once")
+            scenarios["add idea"] = measured(pids, port, raw_ideas, duration=duration, mode="once")
             results["checks"]["add idea"] = check_ideas(
                 target, scenarios["add idea"].pop("acknowledged")
             )
@@ -428,7 +453,9 @@ def run(
 
             # The ceiling again: other work on a shared machine comes and goes during a run.
             healthz = request("GET", "/healthz", port)
-            scenarios["healthz (end)"] = load(port, [healthz], duration=duration, warmup=warmup)
+            scenarios["healthz (end)"] = measured(
+                pids, port, [healthz], duration=duration, warmup=warmup
+            )
             results["memory"] = workers_memory(pid, workers)
             deadline_worker = [c for c in children(pid) if "ponder worker" in cmdline(c)]
             if deadline_worker:

@@ -180,9 +180,18 @@ def add_ratios(report: dict[str, Any]) -> None:
             ceilings = [scenarios[n]["rps"] for n in ("healthz", "healthz (end)") if n in scenarios]
             ceiling = sum(ceilings) / len(ceilings) if ceilings else 0
             run["ceiling_rps"] = round(ceiling, 1)
+            cpus = [
+                scenarios[n]["server_cpu_ms"]
+                for n in ("healthz", "healthz (end)")
+                if "server_cpu_ms" in scenarios.get(n, {})
+            ]
+            healthz_cpu = sum(cpus) / len(cpus) if cpus else 0
             for name, scenario in scenarios.items():
                 if ceiling and "rps" in scenario and not name.startswith("healthz"):
                     scenario["vs_healthz"] = round(scenario["rps"] / ceiling, 3)
+                if healthz_cpu and scenario.get("server_cpu_ms") and not name.startswith("healthz"):
+                    # The same share from the server's CPU per answer: steadier than rates.
+                    scenario["cpu_vs_healthz"] = round(healthz_cpu / scenario["server_cpu_ms"], 3)
 
 
 # The table ----------------------------------------------------------------------------------
@@ -269,6 +278,10 @@ def render_table(report: dict[str, Any]) -> str:
                     text += f" ({scenario['vs_healthz']:.0%})"
                 lat = scenario["latency_ms"]
                 text += f" · p50 {_ms(lat.get('p50'))} · p99 {_ms(lat.get('p99'))} ms"
+                if "server_cpu_ms" in scenario:
+                    text += f" · CPU {scenario['server_cpu_ms']:.2f} ms"
+                    if "cpu_vs_healthz" in scenario:
+                        text += f" ({scenario['cpu_vs_healthz']:.0%})"
                 bad = sum(n for s, n in scenario.get("statuses", {}).items() if int(s) >= 400)
                 bad += sum(scenario.get("errors", {}).values())
                 return text + (f" · {bad} failed" if bad else "")
@@ -334,7 +347,8 @@ def render_table(report: dict[str, Any]) -> str:
         f"{' '.join(f'{x:.2f}' for x in report['load_before'])}, after "
         f"{' '.join(f'{x:.2f}' for x in report['load_after'])}. "
         "Load generator: 8 connections, closed loop; (%) = share of /healthz on the same server "
-        "(mean of first and last); ≈ = few answers, rate over the whole run."
+        "(mean of first and last); ≈ = few answers, rate over the whole run; CPU = the "
+        "workers' CPU time per answer, (%) = /healthz's CPU per answer over this one's."
     )
     return "\n".join(lines)
 

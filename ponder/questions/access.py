@@ -43,6 +43,7 @@ class Access:
     is_organiser: bool
     token: str | None  # the participant token this browser holds, if any
     admin_key: str | None  # the organiser's key, shown back to the organiser only
+    idea: Idea | None = None  # the idea the request is about, when read with the question
 
     @property
     def is_open(self) -> bool:
@@ -69,10 +70,19 @@ class Access:
         return self.is_organiser or self.question.allow_exports
 
 
-def question_for(request: HttpRequest, question_id: str) -> Access:
+def question_for(request: HttpRequest, question_id: str, *, idea_id: str | None = None) -> Access:
+    """With `idea_id`, the question's idea of that id is read in the same query (`idea_for`
+    then finds it there): 404 if there is none."""
     # Every page read starts here: one read in SQL written out once (hot.py).
     token = participant_token(request)
-    question, participant = hot.reader(question_id, hash_secret(token) if token else None)
+    token_hash = hash_secret(token) if token else None
+    idea = None
+    if idea_id is None:
+        question, participant = hot.reader(question_id, token_hash)
+    else:
+        question, participant, idea = hot.reader_and_idea(question_id, token_hash, idea_id)
+        if idea is None:
+            raise Http404
     if question is None:
         raise Http404
     if participant is not None and request.method not in ("GET", "HEAD"):
@@ -86,6 +96,7 @@ def question_for(request: HttpRequest, question_id: str) -> Access:
         is_organiser=is_organiser,
         token=token,
         admin_key=admin_key if is_organiser else None,
+        idea=idea,
     )
 
 
@@ -118,6 +129,8 @@ def admin_for(request: HttpRequest, question_id: str) -> Access:
 
 
 def idea_for(access: Access, idea_id: str) -> Idea:
+    if access.idea is not None and access.idea.pk == idea_id:
+        return access.idea  # read with the question
     found = hot.idea(access.question, idea_id)
     if found is None:
         raise Http404

@@ -74,30 +74,40 @@ def _voters_sql() -> str:
 
 
 @cache
-def _reader_sql() -> str:
+def _reader_sql(with_idea: bool = False) -> str:
     q, p = _table(Question), _table(Participant)
     vote, like = _table(Vote), _table(Like)
     pid = _column(Participant, "id")
     # One list of ids per kind: string_agg on PostgreSQL, group_concat on SQLite. Ids are base62.
     agg = "string_agg({}, ',')" if connection.vendor == "postgresql" else "group_concat({}, ',')"
-    participant_columns = ", ".join(
+    columns = [
         f"p.{_column(Participant, f)} AS {connection.ops.quote_name('p_' + f)}"
         for f in PARTICIPANT_FIELDS
-    )
+    ]
+    idea_join = ""
+    if with_idea:
+        columns += [
+            f"i.{_column(Idea, f)} AS {connection.ops.quote_name('i_' + f)}" for f in IDEA_FIELDS
+        ]
+        idea_join = (
+            f"LEFT JOIN {_table(Idea)} AS i ON i.{_column(Idea, 'id')} = %s "
+            f"AND i.{_column(Idea, 'question')} = q.{_column(Question, 'id')} "
+        )
     # Names from the models, values bound: nothing from input is formatted in.
     return (
-        f"SELECT q.*, {participant_columns}, "  # noqa: S608  # nosec B608
+        f"SELECT q.*, {', '.join(columns)}, "  # noqa: S608  # nosec B608
         f"(SELECT {agg.format(_column(Vote, 'idea'))} FROM {vote} "
         f"WHERE {_column(Vote, 'participant')} = p.{pid}) AS p_votes, "
         f"(SELECT {agg.format(_column(Like, 'argument'))} FROM {like} "
         f"WHERE {_column(Like, 'participant')} = p.{pid}) AS p_likes "
         f"FROM {q} AS q LEFT JOIN {p} AS p ON p.{_column(Participant, 'question')} = "
         f"q.{_column(Question, 'id')} AND p.{_column(Participant, 'token_hash')} = %s "
-        f"WHERE q.{_column(Question, 'id')} = %s"
+        f"{idea_join}WHERE q.{_column(Question, 'id')} = %s"
     )
 
 
 PARTICIPANT_FIELDS = ("id", "name", "token_hash", "created_at")
+IDEA_FIELDS = ("id", "question_id", "author_id", "title", "description", "created_at", "vote_count")
 
 
 @cache
@@ -117,13 +127,34 @@ def _from_db(model: type, field: str, value: Any) -> Any:
 def reader(question_id: str, token_hash: str | None) -> tuple[Question | None, Participant | None]:
     """The question, and the participant with this token if any, in one query. The participant
     carries `marks`: the ideas they vote for and the arguments they like, as they were read."""
-    rows = list(Question.objects.raw(_reader_sql(), [token_hash, question_id]))
+    question, participant, _ = _read(question_id, token_hash, None)
+    return question, participant
+
+
+def reader_and_idea(
+    question_id: str, token_hash: str | None, idea_id: str
+) -> tuple[Question | None, Participant | None, Idea | None]:
+    """As `reader`, and the question's idea of that id if there is one, in the same query (a
+    vote reads all three)."""
+    return _read(question_id, token_hash, idea_id)
+
+
+def _read(
+    question_id: str, token_hash: str | None, idea_id: str | None
+) -> tuple[Question | None, Participant | None, Idea | None]:
+    with_idea = idea_id is not None
+    params = [token_hash, idea_id, question_id] if with_idea else [token_hash, question_id]
+    rows = list(Question.objects.raw(_reader_sql(with_idea), params))
     if not rows:
-        return None, None
+        return None, None, None
     question = rows[0]
     extra = question.__dict__
+    return question, _participant(question, extra), _idea(question, extra) if with_idea else None
+
+
+def _participant(question: Question, extra: dict[str, Any]) -> Participant | None:
     if extra["p_id"] is None:
-        return question, None
+        return None
     participant = Participant(
         question=question,
         **{f: _from_db(Participant, f, extra[f"p_{f}"]) for f in PARTICIPANT_FIELDS},
@@ -134,7 +165,16 @@ def reader(question_id: str, token_hash: str | None) -> tuple[Question | None, P
         frozenset(votes.split(",")) if votes else frozenset(),
         frozenset(likes.split(",")) if likes else frozenset(),
     )
-    return question, participant
+    return participant
+
+
+def _idea(question: Question, extra: dict[str, Any]) -> Idea | None:
+    if extra["i_id"] is None:
+        return None
+    found = Idea(**{f: _from_db(Idea, f, extra[f"i_{f}"]) for f in IDEA_FIELDS})
+    found._state.adding, found._state.db = False, connection.alias
+    found.question = question
+    return found
 
 
 def votes_and_likes(participant_id: str) -> tuple[frozenset[str], frozenset[str]]:

@@ -377,7 +377,7 @@ def unvote(request: HttpRequest, question_id: str, idea_id: str) -> HttpResponse
 def _vote_or_unvote(
     request: HttpRequest, question_id: str, idea_id: str, *, cast: bool
 ) -> HttpResponse:
-    access = question_for(request, question_id)
+    access = question_for(request, question_id, idea_id=idea_id)
     idea = idea_for(access, idea_id)
     action = services.vote_cast if cast else services.vote_retract
     return _act_as_participant(
@@ -428,7 +428,7 @@ def _vote_box(request: HttpRequest, access: Access, idea: Idea, *, voted: bool) 
 @require_POST
 @limit("argument", newcomer=True)
 def argument_add(request: HttpRequest, question_id: str, idea_id: str) -> HttpResponse:
-    access = question_for(request, question_id)
+    access = question_for(request, question_id, idea_id=idea_id)
     idea = idea_for(access, idea_id)
     form = ArgumentForm(
         request.POST, needs_name=access.participant is None, auto_id=f"id_{idea.pk}_%s"

@@ -60,6 +60,27 @@ def test_hot_reads_match_the_orm(question: Question, make_question) -> None:
     assert hot.idea(hot.reader(other.pk, None)[0], idea.pk) is None  # not an idea of that question
 
 
+def test_the_question_and_its_idea_are_read_together(question: Question, make_question) -> None:
+    other, _ = make_question(title="Elsewhere")
+    ann, _token = services.participant_join(question=question, name="Ann", token=None)
+    idea = services.idea_add(question=question, author=ann, title="Lake", description="By boat")
+    services.vote_cast(idea=idea, participant=ann)
+    stored = Idea.objects.get(pk=idea.pk)
+    token_hash = Participant.objects.get(pk=ann.pk).token_hash
+
+    found, me, read = hot.reader_and_idea(question.pk, token_hash, idea.pk)
+    assert found is not None and me is not None and me.marks[0] == {idea.pk}
+    assert read is not None and read.question is found
+    for field in hot.IDEA_FIELDS:  # converted as the ORM converts them
+        assert getattr(read, field) == getattr(stored, field), field
+    assert read.vote_count == 1
+    # Another question's idea, or none of that id: the question without an idea.
+    elsewhere, nobody, missing = hot.reader_and_idea(other.pk, None, idea.pk)
+    assert elsewhere is not None and nobody is None and missing is None
+    assert hot.reader_and_idea(question.pk, None, "nosuchidea00")[2] is None
+    assert hot.reader_and_idea("nosuchquestion00000000", None, idea.pk) == (None, None, None)
+
+
 def test_bump_version_takes_the_next_version_and_returns_the_whole_question(
     question: Question,
 ) -> None:

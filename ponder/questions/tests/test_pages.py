@@ -151,6 +151,10 @@ def test_a_vote_fragment_reads_as_many_queries_for_a_popular_idea(question, alic
         with CaptureQueriesContext(connection) as queries:
             assert bob.post(f"/q/{question.pk}/ideas/{idea.pk}/vote/", **HX).status_code == 200
         counts.append(len(queries))
+        # The question, who votes and the idea, in one read before the write begins
+        # (hot.reader_and_idea).
+        sql = [query["sql"] for query in queries]
+        assert next(i for i, s in enumerate(sql) if s.startswith(("SAVEPOINT", "BEGIN"))) == 1
     assert counts[0] == counts[1]
 
 
