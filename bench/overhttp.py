@@ -391,6 +391,18 @@ def run(
             ]
             if has_api:
                 reads.append(("api question S", api_get))
+            healthz = request("GET", "/healthz", port)
+            ceiling: list[float] = []  # /healthz's rate just before the scenario measured now
+
+            def around(name: str, after: dict[str, Any] | None = None) -> None:
+                """/healthz again right after the scenario (a short slice, unless `after` is
+                given): its share is of the ceiling just before and just after it. The start and
+                end of a run lie minutes apart, and a shared machine's speed moves meanwhile."""
+                if after is None:
+                    after = load(port, [healthz], duration=duration / 2, warmup=warmup)
+                scenarios[name]["healthz_around_rps"] = round((ceiling[0] + after["rps"]) / 2, 2)
+                ceiling[0] = after["rps"]
+
             for name, raw in reads:
                 seconds = duration
                 if name == "page L":
@@ -398,6 +410,10 @@ def run(
                     single = (results["single L ms"] or 1000) / 1000
                     seconds = min(60.0, max(duration, 6 * single / workers))
                 scenarios[name] = measured(pids, port, [raw], duration=seconds, warmup=warmup)
+                if name == "healthz":
+                    ceiling.append(scenarios[name]["rps"])
+                else:
+                    around(name)
             wrk_healthz = wrk(port, "/healthz", duration=duration)
             if wrk_healthz:
                 scenarios["healthz (wrk)"] = wrk_healthz
@@ -416,6 +432,7 @@ def run(
             results["checks"]["vote"] = check_votes(
                 target, pairs, scenarios["vote"].pop("acknowledged")
             )
+            around("vote")
 
             if has_api:
                 target = targets["vote_api"]
@@ -433,6 +450,7 @@ def run(
                 results["checks"]["vote (API)"] = check_votes(
                     target, pairs, scenarios["vote (API)"].pop("acknowledged")
                 )
+                around("vote (API)")
 
             # New ideas through the page's form, each from one of 200 people in turn.
             target = targets["idea"]
@@ -452,10 +470,10 @@ def run(
             connection.close()
 
             # The ceiling again: other work on a shared machine comes and goes during a run.
-            healthz = request("GET", "/healthz", port)
             scenarios["healthz (end)"] = measured(
                 pids, port, [healthz], duration=duration, warmup=warmup
             )
+            around("add idea", after=scenarios["healthz (end)"])
             results["memory"] = workers_memory(pid, workers)
             deadline_worker = [c for c in children(pid) if "ponder worker" in cmdline(c)]
             if deadline_worker:

@@ -77,9 +77,9 @@ def _context(request: HttpRequest, access: Access, **extra: Any) -> dict[str, An
 
 
 def _status(request: HttpRequest, message: str, *, error: bool = False) -> str:
-    return render_to_string(
-        "questions/_status.html", {"message": message, "error": error, "oob": True}, request
-    )
+    context = {"message": message, "error": error, "oob": True}
+    # With its message given, the status needs nothing of the request's context processors.
+    return render_to_string("questions/_status.html", context, None if message else request)
 
 
 def _done(
