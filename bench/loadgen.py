@@ -28,6 +28,7 @@ import time
 from typing import Any
 
 HOST = "127.0.0.1"
+STAGGER_SECONDS = 0.02  # between opening one connection and the next
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -67,7 +68,11 @@ class Run:
         self.next_index += 1
         return index
 
-    async def connection(self, deadline: float) -> None:
+    async def connection(self, deadline: float, number: int = 0) -> None:
+        # One connection after the other: opened all at once, they were all accepted by
+        # whichever worker woke first, and with keep-alive the other worker got no request at
+        # all (bench/README.md).
+        await asyncio.sleep(number * STAGGER_SECONDS)
         reader = writer = None
         while time.perf_counter() < deadline:
             index = self.take()
@@ -139,7 +144,10 @@ class Run:
         self.measure_from = start + self.warmup
         self.deadline = deadline = self.measure_from + self.duration
         cpu_before = resource.getrusage(resource.RUSAGE_SELF)
-        tasks = [asyncio.create_task(self.connection(deadline)) for _ in range(self.connections)]
+        tasks = [
+            asyncio.create_task(self.connection(deadline, number))
+            for number in range(self.connections)
+        ]
         _done, pending = await asyncio.wait(tasks, timeout=deadline - start + self.drain)
         for task in pending:  # still waiting for an answer after the drain: given up
             task.cancel()

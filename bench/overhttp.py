@@ -162,11 +162,15 @@ def measured(pids: list[int], port: int, requests: list[str], **options: Any) ->
     """`load`, and the server's CPU per answer: the workers' CPU time over every answer they gave
     (warm-up and drain included). Unlike a rate, it hardly moves with what else the machine
     runs, so it compares a change with the code before it even on a busy shared machine."""
-    before = cpu_seconds(pids)
+    before = [cpu_seconds([pid]) for pid in pids]
     result = load(port, requests, **options)
     answers = sum(result["statuses"].values())
+    used = [cpu_seconds([pid]) - was for pid, was in zip(pids, before, strict=True)]
     if answers:
-        result["server_cpu_ms"] = round((cpu_seconds(pids) - before) * 1000 / answers, 3)
+        result["server_cpu_ms"] = round(sum(used) * 1000 / answers, 3)
+    # Each worker's part: the load generator's keep-alive connections stay with the worker
+    # that accepted them, which need not be an even split.
+    result["cpu_per_worker_s"] = [round(seconds, 2) for seconds in used]
     return result
 
 
