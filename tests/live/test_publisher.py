@@ -3,7 +3,9 @@ a write's way."""
 
 import signal
 import time
+from collections.abc import Iterator
 
+import pytest
 import redis
 
 from ponder.live.hub import CHANNEL, Hub, Publisher
@@ -24,6 +26,15 @@ def _probe(url: str) -> redis.client.PubSub:
     return pubsub
 
 
+@pytest.fixture
+def probe(redis_server: Redis, settings) -> Iterator[redis.client.PubSub]:
+    """Ponder publishes on the private Redis; this listens there."""
+    settings.REDIS_URL = redis_server.url
+    pubsub = _probe(redis_server.url)
+    yield pubsub
+    pubsub.close()
+
+
 def _received(pubsub: redis.client.PubSub, *, within: float = 2.0) -> list[str]:
     messages, deadline = [], time.monotonic() + within
     while time.monotonic() < deadline:
@@ -34,10 +45,8 @@ def _received(pubsub: redis.client.PubSub, *, within: float = 2.0) -> list[str]:
 
 
 def test_wake_ups_that_wait_together_go_out_once_each_question_at_its_newest_version(
-    redis_server: Redis, settings
+    probe: redis.client.PubSub,
 ) -> None:
-    settings.REDIS_URL = redis_server.url
-    probe = _probe(redis_server.url)
     publisher = HeldPublisher()
     for question, version in [("q1", 4), ("q1", 6), ("q2", 9), ("q1", 5)]:
         publisher.put(question, version)
@@ -46,21 +55,17 @@ def test_wake_ups_that_wait_together_go_out_once_each_question_at_its_newest_ver
     assert sorted(_received(probe)) == ["q1:6", "q2:9"]
     publisher.flush()  # nothing left
     assert publisher.batches == 1
-    probe.close()
 
 
 def test_a_write_hands_its_wake_up_to_the_thread_which_publishes_it(
-    redis_server: Redis, settings
+    probe: redis.client.PubSub,
 ) -> None:
-    settings.REDIS_URL = redis_server.url
-    probe = _probe(redis_server.url)
     hub = Hub()
     hub.notify("q1", 1)
     assert _received(probe, within=1) == ["q1:1"]
     hub.notify("q1", 2)
     hub.notify("q2", 1)
     assert sorted(_received(probe, within=1)) == ["q1:2", "q2:1"]
-    probe.close()
 
 
 def test_a_hung_redis_does_not_hold_up_writes_and_publishing_resumes_after(
