@@ -396,16 +396,17 @@ def run(
             if has_api:
                 reads.append(("api question S", api_get))
             healthz = request("GET", "/healthz", port)
-            ceiling: list[float] = []  # /healthz's rate just before the scenario measured now
+            ceiling = 0.0  # /healthz's rate just before the scenario measured now
 
             def around(name: str, after: dict[str, Any] | None = None) -> None:
                 """/healthz again right after the scenario (a short slice, unless `after` is
                 given): its share is of the ceiling just before and just after it. The start and
                 end of a run lie minutes apart, and a shared machine's speed moves meanwhile."""
+                nonlocal ceiling
                 if after is None:
                     after = load(port, [healthz], duration=duration / 2, warmup=warmup)
-                scenarios[name]["healthz_around_rps"] = round((ceiling[0] + after["rps"]) / 2, 2)
-                ceiling[0] = after["rps"]
+                scenarios[name]["healthz_around_rps"] = round((ceiling + after["rps"]) / 2, 2)
+                ceiling = after["rps"]
 
             for name, raw in reads:
                 seconds = duration
@@ -415,7 +416,7 @@ def run(
                     seconds = min(60.0, max(duration, 6 * single / workers))
                 scenarios[name] = measured(pids, port, [raw], duration=seconds, warmup=warmup)
                 if name == "healthz":
-                    ceiling.append(scenarios[name]["rps"])
+                    ceiling = scenarios[name]["rps"]
                 else:
                     around(name)
             wrk_healthz = wrk(port, "/healthz", duration=duration)

@@ -71,7 +71,7 @@ def test_the_question_and_its_idea_are_read_together(question: Question, make_qu
     found, me, read = hot.reader_and_idea(question.pk, token_hash, idea.pk)
     assert found is not None and me is not None and me.marks[0] == {idea.pk}
     assert read is not None and read.question is found
-    for field in hot.IDEA_FIELDS:  # converted as the ORM converts them
+    for field in [f.attname for f in Idea._meta.concrete_fields]:  # converted as by the ORM
         assert getattr(read, field) == getattr(stored, field), field
     assert read.vote_count == 1
     # Another question's idea, or none of that id: the question without an idea.
