@@ -61,6 +61,12 @@ def serve(argv: list[str]) -> None:
         "(default: PONDER_THREADS, else 32)",
     )
     parser.add_argument(
+        "--turns",
+        type=int,
+        help="requests each worker process runs at once; the others wait their turn on the "
+        "event loop, holding no thread (default: PONDER_TURNS, else 2)",
+    )
+    parser.add_argument(
         "--no-worker",
         action="store_true",
         help="do not run the deadline worker (run `ponder worker` on one machine instead)",
@@ -71,9 +77,13 @@ def serve(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     if args.threads is not None and args.threads < 1:
         parser.error("--threads must be at least 1")
+    if args.turns is not None and args.turns < 1:
+        parser.error("--turns must be at least 1")
     os.environ["PONDER_STATIC_MANIFEST"] = "1"
     if args.threads is not None:
         os.environ["PONDER_THREADS"] = str(args.threads)  # read by each worker process
+    if args.turns is not None:
+        os.environ["PONDER_TURNS"] = str(args.turns)
 
     if not args.no_migrate:
         _django("migrate", "--noinput", "-v", "0")

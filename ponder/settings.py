@@ -9,6 +9,8 @@ PONDER_DB_TIMEOUT    seconds a request waits on PostgreSQL (for a connection or 
                      before it is answered 503 (default: 3)
 PONDER_THREADS    requests one server process works on at once, each whole on one thread of a
                   pool (default: 32; ponder/lib/handler.py)
+PONDER_TURNS      of those, how many run at once; the others wait their turn, unless no turn has
+                  come back for 50 ms (default: 2; ponder/lib/handler.py, `Turns`)
 REDIS_URL         e.g. redis://127.0.0.1:6379/0; unset means one process works alone
 DEBUG             "1" for development error pages; off by default
 ALLOWED_HOSTS     comma-separated host names (default: localhost,127.0.0.1,[::1])

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from asgiref import sync
+from asgiref.sync import iscoroutinefunction
 from django.conf import settings
 from django.core import signals
 from django.db import connection
@@ -231,7 +232,7 @@ def test_a_client_that_leaves_before_its_body_has_come_gets_nothing(
 
 def test_only_the_live_stream_goes_to_djangos_asgi_handler() -> None:
     def goes_async(path: str, root_path: str = "") -> bool:
-        return PooledASGIHandler._view_is_async({"path": path, "root_path": root_path})
+        return iscoroutinefunction(PooledASGIHandler._view({"path": path, "root_path": root_path}))
 
     stream = "/api/v1/questions/abcdefghijkl/events"
     assert goes_async(stream)
