@@ -28,12 +28,12 @@ from typing import Any
 
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from ponder.lib.csrf import csrf_token
 from ponder.lib.ids import new_secret
 
 from . import hot
@@ -59,7 +59,7 @@ MARKS = re.compile(
         for m in (CSRF_MARK, ADMIN_MARK, NAME_VALUE_MARK, NAME_MARK, USED_MARK, PATH_MARK)
     )
 )
-PART_END = "<!--ponder-part-end-->"
+PART_END = "ponderPartEnd"  # in `Shared.parts` only, after each part: not in any HTML
 SLOT = re.compile(r"<!--ponder-slot-(\d+)-->")
 # What each process keeps, bounded by count and by bytes (whichever is reached first): a page's
 # render is 50-450 KB, a row 2-15 KB. Bytes bound it so that a worker's memory stops growing soon
@@ -282,11 +282,12 @@ def _render_shared(template: str, context: dict[str, Any]) -> Shared:
     return Shared(parts=tuple(parts), size=_size(parts))
 
 
-def _assemble(shared: Shared, reader: Reader, values: dict[str, bytes]) -> bytes:
-    """The reader's HTML (UTF-8): their variant of each slot, their value for each mark. The
-    parts were rendered and escaped by our templates; the marks' values are a CSRF token, a
-    number, an admin key and an escaped name and path."""
+def _assemble(shared: Shared, reader: Reader, values: dict[str, bytes]) -> list[bytes]:
+    """The reader's HTML (UTF-8) of each part: their variant of each slot, their value for each
+    mark. The parts were rendered and escaped by our templates; the marks' values are a CSRF
+    token, a number, an admin key and an escaped name and path."""
     wants = reader.wants
+    parts: list[bytes] = []
     html: list[bytes] = []
     add = html.append
     for part in shared.parts:
@@ -294,11 +295,15 @@ def _assemble(shared: Shared, reader: Reader, values: dict[str, bytes]) -> bytes
         if kind is bytes:
             add(part)  # type: ignore[arg-type]
         elif kind is str:
-            add(values[part])  # type: ignore[index]
+            if part == PART_END:
+                parts.append(b"".join(html))
+                html.clear()
+            else:
+                add(values[part])  # type: ignore[index]
         else:
             for piece in part.yes if wants(part) else part.no:  # type: ignore[union-attr]
                 add(piece if piece.__class__ is bytes else values[piece])  # type: ignore[arg-type, index]
-    return b"".join(html)
+    return parts
 
 
 def _reader(access: Access) -> Reader:
@@ -362,11 +367,11 @@ def _render_parts(
         "shared": None,
         "row_key": row_key,
     }
-    pieces: list[bytes | Slot] = []
+    pieces: list[bytes | str | Slot] = []
     for name in parts:
         template = "questions/detail.html" + ("" if name == "page" else f"#{name}")
         pieces += _render_shared(template, shared_context).parts
-        pieces.append(PART_END.encode())
+        pieces.append(PART_END)  # where `_assemble` ends the part
     return Shared(parts=tuple(pieces), size=_size(pieces))
 
 
@@ -514,15 +519,14 @@ def shared_parts(
     reader = _reader(access)
     name = remembered_name(request) if needs_name else ""
     values = {
-        CSRF_MARK: get_token(request).encode(),
+        CSRF_MARK: csrf_token(request).encode(),
         ADMIN_MARK: (access.admin_key or "").encode(),
         USED_MARK: str(len(reader.votes)).encode(),
         PATH_MARK: escape(request.get_full_path()).encode(),
         NAME_MARK: escape(name).encode(),
         NAME_VALUE_MARK: f' value="{escape(name)}"'.encode() if name else b"",
     }
-    pieces = _assemble(shared, reader, values).split(PART_END.encode())
-    return dict(zip(parts, pieces, strict=False))
+    return dict(zip(parts, _assemble(shared, reader, values), strict=True))
 
 
 def as_html(part: bytes) -> SafeString:

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -72,7 +73,9 @@ def _context(request: HttpRequest, access: Access, **extra: Any) -> dict[str, An
         "access": access,
         "question": access.question,
         "is_open": access.is_open,
-        "name_form": NameForm(initial={"name": remembered_name(request)}),
+        # Made when a template shows it: most answers (a page from the shared render, a vote)
+        # do not.
+        "name_form": SimpleLazyObject(lambda: NameForm(initial={"name": remembered_name(request)})),
         **extra,
     }
 
