@@ -349,11 +349,14 @@ def idea_add(request: HttpRequest, question_id: str) -> HttpResponse:
 @require_GET
 @vary_on_headers("HX-Request")
 def idea_detail(request: HttpRequest, question_id: str, idea_id: str) -> HttpResponse:
-    """One idea in full: its whole description, every argument, every voter."""
-    access = question_for(request, question_id)
+    """One idea in full: its whole description, every argument, every voter, and the form to add
+    a pro or con."""
+    access = question_for(request, question_id, idea_id=idea_id)
     part = request.GET.get("part")
     if request.htmx and part == "row":  # live updates: the row as the whole page shows it
         return HttpResponse(_shared_row(request, access, idea_id))
+    if request.htmx and part == "argument_form":  # "Add a pro or con" opened on the question page
+        return _argument_form(request, access)
     context = _idea_row(request, access, idea_id, every_argument=True)
     idea = context["idea"]
     context["voters"] = (
@@ -364,6 +367,19 @@ def idea_detail(request: HttpRequest, question_id: str, idea_id: str) -> HttpRes
     if request.htmx and part in {"description", "voters"}:
         return render(request, f"questions/idea.html#{part}", context)
     return render(request, "questions/idea.html", context)
+
+
+def _argument_form(request: HttpRequest, access: Access) -> HttpResponse:
+    """The empty add-argument form of `access.idea`, as its row on the question page had it: the
+    page leaves it out (few open it) and loads it when opened."""
+    if not access.can_add_arguments():  # closed, or switched off, since the page was loaded
+        message = (
+            _("Only the organiser can add pros and cons here.")
+            if access.is_open
+            else _("This question is closed.")
+        )
+        return _refused(request, access, message, status=409)
+    return render(request, f"{DETAIL}#argument_form", _context(request, access, idea=access.idea))
 
 
 @require_POST

@@ -150,8 +150,11 @@ def test_every_page_and_state_passes_axe(
     with page.expect_navigation():
         page.get_by_role("button", name="Join").click()
     expect(page.locator("#join")).to_have_count(0)
-    for details in page.locator("details.add-argument").all():
+    opened = page.locator("details.add-argument").all()
+    for details in opened:
         details.locator("summary").click()
+    # Each brings its form in place of the link to the idea's page.
+    expect(page.locator("details.add-argument form")).to_have_count(len(opened))
     scan(page, "full question, participant", found)
     page.locator("#idea-form").get_by_role("button", name="Add idea").click()
     expect(page.locator("#idea-form .errorlist")).to_be_visible()
@@ -180,6 +183,8 @@ def test_every_page_and_state_passes_axe(
     page.goto(f"{question}a/{full.admin_key}/")
     for details in page.locator("details").all():
         details.locator("summary").first.click()
+    forms = page.locator("details.add-argument form")
+    expect(forms).to_have_count(page.locator("details.add-argument").count())
     scan(page, "full question, organiser", found)
     page.goto(f"{question}settings/")
     scan(page, "settings", found)

@@ -52,12 +52,25 @@ def add_idea(someone: Person, title: str, *, with_name: bool = False) -> None:
     form.get_by_role("button", name="Add idea").click()
 
 
-def add_argument(someone: Person, idea: str, kind: str, text: str) -> None:
-    row = idea_row(someone.page, idea)
+def add_argument(
+    someone: Person, idea: str, kind: str, text: str, *, javascript: bool = True
+) -> None:
+    """Open "Add a pro or con" and send the form loaded into it; without JavaScript its link
+    leads to the form on the idea's own page, which goes back to the question page."""
+    page = someone.page
+    row = idea_row(page, idea)
     row.locator("summary").click()
-    row.get_by_label(kind, exact=True).check()
-    row.get_by_label("Argument", exact=True).fill(text)
-    row.get_by_role("button", name="Add", exact=True).click()
+    form = row.locator("details.add-argument form")
+    if not javascript:
+        link = row.get_by_role("link", name="Write a pro or con on the idea page")
+        with page.expect_navigation():
+            link.click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(idea)
+        form = page.locator("form[id^='argument-form-']")
+    expect(form).to_be_visible()
+    form.get_by_label(kind, exact=True).check()
+    form.get_by_label("Argument", exact=True).fill(text)
+    form.get_by_role("button", name="Add", exact=True).click()
 
 
 def vote_button(someone: Person, idea: str) -> Locator:
@@ -199,7 +212,7 @@ def test_voting_and_adding_ideas_work_without_javascript(
     expect(vote_button(dana, "Risotto")).to_have_attribute("aria-pressed", "true")
 
     # A pro, liked and unliked: the like buttons post the idea's one form of likes.
-    add_argument(dana, "Risotto", "Pro", "Everyone can help stir")
+    add_argument(dana, "Risotto", "Pro", "Everyone can help stir", javascript=False)
     expect(page.locator("#status")).to_contain_text("Your pro was added.")
     like = argument_item(page, "Everyone can help stir").locator("button.like-button")
     like.click()

@@ -414,6 +414,7 @@ def test_no_payload_runs_on_any_page_or_fragment(
     expect(mine).to_contain_text(PAYLOADS[3])
     expect(mine).to_contain_text(f"by {me}")
     mine.locator("summary").click()
+    expect(mine.locator("details form")).to_be_visible()  # loaded when opened
     mine.get_by_label("Con", exact=True).check()
     mine.get_by_label("Argument", exact=True).fill(PAYLOADS[4])
     mine.get_by_role("button", name="Add", exact=True).click()

@@ -130,8 +130,10 @@ def idea_row(page: Page, title: str) -> Locator:
 def add_argument(keys: Keyboard, idea: str, kind: str, text: str) -> None:
     row = idea_row(keys.page, idea)
     keys.tab_to(row.locator("summary"))
-    keys.press("Enter")  # opens the <details>
+    keys.press("Enter")  # opens the <details>, which loads the form in place of its link
     expect(row.locator("details")).to_have_attribute("open", "")
+    expect(row.locator("details form")).to_be_visible()
+    expect(row.locator("summary")).to_be_focused()
     # Tab reaches the first radio button of the group; the arrows move within it.
     keys.tab_to(row.get_by_label("Pro", exact=True))
     keys.press("Space" if kind == "Pro" else "ArrowRight")
@@ -214,9 +216,14 @@ def test_an_organiser_runs_a_question_by_keyboard_alone(
     assert not live.evaluate("(el) => { el.focus(); return document.activeElement === el; }")
     expect(vote).to_be_focused()
 
-    # Every control on the full page is large enough, with every form open.
+    # Every control on the full page is large enough, with every form open: right after opening
+    # (a form of pros and cons may still be loading, its link to the idea page showing), and
+    # once every form came.
     for summary in page.locator("details > summary").all():
         summary.evaluate("(el) => { el.parentElement.open = true; }")
+    assert_targets_are_large_enough(page, f"question page, organiser, {width} px")
+    forms = page.locator("details.add-argument form")
+    expect(forms).to_have_count(page.locator("details.add-argument").count())
     assert_targets_are_large_enough(page, f"question page, organiser, {width} px")
     for summary in page.locator("details > summary").all():
         summary.evaluate("(el) => { el.parentElement.open = false; }")
@@ -261,4 +268,32 @@ def test_a_participant_with_a_phone_sized_screen_reaches_everything(
     # Down the whole page and back up, with the toast of joining still showing.
     keys.tab_to(page.get_by_role("button", name="Change language"), limit=120)
     keys.tab_to(page.get_by_role("link", name="Ponder", exact=True), backwards=True, limit=120)
+    assert dan.problems == [], dan.problems
+
+
+def test_a_form_that_comes_late_takes_the_focus_from_the_link_it_replaces(
+    live_server, person: Callable[..., Person], transactional_db: None
+) -> None:
+    question, _key = services.question_create(title="What should we call the new room?")
+    weber, _token = services.participant_join(question=question, name="Ms Weber")
+    services.idea_add(question=question, author=weber, title="Agora")
+    dan = person("Dan")
+    page = dan.page
+    keys = Keyboard(page)
+    page.goto(f"{live_server.url}/q/{question.pk}/")
+    held = []  # the form's request, answered only once the keyboard is on the link
+    page.route("**/*part=argument_form*", lambda route: held.append(route))
+    row = idea_row(page, "Agora")
+    keys.tab_to(row.locator("summary"))
+    keys.press("Enter")
+    keys.tab_to(row.get_by_role("link", name="Write a pro or con on the idea page"))
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    held[0].continue_()
+    expect(row.locator("details form")).to_be_visible()
+    # A newcomer's form starts with their name.
+    expect(row.get_by_label("Your name")).to_be_focused()
+    keys.check_focus("in the form that came")
     assert dan.problems == [], dan.problems

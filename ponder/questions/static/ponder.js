@@ -94,7 +94,8 @@
 
   // A keyboard user keeps their place. htmx refocuses a swapped control that has an id (vote,
   // like, fields); when the focused control is gone (the Add button of a pro or con, inside a
-  // form that closes), focus the new row's "Add a pro or con" instead of dropping to the page.
+  // form that closes), focus the new row's "Add a pro or con" instead of dropping to the page,
+  // or the first field of a form that came in place of the link the reader was on.
   var lostFocusIn = null;
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
@@ -106,7 +107,7 @@
     lostFocusIn = null;
     if (!container || (active && active !== document.body)) return;
     var next = container.querySelector("details > summary") ||
-      container.querySelector("button, a[href], input, textarea");
+      container.querySelector("button, a[href], input:not([type=hidden]), textarea");
     if (next) next.focus();
   });
   // The answer to one's own new idea and its live event can cross: whichever comes second does

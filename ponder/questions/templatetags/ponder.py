@@ -37,14 +37,12 @@ def _argument_fields(language: str, needs_name: bool, name: str) -> str:
 
 @register.simple_tag(takes_context=True)
 def argument_fields(context: template.Context, idea: Idea) -> SafeString:
-    """The empty add-argument form of one idea. A page shows one per idea, so the form is
-    rendered once (per language and name) and only its ids are made unique per idea."""
-    if "name_initial" in context:  # a shared render (rendering.py): nobody's name yet
-        needs_name, name = context["needs_name"], context["name_initial"]
-    else:
-        access: Access = context["access"]
-        needs_name = access.participant is None
-        name = remembered_name(context["request"]) if needs_name else ""
+    """The empty add-argument form of one idea, for one reader (the question page loads it when
+    "Add a pro or con" is opened). The form is rendered once per language and name, and only
+    its ids are made unique per idea."""
+    access: Access = context["access"]
+    needs_name = access.participant is None
+    name = remembered_name(context["request"]) if needs_name else ""
     html = _argument_fields(get_language(), needs_name, name)
     # Safe: rendered from our own template; an idea id is 12 base62 characters.
     return mark_safe(html.replace("id_IDEA_", f"id_{idea.pk}_"))  # noqa: S308

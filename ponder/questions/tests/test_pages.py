@@ -10,12 +10,16 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.db.models import F
-from django.test import Client
+from django.template.loader import render_to_string
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from conftest import Person
 from ponder.lib.ids import BASE62
 from ponder.questions import services
+from ponder.questions.access import question_for
+from ponder.questions.forms import ArgumentForm
 from ponder.questions.models import (
     Argument,
     Comment,
@@ -26,6 +30,8 @@ from ponder.questions.models import (
     Vote,
     recount,
 )
+from ponder.questions.pages import question_page
+from ponder.questions.views import _context
 
 HX = {"HTTP_HX_REQUEST": "true"}
 QUESTION_ID = re.compile(r"[0-9A-Za-z]{22}")  # 62**22 ~ 2**131: a private link (RELIABILITY #23)
@@ -420,6 +426,169 @@ def test_the_voters_page_without_htmx_lists_everyone_in_full(question, alice, bo
     assert "<html" in html
     assert "4 votes" in html
     assert "Karen, Sharon, Mark, Ann" in html
+
+
+# "Add a pro or con": loaded when opened ------------------------------------------------------
+
+
+def _ideas_of(question: Question, *titles: str) -> list[Idea]:
+    author = _participant(question, "Alice")
+    return [services.idea_add(question=question, author=author, title=t) for t in titles]
+
+
+def _argument_form(person, question: Question, idea: Idea, **extra: str):
+    return person.get(f"/q/{question.pk}/ideas/{idea.pk}/?part=argument_form", **extra)
+
+
+def test_the_question_page_leaves_the_add_argument_forms_out_and_says_where_they_are(
+    question, alice, bob, mallory
+):
+    ideas = _ideas_of(question, "Lisbon", "Porto", "Faro")
+    for person in (alice, bob, mallory):
+        page = person.get(f"/q/{question.pk}/").content.decode()
+        assert '<form id="argument-form-' not in page
+        assert 'name="kind"' not in page
+        for idea in ideas:
+            url = f"/q/{question.pk}/ideas/{idea.pk}/"
+            row = page.split(f'<article id="idea-{idea.pk}"', 1)[1].split("</article>", 1)[0]
+            details = re.search(r'<details class="add-argument">(.*?)</details>', row, re.S)
+            assert details, row
+            assert f'<summary id="add-argument-{idea.pk}">Add a pro or con' in details[1]
+            stand_in = re.search(r"<p ([^>]*)><a ([^>]*)>(.*?)</a></p>", details[1], re.S)
+            assert stand_in, details[1]
+            assert f'hx-get="{url}?part=argument_form"' in stand_in[1]
+            assert 'hx-trigger="toggle once from:closest details"' in stand_in[1]
+            assert 'hx-target="this" hx-swap="outerHTML"' in stand_in[1]
+            assert f'href="{url}#argument-form-{idea.pk}"' in stand_in[2]
+            # Said on its own (a screen reader's list of links), it still names the idea.
+            assert _text(stand_in[3]) == (
+                f"Write a pro or con on the idea page about “{idea.title}”"
+            )
+
+
+def test_opening_it_loads_the_form_with_the_readers_token_and_no_name_for_a_participant(
+    question, alice, bob
+):
+    (idea,) = _ideas_of(question, "Lisbon")
+    with CaptureQueriesContext(connection) as queries:
+        response = _argument_form(bob, question, idea, **HX)
+    # The question, who asks and the idea, in one read (access.question_for).
+    assert len(queries) == 1
+    html = _is_fragment(response)
+    assert "HX-Request" in response["Vary"]
+    assert html.strip().startswith(f'<form id="argument-form-{idea.pk}" method="post"')
+    assert f'action="/q/{question.pk}/ideas/{idea.pk}/arguments/"' in html
+    assert f'hx-target="#idea-{idea.pk}"' in html
+    token = re.search(r'name="csrfmiddlewaretoken" value="(\w+)"', html)
+    assert token and len(token[1]) == 64
+    assert 'name="kind"' in html and 'name="text"' in html
+    assert 'name="name"' not in html
+
+
+def test_a_newcomer_gets_the_name_field_filled_in_with_the_name_the_browser_remembers(
+    question, alice, make_question
+):
+    (idea,) = _ideas_of(question, "Lisbon")
+    elsewhere, _key = make_question(title="Another question")
+    dave = Person("Dave").join(elsewhere)
+    html = _is_fragment(_argument_form(dave, question, idea, **HX))
+    name = re.search(r'<input type="text" name="name"[^>]*>', html)
+    assert name and 'value="Dave"' in name[0]
+    assert f'id="id_{idea.pk}_name"' in name[0]
+    html = _is_fragment(_argument_form(Client(), question, idea, **HX))
+    assert re.search(r'<input type="text" name="name"(?![^>]*value=)[^>]*>', html)
+
+
+def test_the_forms_of_two_ideas_have_ids_of_their_own(question, alice, mallory):
+    ideas = _ideas_of(question, "Lisbon", "Porto")
+    forms = [_is_fragment(_argument_form(mallory, question, idea, **HX)) for idea in ideas]
+    ids = [re.findall(r'\bid="([^"]+)"', html) for html in forms]
+    for idea, html, own in zip(ideas, forms, ids, strict=True):
+        assert len(own) == len(set(own)) > 4
+        assert all(i == f"argument-form-{idea.pk}" or i.startswith(f"id_{idea.pk}_") for i in own)
+        # Every label and description points at a field of its own form.
+        for ref in re.findall(r'(?:for|aria-describedby)="([^"]+)"', html):
+            assert ref in own
+    assert not set(ids[0]) & set(ids[1])
+
+
+def test_the_form_is_refused_in_place_once_the_question_is_closed(question, alice, bob):
+    (idea,) = _ideas_of(question, "Lisbon")
+    services.question_close(question=question)
+    response = _argument_form(bob, question, idea, **HX)
+    assert response.status_code == 409
+    assert response["HX-Reswap"] == "none"
+    assert _status_message(response.content.decode()) == "This question is closed."
+    assert '<form id="argument-form-' not in response.content.decode()
+
+
+def test_an_unknown_part_of_an_idea_is_still_the_whole_idea_page(question, alice, bob):
+    (idea,) = _ideas_of(question, "Lisbon")
+    for part in ("argument_form", "nonsense"):
+        html = bob.get(f"/q/{question.pk}/ideas/{idea.pk}/?part={part}").content.decode()
+        assert "<html" in html and "Lisbon" in html
+    html = bob.get(f"/q/{question.pk}/ideas/{idea.pk}/?part=nonsense", **HX).content.decode()
+    assert "<html" in html
+
+
+def test_an_argument_sent_with_errors_shows_them_in_its_form_in_place(question, alice, bob):
+    (idea,) = _ideas_of(question, "Lisbon")
+    url = f"/q/{question.pk}/ideas/{idea.pk}/arguments/"
+    response = bob.post(url, {"kind": "pro", "text": " "}, **HX)
+    assert response.status_code == 422
+    assert response["HX-Retarget"] == f"#argument-form-{idea.pk}"
+    html = response.content.decode()
+    assert html.strip().startswith(f'<form id="argument-form-{idea.pk}"')
+    assert "This field is required." in html
+    assert 'name="csrfmiddlewaretoken"' in html
+
+
+def test_a_row_rendered_with_a_form_in_error_keeps_it_open_with_its_errors(question, alice, bob):
+    """The one render of the row that has the form itself: for this reader, after their post."""
+    (idea,) = _ideas_of(question, "Lisbon")
+    request = RequestFactory().get(f"/q/{question.pk}/")
+    request.COOKIES = {name: morsel.value for name, morsel in bob.client.cookies.items()}
+    access = question_for(request, question.pk)
+    page = question_page(access, idea_ids=[idea.pk], comments=False)
+    form = ArgumentForm({"kind": "pro", "text": ""}, auto_id=f"id_{idea.pk}_%s")
+    context = _context(request, access, idea=page.ideas[0], page=page, argument_form=form)
+    html = render_to_string("questions/detail.html#idea", context, request)
+    assert '<details class="add-argument" open>' in html
+    assert f'<form id="argument-form-{idea.pk}"' in html
+    assert "This field is required." in html
+    assert "?part=argument_form" not in html
+
+
+def test_without_javascript_the_idea_page_has_a_form_that_adds_the_argument(
+    question, alice, bob, mallory
+):
+    (idea,) = _ideas_of(question, "Lisbon")
+    url = f"/q/{question.pk}/ideas/{idea.pk}/"
+    for person, asks_name in ((bob, False), (mallory, True)):
+        html = person.get(url).content.decode()
+        form = re.search(rf'<form id="argument-form-{idea.pk}".*?</form>', html, re.S)
+        assert form, html
+        assert 'name="csrfmiddlewaretoken"' in form[0]
+        assert ('name="name"' in form[0]) is asks_name
+        # A plain form here: its htmx answer is a row of the question page.
+        assert re.search(r"<section [^>]*hx-disable[^>]*>\s*<h2[^>]*>Add a pro or con</h2>", html)
+    response = mallory.post(
+        f"{url}arguments/", {"name": "Mallory", "kind": "con", "text": "Too hot in August"}
+    )
+    argument = Argument.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/q/{question.pk}/#argument-{argument.pk}"
+    assert (argument.kind, argument.author.name) == ("con", "Mallory")
+    page = mallory.get(response["Location"]).content.decode()
+    assert "Your con was added." in page and "Too hot in August" in page
+
+
+def test_the_idea_page_has_no_form_where_arguments_cannot_be_added(question, alice, bob):
+    (idea,) = _ideas_of(question, "Lisbon")
+    services.question_close(question=question)
+    html = bob.get(f"/q/{question.pk}/ideas/{idea.pk}/").content.decode()
+    assert "Lisbon" in html
+    assert "argument-form-" not in html
 
 
 # Order --------------------------------------------------------------------------------------

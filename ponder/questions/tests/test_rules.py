@@ -310,7 +310,12 @@ def test_participants_cannot_add_arguments_when_the_organiser_switched_them_off(
     assert refused.status_code == 409
     assert "Only the organiser can add pros and cons here." in refused.content.decode()
     assert not Argument.objects.exists()
-    assert f'id="argument-form-{idea.pk}"' not in bob.get(f"/q/{question.pk}/").content.decode()
+    page = bob.get(f"/q/{question.pk}/").content.decode()
+    assert f'id="add-argument-{idea.pk}"' not in page
+    assert f'id="argument-form-{idea.pk}"' not in page
+    form = bob.get(f"/q/{question.pk}/ideas/{idea.pk}/?part=argument_form", **HX)
+    assert form.status_code == 409
+    assert "Only the organiser can add pros and cons here." in form.content.decode()
 
 
 def test_the_organiser_still_adds_arguments_when_they_are_switched_off(question, alice):
