@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core import signals
 
 from ponder.lib import handler
@@ -151,7 +152,13 @@ def test_a_page_goes_ahead_when_the_turns_are_stuck(
 
 def test_the_number_of_turns_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PONDER_TURNS", raising=False)
+    monkeypatch.setenv("PONDER_THREADS", "12")
+    database = settings.DATABASES["default"]
+    monkeypatch.setitem(database, "ENGINE", "django.db.backends.sqlite3")
     assert handler.turns() == handler.DEFAULT_TURNS
+    # PostgreSQL: every thread runs (requests wait on the server, not on each other).
+    monkeypatch.setitem(database, "ENGINE", "django.db.backends.postgresql")
+    assert handler.turns() == 12
     monkeypatch.setenv("PONDER_TURNS", "5")
     assert handler.turns() == 5
 
