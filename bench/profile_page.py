@@ -198,7 +198,13 @@ def py_spy(db: str, sizes: list[str], seconds: float) -> dict[str, Any]:
     import run
 
     env = run.env_for(db)
-    manifest = json.loads((RESULTS / f"data-{db}" / "bench-manifest.json").read_text())
+    manifest_path = RESULTS / f"data-{db}" / "bench-manifest.json"
+    if not manifest_path.exists():
+        raise SystemExit(
+            f"No bench data for {db} yet: run `.venv/bin/python bench/run.py --db {db} "
+            "--workers 1 --skip-http` first (it builds S and L)."
+        )
+    manifest = json.loads(manifest_path.read_text())
     folder = RESULTS / "profiles"
     report = {}
     log = RESULTS / "logs" / f"profile-{db}.log"

@@ -94,6 +94,18 @@ def test_bump_version_takes_the_next_version_and_returns_the_whole_question(
     assert hot.bump_version("nosuchquestion00000000") is None
 
 
+def test_column_names_kept_from_before_a_table_changed_are_read_again(
+    question: Question, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A column added (a migration while the process runs): the names kept for the statement no
+    # longer fit its rows, and are read from the cursor again.
+    monkeypatch.setattr(hot, "_names", {hot._bump_sql(): ["id"]})
+    bumped = hot.bump_version(question.pk)
+    assert bumped is not None and bumped.title == question.title
+    assert bumped.version == question.version + 1
+    assert len(hot._names[hot._bump_sql()]) > 1
+
+
 def test_inserts_keep_one_vote_and_one_like_per_person_and_none_for_a_deleted_parent(
     question: Question,
 ) -> None:
