@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
+from ponder.lib.csrf import csrf_token
 from ponder.lib.handler import ungated
 from ponder.lib.ids import secret_matches
 from ponder.ratelimit import limit
@@ -96,9 +97,13 @@ def _done(
     context: dict[str, Any] | None = None,
     joined_now: tuple[str, str] | None = None,
 ) -> HttpResponse:
-    """Answer a successful action: the fragment plus a status for htmx, else a redirect."""
+    """Answer a successful action: the fragment plus a status for htmx, else a redirect.
+    `context` with its `csrf_token` needs nothing else of the request: it is rendered without
+    the context processors (the vote box: a fifth of a vote's CPU was its render)."""
     if request.htmx and not joined_now:
-        body = render_to_string(f"{DETAIL}#{fragment}", context, request) if fragment else ""
+        plain = context is not None and "csrf_token" in context
+        template = f"{DETAIL}#{fragment}"
+        body = render_to_string(template, context, None if plain else request) if fragment else ""
         return HttpResponse(body + _status(request, message))
     messages.success(request, message)
     response = redirect(_page_url(access, anchor, request=request))
@@ -439,7 +444,7 @@ def _vote_box(request: HttpRequest, access: Access, idea: Idea, *, voted: bool) 
     idea.vote_count, idea.first_voters = hot.votes_of(idea.pk, first=VOTERS_SHOWN)
     idea.more_voters = idea.vote_count - len(idea.first_voters)
     idea.voted = voted
-    return _context(request, access, idea=idea)
+    return _context(request, access, idea=idea, csrf_token=csrf_token(request))
 
 
 # Arguments and likes ------------------------------------------------------------------------

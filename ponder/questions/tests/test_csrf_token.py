@@ -77,3 +77,27 @@ def test_a_pages_token_passes_djangos_check(question: Question) -> None:
     )
     assert refused.status_code == 403
     assert Vote.objects.filter(idea=idea).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_vote_box_answered_in_place_carries_a_token_that_passes(question: Question) -> None:
+    # The vote box is rendered without the request's context processors: its token must still
+    # be this browser's.
+    client = Client(enforce_csrf_checks=True)
+    client.get(f"/q/{question.pk}/")
+    secret_cookie = client.cookies[settings.CSRF_COOKIE_NAME].value
+    headers = {"HTTP_HX_REQUEST": "true", "HTTP_X_CSRFTOKEN": secret_cookie}
+    assert client.post(f"/q/{question.pk}/join/", {"name": "Ada"}, **headers).status_code < 400
+    ada = Participant.objects.get(question=question, name="Ada")
+    idea = services.idea_add(question=question, author=ada, title="Benches")
+    answer = client.post(f"/q/{question.pk}/ideas/{idea.pk}/vote/", **headers)
+    assert answer.status_code == 200
+    token = re.search(r'name="csrfmiddlewaretoken" value="(\w+)"', answer.content.decode())[1]
+    assert _unmask_cipher_token(token) == secret_cookie
+    taken_back = client.post(
+        f"/q/{question.pk}/ideas/{idea.pk}/unvote/",
+        {"csrfmiddlewaretoken": token},
+        HTTP_HX_REQUEST="true",
+    )
+    assert taken_back.status_code == 200
+    assert not Vote.objects.filter(idea=idea).exists()
