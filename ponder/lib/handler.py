@@ -42,7 +42,7 @@ DEFAULT_THREADS = 32
 # Requests that run their Python at once on SQLite (see `Turns`): 2 took a tenth less CPU a page
 # than 32 with 8 clients on one worker, and 1 was no better than 2.
 DEFAULT_TURNS = 2
-# A turn is waited for while one has come back within this many seconds.
+# A turn is waited for while one has been taken or given back within this many seconds.
 STALL_SECONDS = 0.05
 
 
@@ -104,13 +104,18 @@ class Turns:
             self._moved = time.monotonic()
             return True
         waiting = asyncio.ensure_future(free.acquire())  # its place in the queue, kept
-        while True:
-            done, _ = await asyncio.wait((waiting,), timeout=self.stall)
-            if done:
-                return True
-            if time.monotonic() - self._moved >= self.stall:
-                # Cancelled in time, or the turn came just now and is ours.
-                return not waiting.cancel()
+        try:
+            while True:
+                done, _ = await asyncio.wait((waiting,), timeout=self.stall)
+                if done:
+                    return True
+                if time.monotonic() - self._moved >= self.stall:
+                    # Cancelled in time, or the turn came just now and is ours.
+                    return not waiting.cancel()
+        except asyncio.CancelledError:  # the request itself was cancelled while it waited
+            if not waiting.cancel() and not waiting.cancelled():
+                self.give_back()  # the turn came as it was cancelled: not to be lost
+            raise
 
     def give_back(self) -> None:
         self._moved = time.monotonic()

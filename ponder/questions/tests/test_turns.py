@@ -81,6 +81,22 @@ def test_a_moving_queue_is_waited_for_however_long_it_is() -> None:
     assert asyncio.run(run()) == [True] * 5
 
 
+def test_a_request_cancelled_while_it_waits_leaves_no_turn_behind() -> None:
+    async def run() -> bool:
+        turns = Turns(1, stall=10)
+        assert await turns.take()
+        waiter = asyncio.create_task(turns.take())
+        await asyncio.sleep(0.01)
+        waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        turns.give_back()
+        # The one turn is free again: taken at once, not held by the cancelled waiter.
+        return await asyncio.wait_for(turns.take(), 0.5)
+
+    assert asyncio.run(run()) is True
+
+
 @pytest.fixture
 def one_turn(monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("PONDER_THREADS", "8")
