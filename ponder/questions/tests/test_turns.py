@@ -5,6 +5,7 @@ never waits for one."""
 import asyncio
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -31,7 +32,7 @@ def test_a_second_request_waits_until_the_first_gives_its_turn_back() -> None:
         turns.give_back()
         return order
 
-    assert asyncio.run(run()) == ["first done", "second runs"]
+    assert _run(run()) == ["first done", "second runs"]
 
 
 def test_as_many_as_there_are_turns_run_at_once() -> None:
@@ -45,7 +46,7 @@ def test_as_many_as_there_are_turns_run_at_once() -> None:
         turns.give_back()
         return waiting, await third
 
-    assert asyncio.run(run()) == (True, True)
+    assert _run(run()) == (True, True)
 
 
 def test_a_turn_that_never_comes_back_holds_others_up_for_the_stall_time_only() -> None:
@@ -56,7 +57,7 @@ def test_a_turn_that_never_comes_back_holds_others_up_for_the_stall_time_only() 
         went_ahead = await turns.take()
         return went_ahead, time.monotonic() - started
 
-    turn, waited = asyncio.run(run())
+    turn, waited = _run(run())
     assert turn is False  # went ahead without a turn
     assert 0.05 <= waited < 0.5
 
@@ -78,7 +79,7 @@ def test_a_moving_queue_is_waited_for_however_long_it_is() -> None:
         await giving
         return got
 
-    assert asyncio.run(run()) == [True] * 5
+    assert _run(run()) == [True] * 5
 
 
 def test_a_request_cancelled_while_it_waits_leaves_no_turn_behind() -> None:
@@ -94,7 +95,7 @@ def test_a_request_cancelled_while_it_waits_leaves_no_turn_behind() -> None:
         # The one turn is free again: taken at once, not held by the cancelled waiter.
         return await asyncio.wait_for(turns.take(), 0.5)
 
-    assert asyncio.run(run()) is True
+    assert _run(run()) is True
 
 
 @pytest.fixture
@@ -126,11 +127,11 @@ def test_requests_run_one_at_a_time_with_one_turn(
         with lock:
             running -= 1
 
-    asyncio.run(_together(one_turn, [f"/q/{question.pk}/"]))  # templates compiled: quick turns
+    _run(_together(one_turn, [f"/q/{question.pk}/"]))  # templates compiled: quick turns
     signals.request_started.connect(started)
     signals.request_finished.connect(finished)
     try:
-        statuses = asyncio.run(_together(one_turn, [f"/q/{question.pk}/"] * 6))
+        statuses = _run(_together(one_turn, [f"/q/{question.pk}/"] * 6))
     finally:
         signals.request_started.disconnect(started)
         signals.request_finished.disconnect(finished)
@@ -146,7 +147,7 @@ def test_the_health_check_does_not_wait_for_a_turn(one_turn: PooledASGIHandler) 
         [status] = await _together(one_turn, ["/healthz"])
         return status, time.monotonic() - started
 
-    status, seconds = asyncio.run(run())
+    status, seconds = _run(run())
     assert status == 200
     assert seconds < handler.STALL_SECONDS  # a page would have waited out the stall time
 
@@ -161,7 +162,7 @@ def test_a_page_goes_ahead_when_the_turns_are_stuck(
         [status] = await _together(one_turn, [f"/q/{question.pk}/"])
         return status, time.monotonic() - started
 
-    status, seconds = asyncio.run(run())
+    status, seconds = _run(run())
     assert status == 200
     assert handler.STALL_SECONDS <= seconds < 5
 
@@ -177,6 +178,13 @@ def test_the_number_of_turns_comes_from_the_environment(monkeypatch: pytest.Monk
     assert handler.turns() == 12
     monkeypatch.setenv("PONDER_TURNS", "5")
     assert handler.turns() == 5
+
+
+def _run(coroutine: Any) -> Any:
+    """`asyncio.run` on a thread of its own: Playwright's sync API, which the browser tests use
+    in the same pytest run, keeps an event loop running on the main thread."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 async def _together(app: PooledASGIHandler, paths: list[str]) -> list[int]:
