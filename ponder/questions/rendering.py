@@ -358,7 +358,6 @@ def _render_parts(
         "access": neutral,
         "page": page,
         "needs_name": needs_name,
-        "name_initial": NAME_MARK,
         "name_form": NameForm(initial={"name": NAME_MARK}),
         "idea_form": IdeaForm(needs_name=needs_name, name=NAME_MARK),
         "comment_form": CommentForm(needs_name=needs_name, name=NAME_MARK),

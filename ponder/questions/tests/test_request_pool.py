@@ -249,16 +249,17 @@ def test_the_pool_size_comes_from_the_environment(monkeypatch: pytest.MonkeyPatc
     assert handler.threads() == 4
 
 
-def test_serve_takes_the_pool_size_and_refuses_a_pool_of_none() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "ponder", "serve", "--threads", "0"],
+@pytest.mark.parametrize("option", ["--threads", "--turns"])
+def test_serve_takes_the_pool_size_and_turns_and_refuses_none(option: str) -> None:
+    done = subprocess.run(  # noqa: S603 - our own command, a fixed option
+        [sys.executable, "-m", "ponder", "serve", option, "0"],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
     assert done.returncode == 2
-    assert "--threads must be at least 1" in done.stderr
+    assert f"{option} must be at least 1" in done.stderr
     helped = subprocess.run(
         [sys.executable, "-m", "ponder", "serve", "--help"],
         capture_output=True,
@@ -266,4 +267,4 @@ def test_serve_takes_the_pool_size_and_refuses_a_pool_of_none() -> None:
         timeout=60,
         check=True,
     )
-    assert "--threads" in helped.stdout
+    assert option in helped.stdout

@@ -3,8 +3,6 @@ the others waiting on the event loop; a stuck turn holds nobody up for long, and
 never waits for one."""
 
 import asyncio
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -224,25 +222,3 @@ async def _together(app: PooledASGIHandler, paths: list[str]) -> list[int]:
         return sent[0]["status"]
 
     return list(await asyncio.gather(*(one(path) for path in paths)))
-
-
-def test_serve_takes_the_number_of_turns_and_refuses_none() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "ponder", "serve", "--turns", "0"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 2
-    assert "--turns must be at least 1" in done.stderr
-    assert (
-        "--turns"
-        in subprocess.run(
-            [sys.executable, "-m", "ponder", "serve", "--help"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        ).stdout
-    )
