@@ -81,8 +81,8 @@ def test_a_pages_token_passes_djangos_check(question: Question) -> None:
 
 @pytest.mark.django_db
 def test_the_vote_box_answered_in_place_carries_a_token_that_passes(question: Question) -> None:
-    # The vote box is rendered without the request's context processors: its token must still
-    # be this browser's.
+    # The vote box is filled in from a stencil, not rendered with the request's context
+    # processors: its token must still be this browser's.
     client = Client(enforce_csrf_checks=True)
     client.get(f"/q/{question.pk}/")
     secret_cookie = client.cookies[settings.CSRF_COOKIE_NAME].value
