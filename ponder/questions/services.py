@@ -20,6 +20,7 @@ from ponder.live.events import announce, record
 
 from . import hot
 from .models import Argument, Comment, Idea, Like, Participant, Question, Vote
+from .pages import VOTERS_SHOWN
 
 
 class ActionRefused(Exception):
@@ -328,9 +329,31 @@ def like_remove(*, argument: Argument, participant: Participant) -> None:
 # Votes --------------------------------------------------------------------------------------
 
 
-@_unless_unchanged
 def vote_cast(*, idea: Idea, participant: Participant) -> Vote:
-    """Vote for an idea. Voting twice keeps one vote; the question's cap is enforced here."""
+    """Vote for an idea. Voting twice keeps one vote; the question's cap is enforced here.
+
+    On PostgreSQL a new vote on an open question without a cap is cast in one statement
+    (`hot.cast_in_one_statement`: two round trips fewer, and the question's lock held for one
+    instead of three). It then carries `cast`, the idea's count and first voters after it.
+    Anything else (a vote cap, a closed question, a second vote) takes the transaction of
+    `_vote_cast`, which says what refused it."""
+    if hot.casts_in_one_statement():
+        cast = hot.cast_in_one_statement(
+            question_id=idea.question_id,
+            idea_id=idea.pk,
+            participant=participant,
+            kind="vote.cast",
+            first=VOTERS_SHOWN,
+        )
+        if cast is not None:
+            announce(idea.question_id, cast.version)
+            cast.vote.cast = cast  # type: ignore[attr-defined]
+            return cast.vote
+    return _vote_cast(idea=idea, participant=participant)
+
+
+@_unless_unchanged
+def _vote_cast(*, idea: Idea, participant: Participant) -> Vote:
     locked = _bump(idea.question)
     _require_open(locked)
     if locked.max_votes is not None:

@@ -409,7 +409,7 @@ def _vote_or_unvote(
         request,
         access,
         lambda me: action(idea=idea, participant=me),
-        answer=lambda: _vote_box(request, access, idea, voted=cast),
+        answer=lambda result: _vote_box(request, access, idea, voted=cast, cast=result),
         anchor=f"idea-{idea.pk}",
         ask_name=_("Please give your name first, then vote."),
         message=_("Your vote was counted.") if cast else _("Your vote was taken back."),
@@ -421,27 +421,34 @@ def _act_as_participant(
     access: Access,
     act: Callable[[Participant], object],
     *,
-    answer: Callable[[], str],
+    answer: Callable[[Any], str],
     anchor: str,
     ask_name: str,
     message: str,
 ) -> HttpResponse:
     """A vote or a like: only for someone who gave a name; answers in place with the part of
-    the part of the page it changed (`answer`, for htmx only)."""
+    the part of the page it changed (`answer`, given what `act` returned; for htmx only)."""
     if access.participant is None:
         return _refused(request, access, ask_name, status=403)
     try:
-        act(access.participant)
+        result = act(access.participant)
     except ActionRefused as refused:
         return _refused(request, access, refused.message, status=409)
-    html = answer() if request.htmx else ""
+    html = answer(result) if request.htmx else ""
     return _done(request, access, message, anchor=anchor, html=html)
 
 
-def _vote_box(request: HttpRequest, access: Access, idea: Idea, *, voted: bool) -> str:
-    """What a vote changes: the idea's count and first voters (1 query), and whether this
-    person now votes for it (the vote or the take-back just succeeded)."""
-    count, first_voters = hot.votes_of(idea.pk, first=VOTERS_SHOWN)
+def _vote_box(
+    request: HttpRequest, access: Access, idea: Idea, *, voted: bool, cast: object = None
+) -> str:
+    """What a vote changes: the idea's count and first voters (as the vote cast in one statement
+    read them, else 1 query), and whether this person now votes for it (the vote or the
+    take-back just succeeded)."""
+    tally: hot.Cast | None = getattr(cast, "cast", None)
+    if tally is not None and tally.first_voters is not None:
+        count, first_voters = tally.vote_count, tally.first_voters
+    else:
+        count, first_voters = hot.votes_of(idea.pk, first=VOTERS_SHOWN)
     return stencils.vote_box(
         question_id=access.question.pk,
         idea_id=idea.pk,
@@ -523,7 +530,7 @@ def _like_or_unlike(
         request,
         access,
         lambda me: action(argument=argument, participant=me),
-        answer=lambda: render_to_string(
+        answer=lambda _result: render_to_string(
             f"{DETAIL}#idea", _idea_row(request, access, argument.idea_id), request
         ),
         anchor=f"argument-{argument.pk}",

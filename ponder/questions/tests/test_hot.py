@@ -1,10 +1,11 @@
 """The page's and the vote's reads and writes in SQL written out (hot.py) do what the ORM does."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from django.db import transaction
 from django.http import HttpResponse
+from django.utils import timezone
 
 from conftest import counts_off
 from ponder.live.models import Event
@@ -266,3 +267,83 @@ def test_recount_sets_the_counts_of_rows_written_around_the_services(question: Q
     assert sorted(counts_off()) == sorted([(idea.pk, 0, 2), (pro.pk, 0, 1)])
     recount(Question.objects.filter(pk=question.pk))
     assert counts_off() == []
+
+
+# A vote in one statement (PostgreSQL) --------------------------------------------------------
+
+
+def _cast(question: Question, idea: Idea, voter: Participant) -> hot.Cast | None:
+    return hot.cast_in_one_statement(
+        question_id=question.pk, idea_id=idea.pk, participant=voter, kind="vote.cast", first=3
+    )
+
+
+def _state(question: Question) -> tuple[int, int, int]:
+    """The question's version, its events and its votes."""
+    version = Question.objects.get(pk=question.pk).version
+    return version, Event.objects.filter(question=question).count(), Vote.objects.count()
+
+
+@pytest.mark.postgres
+def test_a_vote_cast_in_one_statement_writes_what_the_long_way_writes(question: Question) -> None:
+    if not hot.casts_in_one_statement():
+        pytest.skip("PostgreSQL only: SQLite has no data-modifying WITH")
+    ann, _ = services.participant_join(question=question, name="Ann", token=None)
+    idea = services.idea_add(question=question, author=ann, title="Lake")
+    names = ["Bo", "Cy <b>", "Di", "Ed"]
+    for number, name in enumerate(names, start=1):
+        voter, _ = services.participant_join(question=question, name=name, token=None)
+        version_before = Question.objects.get(pk=question.pk).version
+        cast = _cast(question, idea, voter)
+        assert cast is not None
+        # The vote, the question's next version, the count on the idea's row and the event.
+        vote = Vote.objects.get(idea=idea, participant=voter)
+        assert (cast.vote.pk, cast.vote.created_at) == (vote.pk, vote.created_at)
+        assert cast.version == version_before + 1 == Question.objects.get(pk=question.pk).version
+        assert cast.vote_count == number == Idea.objects.get(pk=idea.pk).vote_count
+        event = Event.objects.get(question=question, version=cast.version)
+        assert (event.type, event.ids) == ("vote.cast", {"idea": idea.pk})
+        # The first voters after it, as they are read afterwards: the new one among them while
+        # there are fewer than three.
+        assert cast.first_voters == names[: min(number, 3)]
+        assert (cast.vote_count, cast.first_voters) == hot.votes_of(idea.pk, first=3)
+    assert counts_off() == []
+
+
+@pytest.mark.postgres
+def test_a_vote_cast_in_one_statement_casts_nothing_where_the_long_way_must_say_why(
+    question: Question, make_question
+) -> None:
+    if not hot.casts_in_one_statement():
+        pytest.skip("PostgreSQL only: SQLite has no data-modifying WITH")
+    other, _ = make_question(title="Elsewhere")
+    ann, _ = services.participant_join(question=question, name="Ann", token=None)
+    idea = services.idea_add(question=question, author=ann, title="Lake")
+    elsewhere = services.idea_add(
+        question=other,
+        author=services.participant_join(question=other, name="Zed", token=None)[0],
+        title="Sea",
+    )
+    assert _cast(question, idea, ann) is not None
+    before = _state(question)
+    assert _cast(question, idea, ann) is None  # voted already
+    assert _cast(question, elsewhere, ann) is None  # another question's idea
+    Question.objects.filter(pk=question.pk).update(max_votes=3)
+    bo, _ = services.participant_join(question=question, name="Bo", token=None)
+    before = _state(question)
+    assert _cast(question, idea, bo) is None  # a vote cap: counted the long way
+    Question.objects.filter(pk=question.pk).update(max_votes=None, closed_at=timezone.now())
+    assert _cast(question, idea, bo) is None  # closed
+    past = timezone.now() - timedelta(minutes=1)
+    Question.objects.filter(pk=question.pk).update(closed_at=None, deadline=past)
+    assert _cast(question, idea, bo) is None  # past its deadline
+    Question.objects.filter(pk=question.pk).update(deadline=None)
+    Idea.objects.filter(pk=idea.pk).delete()
+    assert _cast(question, idea, bo) is None  # the idea is gone
+    assert _state(question) == (before[0], before[1], before[2] - 1)  # only the deletion
+    # The service then takes the long way, which says which rule refused the vote.
+    other_idea = services.idea_add(question=question, author=ann, title="Hill")
+    Question.objects.filter(pk=question.pk).update(closed_at=timezone.now())
+    with pytest.raises(services.ActionRefused) as refused:
+        services.vote_cast(idea=other_idea, participant=bo)
+    assert refused.value.code == "closed"

@@ -13,6 +13,7 @@ One test needs PostgreSQL (marked `postgres`); CI runs this file again with DATA
 
 import shutil
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,7 +25,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.signals import got_request_exception
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.test import Client
 
 from conftest import Person, counts_off
@@ -409,8 +410,82 @@ def test_the_unique_constraint_alone_keeps_one_vote(
         return question
 
     monkeypatch.setattr(hot, "bump_version", unlocked)
+    monkeypatch.setattr(hot, "casts_in_one_statement", lambda: False)  # it locks the question
     bob = board.participant("Bob")
     outcomes = race([board.vote(bob) for _ in range(THREADS)])
     assert unexpected(outcomes) == []
     assert Vote.objects.filter(idea=board.idea, participant=bob).count() == 1
     assert {o.value.pk for o in outcomes} == stored_votes(board.idea)
+
+
+# A vote cast in one statement, waiting for a change that holds the question (PostgreSQL) -----
+
+
+def _waiting_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND datname = current_database()"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+def _cast_while_held(board: Board, voter: Participant, change: Callable[[], None]) -> Outcome:
+    """`voter` casts in one statement while this thread holds the question (as every change
+    does) and makes `change`; the vote waits for the lock, and goes on when this commits."""
+    outcome = Outcome()
+
+    def cast() -> None:
+        try:
+            outcome.value = hot.cast_in_one_statement(
+                question_id=board.question.pk,
+                idea_id=board.idea.pk,
+                participant=voter,
+                kind="vote.cast",
+                first=3,
+            )
+        except BaseException as error:
+            outcome.error = error
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=cast)
+    with transaction.atomic():
+        hot.bump_version(board.question.pk)
+        change()
+        thread.start()
+        deadline = time.monotonic() + SECONDS
+        while not _waiting_for_a_lock():  # the vote's snapshot is taken: now let it go
+            assert time.monotonic() < deadline and thread.is_alive()
+            time.sleep(0.01)
+    thread.join(SECONDS)
+    return outcome
+
+
+@pytest.mark.postgres
+def test_a_vote_waiting_for_a_change_reads_its_first_voters_again(board: Board) -> None:
+    if not hot.casts_in_one_statement():
+        pytest.skip("PostgreSQL only: SQLite has no data-modifying WITH")
+    bob, carol = board.participant("Bob"), board.participant("Carol")
+    # Bob's vote lands while Carol's waits: the voters her statement read are from before it.
+    outcome = _cast_while_held(board, carol, lambda: hot.insert_vote(board.idea.pk, bob.pk))
+    assert outcome.error is None and outcome.value is not None
+    assert outcome.value.first_voters is None  # not trusted: the view reads them again
+    assert outcome.value.vote_count == 2 == hot.votes_of(board.idea.pk, first=3)[0]
+    assert outcome.value.version == Question.objects.get(pk=board.question.pk).version
+
+
+@pytest.mark.postgres
+def test_a_vote_waiting_while_its_idea_is_deleted_casts_nothing_and_raises_nothing(
+    board: Board,
+) -> None:
+    if not hot.casts_in_one_statement():
+        pytest.skip("PostgreSQL only: SQLite has no data-modifying WITH")
+    bob = board.participant("Bob")
+    version = Question.objects.get(pk=board.question.pk).version
+    outcome = _cast_while_held(board, bob, lambda: Idea.objects.filter(pk=board.idea.pk).delete())
+    assert outcome.error is None and outcome.value is None
+    assert not Vote.objects.filter(participant=bob).exists()
+    # Only the deletion's version: the vote bumped nothing and logged nothing.
+    assert Question.objects.get(pk=board.question.pk).version == version + 1
+    assert not Event.objects.filter(question=board.question, type="vote.cast").exists()
