@@ -13,7 +13,9 @@ constraint keeps one per person, with no savepoint), the count on the idea's or 
 changed by one (only if a row was inserted or deleted; under the question's lock, so two writes
 never wait on each other's rows), and the event logged. On PostgreSQL the last three are one
 statement (`_change_sql`): the question's lock, which every vote of a question waits for, is held
-for two round trips instead of four.
+for two round trips instead of four. A new vote on a question without a vote cap is one statement
+there whole, with no transaction around it (`cast_in_one_statement`): the lock, the four writes,
+and the count and first voters the vote box shows.
 """
 
 from dataclasses import dataclass

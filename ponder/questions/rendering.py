@@ -110,6 +110,7 @@ class Shared:
 
     parts: tuple[bytes | str | Slot, ...]
     size: int = 0  # bytes of text held, for `Kept`
+    plans: tuple["_Plan", ...] = ()  # of the parts of `shared_parts`, for `_assemble`
 
 
 def _size(parts: Iterable[bytes | str | Slot]) -> int:
@@ -282,27 +283,121 @@ def _render_shared(template: str, context: dict[str, Any]) -> Shared:
     return Shared(parts=tuple(parts), size=_size(parts))
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """One part of a shared render made ready for `_assemble`: its text for a reader whom no
+    slot concerns (every slot's `no` variant in place, adjacent text joined into one piece),
+    where its marks are, and where each slot lies with its `yes` variant. A reader's part is
+    that list with their values at the marks and their few slots swapped: a page S has 377
+    slots, of which a reader wants a few dozen, and walking every slot and piece of it for each
+    reader took 167 µs of its 1.3 ms in-process."""
+
+    base: tuple[bytes | str, ...]
+    marks: tuple[tuple[int, str], ...]  # (position in `base`, mark)
+    spans: tuple[tuple[int, int, tuple[bytes | str, ...]], ...]  # a slot's: start, end, `yes`
+    keyed: dict[tuple[str, str], tuple[int, ...]]  # (kind, key): its slots' numbers
+    every: dict[str, tuple[int, ...]]  # kind: the numbers of all its slots
+
+
+class _Pieces(list[bytes | str]):
+    """Text and marks, adjacent text joined, but never across a `fence` (a slot's edge)."""
+
+    fence = 0
+
+    def put(self, piece: bytes | str) -> None:
+        if piece.__class__ is bytes:
+            if not piece:
+                return
+            if len(self) > self.fence and self[-1].__class__ is bytes:
+                self[-1] += piece  # type: ignore[operator]
+                return
+        self.append(piece)
+
+
+def _plan(pieces: Iterable[bytes | str | Slot]) -> _Plan:
+    base = _Pieces()
+    spans: list[tuple[int, int, tuple[bytes | str, ...]]] = []
+    keyed: dict[tuple[str, str], list[int]] = {}
+    every: dict[str, list[int]] = {}
+    for piece in pieces:
+        if piece.__class__ is not Slot:
+            base.put(piece)  # type: ignore[arg-type]
+            continue
+        slot: Slot = piece  # type: ignore[assignment]
+        start = base.fence = len(base)
+        for no in slot.no:
+            base.put(no)
+        base.fence = len(base)
+        yes = _Pieces()
+        for each in slot.yes:
+            yes.put(each)
+        number = len(spans)
+        spans.append((start, len(base), tuple(yes)))
+        if slot.kind in ("voted", "liked", "mine"):
+            keyed.setdefault((slot.kind, slot.key), []).append(number)
+        if slot.kind in ("mine", "participant"):
+            every.setdefault(slot.kind, []).append(number)
+    marks = tuple((at, piece) for at, piece in enumerate(base) if piece.__class__ is str)
+    return _Plan(
+        base=tuple(base),
+        marks=marks,  # type: ignore[arg-type]
+        spans=tuple(spans),
+        keyed={key: tuple(numbers) for key, numbers in keyed.items()},
+        every={kind: tuple(numbers) for kind, numbers in every.items()},
+    )
+
+
+def _plans(pieces: list[bytes | str | Slot]) -> tuple[_Plan, ...]:
+    """A plan for each part (each ends at `PART_END`)."""
+    plans = []
+    part: list[bytes | str | Slot] = []
+    for piece in pieces:
+        if piece.__class__ is str and piece == PART_END:
+            plans.append(_plan(part))
+            part = []
+        else:
+            part.append(piece)
+    return tuple(plans)
+
+
+def _wanted(plan: _Plan, reader: Reader) -> list[int]:
+    """The slots of `plan` whose `yes` variant is this reader's (as `Reader.wants` says)."""
+    keyed = plan.keyed
+    wanted: list[int] = []
+    for idea in reader.votes:
+        wanted += keyed.get(("voted", idea), ())
+    for argument in reader.likes:
+        wanted += keyed.get(("liked", argument), ())
+    if reader.organiser:
+        wanted += plan.every.get("mine", ())
+    elif reader.is_open and reader.me is not None:
+        wanted += keyed.get(("mine", reader.me), ())
+    if reader.me is not None:
+        wanted += plan.every.get("participant", ())
+    return wanted
+
+
 def _assemble(shared: Shared, reader: Reader, values: dict[str, bytes]) -> list[bytes]:
     """The reader's HTML (UTF-8) of each part: their variant of each slot, their value for each
     mark. The parts were rendered and escaped by our templates; the marks' values are a CSRF
     token, a number, an admin key and an escaped name and path."""
-    wants = reader.wants
-    parts: list[bytes] = []
-    html: list[bytes] = []
-    add = html.append
-    for part in shared.parts:
-        kind = part.__class__
-        if kind is bytes:
-            add(part)  # type: ignore[arg-type]
-        elif kind is str:
-            if part == PART_END:
-                parts.append(b"".join(html))
-                html.clear()
-            else:
-                add(values[part])  # type: ignore[index]
-        else:
-            for piece in part.yes if wants(part) else part.no:  # type: ignore[union-attr]
-                add(piece if piece.__class__ is bytes else values[piece])  # type: ignore[arg-type, index]
+    parts = []
+    for plan in shared.plans:
+        out: list[bytes | str] = list(plan.base)
+        for at, mark in plan.marks:
+            out[at] = values[mark]
+        wanted = _wanted(plan, reader)
+        if wanted:
+            spliced: list[bytes | str] = []
+            done = 0
+            for number in sorted(wanted):
+                start, end, yes = plan.spans[number]
+                spliced += out[done:start]
+                spliced += [values[p] if p.__class__ is str else p for p in yes]  # type: ignore[index]
+                done = end
+            spliced += out[done:]
+            out = spliced
+        parts.append(b"".join(out))  # type: ignore[arg-type]
     return parts
 
 
@@ -371,7 +466,7 @@ def _render_parts(
         template = "questions/detail.html" + ("" if name == "page" else f"#{name}")
         pieces += _render_shared(template, shared_context).parts
         pieces.append(PART_END)  # where `_assemble` ends the part
-    return Shared(parts=tuple(pieces), size=_size(pieces))
+    return Shared(parts=tuple(pieces), size=_size(pieces), plans=_plans(pieces))
 
 
 DATABASE_ERRORS = (OperationalError, InterfaceError)  # answered 503 (DatabaseUnavailableMiddleware)

@@ -2,6 +2,7 @@
 render of their own would give: their votes, likes, edit rights, votes left, name and CSRF token,
 and nobody else's. Also: "Show more ideas" and earlier comments for big questions."""
 
+import itertools
 import os
 import re
 import subprocess
@@ -21,7 +22,7 @@ from ponder.questions.access import question_for, remembered_name
 from ponder.questions.forms import CommentForm, IdeaForm
 from ponder.questions.models import Idea, Participant, Question
 from ponder.questions.pages import ARGUMENTS_SHOWN, COMMENTS_SHOWN, IDEAS_SHOWN, question_page
-from ponder.questions.rendering import _tidy, renders, rows
+from ponder.questions.rendering import Slot, _tidy, renders, rows
 from ponder.questions.views import _context
 
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -579,3 +580,40 @@ def test_a_growing_question_keeps_each_process_within_its_budget(
             assert cache.weight <= budget or len(cache.items) == 1
     assert renders.weight > budget / 2 and rows.weight > budget / 2  # the weights are counted
     assert len(rows.items) < 40  # far fewer than the rows rendered
+
+
+def test_each_reader_gets_exactly_the_slots_their_marks_ask_for() -> None:
+    # `_assemble` finds a reader's slots through the plan's index; `Reader.wants` says which.
+    slots = [
+        Slot(kind=kind, key=key, yes=(f"yes {n}".encode(),), no=(f"no {n}".encode(),))
+        for n, (kind, key) in enumerate(
+            [
+                ("voted", "idea1"),
+                ("voted", "idea2"),
+                ("liked", "arg1"),
+                ("liked", "arg2"),
+                ("mine", "ann"),
+                ("mine", "bo"),
+                ("participant", ""),
+                ("mine", "ann"),
+            ]
+        )
+    ]
+    plan = rendering._plan([b"<p>", *slots, b"</p>"])
+    for votes, likes, me, organiser, is_open in itertools.product(
+        [frozenset(), frozenset({"idea2", "elsewhere"})],
+        [frozenset(), frozenset({"arg1", "arg2"})],
+        [None, "ann", "cy"],
+        [False, True],
+        [False, True],
+    ):
+        reader = rendering.Reader(votes, likes, me, organiser, is_open)
+        expected = {n for n, slot in enumerate(slots) if reader.wants(slot)}
+        assert sorted(rendering._wanted(plan, reader)) == sorted(expected)
+        page = rendering._assemble(rendering.Shared(parts=(), plans=(plan,)), reader, {})[0]
+        assert (
+            page
+            == b"<p>"
+            + b"".join((b"yes %d" if n in expected else b"no %d") % n for n in range(len(slots)))
+            + b"</p>"
+        )
