@@ -76,18 +76,22 @@ def question_for(request: HttpRequest, question_id: str, *, idea_id: str | None 
     # Every page read starts here: one read in SQL written out once (hot.py).
     token = participant_token(request)
     token_hash = hash_secret(token) if token else None
+    # Their votes and likes as read before a request that changes them are not to be shown:
+    # such a request does not read them with the question (whoever shows them reads them then).
+    reads_only = request.method in ("GET", "HEAD")
     idea = None
     if idea_id is None:
         question, participant = hot.reader(question_id, token_hash)
+        if participant is not None and not reads_only:
+            del participant.marks
     else:
-        question, participant, idea = hot.reader_and_idea(question_id, token_hash, idea_id)
+        question, participant, idea = hot.reader_and_idea(
+            question_id, token_hash, idea_id, marks=reads_only
+        )
         if idea is None:
             raise Http404
     if question is None:
         raise Http404
-    if participant is not None and request.method not in ("GET", "HEAD"):
-        # Their votes and likes as read before this request changes them: not to be shown.
-        del participant.marks
     admin_key = request.get_signed_cookie(admin_cookie_name(question.pk), default=None)
     is_organiser = secret_matches(admin_key, question.admin_key_hash)
     return Access(

@@ -77,7 +77,7 @@ def _voters_sql() -> str:
 
 
 @cache
-def _reader_sql(with_idea: bool = False) -> str:
+def _reader_sql(with_idea: bool = False, with_marks: bool = True) -> str:
     q, p = _table(Question), _table(Participant)
     vote, like = _table(Vote), _table(Like)
     pid = _column(Participant, "id")
@@ -98,12 +98,17 @@ def _reader_sql(with_idea: bool = False) -> str:
             f"AND i.{_column(Idea, 'question')} = q.{_column(Question, 'id')} "
         )
     # Names from the models, values bound: nothing from input is formatted in.
-    return (
-        f"SELECT q.*, {', '.join(columns)}, "  # noqa: S608  # nosec B608
-        f"(SELECT {agg.format(_column(Vote, 'idea'))} FROM {vote} "
+    marks = (
+        f"(SELECT {agg.format(_column(Vote, 'idea'))} FROM {vote} "  # noqa: S608  # nosec B608
         f"WHERE {_column(Vote, 'participant')} = p.{pid}) AS p_votes, "
         f"(SELECT {agg.format(_column(Like, 'argument'))} FROM {like} "
         f"WHERE {_column(Like, 'participant')} = p.{pid}) AS p_likes "
+        if with_marks
+        else "NULL AS p_votes, NULL AS p_likes "
+    )
+    # Names from the models, values bound: nothing from input is formatted in.
+    return (
+        f"SELECT q.*, {', '.join(columns)}, {marks}"  # nosec B608
         f"FROM {q} AS q LEFT JOIN {p} AS p ON p.{_column(Participant, 'question')} = "
         f"q.{_column(Question, 'id')} AND p.{_column(Participant, 'token_hash')} = %s "
         f"{idea_join}WHERE q.{_column(Question, 'id')} = %s"
@@ -176,26 +181,30 @@ def reader(question_id: str, token_hash: str | None) -> tuple[Question | None, P
 
 
 def reader_and_idea(
-    question_id: str, token_hash: str | None, idea_id: str
+    question_id: str, token_hash: str | None, idea_id: str, *, marks: bool = True
 ) -> tuple[Question | None, Participant | None, Idea | None]:
     """As `reader`, and the question's idea of that id if there is one, in the same query (a
-    vote reads all three)."""
-    return _read(question_id, token_hash, idea_id)
+    vote reads all three). Without `marks` the participant carries none: for a request that
+    changes them, which would show them only as they were before."""
+    return _read(question_id, token_hash, idea_id, marks=marks)
 
 
 def _read(
-    question_id: str, token_hash: str | None, idea_id: str | None
+    question_id: str, token_hash: str | None, idea_id: str | None, *, marks: bool = True
 ) -> tuple[Question | None, Participant | None, Idea | None]:
     with_idea = idea_id is not None
     params = [token_hash, idea_id, question_id] if with_idea else [token_hash, question_id]
-    rows = _instances(Question, _reader_sql(with_idea), params)
+    rows = _instances(Question, _reader_sql(with_idea, marks), params)
     if not rows:
         return None, None, None
     question, extra = rows[0]
-    return question, _participant(question, extra), _idea(question, extra) if with_idea else None
+    participant = _participant(question, extra, marks=marks)
+    return question, participant, _idea(question, extra) if with_idea else None
 
 
-def _participant(question: Question, extra: dict[str, Any]) -> Participant | None:
+def _participant(
+    question: Question, extra: dict[str, Any], *, marks: bool = True
+) -> Participant | None:
     if extra["p_id"] is None:
         return None
     participant = Participant(
@@ -203,6 +212,8 @@ def _participant(question: Question, extra: dict[str, Any]) -> Participant | Non
         **{f: _from_db(Participant, f, extra[f"p_{f}"]) for f in PARTICIPANT_FIELDS},
     )
     participant._state.adding, participant._state.db = False, connection.alias
+    if not marks:
+        return participant
     votes, likes = extra["p_votes"], extra["p_likes"]
     participant.marks = (
         frozenset(votes.split(",")) if votes else frozenset(),

@@ -192,6 +192,15 @@ def test_the_marks_read_with_the_question_serve_reads_only(question: Question, r
     access = question_for(request, question.pk)
     assert access.participant is not None and access.participant.pk == ann.pk
     assert hasattr(access.participant, "marks") is (method == "get")
+    # Read with an idea (a vote): a write does not even read them.
+    idea = services.idea_add(question=question, author=ann, title="Lake")
+    services.vote_cast(idea=idea, participant=ann)
+    access = question_for(request, question.pk, idea_id=idea.pk)
+    assert access.participant is not None and access.idea is not None
+    if method == "get":
+        assert access.participant.marks == (frozenset({idea.pk}), frozenset())
+    else:
+        assert not hasattr(access.participant, "marks")
 
 
 @pytest.mark.parametrize("at_once", [100, 1], ids=["one query", "a query per idea"])
