@@ -10,14 +10,15 @@ answer fills them in. The template stays the only copy of the markup; `test_sten
 every variant against the template's own render.
 """
 
+import html
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from types import SimpleNamespace
 
 from django.template import Context
 from django.template.base import render_value_in_context
 from django.template.loader import render_to_string
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
 
@@ -29,6 +30,7 @@ _COUNT = "StCountZ"
 _MORE = "StMoreZ"
 _VOTERS = "StVotersZ"
 _CSRF = "StCsrfTokenZ"
+_MESSAGE = "StMessageZ"
 
 
 class Stencil:
@@ -100,8 +102,21 @@ def _vote_box(key: tuple[str, bool, bool, str, bool, str], vote_count: int, more
     return stencil
 
 
-def _number(value: int) -> str:
-    # As `{{ number }}` shows it: localized, escaped.
+@lru_cache(maxsize=4096)
+def _plural(language: str, singular: str, plural: str, number: int) -> str:
+    """`ngettext` in `language` (the active one): for a text no catalog of English has, Django
+    tries the plural rule of each of its catalogs in turn (22 µs)."""
+    return ngettext(singular, plural, number)
+
+
+def _escape(text: object) -> str:
+    # What Django's `escape` returns (it calls `html.escape`), without its check for lazy text.
+    return html.escape(str(text))
+
+
+@lru_cache(maxsize=4096)
+def _number(language: str, value: int) -> str:
+    """`value` as `{{ value }}` shows it in `language` (the active one): localized, escaped."""
     return str(render_value_in_context(value, Context()))
 
 
@@ -121,18 +136,31 @@ def vote_box(
     more = vote_count - len(first_voters)
     # The plural phrases exactly as the partial's {% blocktranslate count %} looks them up: the
     # text each picks decides the variant (two counts with the same text render alike).
-    count_form = ngettext("vote", "votes", vote_count)
-    more_form = ngettext("%(n)s more", "%(n)s more", more) if more else ""
-    key = (get_language(), is_open, voted, count_form, bool(first_voters), more_form)
+    language = get_language()
+    count_form = _plural(language, "vote", "votes", vote_count)
+    more_form = _plural(language, "%(n)s more", "%(n)s more", more) if more else ""
+    key = (language, is_open, voted, count_form, bool(first_voters), more_form)
     stencil = _vote_box(key, vote_count, more)
     return stencil.fill(
         {
-            _QUESTION: escape(question_id),
-            _IDEA: escape(idea_id),
-            _TITLE: escape(title),
-            _COUNT: _number(vote_count),
-            _MORE: _number(more),
-            _VOTERS: ", ".join(escape(name) for name in first_voters),
-            _CSRF: escape(csrf_token),
+            _QUESTION: _escape(question_id),
+            _IDEA: _escape(idea_id),
+            _TITLE: _escape(title),
+            _COUNT: _number(language, vote_count),
+            _MORE: _number(language, more),
+            _VOTERS: ", ".join(_escape(name) for name in first_voters),
+            _CSRF: _escape(csrf_token),
         }
     )
+
+
+@lru_cache(maxsize=4)
+def _status(error: bool) -> Stencil:
+    context = {"message": _MESSAGE, "error": error, "oob": True}
+    return Stencil(render_to_string("questions/_status.html", context), (_MESSAGE,))
+
+
+def status(message: object, *, error: bool = False) -> SafeString:
+    """`_status.html` as an answer's out-of-band status, saying `message`: the same HTML as the
+    template renders."""
+    return _status(error).fill({_MESSAGE: _escape(message)})

@@ -82,9 +82,10 @@ def _context(request: HttpRequest, access: Access, **extra: Any) -> dict[str, An
 
 
 def _status(request: HttpRequest, message: str, *, error: bool = False) -> str:
+    if message:  # then it needs nothing of the request: filled in from a stencil
+        return stencils.status(message, error=error)
     context = {"message": message, "error": error, "oob": True}
-    # With its message given, the status needs nothing of the request's context processors.
-    return render_to_string("questions/_status.html", context, None if message else request)
+    return render_to_string("questions/_status.html", context, request)
 
 
 def _done(
