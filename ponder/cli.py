@@ -64,7 +64,7 @@ def serve(argv: list[str]) -> None:
         "--turns",
         type=int,
         help="requests each worker process runs at once; the others wait their turn on the "
-        "event loop, holding no thread (default: PONDER_TURNS, else 2 on SQLite and all on "
+        "event loop, holding no thread (default: PONDER_TURNS, else 1 on SQLite and all on "
         "PostgreSQL)",
     )
     parser.add_argument(

@@ -11,7 +11,7 @@ PONDER_DB_PREPARE    "0" turns off prepared statements on PostgreSQL (default: o
 PONDER_THREADS    requests one server process works on at once, each whole on one thread of a
                   pool (default: 32; ponder/lib/handler.py)
 PONDER_TURNS      of those, how many run at once; the others wait their turn, unless no turn has
-                  moved for 50 ms (default: 2 on SQLite, all on PostgreSQL; ponder/lib/handler.py)
+                  moved for 50 ms (default: 1 on SQLite, all on PostgreSQL; ponder/lib/handler.py)
 REDIS_URL         e.g. redis://127.0.0.1:6379/0; unset means one process works alone
 DEBUG             "1" for development error pages; off by default
 ALLOWED_HOSTS     comma-separated host names (default: localhost,127.0.0.1,[::1])

@@ -40,8 +40,9 @@ from django.urls import Resolver404, get_resolver, set_script_prefix
 # other request waits on the database.
 DEFAULT_THREADS = 32
 # Requests that run their Python at once on SQLite (see `Turns`): 2 took a tenth less CPU a page
-# than 32 with 8 clients on one worker, and 1 was no better than 2.
-DEFAULT_TURNS = 2
+# than 32 with 8 clients on one worker (session 9). 1 then gave pages the same rate as 2 and a
+# vote a tenth less CPU (4.95 -> 4.35 ms, 4 interleaved rounds; SQLite has one writer anyway).
+DEFAULT_TURNS = 1
 # A turn is waited for while one has been taken or given back within this many seconds.
 STALL_SECONDS = 0.05
 
