@@ -428,7 +428,7 @@ def _act_as_participant(
     message: str,
 ) -> HttpResponse:
     """A vote or a like: only for someone who gave a name; answers in place with the part of
-    the part of the page it changed (`answer`, given what `act` returned; for htmx only)."""
+    the page it changed (`answer`, given what `act` returned; for htmx only)."""
     if access.participant is None:
         return _refused(request, access, ask_name, status=403)
     try:
