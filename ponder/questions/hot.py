@@ -97,7 +97,7 @@ def _reader_sql(with_idea: bool = False, with_marks: bool = True) -> str:
             f"LEFT JOIN {_table(Idea)} AS i ON i.{_column(Idea, 'id')} = %s "
             f"AND i.{_column(Idea, 'question')} = q.{_column(Question, 'id')} "
         )
-    # Names from the models, values bound: nothing from input is formatted in.
+    # Names from the models, values bound (here and below): nothing from input is formatted in.
     marks = (
         f"(SELECT {agg.format(_column(Vote, 'idea'))} FROM {vote} "  # noqa: S608  # nosec B608
         f"WHERE {_column(Vote, 'participant')} = p.{pid}) AS p_votes, "
@@ -106,7 +106,6 @@ def _reader_sql(with_idea: bool = False, with_marks: bool = True) -> str:
         if with_marks
         else "NULL AS p_votes, NULL AS p_likes "
     )
-    # Names from the models, values bound: nothing from input is formatted in.
     return (
         f"SELECT q.*, {', '.join(columns)}, {marks}"  # nosec B608
         f"FROM {q} AS q LEFT JOIN {p} AS p ON p.{_column(Participant, 'question')} = "

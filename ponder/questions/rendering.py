@@ -143,6 +143,8 @@ class Reader:
     is_open: bool
 
     def wants(self, slot: Slot) -> bool:
+        """The rule: whether `slot`'s `yes` variant is this reader's. `_assemble` applies it
+        through each plan's index (`_wanted`); test_rendering checks the two agree."""
         if slot.kind == "voted":
             return slot.key in self.votes
         if slot.kind == "liked":

@@ -410,7 +410,7 @@ def _vote_or_unvote(
         request,
         access,
         lambda me: action(idea=idea, participant=me),
-        answer=lambda result: _vote_box(request, access, idea, voted=cast, cast=result),
+        answer=lambda result: _vote_box(request, access, idea, voted=cast, result=result),
         anchor=f"idea-{idea.pk}",
         ask_name=_("Please give your name first, then vote."),
         message=_("Your vote was counted.") if cast else _("Your vote was taken back."),
@@ -440,12 +440,12 @@ def _act_as_participant(
 
 
 def _vote_box(
-    request: HttpRequest, access: Access, idea: Idea, *, voted: bool, cast: object = None
+    request: HttpRequest, access: Access, idea: Idea, *, voted: bool, result: object = None
 ) -> str:
     """What a vote changes: the idea's count and first voters (as the vote cast in one statement
-    read them, else 1 query), and whether this person now votes for it (the vote or the
-    take-back just succeeded)."""
-    tally: hot.Cast | None = getattr(cast, "cast", None)
+    read them, carried by the service's `result`; else 1 query), and whether this person now
+    votes for it (the vote or the take-back just succeeded)."""
+    tally: hot.Cast | None = getattr(result, "cast", None)
     if tally is not None and tally.first_voters is not None:
         count, first_voters = tally.vote_count, tally.first_voters
     else:
