@@ -2,7 +2,7 @@ from django.urls import include, path, register_converter
 
 from ponder.api.api import api
 from ponder.lib.ids import QUESTION_ID_REGEX, SECRET_LENGTH
-from ponder.live.views import question_events
+from ponder.questions.stream import question_events
 
 
 class IdConverter:

@@ -1,9 +1,10 @@
 """The live stream of a question, as server-sent events.
 
-`GET /q/<id>/events` (for the page) and `GET /api/v1/questions/<id>/events` (for programs) send
-one SSE message per change: `id:` is the question's version, `event:` the type (`vote.cast`, ...),
-`data:` a JSON object with `type`, `version` and the ids it concerns. Messages carry ids only;
-browsers fetch the changed fragments with their own cookies, so per-person state stays right.
+The domain's view for `GET /q/<id>/events` (for the page) and `GET /api/v1/questions/<id>/events`
+(for programs) checks the question and hands over to `stream`, which sends one SSE message per
+change: `id:` is the question's version, `event:` the type (`vote.cast`, ...), `data:` a JSON
+object with `type`, `version` and the ids it concerns. Messages carry ids only; browsers fetch the
+changed fragments with their own cookies, so per-person state stays right.
 
 A client that reconnects sends `Last-Event-ID` (browsers do this by themselves) or `?since=V`
 and gets what it missed; one that is too far behind gets a single `refresh` message.
@@ -15,11 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import SyncToAsync
 from django.core.handlers.asgi import ASGIRequest
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
-
-from ponder.questions.models import Question
-from ponder.ratelimit import limit
 
 from .db import db_read
 from .hub import hub
@@ -63,19 +61,9 @@ def _events_after(question_id: str, version: int) -> list[Event]:
     )
 
 
-@db_read
-def _question_version(question_id: str) -> int | None:
-    return Question.objects.filter(pk=question_id).values_list("version", flat=True).first()
-
-
-@limit("stream", methods=("GET",))
-async def question_events(request: HttpRequest, question_id: str) -> HttpResponse:
-    if request.method != "GET":
-        detail = {"detail": _("Only GET is allowed here.")}
-        return JsonResponse(detail, status=405, headers={"Allow": "GET"})
-    current = await _question_version(question_id)
-    if current is None:
-        raise Http404
+async def stream(request: HttpRequest, question_id: str, current: int) -> HttpResponse:
+    """The live stream of question `question_id`, now at version `current`, for a request its
+    caller has already let in (a GET, for a question that exists)."""
     slot = hub.admit()
     if slot is None:
         response = JsonResponse(
@@ -100,7 +88,7 @@ async def question_events(request: HttpRequest, question_id: str) -> HttpRespons
             [body, *(event.sse for event in missed)], content_type="text/event-stream"
         )
 
-    async def stream() -> AsyncIterator[bytes]:
+    async def messages() -> AsyncIterator[bytes]:
         _give_back_request_thread()
         try:
             # Tell EventSource to wait 3 s before reconnecting, and confirm where we start.
@@ -119,7 +107,7 @@ async def question_events(request: HttpRequest, question_id: str) -> HttpRespons
         finally:
             slot.release()
 
-    body = stream()
+    body = messages()
     # A client that leaves before the first byte never starts the generator, so its `finally`
     # would not run: give the place back when the generator is dropped, too.
     weakref.finalize(body, slot.release)

@@ -1,8 +1,7 @@
 from django.urls import path
 
-from ponder.live.views import question_events
-
 from . import exports, sharing, views
+from .stream import question_events
 
 urlpatterns = [
     path("", views.home, name="home"),
