@@ -23,6 +23,17 @@ from ponder.questions import services
 from ponder.questions.access import Access, argument_for, comment_for, idea_for
 from ponder.questions.forms import QuestionSettingsForm
 from ponder.questions.models import Argument, Comment, Idea, Question
+from ponder.questions.shapes import (
+    COMMENTS_PER_READ,
+    IDEAS_PER_READ,
+    argument_data,
+    comment_data,
+    comments_data,
+    idea_data,
+    question_data,
+    read,
+    results_data,
+)
 from ponder.ratelimit import limit_operation
 
 from . import auth, errors
@@ -50,17 +61,6 @@ from .schemas import (
     QuestionPatch,
     ResultsOut,
     SettingsIn,
-)
-from .shapes import (
-    COMMENTS_PER_READ,
-    IDEAS_PER_READ,
-    argument_data,
-    comment_data,
-    comments_data,
-    idea_data,
-    question_data,
-    read,
-    results_data,
 )
 from .shared import ideas_response, question_response
 

@@ -24,9 +24,9 @@ from ponder.questions.rendering import (
     Kept,
     row_fingerprint,
 )
+from ponder.questions.shapes import IDEAS_PER_READ, ideas_data, question_data
 
 from .schemas import IdeaOut, IdeasOut, QuestionOut
-from .shapes import IDEAS_PER_READ, ideas_data, question_data
 
 KEPT = 64  # reads per process: a question's first read and pages of its ideas
 _kept = Kept(KEPT, SHARED_BYTES)  # the ideas in a read are counted here and in `_checked_ideas`

@@ -1,7 +1,7 @@
 """Results you can take away: CSV, Excel, JSON and a printable report (PRODUCT.md P5).
 
 Everything is built from one read, `pages.question_page` (the same ideas, counts and ranks as the
-page), plus one query for every vote; the JSON file is the API's shape (`ponder.api.shapes`).
+page), plus one query for every vote; the JSON file is the API's shape (`shapes.py`).
 The organiser may always download; everyone with the link only when the organiser allows it
 (`Access.can_export`); all others get 404.
 
@@ -33,11 +33,10 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from ponder.api.shapes import question_data, results_data
-
 from .access import Access, question_for
 from .models import Participant, Question, Vote
 from .pages import Page, question_page
+from .shapes import question_data, results_data
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\x00")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

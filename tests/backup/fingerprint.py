@@ -13,11 +13,11 @@ def fingerprint() -> dict[str, object]:
     from django.core.serializers.json import DjangoJSONEncoder
     from django.test import RequestFactory
 
-    from ponder.api.shapes import question_data, results_data
     from ponder.questions.access import Access
     from ponder.questions.exports import TABLES, results_for, to_csv
     from ponder.questions.management.commands.backup import row_counts
     from ponder.questions.models import Question
+    from ponder.questions.shapes import question_data, results_data
 
     exports = {}
     request = RequestFactory().get("/", SERVER_NAME="localhost")

@@ -12,13 +12,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ponder.api.api import api
-from ponder.api.shapes import (
-    ARGUMENTS_PER_IDEA,
-    COMMENTS_PER_READ,
-    IDEAS_PER_READ,
-    VOTERS_PER_IDEA,
-    question_data,
-)
 from ponder.questions.access import question_for_token
 from ponder.questions.models import (
     Argument,
@@ -29,6 +22,13 @@ from ponder.questions.models import (
     Question,
     Vote,
     recount,
+)
+from ponder.questions.shapes import (
+    ARGUMENTS_PER_IDEA,
+    COMMENTS_PER_READ,
+    IDEAS_PER_READ,
+    VOTERS_PER_IDEA,
+    question_data,
 )
 
 from .conftest import Caller

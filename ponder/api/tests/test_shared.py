@@ -12,10 +12,10 @@ from django.test import RequestFactory
 from ponder.api import shared
 from ponder.api.api import api
 from ponder.api.schemas import QuestionOut
-from ponder.api.shapes import question_data
 from ponder.questions import services
 from ponder.questions.access import question_for_token
 from ponder.questions.models import Question
+from ponder.questions.shapes import question_data
 
 from .conftest import Caller, join
 

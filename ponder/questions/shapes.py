@@ -1,16 +1,15 @@
-"""The API's view of a question, built from the same read as the page (`question_page`): the
-counts, first voters, ranks and per-person state are the page's, never recounted here.
-
-`question_data` is also "the API shape" that a JSON export can reuse."""
+"""A question as plain data, for the JSON API and the JSON export alike, built from the same read
+as the page (`question_page`): the counts, first voters, ranks and per-person state are the
+page's, never recounted here."""
 
 from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from ponder.questions.access import Access
-from ponder.questions.models import Argument, Comment, Idea
-from ponder.questions.pages import Page, comments_page, question_page
+from .access import Access
+from .models import Argument, Comment, Idea
+from .pages import Page, comments_page, question_page
 
 
 def argument_data(argument: Argument) -> dict[str, Any]:
