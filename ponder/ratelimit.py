@@ -97,7 +97,7 @@ def limit_operation(bucket: str) -> Callable[[Callable], Callable]:
     def wrap(operation: Callable) -> Callable:
         @functools.wraps(operation)
         def limited(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            if settings.PONDER_RATE_LIMITS and not getattr(request, COUNTED, False):
+            if configured_limits() and not getattr(request, COUNTED, False):
                 setattr(request, COUNTED, True)
                 wait = hit([bucket], client_ip(request))
                 if wait is not None:
@@ -156,6 +156,29 @@ def parse_proxies(text: str) -> list[IPNetwork]:
     return networks
 
 
+@functools.cache
+def _parsed_limits(text: str) -> dict[str, Limit]:
+    return parse_limits(text)
+
+
+@functools.cache
+def _parsed_proxies(text: str) -> list[IPNetwork]:
+    return parse_proxies(text)
+
+
+def configured_limits() -> dict[str, Limit]:
+    """settings.PONDER_RATE_LIMITS, parsed: the text from the environment (parsed once), or
+    limits parsed already (as tests set them)."""
+    value = settings.PONDER_RATE_LIMITS
+    return _parsed_limits(value) if isinstance(value, str) else value
+
+
+def configured_proxies() -> list[IPNetwork]:
+    """settings.PONDER_TRUSTED_PROXIES, parsed, like `configured_limits`."""
+    value = settings.PONDER_TRUSTED_PROXIES
+    return _parsed_proxies(value) if isinstance(value, str) else value
+
+
 # Who is asking ------------------------------------------------------------------------------
 
 
@@ -182,7 +205,7 @@ def client_ip(request: HttpRequest) -> str:
     """The address to count this request against, as text."""
     remote = request.META.get("REMOTE_ADDR", "")
     address = _address(remote)
-    proxies = settings.PONDER_TRUSTED_PROXIES
+    proxies = configured_proxies()
     if address is not None and proxies and _trusted(address, proxies):
         hops = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
         for hop in reversed([hop for hop in hops if hop.strip()]):
@@ -223,7 +246,7 @@ def _count(key: str, timeout: int) -> int:
 def hit(buckets: Iterable[str], ip: str) -> int | None:
     """Count one request in each bucket; the seconds to wait if one is over its limit, or None."""
     global _paused_until
-    limits = settings.PONDER_RATE_LIMITS
+    limits = configured_limits()
     now = clock()
     if time.monotonic() < _paused_until:
         return None
@@ -295,7 +318,7 @@ def too_many(request: HttpRequest, seconds: int) -> HttpResponse:
     elif getattr(request, "htmx", False):
         # In place: the page stays as it is and the status line says why nothing happened.
         status = render_to_string(
-            "questions/_status.html", {"message": message, "error": True, "oob": True}, request
+            "status.html", {"message": message, "error": True, "oob": True}, request
         )
         response = reswap(HttpResponse(status, status=429), "none")
     else:
@@ -310,6 +333,10 @@ class RateLimitMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        # A wrong setting stops the server as it starts (the handler loads its middleware
+        # then), with ImproperlyConfigured saying what is wrong, not at the first request.
+        configured_limits()
+        configured_proxies()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
@@ -318,7 +345,7 @@ class RateLimitMiddleware:
         self, request: HttpRequest, view: Callable[..., HttpResponse], args: list, kwargs: dict
     ) -> HttpResponse | None:
         match = request.resolver_match
-        if not settings.PONDER_RATE_LIMITS or match is None or match.view_name in UNLIMITED:
+        if not configured_limits() or match is None or match.view_name in UNLIMITED:
             return None
         wait = hit(buckets_for(request, view), client_ip(request))
         return too_many(request, wait) if wait is not None else None

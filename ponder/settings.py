@@ -41,8 +41,6 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from ponder.ratelimit import parse_limits, parse_proxies
-
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -208,9 +206,10 @@ else:
 # Open live streams one server process holds; beyond it, new ones get 503 and retry.
 PONDER_MAX_STREAMS = int(os.environ.get("PONDER_MAX_STREAMS", "10000"))
 # Rate limits per client address, counted in the cache above (shared through Redis). The client
-# is REMOTE_ADDR, or X-Forwarded-For when REMOTE_ADDR is one of the trusted proxies.
-PONDER_RATE_LIMITS = parse_limits(os.environ.get("PONDER_RATE_LIMITS", ""))
-PONDER_TRUSTED_PROXIES = parse_proxies(os.environ.get("PONDER_TRUSTED_PROXIES", ""))
+# is REMOTE_ADDR, or X-Forwarded-For when REMOTE_ADDR is one of the trusted proxies. Kept as
+# text here; ponder/ratelimit.py parses it, and a wrong one stops the server as it starts.
+PONDER_RATE_LIMITS = os.environ.get("PONDER_RATE_LIMITS", "")
+PONDER_TRUSTED_PROXIES = os.environ.get("PONDER_TRUSTED_PROXIES", "")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -157,10 +157,10 @@ def vote_box(
 @lru_cache(maxsize=4)
 def _status(error: bool) -> Stencil:
     context = {"message": _MESSAGE, "error": error, "oob": True}
-    return Stencil(render_to_string("questions/_status.html", context), (_MESSAGE,))
+    return Stencil(render_to_string("status.html", context), (_MESSAGE,))
 
 
 def status(message: object, *, error: bool = False) -> SafeString:
-    """`_status.html` as an answer's out-of-band status, saying `message`: the same HTML as the
+    """`status.html` as an answer's out-of-band status, saying `message`: the same HTML as the
     template renders."""
     return _status(error).fill({_MESSAGE: _escape(message)})

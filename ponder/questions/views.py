@@ -85,7 +85,7 @@ def _status(request: HttpRequest, message: str, *, error: bool = False) -> str:
     if message:  # then it needs nothing of the request: filled in from a stencil
         return stencils.status(message, error=error)
     context = {"message": message, "error": error, "oob": True}
-    return render_to_string("questions/_status.html", context, request)
+    return render_to_string("status.html", context, request)
 
 
 def _done(

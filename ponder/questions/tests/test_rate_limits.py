@@ -14,6 +14,7 @@ from itertools import count
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpResponse
 from django.test import Client, RequestFactory
 
 from conftest import Person
@@ -88,6 +89,25 @@ def test_a_wrong_setting_stops_the_start_with_a_clear_message(text: str) -> None
         parse_limits(text)
     with pytest.raises(ImproperlyConfigured, match="PONDER_TRUSTED_PROXIES: 'nginx'"):
         parse_proxies("10.0.0.1, nginx")
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("PONDER_RATE_LIMITS", "vote=often"), ("PONDER_TRUSTED_PROXIES", "10.0.0.1, nginx")],
+)
+def test_a_wrong_setting_from_the_environment_stops_the_handler_as_it_loads(
+    settings: object, name: str, text: str
+) -> None:
+    setattr(settings, name, text)  # as settings.py reads it from the environment
+    with pytest.raises(ImproperlyConfigured, match=name):
+        ratelimit.RateLimitMiddleware(lambda request: HttpResponse())
+
+
+def test_limits_from_the_environment_are_read_as_text(settings: object) -> None:
+    settings.PONDER_RATE_LIMITS = "off,vote=5/m"  # type: ignore[attr-defined]
+    settings.PONDER_TRUSTED_PROXIES = "10.0.0.1"  # type: ignore[attr-defined]
+    assert ratelimit.configured_limits() == {"vote": Limit(5, 60)}
+    assert ratelimit.configured_proxies() == parse_proxies("10.0.0.1")
 
 
 # Every limited page route: the limit passes, the next gets 429 ------------------------------

@@ -109,6 +109,6 @@ def test_a_stencil_is_kept_per_variant_not_per_idea() -> None:
 def test_the_status_is_the_templates_own_html(error: bool) -> None:
     for message in ["Your vote was counted.", 'Say <b>"hi"</b> & StMessageZ', "Ünïcode ✓"]:
         context = {"message": message, "error": error, "oob": True}
-        expected = render_to_string("questions/_status.html", context)
+        expected = render_to_string("status.html", context)
         assert stencils.status(message, error=error) == expected
         assert "<b>" not in expected
