@@ -102,7 +102,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ponder.ratelimit.RateLimitMiddleware",
-    "ponder.questions.middleware.DatabaseUnavailableMiddleware",
+    "ponder.database.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "ponder.urls"
@@ -131,7 +131,7 @@ TEMPLATES = [
 PONDER_PAGE_LAG = float(os.environ.get("PONDER_PAGE_LAG", "0.5"))
 
 # Seconds a request may wait on the database (for a connection, or for one query) before it is
-# answered 503 with Retry-After instead (ponder.questions.middleware.DatabaseUnavailableMiddleware).
+# answered 503 with Retry-After instead (ponder.database.DatabaseUnavailableMiddleware).
 PONDER_DB_TIMEOUT = float(os.environ.get("PONDER_DB_TIMEOUT", "3"))
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
@@ -146,12 +146,13 @@ if os.environ.get("DATABASE_URL"):
             # A request waits this long for a connection, then gets 503 + Retry-After: a hung or
             # restarting server must not hold requests (and their threads) for longer. A third
             # of the budget: after a query cut at PONDER_DB_TIMEOUT a request may wait once more,
-            # and must still be answered within 5 s (RELIABILITY.md #8). The price: a pool kept
+            # and must still be answered within 5 s (docs/reliability.md #8). The price: a pool kept
             # empty by overload also answers 503 after 1 s (bench/soak.py on PostgreSQL).
             "timeout": PONDER_DB_TIMEOUT / 3,
         }
         # A server that does not answer fails a connection attempt in 2 s (not the OS's
-        # minutes); a query stuck on locks ends after PONDER_DB_TIMEOUT (RELIABILITY.md #7, #8).
+        # minutes); a query stuck on locks ends after PONDER_DB_TIMEOUT (docs/reliability.md
+        # #7, #8).
         options.setdefault("connect_timeout", 2)
         statement_timeout = f"-c statement_timeout={int(PONDER_DB_TIMEOUT * 1000)}"
         options["options"] = f"{options.get('options', '')} {statement_timeout}".strip()
@@ -170,8 +171,8 @@ else:
             "OPTIONS": {
                 # WAL lets readers run while one writer writes; IMMEDIATE takes the write lock at
                 # the start of a transaction, so two writers queue instead of failing mid-way.
-                # A writer waits up to 20 s in that queue (RELIABILITY.md #12): with 20 writers on
-                # a loaded 2-core machine, 5 s let some of them fail with "database is locked".
+                # A writer waits up to 20 s in that queue (docs/reliability.md #12): with 20 writers
+                # on a loaded 2-core machine, 5 s let some of them fail with "database is locked".
                 # synchronous=NORMAL: in WAL mode a COMMIT is not synced to disk, only each
                 # checkpoint is. A crash of Ponder (or kill -9) loses nothing acknowledged; a power
                 # loss or OS crash may lose the last commits before it, but never corrupts the
@@ -261,7 +262,7 @@ warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume sy
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
-# Security headers (PRODUCT.md, RELIABILITY.md #25-#27).
+# Security headers (docs/product-rules.md, docs/reliability.md #25-#27).
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
@@ -314,7 +315,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
-# Ponder's own limits (PRODUCT.md P10).
+# Ponder's own limits (docs/product-rules.md P10).
 PONDER_TITLE_MAX = 200
 PONDER_TEXT_MAX = 10_000
 PONDER_NAME_MAX = 80

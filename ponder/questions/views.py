@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
+from ponder.database import database_answers
 from ponder.lib.csrf import csrf_token
 from ponder.lib.handler import ungated
 from ponder.lib.ids import secret_matches
@@ -49,7 +50,6 @@ from .forms import (
     QuestionCreateForm,
     QuestionSettingsForm,
 )
-from .middleware import database_answers
 from .models import Argument, Comment, Idea, Participant, Vote
 from .pages import ARGUMENTS_SHOWN, COMMENTS_SHOWN, IDEAS_SHOWN, VOTERS_SHOWN, question_page
 from .rendering import as_html, shared_parts

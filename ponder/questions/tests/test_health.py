@@ -17,7 +17,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test import Client
 from django.urls import resolve
 
-from ponder.questions import middleware
+from ponder import database as middleware
 
 
 @pytest.fixture(autouse=True)

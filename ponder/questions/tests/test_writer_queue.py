@@ -1,4 +1,5 @@
-"""On SQLite, a process's transactions wait their turn in the order they began (RELIABILITY.md #12).
+"""On SQLite, a process's transactions wait their turn in the order they began (docs/reliability.md
+#12).
 
 SQLite has one writer at a time. Its own busy handler lets a newcomer overtake writers that have
 waited long, so each process queues its transactions first, fairly, from BEGIN to COMMIT or
@@ -14,14 +15,14 @@ import pytest
 from django.db import connection, transaction
 from django.test import Client
 
-from ponder.questions import middleware
-from ponder.questions.middleware import _FairLock
+from ponder import database
+from ponder.database import _FairLock, _Queued
 from ponder.questions.models import Question
 
 
 def queued(lock: _FairLock, waiters: int) -> None:
     deadline = time.monotonic() + 5
-    while len(lock._waiters) < waiters:
+    while lock.waiting() < waiters:
         assert time.monotonic() < deadline, "the waiter never queued"
         time.sleep(0.005)
 
@@ -70,7 +71,7 @@ def test_a_writer_that_gives_up_leaves_the_queue() -> None:
     lock = _FairLock()
     assert lock.acquire(timeout=1)
     assert not lock.acquire(timeout=0.05)
-    assert not lock._waiters
+    assert not lock.waiting()
     lock.release()
     assert lock.acquire(timeout=0)
 
@@ -82,8 +83,8 @@ def sqlite(transactional_db: None) -> None:
 
 
 def test_a_transaction_holds_the_queue_from_begin_to_commit(sqlite: None) -> None:
-    writers = middleware._sqlite_writers
-    with middleware._sqlite_transactions_queued(connection):
+    writers = database.sqlite_writers
+    with connection.execute_wrapper(_Queued(connection)):
         Question.objects.count()  # reading alone does not queue
         assert writers.acquire(timeout=0)
         writers.release()
@@ -94,21 +95,47 @@ def test_a_transaction_holds_the_queue_from_begin_to_commit(sqlite: None) -> Non
         writers.release()
 
 
+def test_a_transaction_with_no_query_passes_the_queue_on_at_the_next_query(sqlite: None) -> None:
+    writers = database.sqlite_writers
+    with connection.execute_wrapper(_Queued(connection)):
+        with transaction.atomic():
+            pass  # BEGIN and COMMIT only: nothing to hang a commit hook on
+        Question.objects.count()
+        assert writers.acquire(timeout=0), "the queue was not passed on after the transaction"
+        writers.release()
+
+
 def test_a_transaction_that_rolls_back_passes_the_queue_on(sqlite: None) -> None:
-    writers = middleware._sqlite_writers
-    with middleware._sqlite_transactions_queued(connection):
+    writers = database.sqlite_writers
+    with connection.execute_wrapper(_Queued(connection)):
         with pytest.raises(ZeroDivisionError), transaction.atomic():
             Question.objects.count()
             _ = 1 / 0
+        Question.objects.count()  # the next query finds the transaction over
         assert writers.acquire(timeout=0)
         writers.release()
+
+
+def test_a_request_that_ends_after_a_rollback_passes_the_queue_on(sqlite: None) -> None:
+    writers = database.sqlite_writers
+    queued = _Queued(connection)
+    with (
+        connection.execute_wrapper(queued),
+        pytest.raises(ZeroDivisionError),
+        transaction.atomic(),
+    ):
+        Question.objects.count()
+        _ = 1 / 0
+    queued.end()  # what the middleware does as the request ends
+    assert writers.acquire(timeout=0)
+    writers.release()
 
 
 def test_a_write_that_waits_too_long_for_its_turn_gets_503_and_can_retry(
     sqlite: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(middleware, "SQLITE_QUEUE_SECONDS", 0.1)
-    writers = middleware._sqlite_writers
+    monkeypatch.setattr(database, "SQLITE_QUEUE_SECONDS", 0.1)
+    writers = database.sqlite_writers
     ask = {"path": "/api/v1/questions", "content_type": "application/json"}
     body = json.dumps({"title": "Where should the team offsite be?"})
     assert writers.acquire(timeout=1)  # someone else's transaction, taking long
@@ -120,18 +147,5 @@ def test_a_write_that_waits_too_long_for_its_turn_gets_503_and_can_retry(
     assert refused["Retry-After"] == "5"
     assert not Question.objects.exists()
     assert Client().post(**ask, data=body).status_code == 201
-
-
-def test_two_requests_sharing_a_connection_may_end_in_either_order(sqlite: None) -> None:
-    """The live server of the browser tests shares the in-memory database's connection between
-    its threads: two requests wrap its COMMIT at once and end in either order."""
-    first = middleware._sqlite_transactions_queued(connection)
-    second = middleware._sqlite_transactions_queued(connection)
-    first.__enter__()
-    second.__enter__()
-    first.__exit__(None, None, None)
-    second.__exit__(None, None, None)
-    with transaction.atomic():  # COMMIT works, and passes the queue on
-        Question.objects.count()
-    assert middleware._sqlite_writers.acquire(timeout=0)
-    middleware._sqlite_writers.release()
+    assert writers.acquire(timeout=0), "the request that was let in kept the queue"
+    writers.release()
