@@ -8,7 +8,7 @@ is only a wake-up call, "question Q is at version V":
 - several processes (REDIS_URL): it is published on one Redis channel, and each process keeps one
   subscription for all its streams. A thread of its own publishes (`Publisher`), so a write never
   waits for Redis, and the wake-ups that pile up meanwhile go out together;
-- Redis gone: each process polls the versions of the questions it streams every POLL_SECONDS, so
+- Redis gone: each process polls the log for the questions it streams every POLL_SECONDS, so
   live updates slow down but nothing is lost, and they speed up again when Redis is back. Even
   with Redis up it looks every SWEEP_SECONDS, for a wake-up lost on the way (a publisher that
   could not reach Redis while this process could).
@@ -29,6 +29,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db.models import Max
 
 from .db import db_read
 from .models import Event
@@ -64,9 +65,14 @@ def _events_after(question_id: str, version: int, limit: int = PULL_LIMIT) -> li
 
 
 def _versions(question_ids: list[str]) -> dict[str, int]:
-    from ponder.questions.models import Question
-
-    return dict(Question.objects.filter(pk__in=question_ids).values_list("pk", "version"))
+    """The newest version in the log of each of these questions (that has one)."""
+    latest = (
+        Event.objects.filter(question_id__in=question_ids)
+        .values("question_id")
+        .annotate(latest=Max("version"))
+        .values_list("question_id", "latest")
+    )
+    return dict(latest)
 
 
 events_after = db_read(_events_after)
