@@ -1,4 +1,4 @@
-"""Rate limits per client address (RELIABILITY.md #20-#22, #28), with Loomio's numbers.
+"""Rate limits per client address (docs/reliability.md #20-#22, #28), with Loomio's numbers.
 
 Every request counts against `write` (POST, PUT, PATCH, DELETE) or `read` (GET), in a
 middleware; each limited view and API operation also against its own bucket (`vote`, `idea`,
@@ -44,7 +44,7 @@ class Limit(NamedTuple):
     period: int  # the window, in seconds
 
 
-# Loomio's numbers (RELIABILITY.md section 1): 300 requests per address per 5 minutes, and per
+# Loomio's numbers (docs/reliability.md, Anchors): 300 requests per address per 5 minutes, and per
 # hour 100 votes, 100 comments, 100 polls. Loomio counts every request against the 300; a page
 # of ours with live updates reads one row for every change anybody makes, so the 300 counts writes
 # only and reads get ten times as much (still enough to stop a loop hammering a large page).

@@ -1,4 +1,4 @@
-"""Results you can take away: CSV, Excel, JSON and a printable report (PRODUCT.md P5).
+"""Results you can take away: CSV, Excel, JSON and a printable report (docs/product-rules.md P5).
 
 Everything is built from one read, `pages.question_page` (the same ideas, counts and ranks as the
 page), plus one query for every vote; the JSON file is the API's shape (`shapes.py`).

@@ -1,4 +1,4 @@
-"""Huge bodies sent to a real `ponder serve` (RELIABILITY.md #14): 10 MB streamed in chunks (no
+"""Huge bodies sent to a real `ponder serve` (docs/reliability.md #14): 10 MB streamed in chunks (no
 Content-Length to refuse it by) and 10 MB with its length announced, to the API and to a form.
 Each gets 413 within a second or so, the server's memory hardly grows, and it goes on answering.
 The test client cannot stream a body; uvicorn and Django's ASGI handler can, so this needs the

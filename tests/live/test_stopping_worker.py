@@ -2,9 +2,9 @@
 
 A reload (`kill -HUP`) or a stop reaches a worker between a client's connect and its request, or
 between two requests on a kept connection. uvicorn on its own closes such connections at once and
-the client gets "connection reset" (RELIABILITY.md #6: 1 request in 4,466 failed that way). Here the
-request that comes within a second is answered, with `Connection: close`, and the server still
-stops by itself.
+the client gets "connection reset" (docs/reliability.md #6: 1 request in 4,466 failed that way).
+Here the request that comes within a second is answered, with `Connection: close`, and the server
+still stops by itself.
 """
 
 import os

@@ -1,4 +1,4 @@
-"""Rate limits (RELIABILITY.md #20-#22, #28): each limited route lets its limit through and
+"""Rate limits (docs/reliability.md #20-#22, #28): each limited route lets its limit through and
 answers the next request with 429 and Retry-After, as a page, as an htmx status or as API JSON;
 per client address, where the address comes from X-Forwarded-For only through a trusted proxy;
 windows end; a broken cache lets everything through.
