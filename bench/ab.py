@@ -52,7 +52,7 @@ SCENARIOS = ["healthz", "page S", "page L", "idea page", "vote", "vote (API)"]
 WRITES = {"vote": "page", "vote (API)": "api"}  # scenario: kind of write target
 # Seconds, for the estimate printed at the start: building one side's data (S, L and the write
 # targets) and starting one server (migrations and static files first), from test runs.
-BUILD_SECONDS = {"sqlite": 60, "postgres": 90}
+BUILD_SECONDS = {"sqlite": 50, "postgres": 50}
 START_SECONDS = 10
 OVERHEAD_SECONDS = 1.5  # per measurement: the load generator's start, the drain
 
@@ -126,6 +126,22 @@ def side_env(side: Side, db: str, data_dir: Path, pg_name: str) -> dict[str, str
     return env
 
 
+def server_pids(group: int) -> list[int]:
+    """Every process of the server's process group: its workers, and whatever else the side's
+    `ponder serve` runs (a supervisor, the deadline worker), so that CPU a side moves to another
+    process of its own is counted too. What is not a worker sleeps almost all the time."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[2]) == group:  # state, ppid, pgrp
+                found.append(int(entry.name))
+    return sorted(found)
+
+
 def in_side(side: Side, env: dict[str, str], job: dict[str, Any], timeout: float) -> Any:
     """Run `job` (see `phase`) with the side's own code, in a process of its own."""
     with tempfile.TemporaryDirectory(prefix="ponder-ab-job-") as folder:
@@ -174,14 +190,17 @@ def prepare(data: Any, overhttp: Any, labels: list[str]) -> dict[str, Any]:
         plan = data.make_plan(size)
         written = data.write_bulk(plan)
         me = overhttp.Browser(plan.people[plan.bench_person()][1], 0)
-        rows = json.dumps(data.snapshot(written.question_id), sort_keys=True, default=str)
+        digest = None
+        if hasattr(data, "snapshot"):
+            rows = json.dumps(data.snapshot(written.question_id), sort_keys=True, default=str)
+            digest = hashlib.sha256(rows.encode()).hexdigest()[:16]
         out[size] = {
             "question_id": written.question_id,
             # The first idea has the most pros and cons (data.py): the heaviest idea page.
             "idea_id": written.idea_ids[0],
             "cookie": me.cookie,
             "csrf": me.csrf,
-            "digest": hashlib.sha256(rows.encode()).hexdigest()[:16],
+            "digest": digest,
         }
     for label in labels:
         target = overhttp.write_target(label, writers=overhttp.WRITERS)
@@ -199,17 +218,23 @@ def prepare(data: Any, overhttp: Any, labels: list[str]) -> dict[str, Any]:
 # The orchestrator -------------------------------------------------------------------------------
 
 
+def target_label(scenario: str, workers: int, n: int) -> str:
+    """The write target of one measurement: each has its own question and people."""
+    return f"{WRITES[scenario]}-{workers}w-{n}"
+
+
 def target_labels(args: argparse.Namespace) -> list[str]:
     return [
-        f"{kind}-{workers}w-{n}"
+        target_label(scenario, workers, n)
         for workers in args.workers
         for n in range(args.rounds)
-        for kind in WRITES.values()
+        for scenario in args.scenarios
+        if scenario in WRITES
     ]
 
 
 def requests_for(
-    scenario: str, prepared: dict[str, Any], port: int, label: str
+    scenario: str, prepared: dict[str, Any], port: int, label: str | None
 ) -> tuple[list[str], list[Any] | None, dict[str, Any] | None]:
     """The raw requests of one measurement, and for a write its (person, idea) pairs and
     target."""
@@ -225,6 +250,7 @@ def requests_for(
         if scenario == "idea page":
             path += f"ideas/{prepared[size]['idea_id']}/"
         return [me.get(path)], None, None
+    assert label is not None
     target = prepared["targets"][label]
     pairs = overhttp.vote_pairs(target, overhttp.MAX_WRITES)
     ideas = target["idea_ids"]
@@ -266,9 +292,11 @@ def one_database(
             size: {k: prepared[side.name][size][k] for k in ("question_id", "digest")}
             for size in ("S", "L")
         } | {"build_seconds": prepared[side.name]["seconds"]}
-    same = all(prepared["A"][s]["digest"] == prepared["B"][s]["digest"] for s in ("S", "L"))
+    # None: a side's data.py cannot take the digest.
+    digests = [prepared[side][size]["digest"] for side in ("A", "B") for size in ("S", "L")]
+    same = None if None in digests else digests[:2] == digests[2:]
     result["same_data"] = same
-    if not same:
+    if same is False:
         print(f"[{db}] WARNING: the two sides' bench data differ (digests)", flush=True)
 
     checks: dict[str, list[dict[str, Any]]] = {side.name: [] for side in sides}
@@ -277,7 +305,7 @@ def one_database(
         run: dict[str, Any] = {"workers": workers, "scenarios": {}}
         result["runs"].append(run)
         with ExitStack() as servers:
-            ports, pids = {}, {}
+            ports, groups = {}, {}
             for side in sides:
                 print(f"[{db}] {side.name}: ponder serve, {workers} worker(s)", flush=True)
                 log = RESULTS / "logs" / f"ab-{db}-{side.name}-{workers}.log"
@@ -287,18 +315,18 @@ def one_database(
                         command=[sys.executable, "-m", "ponder", "serve"],
                     )
                 )  # fmt: skip
-                ports[side.name], pids[side.name] = port, overhttp.worker_pids(pid, workers)
-            for scenario in SCENARIOS:
+                ports[side.name], groups[side.name] = port, pid
+            for scenario in args.scenarios:
                 rounds: dict[str, list[dict[str, Any]]] = {side.name: [] for side in sides}
                 run["scenarios"][scenario] = rounds
                 for n in range(args.rounds):
                     for side in sides:
-                        label = f"{WRITES.get(scenario)}-{workers}w-{n}"
+                        label = target_label(scenario, workers, n) if scenario in WRITES else None
                         raw, pairs, target = requests_for(
                             scenario, prepared[side.name], ports[side.name], label
                         )
                         figures = overhttp.measured(
-                            pids[side.name], ports[side.name], raw,
+                            server_pids(groups[side.name]), ports[side.name], raw,
                             duration=args.seconds,
                             warmup=0.0 if target else warmup,
                             connections=args.connections,
@@ -322,17 +350,18 @@ def one_database(
         found = in_side(side, envs[side.name], {"kind": "check", "checks": checks[side.name]}, 600)
         for run in result["runs"]:
             for scenario in WRITES:
-                for figures in run["scenarios"][scenario][side.name]:
+                for figures in run["scenarios"].get(scenario, {}).get(side.name, []):
                     figures["check"] = found[figures["check"]]
 
 
 def estimate(args: argparse.Namespace, dbs: list[str]) -> float:
     """Seconds the run should take on an idle machine."""
-    reads = sum(1 for s in SCENARIOS if s not in WRITES)
+    reads = sum(1 for s in args.scenarios if s not in WRITES)
+    writes = sum(1 for s in args.scenarios if s in WRITES)
     warmup = 1.0 if args.seconds >= 5 else 0.5
     per_round = 2 * (
         reads * (warmup + args.seconds + OVERHEAD_SECONDS)
-        + len(WRITES) * (args.seconds + OVERHEAD_SECONDS)
+        + writes * (args.seconds + OVERHEAD_SECONDS)
     )
     per_workers = 2 * START_SECONDS + args.rounds * per_round
     total = 0.0
@@ -430,16 +459,18 @@ def table(report: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         ]
         lines.append("| " + " | ".join(cells) + " |")
     sides = report["sides"]
-    same = {db: r.get("same_data") for db, r in report["databases"].items()}
+    verdicts = {True: "yes", False: "NO", None: "unknown"}
+    same = ", ".join(
+        f"{db} {verdicts[result.get('same_data')]}" for db, result in report["databases"].items()
+    )
     lines += [
         "",
         f"A = {sides['A']['given']} ({sides['A']['described']}), B = {sides['B']['given']} "
         f"({sides['B']['described']}); {report['started']}, {report.get('seconds', '?')} s; "
         f"{report['rounds']} rounds of {report['seconds_each']} s, {report['connections']} "
         f"connections, closed loop; rates and CPU are the median of the rounds; ≈ = few "
-        f"answers, rate over the whole run; same bench data on both sides: "
-        + ", ".join(f"{db} {'yes' if s else 'NO'}" for db, s in same.items())
-        + f"; {report['machine']}, load average before "
+        f"answers, rate over the whole run; same bench data on both sides: {same}; "
+        f"{report['machine']}, load average before "
         f"{' '.join(f'{x:.2f}' for x in report['load_before'])}, after "
         f"{' '.join(f'{x:.2f}' for x in report.get('load_after', ()))}.",
     ]
@@ -478,6 +509,8 @@ def orchestrate(args: argparse.Namespace) -> None:
     def stop(signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt(signal.Signals(signum).name)
 
+    # Ctrl-C, also for a run started in the background (whose shell may have ignored SIGINT).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGHUP, stop)
     tmp = Path(tempfile.mkdtemp(prefix="ponder-ab-"))
@@ -490,13 +523,16 @@ def orchestrate(args: argparse.Namespace) -> None:
         for db in dbs:
             one_database(args, db, sides, tmp, report)
     except KeyboardInterrupt as stopped:
-        report["stopped"] = f"interrupted ({stopped or 'Ctrl-C'})"
+        report["stopped"] = f"interrupted ({str(stopped) or 'Ctrl-C'})"
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired, RuntimeError) as failed:
         report["stopped"] = f"failed: {failed}"
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the clean-up is not to be cut short
         for name in report["created_databases"]:
-            pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            try:
+                pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            except Exception as error:  # said, and the rest is still cleaned up
+                print(f"could not drop the database {name}: {error}", file=sys.stderr)
         for side in sides:
             remove_checkout(side)
         shutil.rmtree(tmp, ignore_errors=True)
@@ -528,6 +564,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="A B pairs per scenario")
     parser.add_argument("--seconds", type=float, default=8.0, help="per scenario and side")
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument(
+        "--scenarios", nargs="+", choices=SCENARIOS, default=SCENARIOS, metavar="SCENARIO",
+        help=f"some of: {', '.join(repr(s) for s in SCENARIOS)} (default: all)",
+    )  # fmt: skip
     parser.add_argument("--phase", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
