@@ -50,15 +50,25 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(env: dict[str, str], *, workers: int, log: Path) -> Iterator[tuple[int, int]]:
-    """`ponder serve` on a free port; yields (port, pid). Stopped whatever happens."""
+def server(
+    env: dict[str, str],
+    *,
+    workers: int,
+    log: Path,
+    command: list[str] | None = None,
+    cwd: Path = ROOT,
+) -> Iterator[tuple[int, int]]:
+    """`ponder serve` on a free port; yields (port, pid). Stopped whatever happens.
+
+    `command` starts another copy of the program (default: this checkout's `ponder`), run in
+    `cwd`; the port and workers are added to it."""
     port = free_port()
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
         process = subprocess.Popen(  # noqa: S603 - our own command
-            [PONDER, "serve", "--port", str(port), "--workers", str(workers)],
+            [*(command or [PONDER, "serve"]), "--port", str(port), "--workers", str(workers)],
             env=env,
-            cwd=ROOT,
+            cwd=cwd,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: stopped as one
@@ -202,6 +212,13 @@ class Browser:
         participant = signed_cookie(PARTICIPANT_COOKIE, token)
         self.cookie = f"{PARTICIPANT_COOKIE}={participant}; {settings.CSRF_COOKIE_NAME}={self.csrf}"
         self.port = port
+
+    @classmethod
+    def of(cls, cookie: str, csrf: str, port: int) -> "Browser":
+        """A browser whose cookies were made elsewhere (by another checkout's code)."""
+        browser = cls.__new__(cls)
+        browser.cookie, browser.csrf, browser.port = cookie, csrf, port
+        return browser
 
     def get(self, path: str) -> str:
         return request("GET", path, self.port, headers={"Cookie": self.cookie})
