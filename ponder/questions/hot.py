@@ -374,14 +374,22 @@ def _in_one_statement() -> bool:
 
 @cache
 def _change_sql(change: str, parent: type, count_field: str) -> str:
-    """`change` (an INSERT or DELETE … RETURNING), then the parent's count and the event, each
-    only if `change` returned a row; the statement returns the rows `change` returned."""
+    """`change` (an INSERT or DELETE … RETURNING), then the parent's count, the idea's version
+    and the event, each only if `change` returned a row; the statement returns the rows `change`
+    returned."""
     count = _count_sql(parent, count_field)
     event = _event_sql().replace(" VALUES (%s, %s, %s, %s, %s)", " SELECT %s, %s, %s, %s, %s")
+    # An idea's count moves its version in the same UPDATE (a row is changed once a statement).
+    touch = (
+        ""
+        if parent is Idea
+        else f"touched AS ({_touch_sql()} AND EXISTS (SELECT 1 FROM changed)), "  # noqa: S608  # nosec B608
+    )
     # Names from the models, values bound: nothing from input is formatted in.
     return (
         f"WITH changed AS ({change}), "  # noqa: S608  # nosec B608
         f"counted AS ({count} AND EXISTS (SELECT 1 FROM changed)), "
+        f"{touch}"
         f"logged AS ({event} WHERE EXISTS (SELECT 1 FROM changed)) "
         f"SELECT * FROM changed"
     )
@@ -392,21 +400,26 @@ def _change(
     params: list[Any],
     kind: OnePerPerson,
     parent_id: str,
+    idea_id: str,
     step: int,
     event: NewEvent | None,
 ) -> list[Any]:
     """Run `sql` (an INSERT or DELETE … RETURNING); if it returned rows, add `step` to the
-    parent's count and log `event`: in the same statement where the database can
-    (`_in_one_statement`), else after it. The rows `sql` returned."""
+    parent's count, move the version of the idea whose row shows it, and log `event`: in the
+    same statement where the database can (`_in_one_statement`), else after it. The rows `sql`
+    returned."""
     together = event is not None and _in_one_statement()
     if together:
         sql = _change_sql(sql, kind.parent, kind.count_field)
-        params = [*params, step, parent_id, *event.params()]  # type: ignore[union-attr]
+        touched = [] if kind.parent is Idea else [idea_id]
+        params = [*params, step, parent_id, *touched, *event.params()]  # type: ignore[union-attr]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if rows and not together:
         _count(kind.parent, kind.count_field, parent_id, step)
+        if kind.parent is not Idea:
+            touch(idea_id)
         if event is not None:
             insert_event(event.question_id, event.version, event.kind, event.ids)
     return rows
@@ -425,14 +438,15 @@ def _insert_unique_sql(model: type, parent: type, parent_field: str, other_field
 
 
 def _insert_unique(
-    kind: OnePerPerson, parent_id: str, participant_id: str, event: NewEvent | None
+    kind: OnePerPerson, parent_id: str, idea_id: str, participant_id: str, event: NewEvent | None
 ) -> Any:
     """The new row (unsaved instance with its id), or None: the row was there already, or its
     parent is gone. When inserted, the parent's count goes up by one and `event` is logged."""
     created_at = timezone.now()
     sql = _insert_unique_sql(kind.model, kind.parent, kind.field, "participant")
     when = _prepared(kind.model, "created_at", created_at)
-    rows = _change(sql, [parent_id, participant_id, when, parent_id], kind, parent_id, 1, event)
+    params = [parent_id, participant_id, when, parent_id]
+    rows = _change(sql, params, kind, parent_id, idea_id, 1, event)
     if not rows:
         return None
     return kind.model(
@@ -445,11 +459,13 @@ def _insert_unique(
 
 @cache
 def _count_sql(model: type, field: str) -> str:
-    """Add %s (1 or -1) to the count on the row of that id."""
+    """Add %s (1 or -1) to the count on the row of that id (an idea's: and move its version)."""
     count = _column(model, field)
+    version = _column(Idea, "version")
+    also = f", {version} = {version} + 1" if model is Idea else ""
     # Names from the models, values bound: nothing from input is formatted in.
     return (
-        f"UPDATE {_table(model)} SET {count} = {count} + %s "  # noqa: S608  # nosec B608
+        f"UPDATE {_table(model)} SET {count} = {count} + %s{also} "  # noqa: S608  # nosec B608
         f"WHERE {_column(model, 'id')} = %s"
     )
 
@@ -459,18 +475,34 @@ def _count(model: type, field: str, pk: str, change: int) -> None:
         cursor.execute(_count_sql(model, field), [change, pk])
 
 
+@cache
+def _touch_sql() -> str:
+    """Move the version of the idea of that id: its row on the question page changed."""
+    version = _column(Idea, "version")
+    # Names from the models, values bound: nothing from input is formatted in.
+    return (
+        f"UPDATE {_table(Idea)} SET {version} = {version} + 1 "  # noqa: S608  # nosec B608
+        f"WHERE {_column(Idea, 'id')} = %s"
+    )
+
+
+def touch(idea_id: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(_touch_sql(), [idea_id])
+
+
 def insert_vote(idea_id: str, participant_id: str, event: NewEvent | None = None) -> Vote | None:
     """The new vote; None if this person votes for the idea already, or the idea is gone. A new
     vote adds one to the idea's count and logs `event`."""
-    return _insert_unique(VOTES, idea_id, participant_id, event)
+    return _insert_unique(VOTES, idea_id, idea_id, participant_id, event)
 
 
 def insert_like(
-    argument_id: str, participant_id: str, event: NewEvent | None = None
+    argument_id: str, idea_id: str, participant_id: str, event: NewEvent | None = None
 ) -> Like | None:
     """The new like; None if this person likes the argument already, or it is gone. A new like
     adds one to the argument's count and logs `event`."""
-    return _insert_unique(LIKES, argument_id, participant_id, event)
+    return _insert_unique(LIKES, argument_id, idea_id, participant_id, event)
 
 
 @cache
@@ -483,20 +515,22 @@ def _delete_sql(model: type, field: str) -> str:
 
 
 def _delete(
-    kind: OnePerPerson, parent_id: str, participant_id: str, event: NewEvent | None
+    kind: OnePerPerson, parent_id: str, idea_id: str, participant_id: str, event: NewEvent | None
 ) -> bool:
     """Whether this person's row was there and is deleted; if so, the parent's count goes down by
     one and `event` is logged."""
     sql = _delete_sql(kind.model, kind.field)
-    return bool(_change(sql, [parent_id, participant_id], kind, parent_id, -1, event))
+    return bool(_change(sql, [parent_id, participant_id], kind, parent_id, idea_id, -1, event))
 
 
 def delete_vote(idea_id: str, participant_id: str, event: NewEvent | None = None) -> bool:
-    return _delete(VOTES, idea_id, participant_id, event)
+    return _delete(VOTES, idea_id, idea_id, participant_id, event)
 
 
-def delete_like(argument_id: str, participant_id: str, event: NewEvent | None = None) -> bool:
-    return _delete(LIKES, argument_id, participant_id, event)
+def delete_like(
+    argument_id: str, idea_id: str, participant_id: str, event: NewEvent | None = None
+) -> bool:
+    return _delete(LIKES, argument_id, idea_id, participant_id, event)
 
 
 @cache
@@ -570,6 +604,7 @@ def _cast_sql() -> str:
     qid, version, deadline = (_column(Question, f) for f in ("id", "version", "deadline"))
     closed, cap = _column(Question, "closed_at"), _column(Question, "max_votes")
     iid, count = _column(Idea, "id"), _column(Idea, "vote_count")
+    idea_version = _column(Idea, "version")
     vid, voter, at = _column(Vote, "id"), _column(Vote, "participant"), _column(Vote, "created_at")
     columns = ", ".join(_column(Vote, f) for f in ("idea", "participant", "created_at"))
     event_columns = ", ".join(
@@ -591,7 +626,8 @@ def _cast_sql() -> str:
         f"ON CONFLICT DO NOTHING RETURNING {vid}), "
         f"bumped AS (UPDATE {q} SET {version} = {version} + 1 WHERE {qid} = %(question)s "
         f"AND EXISTS (SELECT 1 FROM added) RETURNING {version}), "
-        f"counted AS (UPDATE {idea} SET {count} = {count} + 1 WHERE {iid} = %(idea)s "
+        f"counted AS (UPDATE {idea} SET {count} = {count} + 1, {idea_version} = {idea_version} + 1 "
+        f"WHERE {iid} = %(idea)s "
         f"AND EXISTS (SELECT 1 FROM added) RETURNING {count}), "
         f"logged AS (INSERT INTO {_table(Event)} ({event_columns}) "
         f"SELECT CAST(%(question)s AS varchar), {version}, CAST(%(kind)s AS varchar), "

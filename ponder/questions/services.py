@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +20,7 @@ from ponder.lib.ids import hash_secret, new_secret
 from ponder.live.events import announce, record
 
 from . import hot
-from .models import Argument, Comment, Idea, Like, Participant, Question, Vote
+from .models import Argument, Comment, Idea, Like, Participant, Question, Vote, bump_rows
 from .pages import VOTERS_SHOWN
 
 
@@ -218,9 +219,19 @@ def participant_join(
         question=question, token_hash=hash_secret(token), defaults={"name": name}
     )
     if not created and participant.name != name:
+        locked = _lock(question)
         participant.name = name
         participant.save(update_fields=["name"])
-        _announce(_lock(question), "participant.changed", participant=participant.pk)
+        # The rows that name them: their ideas, the ideas they vote for (as a first voter, or
+        # perhaps soon), the ideas they wrote a pro or con on.
+        bump_rows(
+            Idea.objects.filter(question=locked).filter(
+                Q(author=participant)
+                | Q(votes__participant=participant)
+                | Q(arguments__author=participant)
+            )
+        )
+        _announce(locked, "participant.changed", participant=participant.pk)
     return participant, token
 
 
@@ -251,6 +262,7 @@ def idea_update(*, idea: Idea, title: str, description: str) -> Idea:
     _require_present(idea, _("This idea has been deleted."))
     idea.title, idea.description = title, description
     idea.save(update_fields=["title", "description"])
+    bump_rows(Idea.objects.filter(pk=idea.pk))
     _announce(locked, "idea.changed", idea=idea.pk)
     return idea
 
@@ -278,6 +290,7 @@ def argument_add(
             _("Only the organiser can add pros and cons here."), code="arguments_disabled"
         )
     argument = Argument.objects.create(idea=idea, author=author, kind=kind, text=text)
+    bump_rows(Idea.objects.filter(pk=idea.pk))
     _announce(locked, "argument.added", idea=idea.pk, argument=argument.pk)
     return argument
 
@@ -288,6 +301,7 @@ def argument_update(*, argument: Argument, kind: str, text: str) -> Argument:
     _require_present(argument, _("This argument has been deleted."))
     argument.kind, argument.text = kind, text
     argument.save(update_fields=["kind", "text"])
+    bump_rows(Idea.objects.filter(pk=argument.idea_id))
     _announce(locked, "argument.changed", idea=argument.idea_id, argument=argument.pk)
     return argument
 
@@ -297,6 +311,7 @@ def argument_delete(*, argument: Argument) -> None:
     locked = _lock(argument.idea.question)
     ids = {"idea": argument.idea_id, "argument": argument.pk}
     argument.delete()
+    bump_rows(Idea.objects.filter(pk=ids["idea"]))
     _announce(locked, "argument.deleted", **ids)
 
 
@@ -306,7 +321,7 @@ def like_add(*, argument: Argument, participant: Participant) -> Like:
     locked = _bump(argument.idea.question)
     _require_open(locked)
     event = _event(locked, "like.added", idea=argument.idea_id, argument=argument.pk)
-    like = hot.insert_like(argument.pk, participant.pk, event)
+    like = hot.insert_like(argument.pk, argument.idea_id, participant.pk, event)
     if like is None:
         # Not inserted: the argument is gone, or this person liked it before (perhaps a
         # moment ago, in a concurrent request): the database keeps one, and so do we.
@@ -321,7 +336,7 @@ def like_remove(*, argument: Argument, participant: Participant) -> None:
     locked = _bump(argument.idea.question)
     _require_open(locked)
     event = _event(locked, "like.removed", idea=argument.idea_id, argument=argument.pk)
-    if not hot.delete_like(argument.pk, participant.pk, event):
+    if not hot.delete_like(argument.pk, argument.idea_id, participant.pk, event):
         raise _Unchanged
     announce(locked.pk, locked.version)
 

@@ -120,20 +120,20 @@ def test_inserts_keep_one_vote_and_one_like_per_person_and_none_for_a_deleted_pa
     assert hot.insert_vote(idea.pk, ann.pk) is None  # a second vote: nothing inserted
     assert hot.votes_used(ann.pk, idea.pk) == (1, True)
     assert hot.votes_used(ann.pk, "otheridea000") == (1, False)
-    like = hot.insert_like(pro.pk, ann.pk)
+    like = hot.insert_like(pro.pk, idea.pk, ann.pk)
     assert like is not None and Like.objects.get(pk=like.pk).participant_id == ann.pk
-    assert hot.insert_like(pro.pk, ann.pk) is None
+    assert hot.insert_like(pro.pk, idea.pk, ann.pk) is None
     assert Vote.objects.count() == 1 and Like.objects.count() == 1
 
-    assert hot.delete_like(pro.pk, ann.pk) is True
-    assert hot.delete_like(pro.pk, ann.pk) is False
+    assert hot.delete_like(pro.pk, idea.pk, ann.pk) is True
+    assert hot.delete_like(pro.pk, idea.pk, ann.pk) is False
     assert hot.delete_vote(idea.pk, ann.pk) is True
     assert hot.delete_vote(idea.pk, ann.pk) is False
     assert hot.votes_used(ann.pk, idea.pk) == (0, False)
 
     Idea.objects.filter(pk=idea.pk).delete()
     assert hot.insert_vote(idea.pk, ann.pk) is None  # the idea is gone: no orphan vote
-    assert hot.insert_like(pro.pk, ann.pk) is None
+    assert hot.insert_like(pro.pk, idea.pk, ann.pk) is None
     assert Vote.objects.count() == 0 and Like.objects.count() == 0
 
 
@@ -159,14 +159,25 @@ def test_a_vote_or_like_logs_its_event_only_when_it_changed_something(question: 
 
     assert hot.insert_vote(idea.pk, ann.pk, event(1000, "vote.cast", idea=idea.pk)) is not None
     assert hot.insert_vote(idea.pk, ann.pk, event(1001, "vote.cast", idea=idea.pk)) is None
-    assert hot.insert_like(pro.pk, ann.pk, event(1002, "like.added", argument=pro.pk)) is not None
-    assert hot.insert_like(pro.pk, ann.pk, event(1003, "like.added", argument=pro.pk)) is None
+    assert (
+        hot.insert_like(pro.pk, idea.pk, ann.pk, event(1002, "like.added", argument=pro.pk))
+        is not None
+    )
+    assert (
+        hot.insert_like(pro.pk, idea.pk, ann.pk, event(1003, "like.added", argument=pro.pk)) is None
+    )
     assert (
         Idea.objects.get(pk=idea.pk).vote_count,
         Argument.objects.get(pk=pro.pk).like_count,
     ) == (1, 1)
-    assert hot.delete_like(pro.pk, ann.pk, event(1004, "like.removed", argument=pro.pk)) is True
-    assert hot.delete_like(pro.pk, ann.pk, event(1005, "like.removed", argument=pro.pk)) is False
+    assert (
+        hot.delete_like(pro.pk, idea.pk, ann.pk, event(1004, "like.removed", argument=pro.pk))
+        is True
+    )
+    assert (
+        hot.delete_like(pro.pk, idea.pk, ann.pk, event(1005, "like.removed", argument=pro.pk))
+        is False
+    )
     assert hot.delete_vote(idea.pk, ann.pk, event(1006, "vote.retracted", idea=idea.pk)) is True
     assert hot.delete_vote(idea.pk, ann.pk, event(1007, "vote.retracted", idea=idea.pk)) is False
     assert logged() == [
