@@ -10,12 +10,12 @@ never from input.
 A vote or a like writes four statements: the question's version bumped (which also locks its
 row: `UPDATE … RETURNING`), the vote or like inserted (`ON CONFLICT DO NOTHING`: the unique
 constraint keeps one per person, with no savepoint), the count on the idea's or argument's row
-changed by one (only if a row was inserted or deleted; under the question's lock, so two writes
-never wait on each other's rows), and the event logged. On PostgreSQL the last three are one
-statement (`_change_sql`): the question's lock, which every vote of a question waits for, is held
-for two round trips instead of four. A new vote on a question without a vote cap is one statement
-there whole, with no transaction around it (`cast_in_one_statement`): the lock, the four writes,
-and the count and first voters the vote box shows.
+changed by one and the idea's version moved (only if a row was inserted or deleted; under the
+question's lock, so two writes never wait on each other's rows), and the event logged. On
+PostgreSQL the last three are one statement, always (`_change_sql`): the question's lock, which
+every vote of a question waits for, is held for two round trips instead of four. SQLite has no
+data-modifying `WITH` and runs them one by one; a test runs both ways on PostgreSQL and compares
+what they wrote.
 """
 
 from dataclasses import dataclass
@@ -571,106 +571,3 @@ def insert_event(question_id: str, version: int, kind: str, ids: dict[str, str])
     ]
     with connection.cursor() as cursor:
         cursor.execute(_event_sql(), params)
-
-
-# A vote in one statement (PostgreSQL) ----------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Cast:
-    """A vote `cast_in_one_statement` cast: the vote, the question's new version, and the idea's
-    count and first voters after it (`first_voters` None when they must be read again)."""
-
-    vote: Vote
-    version: int
-    vote_count: int
-    first_voters: list[str] | None
-
-
-@cache
-def _cast_sql() -> str:
-    """The whole of `services.vote_cast` for a question without a vote cap, as one statement: the
-    question's row locked if it is open and uncapped, the vote inserted if it is new, then (only
-    if it was) the version bumped, the count raised and the event logged; and the idea's count
-    and first voters as they are now.
-
-    Every sub-statement sees the database as it was when the statement began (its snapshot);
-    only the locks wait for writers that hold the question, and then read the newest rows. So
-    the idea is looked up with a lock of its own once the question's is held (an idea deleted
-    while the vote waited is seen gone, and none can be deleted under it), and the first voters,
-    read in the snapshot, are today's only if no change came in between: `current` compares the
-    version in the snapshot with the locked row's."""
-    q, idea, vote, p = _table(Question), _table(Idea), _table(Vote), _table(Participant)
-    qid, version, deadline = (_column(Question, f) for f in ("id", "version", "deadline"))
-    closed, cap = _column(Question, "closed_at"), _column(Question, "max_votes")
-    iid, count = _column(Idea, "id"), _column(Idea, "vote_count")
-    idea_version = _column(Idea, "version")
-    vid, voter, at = _column(Vote, "id"), _column(Vote, "participant"), _column(Vote, "created_at")
-    columns = ", ".join(_column(Vote, f) for f in ("idea", "participant", "created_at"))
-    event_columns = ", ".join(
-        _column(Event, f) for f in ("question", "version", "type", "ids", "created_at")
-    )
-    # Each use of a parameter typed alike: PostgreSQL takes one type per parameter.
-    now = "CAST(%(now)s AS timestamptz)"
-    # Names from the models, values bound: nothing from input is formatted in.
-    return (
-        f"WITH seen AS (SELECT {version} FROM {q} WHERE {qid} = %(question)s), "  # noqa: S608  # nosec B608
-        f"locked AS (SELECT {version} FROM {q} WHERE {qid} = %(question)s "
-        f"AND {closed} IS NULL AND {cap} IS NULL "
-        f"AND ({deadline} IS NULL OR {deadline} > {now}) FOR UPDATE), "
-        f"added AS (INSERT INTO {vote} ({columns}) "
-        f"SELECT CAST(%(idea)s AS varchar), CAST(%(participant)s AS varchar), {now} "
-        f"FROM locked WHERE EXISTS (SELECT 1 FROM {idea} WHERE {iid} = %(idea)s "
-        f"AND {_column(Idea, 'question')} = %(question)s AND locked.{version} IS NOT NULL "
-        f"FOR KEY SHARE) "
-        f"ON CONFLICT DO NOTHING RETURNING {vid}), "
-        f"bumped AS (UPDATE {q} SET {version} = {version} + 1 WHERE {qid} = %(question)s "
-        f"AND EXISTS (SELECT 1 FROM added) RETURNING {version}), "
-        f"counted AS (UPDATE {idea} SET {count} = {count} + 1, {idea_version} = {idea_version} + 1 "
-        f"WHERE {iid} = %(idea)s "
-        f"AND EXISTS (SELECT 1 FROM added) RETURNING {count}), "
-        f"logged AS (INSERT INTO {_table(Event)} ({event_columns}) "
-        f"SELECT CAST(%(question)s AS varchar), {version}, CAST(%(kind)s AS varchar), "
-        f"%(ids)s, {now} FROM bumped), "
-        f"voters AS (SELECT CAST(p.{_column(Participant, 'name')} AS text) AS name, v.{at} AS at "
-        f"FROM {vote} AS v JOIN {p} AS p ON p.{_column(Participant, 'id')} = v.{voter} "
-        f"WHERE v.{_column(Vote, 'idea')} = %(idea)s ORDER BY v.{at} LIMIT %(first)s) "
-        f"SELECT (SELECT {vid} FROM added), (SELECT {version} FROM bumped), "
-        f"(SELECT {count} FROM counted), "
-        f"(SELECT {version} FROM seen) = (SELECT {version} FROM locked), "
-        f"ARRAY(SELECT name FROM (SELECT name, at FROM voters UNION ALL "
-        f"SELECT CAST(%(name)s AS text), {now} FROM added) AS f "
-        f"ORDER BY at LIMIT %(first)s)"
-    )
-
-
-def casts_in_one_statement() -> bool:
-    """Whether `cast_in_one_statement` can be used: PostgreSQL's data-modifying `WITH`."""
-    return connection.vendor == "postgresql"
-
-
-def cast_in_one_statement(
-    *, question_id: str, idea_id: str, participant: Participant, kind: str, first: int
-) -> Cast | None:
-    """A new vote, in one statement (PostgreSQL; see `_cast_sql`); None when it cast nothing: the
-    question is closed, capped or gone, the idea gone, or this person votes for it already. The
-    caller then takes the long way (`services.vote_cast`), which says which."""
-    now = timezone.now()
-    params = {
-        "question": question_id,
-        "idea": idea_id,
-        "participant": participant.pk,
-        "name": participant.name,
-        "now": _prepared(Vote, "created_at", now),
-        "kind": kind,
-        "ids": _prepared(Event, "ids", {"idea": idea_id}),
-        "first": first,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(_cast_sql(), params)
-        vote_id, version, vote_count, current, first_voters = cursor.fetchone()
-    if vote_id is None:
-        return None
-    vote = Vote(pk=vote_id, idea_id=idea_id, participant_id=participant.pk, created_at=now)
-    vote._state.adding, vote._state.db = False, connection.alias
-    return Cast(vote, version, vote_count, list(first_voters) if current else None)

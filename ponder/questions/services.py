@@ -1,13 +1,17 @@
 """Every write to the domain is one function here. Pages, the API, commands and tests call them.
 
 Each one is atomic, locks the question row (so the rules it checks cannot change under it: the vote
-cap, the open state, the version), bumps the question's version and announces the change after
-commit. Who may do what is decided by `ponder.questions.access`; these functions enforce the rules
-that hold for everyone (closed questions, disabled ideas or arguments, the vote cap).
+cap, the open state, the version), bumps the question's version (and that of each idea whose row
+on the question page it changes) and announces the change after commit. Votes and likes, which
+come by the hundred, answer with what they did as a frozen dataclass (`VoteResult`,
+`LikeResult`); their statements are written out in `hot`. Who may do what is decided by
+`ponder.questions.access`; these functions enforce the rules that hold for everyone (closed
+questions, disabled ideas or arguments, the vote cap).
 """
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -315,8 +319,17 @@ def argument_delete(*, argument: Argument) -> None:
     _announce(locked, "argument.deleted", **ids)
 
 
+@dataclass(frozen=True, slots=True)
+class LikeResult:
+    """What `like_add` or `like_remove` did."""
+
+    like: Like | None  # the person's like of the argument after it (None: they like it no more)
+    changed: bool  # False: liked again, or taken back when there was none; nothing written
+    version: int  # the question's version after it
+
+
 @_unless_unchanged
-def like_add(*, argument: Argument, participant: Participant) -> Like:
+def like_add(*, argument: Argument, participant: Participant) -> LikeResult:
     """Like an argument. Liking twice keeps one like (the database holds one per person)."""
     locked = _bump(argument.idea.question)
     _require_open(locked)
@@ -326,55 +339,54 @@ def like_add(*, argument: Argument, participant: Participant) -> Like:
         # Not inserted: the argument is gone, or this person liked it before (perhaps a
         # moment ago, in a concurrent request): the database keeps one, and so do we.
         _require_present(argument, _("This argument has been deleted."))
-        raise _Unchanged(Like.objects.get(argument=argument, participant=participant))
+        kept = Like.objects.get(argument=argument, participant=participant)
+        raise _Unchanged(LikeResult(kept, changed=False, version=locked.version - 1))
     announce(locked.pk, locked.version)
-    return like
+    return LikeResult(like, changed=True, version=locked.version)
 
 
 @_unless_unchanged
-def like_remove(*, argument: Argument, participant: Participant) -> None:
+def like_remove(*, argument: Argument, participant: Participant) -> LikeResult:
     locked = _bump(argument.idea.question)
     _require_open(locked)
     event = _event(locked, "like.removed", idea=argument.idea_id, argument=argument.pk)
     if not hot.delete_like(argument.pk, argument.idea_id, participant.pk, event):
-        raise _Unchanged
+        raise _Unchanged(LikeResult(None, changed=False, version=locked.version - 1))
     announce(locked.pk, locked.version)
+    return LikeResult(None, changed=True, version=locked.version)
 
 
 # Votes --------------------------------------------------------------------------------------
 
 
-def vote_cast(*, idea: Idea, participant: Participant) -> Vote:
-    """Vote for an idea. Voting twice keeps one vote; the question's cap is enforced here.
+@dataclass(frozen=True, slots=True)
+class VoteResult:
+    """What `vote_cast` or `vote_retract` did, and what the idea's vote box shows after it: its
+    count and the names of its first `VOTERS_SHOWN` voters, read under the question's lock."""
 
-    On PostgreSQL a new vote on an open question without a cap is cast in one statement
-    (`hot.cast_in_one_statement`: two round trips fewer, and the question's lock held for one
-    instead of three). It then carries `cast`, the idea's count and first voters after it.
-    Anything else (a vote cap, a closed question, a second vote) takes the transaction of
-    `_vote_cast`, which says what refused it."""
-    if hot.casts_in_one_statement():
-        cast = hot.cast_in_one_statement(
-            question_id=idea.question_id,
-            idea_id=idea.pk,
-            participant=participant,
-            kind="vote.cast",
-            first=VOTERS_SHOWN,
-        )
-        if cast is not None:
-            announce(idea.question_id, cast.version)
-            cast.vote.cast = cast  # type: ignore[attr-defined]
-            return cast.vote
-    return _vote_cast(idea=idea, participant=participant)
+    vote: Vote | None  # the person's vote for the idea after it (None: they vote for it no more)
+    changed: bool  # False: cast again, or taken back when there was none; nothing written
+    idea_vote_count: int
+    first_voters: tuple[str, ...]  # oldest vote first
+    version: int  # the question's version after it
+
+
+def _voted(idea: Idea, locked: Question, vote: Vote | None, *, changed: bool) -> VoteResult:
+    count, first_voters = hot.votes_of(idea.pk, first=VOTERS_SHOWN)
+    version = locked.version if changed else locked.version - 1  # an unchanged bump rolls back
+    return VoteResult(vote, changed, count, tuple(first_voters), version)
 
 
 @_unless_unchanged
-def _vote_cast(*, idea: Idea, participant: Participant) -> Vote:
+def vote_cast(*, idea: Idea, participant: Participant) -> VoteResult:
+    """Vote for an idea. Voting twice keeps one vote; the question's cap is enforced here."""
     locked = _bump(idea.question)
     _require_open(locked)
     if locked.max_votes is not None:
         used, here = hot.votes_used(participant.pk, idea.pk)
         if here:  # a vote cast again is no new vote, even at the cap
-            raise _Unchanged(Vote.objects.get(idea=idea, participant=participant))
+            kept = Vote.objects.get(idea=idea, participant=participant)
+            raise _Unchanged(_voted(idea, locked, kept, changed=False))
         if used >= locked.max_votes:
             raise ActionRefused(
                 _("You have used all %(n)d of your votes. Take one back to vote for this idea.")
@@ -386,18 +398,21 @@ def _vote_cast(*, idea: Idea, participant: Participant) -> Vote:
         # Not inserted: the idea is gone, or this person voted for it before (perhaps a moment
         # ago, in a concurrent request): the database keeps one, and so do we.
         _require_present(idea, _("This idea has been deleted."))
-        raise _Unchanged(Vote.objects.get(idea=idea, participant=participant))
+        kept = Vote.objects.get(idea=idea, participant=participant)
+        raise _Unchanged(_voted(idea, locked, kept, changed=False))
     announce(locked.pk, locked.version)
-    return vote
+    return _voted(idea, locked, vote, changed=True)
 
 
 @_unless_unchanged
-def vote_retract(*, idea: Idea, participant: Participant) -> None:
+def vote_retract(*, idea: Idea, participant: Participant) -> VoteResult:
+    """Take a vote back. Taking it back twice changes nothing the second time."""
     locked = _bump(idea.question)
     _require_open(locked)
     if not hot.delete_vote(idea.pk, participant.pk, _event(locked, "vote.retracted", idea=idea.pk)):
-        raise _Unchanged
+        raise _Unchanged(_voted(idea, locked, None, changed=False))
     announce(locked.pk, locked.version)
+    return _voted(idea, locked, None, changed=True)
 
 
 # Comments -----------------------------------------------------------------------------------
