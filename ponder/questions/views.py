@@ -27,7 +27,7 @@ from ponder.lib.handler import ungated
 from ponder.lib.ids import secret_matches
 from ponder.ratelimit import limit
 
-from . import hot, services, stencils
+from . import services, stencils
 from .access import (
     Access,
     admin_for,
@@ -51,9 +51,9 @@ from .forms import (
 )
 from .middleware import database_answers
 from .models import Argument, Comment, Idea, Participant, Vote
-from .pages import ARGUMENTS_SHOWN, COMMENTS_SHOWN, IDEAS_SHOWN, VOTERS_SHOWN, question_page
+from .pages import ARGUMENTS_SHOWN, COMMENTS_SHOWN, IDEAS_SHOWN, question_page
 from .rendering import as_html, shared_parts
-from .services import ActionRefused
+from .services import ActionRefused, VoteResult
 
 DETAIL = "questions/detail.html"
 
@@ -410,7 +410,7 @@ def _vote_or_unvote(
         request,
         access,
         lambda me: action(idea=idea, participant=me),
-        answer=lambda result: _vote_box(request, access, idea, voted=cast, result=result),
+        answer=lambda result: _vote_box(request, access, idea, result),
         anchor=f"idea-{idea.pk}",
         ask_name=_("Please give your name first, then vote."),
         message=_("Your vote was counted.") if cast else _("Your vote was taken back."),
@@ -439,24 +439,16 @@ def _act_as_participant(
     return _done(request, access, message, anchor=anchor, html=html)
 
 
-def _vote_box(
-    request: HttpRequest, access: Access, idea: Idea, *, voted: bool, result: object = None
-) -> str:
-    """What a vote changes: the idea's count and first voters (as the vote cast in one statement
-    read them, carried by the service's `result`; else 1 query), and whether this person now
-    votes for it (the vote or the take-back just succeeded)."""
-    tally: hot.Cast | None = getattr(result, "cast", None)
-    if tally is not None and tally.first_voters is not None:
-        count, first_voters = tally.vote_count, tally.first_voters
-    else:
-        count, first_voters = hot.votes_of(idea.pk, first=VOTERS_SHOWN)
+def _vote_box(request: HttpRequest, access: Access, idea: Idea, result: VoteResult) -> str:
+    """What a vote changes: the idea's count and first voters, as the service read them, and
+    whether this person now votes for it."""
     return stencils.vote_box(
         question_id=access.question.pk,
         idea_id=idea.pk,
         title=idea.title,
-        vote_count=count,
-        first_voters=first_voters,
-        voted=voted,
+        vote_count=result.idea_vote_count,
+        first_voters=list(result.first_voters),
+        voted=result.vote is not None,
         is_open=access.is_open,
         csrf_token=csrf_token(request),
     )
