@@ -12,6 +12,7 @@ from django.contrib.messages import get_messages
 from django.db import connection, transaction
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -22,7 +23,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
-from ponder.lib.csrf import csrf_token
 from ponder.lib.handler import ungated
 from ponder.lib.ids import secret_matches
 from ponder.ratelimit import limit
@@ -82,10 +82,10 @@ def _context(request: HttpRequest, access: Access, **extra: Any) -> dict[str, An
 
 
 def _status(request: HttpRequest, message: str, *, error: bool = False) -> str:
-    if message:  # then it needs nothing of the request: filled in from a stencil
-        return stencils.status(message, error=error)
     context = {"message": message, "error": error, "oob": True}
-    return render_to_string("questions/_status.html", context, request)
+    # A message needs nothing of the request; without one, the status shows the request's
+    # messages (a context processor's).
+    return render_to_string("questions/_status.html", context, None if message else request)
 
 
 def _done(
@@ -441,7 +441,7 @@ def _act_as_participant(
 
 def _vote_box(request: HttpRequest, access: Access, idea: Idea, result: VoteResult) -> str:
     """What a vote changes: the idea's count and first voters, as the service read them, and
-    whether this person now votes for it."""
+    whether this person now votes for it; filled in from a stencil of the partial."""
     return stencils.vote_box(
         question_id=access.question.pk,
         idea_id=idea.pk,
@@ -450,7 +450,7 @@ def _vote_box(request: HttpRequest, access: Access, idea: Idea, result: VoteResu
         first_voters=list(result.first_voters),
         voted=result.vote is not None,
         is_open=access.is_open,
-        csrf_token=csrf_token(request),
+        csrf_token=get_token(request),
     )
 
 
