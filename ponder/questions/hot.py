@@ -571,3 +571,93 @@ def insert_event(question_id: str, version: int, kind: str, ids: dict[str, str])
     ]
     with connection.cursor() as cursor:
         cursor.execute(_event_sql(), params)
+
+
+# One idea and its leading arguments -----------------------------------------------------------
+
+
+@cache
+def _one_idea_sql() -> str:
+    idea, participant = _table(Idea), _table(Participant)
+    pid = _column(Participant, "id")
+    count = (
+        f"SELECT COUNT(*) FROM {_table(Argument)} "  # noqa: S608  # nosec B608
+        f"WHERE {_column(Argument, 'idea')} = i.{_column(Idea, 'id')}"
+    )
+    columns = ", ".join(f"i.{connection.ops.quote_name(c)}" for c in _fields(Idea)[1])
+    # Names from the models, values bound: nothing from input is formatted in.
+    return (
+        f"SELECT {columns}, p.{_column(Participant, 'name')}, ({count}) "  # noqa: S608  # nosec B608
+        f"FROM {idea} AS i JOIN {participant} AS p ON p.{pid} = i.{_column(Idea, 'author')} "
+        f"WHERE i.{_column(Idea, 'id')} = %s AND i.{_column(Idea, 'question')} = %s"
+    )
+
+
+@cache
+def _leading_arguments_sql(limited: bool) -> str:
+    argument, participant = _table(Argument), _table(Participant)
+    fields = ("id", "idea", "author")
+    columns = [f"a.{_column(Argument, f)}" for f in fields]
+    columns.append(f"p.{_column(Participant, 'name')}")
+    columns += [f"a.{_column(Argument, f)}" for f in ("kind", "text", "created_at", "like_count")]
+    likes, at = _column(Argument, "like_count"), _column(Argument, "created_at")
+    author = f"p.{_column(Participant, 'id')} = a.{_column(Argument, 'author')}"
+    # Names from the models, values bound: nothing from input is formatted in.
+    return (
+        f"SELECT {', '.join(columns)} FROM {argument} AS a "  # noqa: S608  # nosec B608
+        f"JOIN {participant} AS p ON {author} "
+        f"WHERE a.{_column(Argument, 'idea')} = %s "
+        f"ORDER BY a.{likes} DESC, a.{at}, a.{_column(Argument, 'id')}"
+        + (" LIMIT %s" if limited else "")
+    )
+
+
+def one_idea(
+    question: Question, idea_id: str, *, arguments: int | None
+) -> tuple[Idea | None, list[tuple[Any, ...]]]:
+    """The question's idea of that id (None if there is none) with its author and how many
+    arguments it has (`argument_count`), and its `arguments` most liked arguments (all with None)
+    as rows of id, idea, author, author's name, kind, text, created_at and like_count, in the
+    order of `ArgumentQuerySet.with_counts`. Two queries, each a small part of what compiling
+    the ORM's (a window over the arguments, a correlated count) costs."""
+    with connection.cursor() as cursor:
+        cursor.execute(_one_idea_sql(), [idea_id, question.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None, []
+    attnames, _columns = _fields(Idea)
+    values = [_from_db(Idea, f, v) for f, v in zip(attnames, row, strict=False)]
+    found = Idea.from_db(connection.alias, attnames, values)
+    found.question = question
+    name, found.argument_count = row[len(attnames)], row[len(attnames) + 1]
+    found.author = Participant(pk=found.author_id, question=question, name=name)
+    params = [idea_id] if arguments is None else [idea_id, arguments]
+    with connection.cursor() as cursor:
+        cursor.execute(_leading_arguments_sql(arguments is not None), params)
+        rows = cursor.fetchall()
+    return found, [(*r[:6], _from_db(Argument, "created_at", r[6]), r[7]) for r in rows]
+
+
+@cache
+def _question_id_sql(model: type) -> str:
+    """The question id of an idea, a comment (their own column) or an argument (its idea's)."""
+    if model is Argument:
+        # Names from the models, values bound: nothing from input is formatted in.
+        return (
+            f"SELECT i.{_column(Idea, 'question')} FROM {_table(Argument)} AS a "  # noqa: S608  # nosec B608
+            f"JOIN {_table(Idea)} AS i ON i.{_column(Idea, 'id')} = a.{_column(Argument, 'idea')} "
+            f"WHERE a.{_column(Argument, 'id')} = %s"
+        )
+    # Names from the models, values bound: nothing from input is formatted in.
+    return (
+        f"SELECT {_column(model, 'question')} FROM {_table(model)} "  # noqa: S608  # nosec B608
+        f"WHERE {_column(model, 'id')} = %s"
+    )
+
+
+def question_id_of(model: type, pk: str) -> str | None:
+    """The id of the question an idea, argument or comment belongs to; None if it is gone."""
+    with connection.cursor() as cursor:
+        cursor.execute(_question_id_sql(model), [pk])
+        row = cursor.fetchone()
+    return None if row is None else row[0]

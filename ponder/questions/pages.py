@@ -136,15 +136,20 @@ def question_page(
     liked arguments of each idea (and counts them all, in the ideas' query).
     """
     question, me = access.question, access.participant
+    one = None
+    if idea_ids is not None and len(idea_ids) == 1 and ideas_shown is None:
+        # One idea (the answer to a change on it): read by hand (`hot.one_idea`), for a tenth
+        # of what compiling the queries below costs.
+        one = hot.one_idea(question, idea_ids[0], arguments=arguments_shown)
     ideas_qs = Idea.objects.filter(question=question).with_counts().select_related("author")
     voters_qs = Vote.objects.filter(idea__question=question)
-    if arguments_shown is not None:
+    if arguments_shown is not None and one is None:
         ideas_qs = ideas_qs.annotate(argument_count=count_of(Argument, "idea"))
     if idea_ids is not None:
         ideas_qs = ideas_qs.filter(pk__in=idea_ids)
     if ideas_shown is not None:
         ideas_qs = ideas_qs[ideas_from : ideas_from + ideas_shown]
-    ideas = list(ideas_qs)
+    ideas = list(ideas_qs) if one is None else [idea for idea in one[:1] if idea is not None]
     idea_total = len(ideas)
     if ideas_shown is not None:
         idea_ids = [idea.pk for idea in ideas]
@@ -157,11 +162,11 @@ def question_page(
         args_qs = Argument.objects.filter(idea_id__in=[idea.pk for idea in ideas])
         voters_qs = voters_qs.filter(idea_id__in=idea_ids)
     args_qs = args_qs.with_counts()
-    if arguments_shown is not None:
+    if arguments_shown is not None and one is None:
         args_qs = args_qs.leading(per_idea=arguments_shown)
 
     arguments: dict[str, list[ShownArgument]] = defaultdict(list)
-    for row in args_qs.values_list(*ShownArgument.FIELDS):
+    for row in args_qs.values_list(*ShownArgument.FIELDS) if one is None else one[1]:
         argument = ShownArgument(row)
         arguments[argument.idea_id].append(argument)
     voters: dict[str, list[str]] = defaultdict(list)

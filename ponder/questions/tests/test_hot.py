@@ -11,7 +11,16 @@ from conftest import counts_off
 from ponder.live.models import Event
 from ponder.questions import hot, services
 from ponder.questions.access import PARTICIPANT_COOKIE, question_for
-from ponder.questions.models import Argument, Idea, Like, Participant, Question, Vote, recount
+from ponder.questions.models import (
+    Argument,
+    Comment,
+    Idea,
+    Like,
+    Participant,
+    Question,
+    Vote,
+    recount,
+)
 
 
 def test_votes_of_counts_and_names_the_first_voters_in_order(question: Question) -> None:
@@ -369,3 +378,73 @@ def test_a_vote_answers_with_the_count_and_first_voters_it_leaves(question: Ques
     assert gone.version == result.version + 1
     with pytest.raises(FrozenInstanceError):
         gone.changed = False  # type: ignore[misc]
+
+
+# One idea read by hand ----------------------------------------------------------------------
+
+
+def _shown(idea: Idea) -> tuple[object, ...]:
+    arguments = [
+        (a.pk, a.idea_id, a.author_id, a.author.name, a.kind, a.text, a.created_at, a.like_count)
+        for a in idea.argument_list
+    ]
+    return (
+        idea.pk,
+        idea.title,
+        idea.description,
+        idea.created_at,
+        idea.author.name,
+        idea.vote_count,
+        idea.version,
+        idea.more_arguments,
+        idea.first_voters,
+        arguments,
+    )
+
+
+@pytest.mark.parametrize("arguments_shown", [None, 2, 12])
+def test_one_idea_is_read_as_the_read_of_many_reads_it(
+    question: Question, make_question, arguments_shown: int | None
+) -> None:
+    """`question_page` reads a single idea with `hot.one_idea`: the idea, its author, its
+    leading arguments and how many there are come out as the read of several ideas gives them."""
+    from ponder.questions.access import Access
+    from ponder.questions.pages import question_page
+
+    ann, _ = services.participant_join(question=question, name="Ann", token=None)
+    bo, _ = services.participant_join(question=question, name="Bo <b>", token=None)
+    lake = services.idea_add(question=question, author=bo, title="Lake", description="Deep")
+    hill = services.idea_add(question=question, author=ann, title="Hill")
+    for number, text in enumerate(["Quiet", "Far", "Cold", "Wet"]):
+        argument = services.argument_add(
+            idea=lake, author=(ann, bo)[number % 2], kind=("pro", "con")[number % 2], text=text
+        )
+        if number in (1, 2):
+            services.like_add(argument=argument, participant=ann)
+    services.vote_cast(idea=lake, participant=ann)
+    access = Access(
+        question=question, participant=None, is_organiser=False, token=None, admin_key=None
+    )
+
+    def read(ids: list[str]) -> dict[str, tuple[object, ...]]:
+        page = question_page(access, idea_ids=ids, comments=False, arguments_shown=arguments_shown)
+        return {idea.pk: _shown(idea) for idea in page.ideas}
+
+    assert read([lake.pk]) == {lake.pk: read([lake.pk, hill.pk])[lake.pk]}
+    assert read([hill.pk]) == {hill.pk: read([lake.pk, hill.pk])[hill.pk]}
+    other, _ = make_question(title="Elsewhere")
+    elsewhere = Access(
+        question=other, participant=None, is_organiser=False, token=None, admin_key=None
+    )
+    assert question_page(elsewhere, idea_ids=[lake.pk], comments=False).ideas == []
+    assert hot.one_idea(question, "nosuchidea00", arguments=3) == (None, [])
+
+
+def test_question_id_of_an_idea_argument_or_comment(question: Question) -> None:
+    ann, _ = services.participant_join(question=question, name="Ann", token=None)
+    idea = services.idea_add(question=question, author=ann, title="Lake")
+    pro = services.argument_add(idea=idea, author=ann, kind="pro", text="Quiet")
+    comment = services.comment_add(question=question, author=ann, text="Hi")
+    for model, pk in ((Idea, idea.pk), (Argument, pro.pk), (Comment, comment.pk)):
+        assert hot.question_id_of(model, pk) == question.pk
+        assert hot.question_id_of(model, "nosuchentry0") is None
