@@ -2,10 +2,12 @@
 
 from dataclasses import FrozenInstanceError
 from datetime import datetime
+from typing import Any
 
 import pytest
 from django.db import transaction
 from django.http import HttpResponse
+from django.utils import timezone
 
 from conftest import counts_off
 from ponder.live.models import Event
@@ -347,11 +349,55 @@ def test_postgresqls_one_statement_writes_what_the_statements_one_by_one_write(
 
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only: SQLite has no data-modifying WITH")
-    together = _votes_and_likes(make_question()[0])
+    together = _votes_and_likes(make_question()[0]) + _refusals(make_question()[0])
     monkeypatch.setattr(hot, "_in_one_statement", lambda: False)
-    one_by_one = _votes_and_likes(make_question()[0])
+    monkeypatch.setattr(hot, "casts_in_one_statement", lambda: False)
+    one_by_one = _votes_and_likes(make_question()[0]) + _refusals(make_question()[0])
     assert together == one_by_one
     assert counts_off() == []
+
+
+def _refusals(question: Question) -> list[object]:
+    """Votes refused or changing nothing, each way: what each answers, and what is left."""
+    ann, _ = services.participant_join(question=question, name="Ann", token=None)
+    lake = services.idea_add(question=question, author=ann, title="Lake")
+    hill = services.idea_add(question=question, author=ann, title="Hill")
+    gone = services.idea_add(question=question, author=ann, title="Gone")
+    Question.objects.filter(pk=question.pk).update(max_votes=1)
+    answers: list[object] = []
+
+    def vote(idea: Idea) -> None:
+        try:
+            result = services.vote_cast(
+                idea=Idea.objects.select_related("question").get(pk=idea.pk), participant=ann
+            )
+            answers.append((result.changed, result.idea_vote_count, result.first_voters))
+        except services.ActionRefused as refused:
+            answers.append(refused.code)
+        except Idea.DoesNotExist:
+            answers.append("no idea")
+
+    vote(lake)
+    vote(hill)  # over the cap
+    vote(lake)  # again, at the cap: no new vote, not refused
+    Question.objects.filter(pk=question.pk).update(max_votes=None)
+    stale = Idea.objects.select_related("question").get(pk=gone.pk)
+    Idea.objects.filter(pk=gone.pk).delete()
+    answers.append(_refused_code(lambda: services.vote_cast(idea=stale, participant=ann)))
+    Question.objects.filter(pk=question.pk).update(closed_at=timezone.now())
+    vote(hill)  # closed
+    answers.append(Question.objects.get(pk=question.pk).version - question.version)
+    answers.append(sorted(Idea.objects.filter(question=question).values_list("title", "version")))
+    answers.append(Vote.objects.filter(participant=ann).count())
+    return answers
+
+
+def _refused_code(change: Any) -> str | None:
+    try:
+        change()
+    except services.ActionRefused as refused:
+        return refused.code
+    return None
 
 
 def test_a_vote_answers_with_the_count_and_first_voters_it_leaves(question: Question) -> None:
