@@ -50,9 +50,9 @@ from .forms import (
     QuestionSettingsForm,
 )
 from .middleware import database_answers
-from .models import Argument, Comment, Idea, Participant, Vote
+from .models import Argument, Comment, Idea, Participant
 from .pages import ARGUMENTS_SHOWN, COMMENTS_SHOWN, IDEAS_SHOWN, question_page
-from .rendering import as_html, shared_parts
+from .rendering import IDEA_PAGE, as_html, shared_parts
 from .services import ActionRefused, VoteResult
 
 DETAIL = "questions/detail.html"
@@ -158,13 +158,12 @@ def _shared_row(request: HttpRequest, access: Access, idea_id: str) -> bytes:
     return parts["idea"]
 
 
-def _idea_row(
-    request: HttpRequest, access: Access, idea_id: str, *, every_argument: bool = False
-) -> dict[str, Any]:
+def _idea_row(request: HttpRequest, access: Access, idea_id: str) -> dict[str, Any]:
     """One idea's row for this reader alone (the answer to their own action), as the page shows
-    it; `every_argument` for the idea's own page."""
-    shown = None if every_argument else ARGUMENTS_SHOWN
-    page = question_page(access, idea_ids=[idea_id], comments=False, arguments_shown=shown)
+    it."""
+    page = question_page(
+        access, idea_ids=[idea_id], comments=False, arguments_shown=ARGUMENTS_SHOWN
+    )
     if not page.ideas:
         raise Http404
     return _context(request, access, idea=page.ideas[0], page=page)
@@ -363,16 +362,21 @@ def idea_detail(request: HttpRequest, question_id: str, idea_id: str) -> HttpRes
         return HttpResponse(_shared_row(request, access, idea_id))
     if request.htmx and part == "argument_form":  # "Add a pro or con" opened on the question page
         return _argument_form(request, access)
-    context = _idea_row(request, access, idea_id, every_argument=True)
-    idea = context["idea"]
-    context["voters"] = (
-        Vote.objects.filter(idea=idea)
-        .order_by("created_at")
-        .values_list("participant__name", flat=True)
-    )
+    # From the render of the idea shared by every reader of this kind (`rendering.py`).
+    context = _context(request, access, idea=access.idea)
     if request.htmx and part in {"description", "voters"}:
-        return render(request, f"questions/idea.html#{part}", context)
-    return render(request, "questions/idea.html", context)
+        parts: tuple[str, ...] = (part,)
+    elif len(get_messages(request)):
+        # A message to show once: the page around the shared body is rendered for this request.
+        parts = ("body",)
+    else:
+        parts = ("page",)
+    shared = shared_parts(
+        request, access, context, parts=parts, template=IDEA_PAGE, idea_id=idea_id
+    )
+    if parts == ("body",):
+        return render(request, IDEA_PAGE, {**context, "shared": {"body": as_html(shared["body"])}})
+    return HttpResponse(shared[parts[0]])
 
 
 def _argument_form(request: HttpRequest, access: Access) -> HttpResponse:
