@@ -451,7 +451,7 @@ def _vote_box(request: HttpRequest, access: Access, idea: Idea, result: VoteResu
         idea_id=idea.pk,
         title=idea.title,
         vote_count=result.idea_vote_count,
-        first_voters=list(result.first_voters),
+        first_voters=list(result.first_voters) if access.reader.sees_voter_names() else [],
         voted=result.vote is not None,
         is_open=access.is_open,
         csrf_token=get_token(request),

@@ -60,6 +60,12 @@ def test_voter_names_are_hidden_everywhere_by_changing_the_rule_alone(
     for surface, text in _surfaces(question, voted, carol, token).items():
         assert "Bob" not in text, surface
         assert "Carol" in text or surface == "idea's voters", surface  # the author still shows
+    # The answer to a vote, in place and through the API.
+    answer = carol.post(f"/q/{question.pk}/ideas/{voted.pk}/vote/", **HX).content.decode()
+    assert "Carol" not in answer and "Bob" not in answer
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    answer = Client().put(f"/api/v1/ideas/{voted.pk}/vote", **bearer).json()
+    assert answer["voters"] == [] and answer["votes"] == 4
 
 
 def test_a_rule_for_what_a_kind_of_reader_may_do_changes_the_page_at_once(
