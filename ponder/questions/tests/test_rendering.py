@@ -236,6 +236,16 @@ def test_a_message_after_a_plain_post_is_shown_once(busy: Question, bob: Person)
     assert "Your vote was counted." not in bob.get(response["Location"]).content.decode()
 
 
+def test_a_message_is_shown_once_on_the_idea_page_too(busy: Question, bob: Person) -> None:
+    idea = Idea.objects.filter(question=busy, title__startswith="Idea 3").get()
+    bob.get(f"/q/{busy.pk}/")  # his welcome message, shown once
+    assert bob.post(f"/q/{busy.pk}/ideas/{idea.pk}/vote/").status_code == 302
+    path = f"/q/{busy.pk}/ideas/{idea.pk}/"
+    first, second = (bob.get(path).content.decode() for _ in range(2))
+    assert "Your vote was counted." in first and "Your vote was counted." not in second
+    assert _normalised(first.replace("<p>Your vote was counted.</p>", "")) == _normalised(second)
+
+
 def test_the_organiser_panel_shows_the_organisers_own_admin_link(busy: Question, alice, bob):
     html = alice.get(f"/q/{busy.pk}/").content.decode()
     assert f"/q/{busy.pk}/a/{busy.admin_key}/" in html
