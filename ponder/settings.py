@@ -120,7 +120,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "ponder.lib.csrf.context",
+                "django.template.context_processors.csrf",
             ],
         },
     }

@@ -19,7 +19,7 @@ from ninja import NinjaAPI, Path, Query
 from ninja.operation import Operation
 from ninja.responses import Status
 
-from ponder.questions import services
+from ponder.questions import hot, services
 from ponder.questions.access import Access, argument_for, comment_for, idea_for
 from ponder.questions.forms import QuestionSettingsForm
 from ponder.questions.models import Argument, Comment, Idea, Question
@@ -142,9 +142,9 @@ def _argument(access: Access, argument: Argument) -> dict[str, Any]:
     raise Http404  # deleted meanwhile
 
 
-def _question_of(model: type[Model], pk: str, field: str = "question_id") -> str:
+def _question_of(model: type[Model], pk: str) -> str:
     """The question an idea, argument or comment belongs to; 404 if there is no such entry."""
-    question_id = model.objects.filter(pk=pk).values_list(field, flat=True).first()
+    question_id = hot.question_id_of(model, pk)
     if question_id is None:
         raise Http404
     return question_id
@@ -492,7 +492,7 @@ def argument_add(request: HttpRequest, payload: ArgumentIn, idea_id: str = IdeaI
 def argument_update(
     request: HttpRequest, payload: ArgumentPatch, argument_id: str = ArgumentId
 ) -> dict[str, Any]:
-    access = auth.changer(request, _question_of(Argument, argument_id, "idea__question_id"))
+    access = auth.changer(request, _question_of(Argument, argument_id))
     argument = argument_for(access, argument_id)
     auth.may_change(access, argument)
     changes = payload.model_dump(exclude_unset=True)
@@ -511,7 +511,7 @@ def argument_update(
     tags=["arguments"],
 )
 def argument_delete(request: HttpRequest, argument_id: str = ArgumentId) -> Status:
-    access = auth.changer(request, _question_of(Argument, argument_id, "idea__question_id"))
+    access = auth.changer(request, _question_of(Argument, argument_id))
     argument = argument_for(access, argument_id)
     auth.may_change(access, argument)
     services.argument_delete(argument=argument)
@@ -527,7 +527,7 @@ def argument_delete(request: HttpRequest, argument_id: str = ArgumentId) -> Stat
 )
 @limit_operation("like")
 def like_add(request: HttpRequest, argument_id: str = ArgumentId) -> dict[str, Any]:
-    access = auth.participant(request, _question_of(Argument, argument_id, "idea__question_id"))
+    access = auth.participant(request, _question_of(Argument, argument_id))
     argument = argument_for(access, argument_id)
     services.like_add(argument=argument, participant=access.participant)
     return _argument(access, argument)
@@ -541,7 +541,7 @@ def like_add(request: HttpRequest, argument_id: str = ArgumentId) -> dict[str, A
 )
 @limit_operation("like")
 def like_remove(request: HttpRequest, argument_id: str = ArgumentId) -> dict[str, Any]:
-    access = auth.participant(request, _question_of(Argument, argument_id, "idea__question_id"))
+    access = auth.participant(request, _question_of(Argument, argument_id))
     argument = argument_for(access, argument_id)
     services.like_remove(argument=argument, participant=access.participant)
     return _argument(access, argument)

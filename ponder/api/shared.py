@@ -10,42 +10,64 @@ and a validation of every field.
 
 import threading
 import time
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
 from ponder.lib.memory import size_of
-from ponder.questions import hot
-from ponder.questions.access import Access
-from ponder.questions.rendering import (
-    SHARED_BYTES,
-    SHARED_ROWS,
-    Failures,
-    Kept,
-    row_fingerprint,
-)
+from ponder.questions.access import Access, ReaderKind
+from ponder.questions.rendering import SHARED_BYTES, Cache, Failures
 from ponder.questions.shapes import IDEAS_PER_READ, ideas_data, question_data
 
 from .schemas import IdeaOut, IdeasOut, QuestionOut
 
-KEPT = 64  # reads per process: a question's first read and pages of its ideas
-_kept = Kept(KEPT, SHARED_BYTES)  # the ideas in a read are counted here and in `_checked_ideas`
-# Each idea as checked against the schema, by everything it shows (as the page keeps its rows):
-# after a vote, a read checks the voted idea again, not the hundred around it.
-_checked_ideas = Kept(SHARED_ROWS, SHARED_BYTES)
+_kept = Cache(SHARED_BYTES)  # the ideas in a read are counted here and in `_checked_ideas`
+# Each idea as checked against the schema, by its version (as the page keeps its rows): after a
+# vote, a read checks the voted idea again, not the hundred around it.
+_checked_ideas = Cache(SHARED_BYTES)
 _reading = [threading.Lock() for _ in range(64)]
 _read_failures = Failures()
+
+
+@dataclass(frozen=True, slots=True)
+class ReadKey:
+    """Everything a shared read depends on (made by `read_key` alone)."""
+
+    question: str
+    part: tuple[int, int] | None  # None: the question; else a page of ideas (from, how many)
+    reader: ReaderKind  # the reader rule's answers for the caller's kind
+    version: int | None  # every change through the services moves it; None: any version
+    is_open: bool | None  # a deadline passes without a new version
+
+
+def read_key(access: Access, part: tuple[int, int] | None) -> ReadKey:
+    return ReadKey(
+        question=access.question.pk,
+        part=part,
+        reader=access.reader.kind,
+        version=access.question.version,
+        is_open=access.is_open,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class IdeaKey:
+    """Everything an idea of a shared read shows that is the same for every caller of a kind."""
+
+    idea: str
+    version: int  # moved by every service that changes what the idea shows (names included)
+    rank: int | None  # from the other ideas' counts, once the question is closed
+    reader: ReaderKind
 
 
 def _everyones(
     access: Access, part: tuple[int, int] | None
 ) -> tuple[dict[str, Any], dict[str, str], int]:
-    """The question (`part` None) or a page of its ideas (`part`: from, how many) as nobody in
-    particular reads it, checked against the schema; the author of every entry by id; about how
-    many bytes the two hold."""
-    nobody = Access(
-        question=access.question, participant=None, is_organiser=False, token=None, admin_key=None
-    )
+    """The question (`part` None) or a page of its ideas (`part`: from, how many) as anyone of
+    the caller's kind reads it, checked against the schema; the author of every entry by id;
+    about how many bytes the two hold."""
+    nobody = access.anyone_of_kind()
     if part is None:
         data, page = question_data(nobody, share_url="", with_page=True, ideas_shown=IDEAS_PER_READ)
         schema: Any = QuestionOut
@@ -62,16 +84,18 @@ def _everyones(
     checked = schema.model_validate({**data, "ideas": []}).model_dump()
     size = size_of(checked) + size_of(authors)
     pairs = zip(data["ideas"], page.ideas, strict=True)
-    ideas = [_checked(shown, idea) for shown, idea in pairs]
+    kind = access.reader.kind
+    ideas = [
+        _checked(shown, IdeaKey(idea.pk, idea.version, idea.rank, kind)) for shown, idea in pairs
+    ]
     checked["ideas"] = [idea for idea, _ in ideas]
     return checked, authors, size + sum(weight for _, weight in ideas)
 
 
-def _checked(shown: dict[str, Any], idea: Any) -> tuple[dict[str, Any], int]:
-    """An idea of a read as nobody in particular reads it (`shown`, made from `idea`), checked
+def _checked(shown: dict[str, Any], key: IdeaKey) -> tuple[dict[str, Any], int]:
+    """An idea of a read as anyone of a kind reads it (`shown`, of the idea of `key`), checked
     against the schema, with about how many bytes it holds; kept, and shared by every read in
     which it shows the same."""
-    key = row_fingerprint(idea)
     kept = _checked_ideas.get(key)
     if kept is None:
         checked = IdeaOut.model_validate(shown).model_dump()
@@ -82,57 +106,37 @@ def _checked(shown: dict[str, Any], idea: Any) -> tuple[dict[str, Any], int]:
 
 def _shared(access: Access, part: tuple[int, int] | None) -> tuple[dict[str, Any], dict[str, str]]:
     """The read of `part` (see `_everyones`) at the question's version: made once, then kept."""
-    question = access.question
-    key = (
-        question.pk,
-        part,
-        question.version,  # every change through the services bumps it
-        question.is_open(),  # a deadline passes without one
-        # The question's own fields, in case one is changed without the services.
-        question.title,
-        question.description,
-        question.closed_at,
-        question.max_votes,
-        question.allow_ideas,
-        question.allow_arguments,
-        question.allow_exports,
-        question.deadline,
-        question.time_zone,
-    )
-    # The newest read of each question and part only: under a stream of changes, older ones are
-    # of use to nobody.
-    kept = _kept.get(key[:2])
+    key = read_key(access, part)
+    # The newest read of each question, part and kind only: under a stream of changes, older
+    # ones are of use to nobody.
+    newest = replace(key, version=None, is_open=None)
+    kept = _kept.get(newest)
     if kept is None or kept[0] != key:
         # One read of a question at a time per process: the callers who come meanwhile wait
         # for it and take it, rather than each making the same read at once. If it fails on
         # the database, they fail with it (`Failures`).
         asked = time.monotonic()
-        with _reading[hash(question.pk) % len(_reading)]:
-            kept = _kept.get(key[:2])
+        with _reading[hash(key.question) % len(_reading)]:
+            kept = _kept.get(newest)
             if kept is None or kept[0] != key:
-                _read_failures.check(key[:2], asked)
-                with _read_failures.attempt(key[:2]):
+                _read_failures.check(newest, asked)
+                with _read_failures.attempt(newest):
                     kept = (key, *_everyones(access, part))
-                _kept.put(key[:2], kept, kept[3])
+                _kept.put(newest, kept, kept[3])
     return kept[1], kept[2]
 
 
 class _Yours:
-    """The caller's own in a shared read: their votes and likes, and what they may change."""
+    """The caller's own in a shared read, as the reader rule says: their votes and likes, and
+    what they may change."""
 
     def __init__(self, access: Access, authors: dict[str, str]) -> None:
-        me = access.participant
-        self.votes: frozenset[str] = frozenset()
-        self.likes: frozenset[str] = frozenset()
-        if me is not None:
-            marks = getattr(me, "marks", None)
-            self.votes, self.likes = marks if marks is not None else hot.votes_and_likes(me.pk)
-        self.organiser = access.is_organiser
-        self.mine = me.pk if me is not None and access.question.is_open() else None
+        self.reader = reader = access.reader
+        self.votes, self.likes = reader.votes, reader.likes
         self.authors = authors
 
-    def changeable(self, entry_id: str) -> bool:  # as Access.can_change
-        return self.organiser or (self.mine is not None and self.authors[entry_id] == self.mine)
+    def changeable(self, entry_id: str) -> bool:
+        return self.reader.may_change_by(self.authors[entry_id])
 
     def idea(self, shared: dict[str, Any]) -> dict[str, Any]:
         """A shared idea with the caller's marks on it and on its arguments."""

@@ -5,7 +5,7 @@ shared by every question) and, per question, the organiser's admin key. Unknown 
 entries and wrong keys all end in 404, so nothing tells an outsider what exists.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from urllib.parse import quote, unquote
 
 from django.conf import settings
@@ -36,38 +36,229 @@ def _cookie_options(path: str = "/") -> dict[str, object]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class ReaderKind:
+    """What a render or read shared by many readers may depend on of its reader: the rule's
+    answers that are the same for every reader of the kind. Part of every shared key
+    (`rendering.page_key`, the API's shared reads), so that a change to the rule changes the keys
+    with it and nothing kept under the old rule is served."""
+
+    organiser: bool
+    newcomer: bool  # has given no name here yet: the forms ask for one
+    may_add_ideas: bool
+    may_add_arguments: bool
+    may_vote: bool
+    may_export: bool
+    sees_counts: bool
+    sees_voter_names: bool
+
+
+EVERY = None  # in `Reader.slots`: every slot of the kind is the reader's
+
+
+class Reader:
+    """The one rule for what a reader of a question sees and may do. The page, the render shared
+    by many readers (rendering.py), the template tags, and the API's answers and shared reads
+    all ask it: hidden tallies, anonymous votes and the like are decided here and nowhere else.
+
+    Two levels: what depends on the question and the reader's kind only (organiser or not,
+    newcomer or not: `kind`) may be rendered once and shared; what depends on who they are (their
+    votes, their likes, their own entries: `slots`) is put in for each reader. The kind's answers
+    must not ask who the reader is (`participant`): a shared render asks a stand-in of the kind
+    (`anyone_of_kind`), who is nobody."""
+
+    __slots__ = ("_marks", "is_open", "newcomer", "organiser", "participant", "question")
+
+    def __init__(
+        self,
+        question: Question,
+        participant: Participant | None,
+        *,
+        organiser: bool,
+        newcomer: bool | None = None,
+    ) -> None:
+        self.question = question
+        self.participant = participant
+        self.organiser = organiser
+        self.newcomer = participant is None if newcomer is None else newcomer
+        self.is_open = question.is_open()
+        self._marks: tuple[frozenset[str], frozenset[str]] | None = None
+
+    def anyone_of_kind(self) -> "Reader":
+        """A reader of this kind who is nobody in particular: votes, likes and owns nothing."""
+        stand_in = Reader(self.question, None, organiser=self.organiser, newcomer=self.newcomer)
+        stand_in._marks = (frozenset(), frozenset())
+        return stand_in
+
+    # Who they are.
+
+    @property
+    def is_organiser(self) -> bool:
+        return self.organiser
+
+    @property
+    def is_participant(self) -> bool:
+        return not self.newcomer
+
+    @property
+    def is_newcomer(self) -> bool:
+        return self.newcomer
+
+    # What they may do.
+
+    def may_add_ideas(self) -> bool:
+        return self.is_open and (self.question.allow_ideas or self.organiser)
+
+    def may_add_arguments(self) -> bool:
+        return self.is_open and (self.question.allow_arguments or self.organiser)
+
+    def may_vote(self) -> bool:
+        """Whether the page offers them a vote (a newcomer is asked for a name first)."""
+        return self.is_open
+
+    def may_export(self) -> bool:
+        """The results (CSV, Excel, JSON, report): the organiser's, and everyone's if allowed."""
+        return self.organiser or self.question.allow_exports
+
+    def may_change(self, entry: "Idea | Argument | Comment") -> bool:
+        return self.may_change_by(entry.author_id)
+
+    def may_change_by(self, author_id: str) -> bool:
+        """Whether they may edit or delete an entry written by `author_id`."""
+        authors = self.may_change_entries_of()
+        return authors is EVERY or author_id in authors
+
+    def may_change_entries_of(self) -> frozenset[str] | None:
+        """Whose entries they may edit or delete: the organiser anyone's (`EVERY`); an author
+        their own, while the question is open."""
+        if self.organiser:
+            return EVERY
+        me = self.participant
+        if self.is_open and me is not None:
+            return frozenset((me.pk,))
+        return frozenset()
+
+    # What they see.
+
+    def sees_counts(self) -> bool:
+        """Whether the votes and likes are counted for them (hidden tallies go here)."""
+        return True
+
+    def sees_voter_names(self) -> bool:
+        """Whether they see who voted for what (anonymous votes go here)."""
+        return True
+
+    @property
+    def kind(self) -> ReaderKind:
+        return ReaderKind(
+            organiser=self.organiser,
+            newcomer=self.newcomer,
+            may_add_ideas=self.may_add_ideas(),
+            may_add_arguments=self.may_add_arguments(),
+            may_vote=self.may_vote(),
+            may_export=self.may_export(),
+            sees_counts=self.sees_counts(),
+            sees_voter_names=self.sees_voter_names(),
+        )
+
+    # Their own marks.
+
+    def _read_marks(self) -> tuple[frozenset[str], frozenset[str]]:
+        if self._marks is None:
+            me = self.participant
+            if me is None:
+                self._marks = (frozenset(), frozenset())
+            else:  # read with the question (`hot.reader`), or now in one query
+                self._marks = getattr(me, "marks", None) or hot.votes_and_likes(me.pk)
+        return self._marks
+
+    def read_marks_now(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Their votes and likes as they are now (one query), not as read with the question: for
+        an answer made after a change this request made."""
+        me = self.participant
+        if me is not None:
+            self._marks = hot.votes_and_likes(me.pk)
+        return self._read_marks()
+
+    @property
+    def votes(self) -> frozenset[str]:
+        """The ideas they vote for."""
+        return self._read_marks()[0]
+
+    @property
+    def likes(self) -> frozenset[str]:
+        """The arguments they like."""
+        return self._read_marks()[1]
+
+    def has_voted(self, idea_id: str) -> bool:
+        return idea_id in self.votes
+
+    def likes_argument(self, argument_id: str) -> bool:
+        return argument_id in self.likes
+
+    def slots(self) -> dict[str, frozenset[str] | None]:
+        """Which of a page's personal parts (`{% personal KIND x %}`) show their `yes` variant
+        to this reader: by kind, the keys that do (an idea's id for "voted", an argument's for
+        "liked", an author's for "mine"), or `EVERY`."""
+        return {
+            "voted": self.votes,
+            "liked": self.likes,
+            "mine": self.may_change_entries_of(),
+            "participant": EVERY if self.is_participant else frozenset(),
+        }
+
+    def wants(self, kind: str, key: str) -> bool:
+        """Whether the personal part `kind` of `key` shows its `yes` variant (see `slots`)."""
+        keys = self.slots()[kind]
+        return keys is EVERY or key in keys
+
+
 @dataclass
 class Access:
+    """Who is asking about which question: what they may see and do is `reader`'s to say."""
+
     question: Question
     participant: Participant | None
     is_organiser: bool
     token: str | None  # the participant token this browser holds, if any
     admin_key: str | None  # the organiser's key, shown back to the organiser only
     idea: Idea | None = None  # the idea the request is about, when read with the question
+    _reader: Reader | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def reader(self) -> Reader:
+        """The rule for this reader (made again once they join: `participant` set)."""
+        reader = self._reader
+        if reader is None or reader.participant is not self.participant:
+            reader = self._reader = Reader(
+                self.question, self.participant, organiser=self.is_organiser
+            )
+        return reader
+
+    def anyone_of_kind(self, *, admin_key: str | None = None) -> "Access":
+        """This access as any reader of its kind has it: nobody in particular, with `admin_key`
+        in the place of the organiser's (a stand-in, in a shared render)."""
+        neutral = replace(self, participant=None, token=None, admin_key=admin_key)
+        neutral._reader = self.reader.anyone_of_kind()
+        return neutral
 
     @property
     def is_open(self) -> bool:
         return self.question.is_open()
 
+    # The rule's answers, where templates and views ask the access.
+
     def can_change(self, entry: Idea | Argument | Comment) -> bool:
-        """The organiser may edit or delete anything; an author their own, while it is open."""
-        if self.is_organiser:
-            return True
-        return (
-            self.participant is not None
-            and entry.author_id == self.participant.pk
-            and self.question.is_open()
-        )
+        return self.reader.may_change(entry)
 
     def can_add_ideas(self) -> bool:
-        return self.is_open and (self.question.allow_ideas or self.is_organiser)
+        return self.reader.may_add_ideas()
 
     def can_add_arguments(self) -> bool:
-        return self.is_open and (self.question.allow_arguments or self.is_organiser)
+        return self.reader.may_add_arguments()
 
     def can_export(self) -> bool:
-        """The results (CSV, Excel, JSON, report): the organiser's, and everyone's if allowed."""
-        return self.is_organiser or self.question.allow_exports
+        return self.reader.may_export()
 
 
 def question_for(request: HttpRequest, question_id: str, *, idea_id: str | None = None) -> Access:

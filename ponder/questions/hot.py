@@ -10,12 +10,13 @@ never from input.
 A vote or a like writes four statements: the question's version bumped (which also locks its
 row: `UPDATE … RETURNING`), the vote or like inserted (`ON CONFLICT DO NOTHING`: the unique
 constraint keeps one per person, with no savepoint), the count on the idea's or argument's row
-changed by one (only if a row was inserted or deleted; under the question's lock, so two writes
-never wait on each other's rows), and the event logged. On PostgreSQL the last three are one
-statement (`_change_sql`): the question's lock, which every vote of a question waits for, is held
-for two round trips instead of four. A new vote on a question without a vote cap is one statement
-there whole, with no transaction around it (`cast_in_one_statement`): the lock, the four writes,
-and the count and first voters the vote box shows.
+changed by one and the idea's version moved (only if a row was inserted or deleted; under the
+question's lock, so two writes never wait on each other's rows), and the event logged. On
+PostgreSQL the last three are one statement, always (`_change_sql`): the question's lock, which
+every vote of a question waits for, is held for two round trips instead of four; and a new vote
+is one statement whole (`cast`): the lock, the checks, the four writes and the voters the vote
+box shows. SQLite has no data-modifying `WITH` and runs them one by one; a test runs both ways
+on PostgreSQL and compares what they answer and write.
 """
 
 from dataclasses import dataclass
@@ -374,14 +375,22 @@ def _in_one_statement() -> bool:
 
 @cache
 def _change_sql(change: str, parent: type, count_field: str) -> str:
-    """`change` (an INSERT or DELETE … RETURNING), then the parent's count and the event, each
-    only if `change` returned a row; the statement returns the rows `change` returned."""
+    """`change` (an INSERT or DELETE … RETURNING), then the parent's count, the idea's version
+    and the event, each only if `change` returned a row; the statement returns the rows `change`
+    returned."""
     count = _count_sql(parent, count_field)
     event = _event_sql().replace(" VALUES (%s, %s, %s, %s, %s)", " SELECT %s, %s, %s, %s, %s")
+    # An idea's count moves its version in the same UPDATE (a row is changed once a statement).
+    touch = (
+        ""
+        if parent is Idea
+        else f"touched AS ({_touch_sql()} AND EXISTS (SELECT 1 FROM changed)), "  # noqa: S608  # nosec B608
+    )
     # Names from the models, values bound: nothing from input is formatted in.
     return (
         f"WITH changed AS ({change}), "  # noqa: S608  # nosec B608
         f"counted AS ({count} AND EXISTS (SELECT 1 FROM changed)), "
+        f"{touch}"
         f"logged AS ({event} WHERE EXISTS (SELECT 1 FROM changed)) "
         f"SELECT * FROM changed"
     )
@@ -392,21 +401,26 @@ def _change(
     params: list[Any],
     kind: OnePerPerson,
     parent_id: str,
+    idea_id: str,
     step: int,
     event: NewEvent | None,
 ) -> list[Any]:
     """Run `sql` (an INSERT or DELETE … RETURNING); if it returned rows, add `step` to the
-    parent's count and log `event`: in the same statement where the database can
-    (`_in_one_statement`), else after it. The rows `sql` returned."""
+    parent's count, move the version of the idea whose row shows it, and log `event`: in the
+    same statement where the database can (`_in_one_statement`), else after it. The rows `sql`
+    returned."""
     together = event is not None and _in_one_statement()
     if together:
         sql = _change_sql(sql, kind.parent, kind.count_field)
-        params = [*params, step, parent_id, *event.params()]  # type: ignore[union-attr]
+        touched = [] if kind.parent is Idea else [idea_id]
+        params = [*params, step, parent_id, *touched, *event.params()]  # type: ignore[union-attr]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if rows and not together:
         _count(kind.parent, kind.count_field, parent_id, step)
+        if kind.parent is not Idea:
+            touch(idea_id)
         if event is not None:
             insert_event(event.question_id, event.version, event.kind, event.ids)
     return rows
@@ -425,14 +439,15 @@ def _insert_unique_sql(model: type, parent: type, parent_field: str, other_field
 
 
 def _insert_unique(
-    kind: OnePerPerson, parent_id: str, participant_id: str, event: NewEvent | None
+    kind: OnePerPerson, parent_id: str, idea_id: str, participant_id: str, event: NewEvent | None
 ) -> Any:
     """The new row (unsaved instance with its id), or None: the row was there already, or its
     parent is gone. When inserted, the parent's count goes up by one and `event` is logged."""
     created_at = timezone.now()
     sql = _insert_unique_sql(kind.model, kind.parent, kind.field, "participant")
     when = _prepared(kind.model, "created_at", created_at)
-    rows = _change(sql, [parent_id, participant_id, when, parent_id], kind, parent_id, 1, event)
+    params = [parent_id, participant_id, when, parent_id]
+    rows = _change(sql, params, kind, parent_id, idea_id, 1, event)
     if not rows:
         return None
     return kind.model(
@@ -445,11 +460,13 @@ def _insert_unique(
 
 @cache
 def _count_sql(model: type, field: str) -> str:
-    """Add %s (1 or -1) to the count on the row of that id."""
+    """Add %s (1 or -1) to the count on the row of that id (an idea's: and move its version)."""
     count = _column(model, field)
+    version = _column(Idea, "version")
+    also = f", {version} = {version} + 1" if model is Idea else ""
     # Names from the models, values bound: nothing from input is formatted in.
     return (
-        f"UPDATE {_table(model)} SET {count} = {count} + %s "  # noqa: S608  # nosec B608
+        f"UPDATE {_table(model)} SET {count} = {count} + %s{also} "  # noqa: S608  # nosec B608
         f"WHERE {_column(model, 'id')} = %s"
     )
 
@@ -459,18 +476,34 @@ def _count(model: type, field: str, pk: str, change: int) -> None:
         cursor.execute(_count_sql(model, field), [change, pk])
 
 
+@cache
+def _touch_sql() -> str:
+    """Move the version of the idea of that id: its row on the question page changed."""
+    version = _column(Idea, "version")
+    # Names from the models, values bound: nothing from input is formatted in.
+    return (
+        f"UPDATE {_table(Idea)} SET {version} = {version} + 1 "  # noqa: S608  # nosec B608
+        f"WHERE {_column(Idea, 'id')} = %s"
+    )
+
+
+def touch(idea_id: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(_touch_sql(), [idea_id])
+
+
 def insert_vote(idea_id: str, participant_id: str, event: NewEvent | None = None) -> Vote | None:
     """The new vote; None if this person votes for the idea already, or the idea is gone. A new
     vote adds one to the idea's count and logs `event`."""
-    return _insert_unique(VOTES, idea_id, participant_id, event)
+    return _insert_unique(VOTES, idea_id, idea_id, participant_id, event)
 
 
 def insert_like(
-    argument_id: str, participant_id: str, event: NewEvent | None = None
+    argument_id: str, idea_id: str, participant_id: str, event: NewEvent | None = None
 ) -> Like | None:
     """The new like; None if this person likes the argument already, or it is gone. A new like
     adds one to the argument's count and logs `event`."""
-    return _insert_unique(LIKES, argument_id, participant_id, event)
+    return _insert_unique(LIKES, argument_id, idea_id, participant_id, event)
 
 
 @cache
@@ -483,20 +516,22 @@ def _delete_sql(model: type, field: str) -> str:
 
 
 def _delete(
-    kind: OnePerPerson, parent_id: str, participant_id: str, event: NewEvent | None
+    kind: OnePerPerson, parent_id: str, idea_id: str, participant_id: str, event: NewEvent | None
 ) -> bool:
     """Whether this person's row was there and is deleted; if so, the parent's count goes down by
     one and `event` is logged."""
     sql = _delete_sql(kind.model, kind.field)
-    return bool(_change(sql, [parent_id, participant_id], kind, parent_id, -1, event))
+    return bool(_change(sql, [parent_id, participant_id], kind, parent_id, idea_id, -1, event))
 
 
 def delete_vote(idea_id: str, participant_id: str, event: NewEvent | None = None) -> bool:
-    return _delete(VOTES, idea_id, participant_id, event)
+    return _delete(VOTES, idea_id, idea_id, participant_id, event)
 
 
-def delete_like(argument_id: str, participant_id: str, event: NewEvent | None = None) -> bool:
-    return _delete(LIKES, argument_id, participant_id, event)
+def delete_like(
+    argument_id: str, idea_id: str, participant_id: str, event: NewEvent | None = None
+) -> bool:
+    return _delete(LIKES, argument_id, idea_id, participant_id, event)
 
 
 @cache
@@ -539,38 +574,146 @@ def insert_event(question_id: str, version: int, kind: str, ids: dict[str, str])
         cursor.execute(_event_sql(), params)
 
 
-# A vote in one statement (PostgreSQL) ----------------------------------------------------------
+# One idea and its leading arguments -----------------------------------------------------------
+
+
+@cache
+def _one_idea_sql() -> str:
+    idea, participant = _table(Idea), _table(Participant)
+    pid = _column(Participant, "id")
+    count = (
+        f"SELECT COUNT(*) FROM {_table(Argument)} "  # noqa: S608  # nosec B608
+        f"WHERE {_column(Argument, 'idea')} = i.{_column(Idea, 'id')}"
+    )
+    columns = ", ".join(f"i.{connection.ops.quote_name(c)}" for c in _fields(Idea)[1])
+    # Names from the models, values bound: nothing from input is formatted in.
+    return (
+        f"SELECT {columns}, p.{_column(Participant, 'name')}, ({count}) "  # noqa: S608  # nosec B608
+        f"FROM {idea} AS i JOIN {participant} AS p ON p.{pid} = i.{_column(Idea, 'author')} "
+        f"WHERE i.{_column(Idea, 'id')} = %s AND i.{_column(Idea, 'question')} = %s"
+    )
+
+
+@cache
+def _leading_arguments_sql(limited: bool) -> str:
+    argument, participant = _table(Argument), _table(Participant)
+    fields = ("id", "idea", "author")
+    columns = [f"a.{_column(Argument, f)}" for f in fields]
+    columns.append(f"p.{_column(Participant, 'name')}")
+    columns += [f"a.{_column(Argument, f)}" for f in ("kind", "text", "created_at", "like_count")]
+    likes, at = _column(Argument, "like_count"), _column(Argument, "created_at")
+    author = f"p.{_column(Participant, 'id')} = a.{_column(Argument, 'author')}"
+    # Names from the models, values bound: nothing from input is formatted in.
+    return (
+        f"SELECT {', '.join(columns)} FROM {argument} AS a "  # noqa: S608  # nosec B608
+        f"JOIN {participant} AS p ON {author} "
+        f"WHERE a.{_column(Argument, 'idea')} = %s "
+        f"ORDER BY a.{likes} DESC, a.{at}, a.{_column(Argument, 'id')}"
+        + (" LIMIT %s" if limited else "")
+    )
+
+
+def one_idea(
+    question: Question, idea_id: str, *, arguments: int | None
+) -> tuple[Idea | None, list[tuple[Any, ...]]]:
+    """The question's idea of that id (None if there is none) with its author and how many
+    arguments it has (`argument_count`), and its `arguments` most liked arguments (all with None)
+    as rows of id, idea, author, author's name, kind, text, created_at and like_count, in the
+    order of `ArgumentQuerySet.with_counts`. Two queries, each a small part of what compiling
+    the ORM's (a window over the arguments, a correlated count) costs."""
+    with connection.cursor() as cursor:
+        cursor.execute(_one_idea_sql(), [idea_id, question.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None, []
+    attnames, _columns = _fields(Idea)
+    values = [_from_db(Idea, f, v) for f, v in zip(attnames, row, strict=False)]
+    found = Idea.from_db(connection.alias, attnames, values)
+    found.question = question
+    name, found.argument_count = row[len(attnames)], row[len(attnames) + 1]
+    found.author = Participant(pk=found.author_id, question=question, name=name)
+    params = [idea_id] if arguments is None else [idea_id, arguments]
+    with connection.cursor() as cursor:
+        cursor.execute(_leading_arguments_sql(arguments is not None), params)
+        rows = cursor.fetchall()
+    return found, [(*r[:6], _from_db(Argument, "created_at", r[6]), r[7]) for r in rows]
+
+
+@cache
+def _question_id_sql(model: type) -> str:
+    """The question id of an idea, a comment (their own column) or an argument (its idea's)."""
+    if model is Argument:
+        # Names from the models, values bound: nothing from input is formatted in.
+        return (
+            f"SELECT i.{_column(Idea, 'question')} FROM {_table(Argument)} AS a "  # noqa: S608  # nosec B608
+            f"JOIN {_table(Idea)} AS i ON i.{_column(Idea, 'id')} = a.{_column(Argument, 'idea')} "
+            f"WHERE a.{_column(Argument, 'id')} = %s"
+        )
+    # Names from the models, values bound: nothing from input is formatted in.
+    return (
+        f"SELECT {_column(model, 'question')} FROM {_table(model)} "  # noqa: S608  # nosec B608
+        f"WHERE {_column(model, 'id')} = %s"
+    )
+
+
+def question_id_of(model: type, pk: str) -> str | None:
+    """The id of the question an idea, argument or comment belongs to; None if it is gone."""
+    with connection.cursor() as cursor:
+        cursor.execute(_question_id_sql(model), [pk])
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+# A vote in one statement (PostgreSQL) -----------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class Cast:
-    """A vote `cast_in_one_statement` cast: the vote, the question's new version, and the idea's
-    count and first voters after it (`first_voters` None when they must be read again)."""
+    """What `cast` found and did. `current`: nothing changed the question between the
+    statement's snapshot and its lock, so what it read (the votes used, the idea, the voters) is
+    today's; when it is not, the statement cast nothing (see `services.vote_cast`)."""
 
-    vote: Vote
-    version: int
-    vote_count: int
-    first_voters: list[str] | None
+    vote_id: int | None  # the new vote's, if one was cast
+    version: int  # the question's, after it
+    current: bool
+    open: bool
+    max_votes: int | None
+    used: int  # this person's votes in the question, before it
+    here: bool  # whether one of them is for this idea
+    idea_here: bool  # whether the idea is (still) the question's
+    vote_count: int  # the idea's, after it
+    first_voters: list[str]  # after it, oldest vote first
+
+
+def casts_in_one_statement() -> bool:
+    """Whether `cast` can be used: PostgreSQL's data-modifying `WITH`."""
+    return connection.vendor == "postgresql"
 
 
 @cache
 def _cast_sql() -> str:
-    """The whole of `services.vote_cast` for a question without a vote cap, as one statement: the
-    question's row locked if it is open and uncapped, the vote inserted if it is new, then (only
-    if it was) the version bumped, the count raised and the event logged; and the idea's count
-    and first voters as they are now.
+    """`services.vote_cast` as one statement: the question's row locked; the person's votes, the
+    idea and its first voters read; the vote inserted if the question is open, the idea there,
+    the person not voting for it yet and under the cap, and only if the snapshot those reads
+    come from is current (no change came between it and the lock: `seen` and `locked` agree);
+    then the version, the idea's count and version and the event, if a vote was inserted.
 
-    Every sub-statement sees the database as it was when the statement began (its snapshot);
-    only the locks wait for writers that hold the question, and then read the newest rows. So
-    the idea is looked up with a lock of its own once the question's is held (an idea deleted
-    while the vote waited is seen gone, and none can be deleted under it), and the first voters,
-    read in the snapshot, are today's only if no change came in between: `current` compares the
-    version in the snapshot with the locked row's."""
+    Every sub-statement sees the database as it was when the statement began; only the lock
+    waits for the writers that hold the question, and reads its newest row. A statement that
+    waited and finds the question changed casts nothing, and the caller runs it again in a
+    transaction: the lock is then kept from one run to the next, so a second run's snapshot is
+    current."""
     q, idea, vote, p = _table(Question), _table(Idea), _table(Vote), _table(Participant)
-    qid, version, deadline = (_column(Question, f) for f in ("id", "version", "deadline"))
-    closed, cap = _column(Question, "closed_at"), _column(Question, "max_votes")
-    iid, count = _column(Idea, "id"), _column(Idea, "vote_count")
+    qid, version = _column(Question, "id"), _column(Question, "version")
+    closed, deadline = _column(Question, "closed_at"), _column(Question, "deadline")
+    cap = _column(Question, "max_votes")
+    iid, count, iversion = (
+        _column(Idea, "id"),
+        _column(Idea, "vote_count"),
+        _column(Idea, "version"),
+    )
     vid, voter, at = _column(Vote, "id"), _column(Vote, "participant"), _column(Vote, "created_at")
+    videa = _column(Vote, "idea")
     columns = ", ".join(_column(Vote, f) for f in ("idea", "participant", "created_at"))
     event_columns = ", ".join(
         _column(Event, f) for f in ("question", "version", "type", "ids", "created_at")
@@ -580,45 +723,45 @@ def _cast_sql() -> str:
     # Names from the models, values bound: nothing from input is formatted in.
     return (
         f"WITH seen AS (SELECT {version} FROM {q} WHERE {qid} = %(question)s), "  # noqa: S608  # nosec B608
-        f"locked AS (SELECT {version} FROM {q} WHERE {qid} = %(question)s "
-        f"AND {closed} IS NULL AND {cap} IS NULL "
-        f"AND ({deadline} IS NULL OR {deadline} > {now}) FOR UPDATE), "
+        f"locked AS (SELECT {version}, ({closed} IS NULL AND ({deadline} IS NULL "
+        f"OR {deadline} > {now})) AS open, {cap} AS cap FROM {q} WHERE {qid} = %(question)s "
+        f"FOR UPDATE), "
+        f"mine AS (SELECT COUNT(*) AS used, "
+        f"COALESCE(SUM(CASE WHEN {videa} = %(idea)s THEN 1 ELSE 0 END), 0) AS here "
+        f"FROM {vote} WHERE {voter} = %(participant)s), "
+        f"target AS (SELECT {count} FROM {idea} WHERE {iid} = %(idea)s "
+        f"AND {_column(Idea, 'question')} = %(question)s), "
         f"added AS (INSERT INTO {vote} ({columns}) "
         f"SELECT CAST(%(idea)s AS varchar), CAST(%(participant)s AS varchar), {now} "
-        f"FROM locked WHERE EXISTS (SELECT 1 FROM {idea} WHERE {iid} = %(idea)s "
-        f"AND {_column(Idea, 'question')} = %(question)s AND locked.{version} IS NOT NULL "
-        f"FOR KEY SHARE) "
+        f"FROM locked, mine, seen, target WHERE locked.{version} = seen.{version} "
+        f"AND locked.open AND mine.here = 0 AND (locked.cap IS NULL OR mine.used < locked.cap) "
         f"ON CONFLICT DO NOTHING RETURNING {vid}), "
         f"bumped AS (UPDATE {q} SET {version} = {version} + 1 WHERE {qid} = %(question)s "
         f"AND EXISTS (SELECT 1 FROM added) RETURNING {version}), "
-        f"counted AS (UPDATE {idea} SET {count} = {count} + 1 WHERE {iid} = %(idea)s "
-        f"AND EXISTS (SELECT 1 FROM added) RETURNING {count}), "
+        f"counted AS (UPDATE {idea} SET {count} = {count} + 1, {iversion} = {iversion} + 1 "
+        f"WHERE {iid} = %(idea)s AND EXISTS (SELECT 1 FROM added) RETURNING {count}), "
         f"logged AS (INSERT INTO {_table(Event)} ({event_columns}) "
         f"SELECT CAST(%(question)s AS varchar), {version}, CAST(%(kind)s AS varchar), "
         f"%(ids)s, {now} FROM bumped), "
         f"voters AS (SELECT CAST(p.{_column(Participant, 'name')} AS text) AS name, v.{at} AS at "
         f"FROM {vote} AS v JOIN {p} AS p ON p.{_column(Participant, 'id')} = v.{voter} "
-        f"WHERE v.{_column(Vote, 'idea')} = %(idea)s ORDER BY v.{at} LIMIT %(first)s) "
-        f"SELECT (SELECT {vid} FROM added), (SELECT {version} FROM bumped), "
-        f"(SELECT {count} FROM counted), "
-        f"(SELECT {version} FROM seen) = (SELECT {version} FROM locked), "
+        f"WHERE v.{videa} = %(idea)s ORDER BY v.{at} LIMIT %(first)s) "
+        f"SELECT (SELECT {vid} FROM added), "
+        f"COALESCE((SELECT {version} FROM bumped), locked.{version}), "
+        f"locked.{version} = (SELECT {version} FROM seen), locked.open, locked.cap, "
+        f"mine.used, mine.here > 0, EXISTS (SELECT 1 FROM target), "
+        f"COALESCE((SELECT {count} FROM counted), (SELECT {count} FROM target), 0), "
         f"ARRAY(SELECT name FROM (SELECT name, at FROM voters UNION ALL "
-        f"SELECT CAST(%(name)s AS text), {now} FROM added) AS f "
-        f"ORDER BY at LIMIT %(first)s)"
+        f"SELECT CAST(%(name)s AS text), {now} FROM added) AS f ORDER BY at LIMIT %(first)s) "
+        f"FROM locked, mine"
     )
 
 
-def casts_in_one_statement() -> bool:
-    """Whether `cast_in_one_statement` can be used: PostgreSQL's data-modifying `WITH`."""
-    return connection.vendor == "postgresql"
-
-
-def cast_in_one_statement(
+def cast(
     *, question_id: str, idea_id: str, participant: Participant, kind: str, first: int
-) -> Cast | None:
-    """A new vote, in one statement (PostgreSQL; see `_cast_sql`); None when it cast nothing: the
-    question is closed, capped or gone, the idea gone, or this person votes for it already. The
-    caller then takes the long way (`services.vote_cast`), which says which."""
+) -> tuple[Cast, Vote | None] | None:
+    """Run `_cast_sql` (PostgreSQL): a transaction of its own, or a part of the caller's. None if
+    the question is gone; else what it found and did, with the new vote if one was cast."""
     now = timezone.now()
     params = {
         "question": question_id,
@@ -632,9 +775,11 @@ def cast_in_one_statement(
     }
     with connection.cursor() as cursor:
         cursor.execute(_cast_sql(), params)
-        vote_id, version, vote_count, current, first_voters = cursor.fetchone()
-    if vote_id is None:
+        row = cursor.fetchone()
+    if row is None:
         return None
-    vote = Vote(pk=vote_id, idea_id=idea_id, participant_id=participant.pk, created_at=now)
-    vote._state.adding, vote._state.db = False, connection.alias
-    return Cast(vote, version, vote_count, list(first_voters) if current else None)
+    found = Cast(*row[:9], first_voters=list(row[9]))
+    if found.vote_id is None:
+        return found, None
+    vote = Vote(pk=found.vote_id, idea_id=idea_id, participant_id=participant.pk, created_at=now)
+    return found, vote

@@ -5,7 +5,8 @@ Every one-per-person rule is a database constraint, so a race cannot double-coun
 `like_count`), changed in the same transaction as the vote or like (hot.py, under the question's
 lock), so that a question's leading ideas are read from an index, not by counting every idea's
 votes on each read. `recount()` makes them right again after rows were written around the services
-(bulk loads, tests); a test holds them equal to the rows after every kind of write.
+(bulk loads, tests); a test holds them equal to the rows after every kind of write. `recount()`
+also moves every idea's `version`, since their rows may show other counts now.
 """
 
 from datetime import datetime
@@ -133,6 +134,10 @@ class Idea(models.Model):
     description = models.TextField(_("description"), blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     vote_count = models.PositiveIntegerField(default=0, editable=False)  # its Vote rows
+    # Grows by one with every change to what the idea's row on the question page shows: its
+    # texts, its author's name, its count and first voters, its leading pros and cons with their
+    # authors and likes. The kept HTML of the row is keyed on it (`bump_rows` and the services).
+    version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = IdeaQuerySet.as_manager()
 
@@ -244,8 +249,13 @@ def recount(questions: models.QuerySet[Question] | None = None) -> None:
     """Set every idea's `vote_count` and every argument's `like_count` from the rows (of the given
     questions, or of all): after rows were written around the services."""
     ideas = Idea.objects.all() if questions is None else Idea.objects.filter(question__in=questions)
-    ideas.update(vote_count=count_of(Vote, "idea"))
+    ideas.update(vote_count=count_of(Vote, "idea"), version=F("version") + 1)
     arguments = Argument.objects.all()
     if questions is not None:
         arguments = arguments.filter(idea__question__in=questions)
     arguments.update(like_count=count_of(Like, "argument"))
+
+
+def bump_rows(ideas: models.QuerySet[Idea]) -> int:
+    """Mark these ideas' rows changed (their `version` up by one); how many there were."""
+    return ideas.update(version=F("version") + 1)

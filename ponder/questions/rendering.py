@@ -1,4 +1,5 @@
-"""The question page's shared parts, rendered once per question version and reused by everyone.
+"""The question page's shared parts (and an idea's own page), rendered once per question version
+and kind of reader, and reused by every reader of the kind.
 
 Most of a question page is the same for every reader: the ideas, their pros and cons, counts and
 voters, the comments. Only a few marks are a reader's own: which ideas they voted for, which
@@ -10,36 +11,43 @@ template render. A write bumps the question's version, so the next reader render
 has to be invalidated.
 
 The cache lives in each process (one render per process and version, no network round trip);
-it holds the most recently used renders only (`SHARED_RENDERS`).
+it holds the most recently used renders only, up to `SHARED_BYTES`.
 
-A new version re-renders the page, but not every idea on it: each idea's row is kept too, keyed
-by everything it shows (`row_fingerprint`: its texts, counts, voters, pros and cons with their
-likes), so after a vote only that idea's row is rendered again (`{% shared_row %}`).
+What is shared is keyed by one function (`page_key`: the question, its version, the language, the
+open state and the reader's kind as the reader rule gives it, `access.ReaderKind`); what each
+reader gets of the slots is the rule's to say too (`access.Reader.slots`).
+
+A new version re-renders the page, but not every idea on it: each idea's row is kept too, keyed by
+the idea's `version` (which every service changing what the row shows moves) and what the row
+shows from outside itself (`row_key`), so after a vote only that idea's row is rendered again
+(`{% shared_row %}`).
 """
 
 import contextlib
 import re
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from cachetools import LRUCache
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from ponder.lib.csrf import csrf_token
 from ponder.lib.ids import new_secret
 
-from . import hot
-from .access import Access, remembered_name
+from .access import EVERY, Access, Reader, ReaderKind, remembered_name
 from .forms import CommentForm, IdeaForm, NameForm
-from .pages import ARGUMENTS_SHOWN, Page, question_page
+from .pages import ARGUMENTS_SHOWN, VOTERS_SHOWN, Page, question_page
+
+QUESTION_PAGE = "questions/detail.html"
+IDEA_PAGE = "questions/idea.html"  # one idea whole: every argument, every voter
 
 # Stand-ins for the reader's own values in shared HTML. Letters and digits: they pass escaping
 # and URL quoting unchanged. Random in each process, so that no user text can carry one and have
@@ -61,12 +69,10 @@ MARKS = re.compile(
 )
 PART_END = "ponderPartEnd"  # in `Shared.parts` only, after each part: not in any HTML
 SLOT = re.compile(r"<!--ponder-slot-(\d+)-->")
-# What each process keeps, bounded by count and by bytes (whichever is reached first): a page's
-# render is 50-450 KB, a row 2-15 KB. Bytes bound it so that a worker's memory stops growing soon
-# after it starts, whatever size its questions grow to.
-SHARED_RENDERS = 48
-SHARED_ROWS = 3000
-SHARED_BYTES = 12 * 1024 * 1024  # for each of `renders`, `latest` and `rows`
+# What each process keeps, bounded by bytes: a page's render is 50-450 KB, a row 2-15 KB. Bytes
+# bound it so that a worker's memory stops growing soon after it starts, whatever size its
+# questions grow to.
+SHARED_BYTES = 12 * 1024 * 1024  # for each of `renders`, `latest` and `rows` (and the API's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +115,7 @@ class Shared:
     the `*_MARK`s, to be replaced by the reader's value) and slots."""
 
     parts: tuple[bytes | str | Slot, ...]
-    size: int = 0  # bytes of text held, for `Kept`
+    size: int = 0  # bytes of text held, for `Cache`
     plans: tuple["_Plan", ...] = ()  # of the parts of `shared_parts`, for `_assemble`
 
 
@@ -134,109 +140,120 @@ def _split(html: str) -> list[bytes | str]:
     return parts
 
 
-@dataclass(frozen=True, slots=True)
-class Reader:
-    votes: frozenset[str]
-    likes: frozenset[str]
-    me: str | None
-    organiser: bool
-    is_open: bool
-
-    def wants(self, slot: Slot) -> bool:
-        """The rule: whether `slot`'s `yes` variant is this reader's. `_assemble` applies it
-        through each plan's index (`_wanted`); test_rendering checks the two agree."""
-        if slot.kind == "voted":
-            return slot.key in self.votes
-        if slot.kind == "liked":
-            return slot.key in self.likes
-        if slot.kind == "mine":
-            return self.organiser or (self.is_open and self.me is not None and slot.key == self.me)
-        return self.me is not None  # "participant"
+def _weight(kept: tuple[Any, int]) -> int:
+    return kept[1]
 
 
-class Kept:
-    """A small least-recently-used map, safe across the threads of one process, holding at most
-    `size` items and (when given) about `budget` bytes: each item is put with its weight in bytes
-    (`put`), and the least recently used go until both bounds hold. The newest stays, whatever it
-    weighs."""
+class Cache:
+    """What a process keeps of its shared work: at most `budget` bytes of it, the least recently
+    used going first (`cachetools.LRUCache`, each item weighed by the size it was put with), safe
+    across the process's threads."""
 
-    def __init__(self, size: int, budget: int | None = None) -> None:
-        self.size = size
-        self.budget = budget
-        self.items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-        self.weights: dict[tuple[Any, ...], int] = {}
-        self.weight = 0
+    def __init__(self, budget: int) -> None:
+        self.lru: LRUCache[Any, tuple[Any, int]] = LRUCache(budget, getsizeof=_weight)
         self.lock = threading.Lock()
-        self.hits = self.misses = 0
 
-    def get(self, key: tuple[Any, ...]) -> Any:
+    def get(self, key: Any) -> Any:
         with self.lock:
-            shared = self.items.get(key)
-            if shared is None:
-                self.misses += 1
-                return None
-            self.hits += 1
-            self.items.move_to_end(key)
-            return shared
+            kept = self.lru.get(key)
+        return None if kept is None else kept[0]
 
-    def put(self, key: tuple[Any, ...], shared: Any, weight: int = 0) -> None:
+    def put(self, key: Any, value: Any, size: int) -> None:
         with self.lock:
-            self.weight += weight - self.weights.get(key, 0)
-            self.weights[key] = weight
-            self.items[key] = shared
-            self.items.move_to_end(key)
-            budget = self.budget
-            while len(self.items) > self.size or (
-                budget is not None and self.weight > budget and len(self.items) > 1
-            ):
-                gone, _ = self.items.popitem(last=False)
-                self.weight -= self.weights.pop(gone)
+            try:
+                self.lru[key] = (value, max(size, 1))
+            except ValueError:  # more than the whole budget: not kept
+                self.lru.pop(key, None)
 
     def clear(self) -> None:
         with self.lock:
-            self.items.clear()
-            self.weights.clear()
-            self.weight = 0
-            self.hits = self.misses = 0
+            self.lru.clear()
 
 
-renders = Kept(SHARED_RENDERS, SHARED_BYTES)
-# The newest render of each page whatever its version: (version, when rendered, render).
-latest = Kept(SHARED_RENDERS, SHARED_BYTES)
+renders = Cache(SHARED_BYTES)
+# The newest render of each page whatever its version (its key's `version` None): (version,
+# when rendered, render).
+latest = Cache(SHARED_BYTES)
 # One idea's row: (HTML with its own slot numbers, its slots).
-rows = Kept(SHARED_ROWS, SHARED_BYTES)
+rows = Cache(SHARED_BYTES)
 
 
-def row_fingerprint(idea: Any) -> tuple[Any, ...]:
-    """Everything an idea's row shows that is the same for every reader. What is the reader's
-    own (voted, liked, may change) is a slot; what is the page's (language, open, organiser or
-    not, newcomer or not, the question's settings) is in the key of the render around it."""
-    return (
-        idea.pk,
-        idea.title,
-        idea.description,
-        idea.author_id,
-        idea.author.name,
-        idea.vote_count,
-        tuple(idea.first_voters),
-        idea.more_voters,
-        idea.rank,
-        idea.more_arguments,
-        tuple(
-            (a.pk, a.kind, a.text, a.author_id, a.author.name, a.like_count)
-            for a in idea.argument_list
-        ),
+@dataclass(frozen=True, slots=True)
+class PageKey:
+    """Everything a shared render depends on (made by `page_key` alone)."""
+
+    question: str
+    version: int | None  # every change through the services moves it; None: any version
+    language: str
+    is_open: bool  # a deadline passes without a new version
+    reader: ReaderKind
+    site: tuple[str, str]  # scheme and host: the links to share are absolute
+    template: str
+    parts: tuple[str, ...]
+    ideas_shown: int | None
+    comments_shown: int | None
+    idea: str | None  # one idea's row, or one idea's page
+
+
+def page_key(
+    request: HttpRequest,
+    access: Access,
+    *,
+    template: str,
+    parts: tuple[str, ...],
+    ideas_shown: int | None = None,
+    comments_shown: int | None = None,
+    idea_id: str | None = None,
+) -> PageKey:
+    """The key of the shared render of `parts` of `template` for this reader's kind."""
+    question = access.question
+    return PageKey(
+        question=question.pk,
+        version=question.version,
+        language=get_language(),
+        is_open=access.is_open,
+        reader=access.reader.kind,
+        site=(request.scheme or "", request.get_host()),
+        template=template,
+        parts=parts,
+        ideas_shown=ideas_shown,
+        comments_shown=comments_shown,
+        idea=idea_id,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class RowKey:
+    """Everything an idea's row in a shared render shows that is the same for every reader of
+    the kind (what is each reader's own is a slot). Made by `row_key` alone."""
+
+    idea: str
+    version: int  # moved by every service that changes what the row shows (names included)
+    rank: int | None  # from the other ideas' counts, once the question is closed
+    around: PageKey  # the page's language, open state, reader kind and site
+
+
+def row_key(page: PageKey, idea: Any) -> RowKey:
+    around = replace(
+        page,
+        version=None,
+        template="",
+        parts=(),
+        ideas_shown=None,
+        comments_shown=None,
+        idea=None,
+    )
+    return RowKey(idea=idea.pk, version=idea.version, rank=idea.rank, around=around)
 
 
 def shared_row(context: Any, idea: Any, render: Callable[[Any], str]) -> str:
     """An idea's row in a shared render, from the rows kept if it has not changed. Its slots
     join the page's, renumbered. Outside shared renders: just `render`."""
     slots = context.get("shared_slots")
-    page_key = context.get("row_key")
-    if slots is None or page_key is None:
+    page = context.get("page_key")
+    if slots is None or page is None:
         return render(context)
-    key = (page_key, row_fingerprint(idea))
+    key = row_key(page, idea)
     kept = rows.get(key)
     if kept is None:
         own: list[Slot] = []
@@ -335,10 +352,8 @@ def _plan(pieces: Iterable[bytes | str | Slot]) -> _Plan:
             yes.put(each)
         number = len(spans)
         spans.append((start, len(base), tuple(yes)))
-        if slot.kind in ("voted", "liked", "mine"):
-            keyed.setdefault((slot.kind, slot.key), []).append(number)
-        if slot.kind in ("mine", "participant"):
-            every.setdefault(slot.kind, []).append(number)
+        keyed.setdefault((slot.kind, slot.key), []).append(number)
+        every.setdefault(slot.kind, []).append(number)
     marks = tuple((at, piece) for at, piece in enumerate(base) if piece.__class__ is str)
     return _Plan(
         base=tuple(base),
@@ -363,19 +378,15 @@ def _plans(pieces: list[bytes | str | Slot]) -> tuple[_Plan, ...]:
 
 
 def _wanted(plan: _Plan, reader: Reader) -> list[int]:
-    """The slots of `plan` whose `yes` variant is this reader's (as `Reader.wants` says)."""
-    keyed = plan.keyed
+    """The slots of `plan` whose `yes` variant is this reader's, as the reader rule says
+    (`Reader.slots`), found through the plan's index."""
     wanted: list[int] = []
-    for idea in reader.votes:
-        wanted += keyed.get(("voted", idea), ())
-    for argument in reader.likes:
-        wanted += keyed.get(("liked", argument), ())
-    if reader.organiser:
-        wanted += plan.every.get("mine", ())
-    elif reader.is_open and reader.me is not None:
-        wanted += keyed.get(("mine", reader.me), ())
-    if reader.me is not None:
-        wanted += plan.every.get("participant", ())
+    for kind, keys in reader.slots().items():
+        if keys is EVERY:
+            wanted += plan.every.get(kind, ())
+        else:
+            for key in keys:
+                wanted += plan.keyed.get((kind, key), ())
     return wanted
 
 
@@ -403,48 +414,34 @@ def _assemble(shared: Shared, reader: Reader, values: dict[str, bytes]) -> list[
     return parts
 
 
-def _reader(access: Access) -> Reader:
-    me = access.participant
-    votes: frozenset[str] = frozenset()
-    likes: frozenset[str] = frozenset()
-    if me is not None:  # their votes and likes: read with the question, or now in one query
-        votes, likes = getattr(me, "marks", None) or hot.votes_and_likes(me.pk)
-    return Reader(
-        votes=votes,
-        likes=likes,
-        me=me.pk if me is not None else None,
-        organiser=access.is_organiser,
-        is_open=access.is_open,
-    )
-
-
 def _render_parts(
     request: HttpRequest,
     access: Access,
     context: dict[str, Any],
-    *,
-    parts: tuple[str, ...],
-    ideas_shown: int | None,
-    comments_shown: int | None,
-    idea_id: str | None,
-    row_key: tuple[Any, ...],
+    key: PageKey,
 ) -> Shared:
-    """The named parts rendered as nobody in particular (see `shared_parts`)."""
-    needs_name = access.participant is None
-    # Rendered as nobody in particular: an organiser or not (that changes what they may
-    # add), a newcomer or not (newcomers' forms ask for a name). Everything else is a slot.
+    """The named parts rendered as anyone of the reader's kind (see `shared_parts`)."""
+    # Rendered as nobody in particular of the reader's kind: an organiser or not (that changes
+    # what they may add), a newcomer or not (newcomers' forms ask for a name). Everything else
+    # is a slot or a mark.
     organiser_key = ADMIN_MARK if access.is_organiser else None
-    neutral = replace(access, participant=None, token=None, admin_key=organiser_key)
-    if idea_id is None:
+    neutral = access.anyone_of_kind(admin_key=organiser_key)
+    needs_name = neutral.reader.is_newcomer
+    whole = key.template == IDEA_PAGE
+    if key.idea is None:
         page: Page = question_page(
             neutral,
-            ideas_shown=ideas_shown,
-            comments_shown=comments_shown,
+            ideas_shown=key.ideas_shown,
+            comments_shown=key.comments_shown,
             arguments_shown=ARGUMENTS_SHOWN,
         )
-    else:  # one idea's row
+    else:  # one idea: its row on the question page, or its own page
         page = question_page(
-            neutral, idea_ids=[idea_id], comments=False, arguments_shown=ARGUMENTS_SHOWN
+            neutral,
+            idea_ids=[key.idea],
+            comments=False,
+            arguments_shown=None if whole else ARGUMENTS_SHOWN,
+            voters_shown=None if whole else VOTERS_SHOWN,
         )
         if not page.ideas:
             raise Http404
@@ -458,14 +455,14 @@ def _render_parts(
         "name_form": NameForm(initial={"name": NAME_MARK}),
         "idea_form": IdeaForm(needs_name=needs_name, name=NAME_MARK),
         "comment_form": CommentForm(needs_name=needs_name, name=NAME_MARK),
-        "request": SharedRequest(scheme=request.scheme, host=request.get_host()),
+        "request": SharedRequest(scheme=request.scheme or "", host=request.get_host()),
         "messages": (),
         "shared": None,
-        "row_key": row_key,
+        "page_key": key,
     }
     pieces: list[bytes | str | Slot] = []
-    for name in parts:
-        template = "questions/detail.html" + ("" if name == "page" else f"#{name}")
+    for name in key.parts:
+        template = key.template + ("" if name == "page" else f"#{name}")
         pieces += _render_shared(template, shared_context).parts
         pieces.append(PART_END)  # where `_assemble` ends the part
     return Shared(parts=tuple(pieces), size=_size(pieces), plans=_plans(pieces))
@@ -504,20 +501,18 @@ class Failures:
 
 
 # The pages being rendered in this process now (any version), and who waits for them.
-_rendering: dict[tuple[Any, ...], threading.Event] = {}
+_rendering: dict[PageKey, threading.Event] = {}
 _rendering_lock = threading.Lock()
 _render_failures = Failures()
 RENDER_WAIT = 30.0  # seconds a reader waits for another's render before trying their own
 
 
-def _in_turn(
-    key: tuple[Any, ...], lag: float, version: int, render: Callable[[], Shared]
-) -> Shared:
+def _in_turn(key: PageKey, lag: float, render: Callable[[], Shared]) -> Shared:
     """One render of a page at a time in a process: a reader who finds the page being rendered
     waits for that render instead of making another (the crowd after a change would otherwise
     render it once each, all at once, each slower for the others). With `lag`, a reader never
     waits: the newest render there is will do while one is made."""
-    any_version = key[:1] + key[2:]
+    any_version = replace(key, version=None)
     asked = time.monotonic()
     while True:
         with _rendering_lock:
@@ -538,8 +533,8 @@ def _in_turn(
             shared = render()
         renders.put(key, shared, shared.size)
         newest = latest.get(any_version)
-        if newest is None or newest[0] <= version:
-            latest.put(any_version, (version, time.monotonic(), shared), shared.size)
+        if newest is None or newest[0] <= key.version:
+            latest.put(any_version, (key.version, time.monotonic(), shared), shared.size)
         return shared
     finally:
         with _rendering_lock:
@@ -553,69 +548,39 @@ def shared_parts(
     context: dict[str, Any],
     *,
     parts: tuple[str, ...],
+    template: str = QUESTION_PAGE,
     ideas_shown: int | None = None,
     comments_shown: int | None = None,
     idea_id: str | None = None,
     lag: float = 0.0,
 ) -> dict[str, bytes]:
-    """This reader's HTML of the named partials of the question page (`article`, `ideas`, ...,
-    or `page` for all of it),
-    from the shared render of the question's current version, rendered now if there is none.
-    With `idea_id`, the part is that idea's row (`idea`): what live updates fetch after a vote.
+    """This reader's HTML of the named partials of `template` (`article`, `ideas`, ... of the
+    question page, or `page` for all of it), from the shared render of the question's current
+    version for the reader's kind, rendered now if there is none. With `idea_id`, of that idea
+    alone: its row on the question page (`idea`), what live updates fetch after a vote; or its
+    own page (`IDEA_PAGE`).
 
     `lag` (seconds): a render of an earlier version made at most that long ago will do. Only
     for a whole page: it carries the version it shows, from which its live updates replay what
     came since. Under a stream of votes the page is then rendered twice a second, not for each
     reader. The reader's own marks are always their current ones."""
-    question = access.question
-    needs_name = access.participant is None
-    is_open = access.is_open
-    key = (
-        question.pk,
-        question.version,  # every change through the services bumps it
-        # The question's own fields the parts show, in case one is changed without the
-        # services (by hand in the database, or by a test).
-        question.max_votes,
-        question.allow_arguments,
-        question.allow_ideas,
-        question.allow_exports,
-        question.time_zone,
-        question.deadline,
-        # Links to share are absolute.
-        request.scheme,
-        request.get_host(),
-        get_language(),
-        is_open,
-        access.is_organiser,
-        needs_name,
-        ideas_shown,
-        comments_shown,
-        idea_id,
-        parts,
+    key = page_key(
+        request,
+        access,
+        template=template,
+        parts=parts,
+        ideas_shown=ideas_shown,
+        comments_shown=comments_shown,
+        idea_id=idea_id,
     )
     shared = renders.get(key)
     if shared is None:
-        # What the rows of ideas depend on besides their own data: not the version.
-        row_key = key[:1] + key[2:-4]
-        shared = _in_turn(
-            key,
-            lag,
-            question.version,
-            lambda: _render_parts(
-                request,
-                access,
-                context,
-                parts=parts,
-                ideas_shown=ideas_shown,
-                comments_shown=comments_shown,
-                idea_id=idea_id,
-                row_key=row_key,
-            ),
-        )
-    reader = _reader(access)
-    name = remembered_name(request) if needs_name else ""
+        shared = _in_turn(key, lag, lambda: _render_parts(request, access, context, key))
+    reader = access.reader
+    name = remembered_name(request) if reader.is_newcomer else ""
     values = {
-        CSRF_MARK: csrf_token(request).encode(),
+        # The reader's own token, as `{% csrf_token %}` would give it.
+        CSRF_MARK: get_token(request).encode(),
         ADMIN_MARK: (access.admin_key or "").encode(),
         USED_MARK: str(len(reader.votes)).encode(),
         PATH_MARK: escape(request.get_full_path()).encode(),

@@ -1,17 +1,22 @@
 """Every write to the domain is one function here. Pages, the API, commands and tests call them.
 
 Each one is atomic, locks the question row (so the rules it checks cannot change under it: the vote
-cap, the open state, the version), bumps the question's version and announces the change after
-commit. Who may do what is decided by `ponder.questions.access`; these functions enforce the rules
-that hold for everyone (closed questions, disabled ideas or arguments, the vote cap).
+cap, the open state, the version), bumps the question's version (and that of each idea whose row
+on the question page it changes) and announces the change after commit. Votes and likes, which
+come by the hundred, answer with what they did as a frozen dataclass (`VoteResult`,
+`LikeResult`); their statements are written out in `hot`. Who may do what is decided by
+`ponder.questions.access`; these functions enforce the rules that hold for everyone (closed
+questions, disabled ideas or arguments, the vote cap).
 """
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +24,7 @@ from ponder.lib.ids import hash_secret, new_secret
 from ponder.live.events import announce, record
 
 from . import hot
-from .models import Argument, Comment, Idea, Like, Participant, Question, Vote
+from .models import Argument, Comment, Idea, Like, Participant, Question, Vote, bump_rows
 from .pages import VOTERS_SHOWN
 
 
@@ -218,9 +223,19 @@ def participant_join(
         question=question, token_hash=hash_secret(token), defaults={"name": name}
     )
     if not created and participant.name != name:
+        locked = _lock(question)
         participant.name = name
         participant.save(update_fields=["name"])
-        _announce(_lock(question), "participant.changed", participant=participant.pk)
+        # The rows that name them: their ideas, the ideas they vote for (as a first voter, or
+        # perhaps soon), the ideas they wrote a pro or con on.
+        bump_rows(
+            Idea.objects.filter(question=locked).filter(
+                Q(author=participant)
+                | Q(votes__participant=participant)
+                | Q(arguments__author=participant)
+            )
+        )
+        _announce(locked, "participant.changed", participant=participant.pk)
     return participant, token
 
 
@@ -251,6 +266,7 @@ def idea_update(*, idea: Idea, title: str, description: str) -> Idea:
     _require_present(idea, _("This idea has been deleted."))
     idea.title, idea.description = title, description
     idea.save(update_fields=["title", "description"])
+    bump_rows(Idea.objects.filter(pk=idea.pk))
     _announce(locked, "idea.changed", idea=idea.pk)
     return idea
 
@@ -278,6 +294,7 @@ def argument_add(
             _("Only the organiser can add pros and cons here."), code="arguments_disabled"
         )
     argument = Argument.objects.create(idea=idea, author=author, kind=kind, text=text)
+    bump_rows(Idea.objects.filter(pk=idea.pk))
     _announce(locked, "argument.added", idea=idea.pk, argument=argument.pk)
     return argument
 
@@ -288,6 +305,7 @@ def argument_update(*, argument: Argument, kind: str, text: str) -> Argument:
     _require_present(argument, _("This argument has been deleted."))
     argument.kind, argument.text = kind, text
     argument.save(update_fields=["kind", "text"])
+    bump_rows(Idea.objects.filter(pk=argument.idea_id))
     _announce(locked, "argument.changed", idea=argument.idea_id, argument=argument.pk)
     return argument
 
@@ -297,92 +315,167 @@ def argument_delete(*, argument: Argument) -> None:
     locked = _lock(argument.idea.question)
     ids = {"idea": argument.idea_id, "argument": argument.pk}
     argument.delete()
+    bump_rows(Idea.objects.filter(pk=ids["idea"]))
     _announce(locked, "argument.deleted", **ids)
 
 
+@dataclass(frozen=True, slots=True)
+class LikeResult:
+    """What `like_add` or `like_remove` did."""
+
+    like: Like | None  # the person's like of the argument after it (None: they like it no more)
+    changed: bool  # False: liked again, or taken back when there was none; nothing written
+    version: int  # the question's version after it
+
+
 @_unless_unchanged
-def like_add(*, argument: Argument, participant: Participant) -> Like:
+def like_add(*, argument: Argument, participant: Participant) -> LikeResult:
     """Like an argument. Liking twice keeps one like (the database holds one per person)."""
     locked = _bump(argument.idea.question)
     _require_open(locked)
     event = _event(locked, "like.added", idea=argument.idea_id, argument=argument.pk)
-    like = hot.insert_like(argument.pk, participant.pk, event)
+    like = hot.insert_like(argument.pk, argument.idea_id, participant.pk, event)
     if like is None:
         # Not inserted: the argument is gone, or this person liked it before (perhaps a
         # moment ago, in a concurrent request): the database keeps one, and so do we.
         _require_present(argument, _("This argument has been deleted."))
-        raise _Unchanged(Like.objects.get(argument=argument, participant=participant))
+        kept = Like.objects.get(argument=argument, participant=participant)
+        raise _Unchanged(LikeResult(kept, changed=False, version=locked.version - 1))
     announce(locked.pk, locked.version)
-    return like
+    return LikeResult(like, changed=True, version=locked.version)
 
 
 @_unless_unchanged
-def like_remove(*, argument: Argument, participant: Participant) -> None:
+def like_remove(*, argument: Argument, participant: Participant) -> LikeResult:
     locked = _bump(argument.idea.question)
     _require_open(locked)
     event = _event(locked, "like.removed", idea=argument.idea_id, argument=argument.pk)
-    if not hot.delete_like(argument.pk, participant.pk, event):
-        raise _Unchanged
+    if not hot.delete_like(argument.pk, argument.idea_id, participant.pk, event):
+        raise _Unchanged(LikeResult(None, changed=False, version=locked.version - 1))
     announce(locked.pk, locked.version)
+    return LikeResult(None, changed=True, version=locked.version)
 
 
 # Votes --------------------------------------------------------------------------------------
 
 
-def vote_cast(*, idea: Idea, participant: Participant) -> Vote:
+@dataclass(frozen=True, slots=True)
+class VoteResult:
+    """What `vote_cast` or `vote_retract` did, and what the idea's vote box shows after it: its
+    count and the names of its first `VOTERS_SHOWN` voters, read under the question's lock."""
+
+    vote: Vote | None  # the person's vote for the idea after it (None: they vote for it no more)
+    changed: bool  # False: cast again, or taken back when there was none; nothing written
+    idea_vote_count: int
+    first_voters: tuple[str, ...]  # oldest vote first
+    version: int  # the question's version after it
+
+
+def _vote_cap(votes: int) -> ActionRefused:
+    return ActionRefused(
+        _("You have used all %(n)d of your votes. Take one back to vote for this idea.")
+        % {"n": votes},
+        code="vote_cap",
+    )
+
+
+def _voted(idea: Idea, locked: Question, vote: Vote | None, *, changed: bool) -> VoteResult:
+    count, first_voters = hot.votes_of(idea.pk, first=VOTERS_SHOWN)
+    version = locked.version if changed else locked.version - 1  # an unchanged bump rolls back
+    return VoteResult(vote, changed, count, tuple(first_voters), version)
+
+
+def vote_cast(*, idea: Idea, participant: Participant) -> VoteResult:
     """Vote for an idea. Voting twice keeps one vote; the question's cap is enforced here.
 
-    On PostgreSQL a new vote on an open question without a cap is cast in one statement
-    (`hot.cast_in_one_statement`: two round trips fewer, and the question's lock held for one
-    instead of three). It then carries `cast`, the idea's count and first voters after it.
-    Anything else (a vote cap, a closed question, a second vote) takes the transaction of
-    `_vote_cast`, which says what refused it."""
+    On PostgreSQL always in one statement (`hot.cast`: the lock, the checks, the writes and the
+    voters in one round trip); elsewhere in the statements of `hot`, one by one, in a
+    transaction. A test runs both ways on PostgreSQL and compares what they answer and write."""
     if hot.casts_in_one_statement():
-        cast = hot.cast_in_one_statement(
-            question_id=idea.question_id,
-            idea_id=idea.pk,
-            participant=participant,
-            kind="vote.cast",
-            first=VOTERS_SHOWN,
-        )
-        if cast is not None:
-            announce(idea.question_id, cast.version)
-            cast.vote.cast = cast  # type: ignore[attr-defined]
-            return cast.vote
+        return _cast_in_one_statement(idea, participant)
     return _vote_cast(idea=idea, participant=participant)
 
 
 @_unless_unchanged
-def _vote_cast(*, idea: Idea, participant: Participant) -> Vote:
+def _vote_cast(*, idea: Idea, participant: Participant) -> VoteResult:
     locked = _bump(idea.question)
     _require_open(locked)
     if locked.max_votes is not None:
         used, here = hot.votes_used(participant.pk, idea.pk)
         if here:  # a vote cast again is no new vote, even at the cap
-            raise _Unchanged(Vote.objects.get(idea=idea, participant=participant))
+            kept = Vote.objects.get(idea=idea, participant=participant)
+            raise _Unchanged(_voted(idea, locked, kept, changed=False))
         if used >= locked.max_votes:
-            raise ActionRefused(
-                _("You have used all %(n)d of your votes. Take one back to vote for this idea.")
-                % {"n": locked.max_votes},
-                code="vote_cap",
-            )
+            raise _vote_cap(locked.max_votes)
     vote = hot.insert_vote(idea.pk, participant.pk, _event(locked, "vote.cast", idea=idea.pk))
     if vote is None:
         # Not inserted: the idea is gone, or this person voted for it before (perhaps a moment
         # ago, in a concurrent request): the database keeps one, and so do we.
         _require_present(idea, _("This idea has been deleted."))
-        raise _Unchanged(Vote.objects.get(idea=idea, participant=participant))
+        kept = Vote.objects.get(idea=idea, participant=participant)
+        raise _Unchanged(_voted(idea, locked, kept, changed=False))
     announce(locked.pk, locked.version)
-    return vote
+    return _voted(idea, locked, vote, changed=True)
+
+
+def _cast_in_one_statement(idea: Idea, participant: Participant) -> VoteResult:
+    """`vote_cast` through `hot.cast`, with the same answers and refusals. The statement is a
+    transaction of its own. When it waited for the question and found it changed, it wrote
+    nothing: it runs again in a transaction, twice if it waits again, as the second run holds
+    the question's lock from the first and so reads the question as it is."""
+    cast, vote = _cast(idea, participant)
+    if cast.current:
+        return _cast_answer(idea, participant, cast, vote)
+    with transaction.atomic():
+        for _run in range(2):
+            cast, vote = _cast(idea, participant)
+            if cast.current:
+                break
+        else:  # the lock is held: nothing can change the question
+            raise RuntimeError("the question changed while its lock was held")
+        return _cast_answer(idea, participant, cast, vote)
+
+
+def _cast(idea: Idea, participant: Participant) -> tuple[hot.Cast, Vote | None]:
+    found = hot.cast(
+        question_id=idea.question_id,
+        idea_id=idea.pk,
+        participant=participant,
+        kind="vote.cast",
+        first=VOTERS_SHOWN,
+    )
+    if found is None:
+        raise ActionRefused(_("This question has been deleted."), code="deleted")
+    return found
+
+
+def _cast_answer(
+    idea: Idea, participant: Participant, cast: hot.Cast, vote: Vote | None
+) -> VoteResult:
+    """What `hot.cast` read and did (`cast.current`), as `vote_cast` answers it."""
+    voters = tuple(cast.first_voters)
+    if vote is not None:
+        announce(idea.question_id, cast.version)
+        return VoteResult(vote, True, cast.vote_count, voters, cast.version)
+    if not cast.open:
+        raise ActionRefused(_("This question is closed."), code="closed")
+    if cast.max_votes is not None and not cast.here and cast.used >= cast.max_votes:
+        raise _vote_cap(cast.max_votes)
+    if not cast.idea_here:
+        raise ActionRefused(_("This idea has been deleted."), code="deleted")
+    kept = Vote.objects.get(idea=idea, participant=participant)  # voted for it already
+    return VoteResult(kept, False, cast.vote_count, voters, cast.version)
 
 
 @_unless_unchanged
-def vote_retract(*, idea: Idea, participant: Participant) -> None:
+def vote_retract(*, idea: Idea, participant: Participant) -> VoteResult:
+    """Take a vote back. Taking it back twice changes nothing the second time."""
     locked = _bump(idea.question)
     _require_open(locked)
     if not hot.delete_vote(idea.pk, participant.pk, _event(locked, "vote.retracted", idea=idea.pk)):
-        raise _Unchanged
+        raise _Unchanged(_voted(idea, locked, None, changed=False))
     announce(locked.pk, locked.version)
+    return _voted(idea, locked, None, changed=True)
 
 
 # Comments -----------------------------------------------------------------------------------

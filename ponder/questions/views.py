@@ -12,6 +12,7 @@ from django.contrib.messages import get_messages
 from django.db import connection, transaction
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -23,12 +24,11 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
 from ponder.database import database_answers
-from ponder.lib.csrf import csrf_token
 from ponder.lib.handler import ungated
 from ponder.lib.ids import secret_matches
 from ponder.ratelimit import limit
 
-from . import hot, services, stencils
+from . import services, stencils
 from .access import (
     Access,
     admin_for,
@@ -50,10 +50,10 @@ from .forms import (
     QuestionCreateForm,
     QuestionSettingsForm,
 )
-from .models import Argument, Comment, Idea, Participant, Vote
-from .pages import ARGUMENTS_SHOWN, COMMENTS_SHOWN, IDEAS_SHOWN, VOTERS_SHOWN, question_page
-from .rendering import as_html, shared_parts
-from .services import ActionRefused
+from .models import Argument, Comment, Idea, Participant
+from .pages import ARGUMENTS_SHOWN, COMMENTS_SHOWN, IDEAS_SHOWN, question_page
+from .rendering import IDEA_PAGE, as_html, shared_parts
+from .services import ActionRefused, VoteResult
 
 DETAIL = "questions/detail.html"
 
@@ -82,10 +82,10 @@ def _context(request: HttpRequest, access: Access, **extra: Any) -> dict[str, An
 
 
 def _status(request: HttpRequest, message: str, *, error: bool = False) -> str:
-    if message:  # then it needs nothing of the request: filled in from a stencil
-        return stencils.status(message, error=error)
     context = {"message": message, "error": error, "oob": True}
-    return render_to_string("status.html", context, request)
+    # A message needs nothing of the request; without one, the status shows the request's
+    # messages (a context processor's).
+    return render_to_string("status.html", context, None if message else request)
 
 
 def _done(
@@ -158,13 +158,12 @@ def _shared_row(request: HttpRequest, access: Access, idea_id: str) -> bytes:
     return parts["idea"]
 
 
-def _idea_row(
-    request: HttpRequest, access: Access, idea_id: str, *, every_argument: bool = False
-) -> dict[str, Any]:
+def _idea_row(request: HttpRequest, access: Access, idea_id: str) -> dict[str, Any]:
     """One idea's row for this reader alone (the answer to their own action), as the page shows
-    it; `every_argument` for the idea's own page."""
-    shown = None if every_argument else ARGUMENTS_SHOWN
-    page = question_page(access, idea_ids=[idea_id], comments=False, arguments_shown=shown)
+    it."""
+    page = question_page(
+        access, idea_ids=[idea_id], comments=False, arguments_shown=ARGUMENTS_SHOWN
+    )
     if not page.ideas:
         raise Http404
     return _context(request, access, idea=page.ideas[0], page=page)
@@ -363,16 +362,21 @@ def idea_detail(request: HttpRequest, question_id: str, idea_id: str) -> HttpRes
         return HttpResponse(_shared_row(request, access, idea_id))
     if request.htmx and part == "argument_form":  # "Add a pro or con" opened on the question page
         return _argument_form(request, access)
-    context = _idea_row(request, access, idea_id, every_argument=True)
-    idea = context["idea"]
-    context["voters"] = (
-        Vote.objects.filter(idea=idea)
-        .order_by("created_at")
-        .values_list("participant__name", flat=True)
-    )
+    # From the render of the idea shared by every reader of this kind (`rendering.py`).
+    context = _context(request, access, idea=access.idea)
     if request.htmx and part in {"description", "voters"}:
-        return render(request, f"questions/idea.html#{part}", context)
-    return render(request, "questions/idea.html", context)
+        parts: tuple[str, ...] = (part,)
+    elif len(get_messages(request)):
+        # A message to show once: the page around the shared body is rendered for this request.
+        parts = ("body",)
+    else:
+        parts = ("page",)
+    shared = shared_parts(
+        request, access, context, parts=parts, template=IDEA_PAGE, idea_id=idea_id
+    )
+    if parts == ("body",):
+        return render(request, IDEA_PAGE, {**context, "shared": {"body": as_html(shared["body"])}})
+    return HttpResponse(shared[parts[0]])
 
 
 def _argument_form(request: HttpRequest, access: Access) -> HttpResponse:
@@ -410,7 +414,7 @@ def _vote_or_unvote(
         request,
         access,
         lambda me: action(idea=idea, participant=me),
-        answer=lambda result: _vote_box(request, access, idea, voted=cast, result=result),
+        answer=lambda result: _vote_box(request, access, idea, result),
         anchor=f"idea-{idea.pk}",
         ask_name=_("Please give your name first, then vote."),
         message=_("Your vote was counted.") if cast else _("Your vote was taken back."),
@@ -439,26 +443,18 @@ def _act_as_participant(
     return _done(request, access, message, anchor=anchor, html=html)
 
 
-def _vote_box(
-    request: HttpRequest, access: Access, idea: Idea, *, voted: bool, result: object = None
-) -> str:
-    """What a vote changes: the idea's count and first voters (as the vote cast in one statement
-    read them, carried by the service's `result`; else 1 query), and whether this person now
-    votes for it (the vote or the take-back just succeeded)."""
-    tally: hot.Cast | None = getattr(result, "cast", None)
-    if tally is not None and tally.first_voters is not None:
-        count, first_voters = tally.vote_count, tally.first_voters
-    else:
-        count, first_voters = hot.votes_of(idea.pk, first=VOTERS_SHOWN)
+def _vote_box(request: HttpRequest, access: Access, idea: Idea, result: VoteResult) -> str:
+    """What a vote changes: the idea's count and first voters, as the service read them, and
+    whether this person now votes for it; filled in from a stencil of the partial."""
     return stencils.vote_box(
         question_id=access.question.pk,
         idea_id=idea.pk,
         title=idea.title,
-        vote_count=count,
-        first_voters=first_voters,
-        voted=voted,
+        vote_count=result.idea_vote_count,
+        first_voters=list(result.first_voters) if access.reader.sees_voter_names() else [],
+        voted=result.vote is not None,
         is_open=access.is_open,
-        csrf_token=csrf_token(request),
+        csrf_token=get_token(request),
     )
 
 

@@ -237,18 +237,24 @@ def test_the_answer_to_a_vote_is_capped_as_a_read_of_many_ideas_is(
     assert (liked["id"], liked["likes"], liked["liked"]) == (pro["id"], pro["likes"] + 1, True)
 
 
-def test_after_a_vote_a_read_checks_only_the_voted_idea_again(big: str, bob: Caller) -> None:
+def test_after_a_vote_a_read_checks_only_the_voted_idea_again(
+    big: str, bob: Caller, monkeypatch
+) -> None:
     from ponder.api import shared
 
-    shared._checked_ideas.clear()
+    checked = []
+    validate = shared.IdeaOut.model_validate
+    monkeypatch.setattr(
+        shared.IdeaOut, "model_validate", lambda data: checked.append(1) or validate(data)
+    )
     first = bob.get(f"/questions/{big}").data
-    assert shared._checked_ideas.misses == IDEAS_PER_READ  # each idea checked once
+    assert len(checked) == IDEAS_PER_READ  # each idea checked once
     voted = first["ideas"][50]
     assert bob.put(f"/ideas/{voted['id']}/vote").status_code == 200
-    shared._checked_ideas.misses = 0
+    checked.clear()
     again = bob.get(f"/questions/{big}").data
     assert again["version"] == first["version"] + 1
-    assert shared._checked_ideas.misses == 1  # the voted idea: its count and voters changed
+    assert len(checked) == 1  # the voted idea: its count and voters changed
     now = next(i for i in again["ideas"] if i["id"] == voted["id"])
     assert (now["votes"], now["voted"], now["voters"]) == (1, True, ["Bob"])
     assert again["ideas"] == [
@@ -349,13 +355,12 @@ def test_the_kept_reads_stay_within_a_budget_and_stay_right(
     from ponder.api import shared
 
     first = bob.get(f"/questions/{big}").data
-    one_idea = shared._checked_ideas.weights[next(iter(shared._checked_ideas.weights))]
+    _checked, one_idea = next(iter(shared._checked_ideas.lru.values()))  # (idea, its size)
     assert one_idea > 500  # about what the idea holds, not zero
     # Room for a third of a read's ideas: reads still come out whole and right.
     budget = one_idea * IDEAS_PER_READ // 3
-    for cache in (shared._checked_ideas, shared._kept):
-        monkeypatch.setattr(cache, "budget", budget)
-        cache.clear()
+    for name in ("_checked_ideas", "_kept"):
+        monkeypatch.setattr(shared, name, shared.Cache(budget))
     not_voted = [i["id"] for i in first["ideas"] if not i["voted"]]
     voted = len(first["ideas"]) - len(not_voted)
     for n in range(3):
@@ -366,6 +371,5 @@ def test_the_kept_reads_stay_within_a_budget_and_stay_right(
         ]
         assert sum(i["voted"] for i in read["ideas"]) == voted + n + 1
         for cache in (shared._checked_ideas, shared._kept):
-            assert cache.weight == sum(cache.weights.values())
-            assert cache.weight <= budget or len(cache.items) == 1
-    assert len(shared._checked_ideas.items) < IDEAS_PER_READ
+            assert cache.lru.currsize <= budget
+    assert len(shared._checked_ideas.lru) < IDEAS_PER_READ

@@ -8,10 +8,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from ponder.lib import text
-from ponder.questions.access import Access, remembered_name
+from ponder.questions.access import Access, Reader, remembered_name
 from ponder.questions.forms import ArgumentForm
 from ponder.questions.models import Idea
-from ponder.questions.rendering import Slot, shared_row, slot_marker
+from ponder.questions.rendering import NAME_MARK, Slot, shared_row, slot_marker
 
 register = template.Library()
 
@@ -41,8 +41,12 @@ def argument_fields(context: template.Context, idea: Idea) -> SafeString:
     "Add a pro or con" is opened). The form is rendered once per language and name, and only
     its ids are made unique per idea."""
     access: Access = context["access"]
-    needs_name = access.participant is None
-    name = remembered_name(context["request"]) if needs_name else ""
+    needs_name = access.reader.is_newcomer
+    name = ""
+    if needs_name:
+        # In a shared render, a stand-in for each reader's own (`rendering.shared_parts`).
+        shared = context.get("shared_slots") is not None
+        name = NAME_MARK if shared else remembered_name(context["request"])
     html = _argument_fields(get_language(), needs_name, name)
     # Safe: rendered from our own template; an idea id is 12 base62 characters.
     return mark_safe(html.replace("id_IDEA_", f"id_{idea.pk}_"))  # noqa: S308
@@ -75,15 +79,16 @@ def entry_actions(context: template.Context, kind: str, entry: object) -> SafeSt
     return mark_safe(html)  # noqa: S308
 
 
-# What `{% personal %}` asks of its object, by kind, when the page is rendered for one reader.
-PERSONAL = {
-    "voted": lambda idea: idea.voted,
-    "liked": lambda argument: argument.liked,
-    "mine": lambda entry: entry.changeable,
-    "participant": lambda access: access.participant is not None,
-}
-# The attribute each kind's branches read, set to each answer in turn in a shared render.
+KINDS = ("voted", "liked", "mine", "participant")  # of `{% personal %}`: see `Reader.slots`
+# The attribute each kind's "either" body reads, set to each answer in turn in a shared render.
 PERSONAL_ATTRIBUTE = {"voted": "voted", "liked": "liked", "mine": "changeable"}
+
+
+def _slot_key(kind: str, subject: object) -> str:
+    """What the reader rule is asked about: an entry's author ("mine"), else the object's id."""
+    if kind == "mine":
+        return subject.author_id  # type: ignore[attr-defined]
+    return getattr(subject, "pk", "")
 
 
 class PersonalNode(template.Node):
@@ -102,8 +107,9 @@ class PersonalNode(template.Node):
         if slots is None:
             if self.no is None:  # "either": the body itself asks
                 return self.yes.render(context)
-            branch = self.yes if PERSONAL[self.kind](subject) else self.no
-            return branch.render(context)
+            reader: Reader = context["access"].reader
+            wanted = reader.wants(self.kind, _slot_key(self.kind, subject))
+            return (self.yes if wanted else self.no).render(context)
         no_branch = self.yes if self.no is None else self.no
         attribute = PERSONAL_ATTRIBUTE.get(self.kind)
         if attribute is None:
@@ -113,22 +119,23 @@ class PersonalNode(template.Node):
             yes = self.yes.render(context)
             setattr(subject, attribute, False)
             no = no_branch.render(context)
-        key = subject.author_id if self.kind == "mine" else getattr(subject, "pk", "")
-        return slot_marker(slots, Slot(kind=self.kind, key=key, yes=yes, no=no))
+        slot = Slot(kind=self.kind, key=_slot_key(self.kind, subject), yes=yes, no=no)
+        return slot_marker(slots, slot)
 
 
 @register.tag
 def personal(parser: template.base.Parser, token: template.base.Token) -> PersonalNode:
     """`{% personal voted idea %}…{% otherwise %}…{% endpersonal %}`: a part of the page that
     depends on who reads it (kinds: voted, liked, mine, participant). Rendered for one reader it
-    is an `{% if %}`; in a shared render (`rendering.py`) both branches are kept as a slot, and
-    each reader gets theirs when the page is put together. `{% personal voted idea either %}`
+    is an `{% if %}` on what the reader rule says (`Reader.wants`); in a shared render
+    (`rendering.py`) both branches are kept as a slot, and each reader gets theirs when the page
+    is put together. `{% personal voted idea either %}`
     has one body that asks itself (`{% if idea.voted %}`), rendered both ways when shared."""
     bits = token.split_contents()
     either = bits[3:] == ["either"]
-    if len(bits) != 3 + either or bits[1] not in PERSONAL:
+    if len(bits) != 3 + either or bits[1] not in KINDS:
         raise template.TemplateSyntaxError(
-            f"{{% personal KIND OBJECT [either] %}} with KIND one of {', '.join(PERSONAL)}"
+            f"{{% personal KIND OBJECT [either] %}} with KIND one of {', '.join(KINDS)}"
         )
     yes = parser.parse(("otherwise", "endpersonal"))
     no: template.NodeList | None = None if either else template.NodeList()

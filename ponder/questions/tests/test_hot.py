@@ -1,6 +1,8 @@
 """The page's and the vote's reads and writes in SQL written out (hot.py) do what the ORM does."""
 
-from datetime import datetime, timedelta
+from dataclasses import FrozenInstanceError
+from datetime import datetime
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -11,7 +13,16 @@ from conftest import counts_off
 from ponder.live.models import Event
 from ponder.questions import hot, services
 from ponder.questions.access import PARTICIPANT_COOKIE, question_for
-from ponder.questions.models import Argument, Idea, Like, Participant, Question, Vote, recount
+from ponder.questions.models import (
+    Argument,
+    Comment,
+    Idea,
+    Like,
+    Participant,
+    Question,
+    Vote,
+    recount,
+)
 
 
 def test_votes_of_counts_and_names_the_first_voters_in_order(question: Question) -> None:
@@ -120,20 +131,20 @@ def test_inserts_keep_one_vote_and_one_like_per_person_and_none_for_a_deleted_pa
     assert hot.insert_vote(idea.pk, ann.pk) is None  # a second vote: nothing inserted
     assert hot.votes_used(ann.pk, idea.pk) == (1, True)
     assert hot.votes_used(ann.pk, "otheridea000") == (1, False)
-    like = hot.insert_like(pro.pk, ann.pk)
+    like = hot.insert_like(pro.pk, idea.pk, ann.pk)
     assert like is not None and Like.objects.get(pk=like.pk).participant_id == ann.pk
-    assert hot.insert_like(pro.pk, ann.pk) is None
+    assert hot.insert_like(pro.pk, idea.pk, ann.pk) is None
     assert Vote.objects.count() == 1 and Like.objects.count() == 1
 
-    assert hot.delete_like(pro.pk, ann.pk) is True
-    assert hot.delete_like(pro.pk, ann.pk) is False
+    assert hot.delete_like(pro.pk, idea.pk, ann.pk) is True
+    assert hot.delete_like(pro.pk, idea.pk, ann.pk) is False
     assert hot.delete_vote(idea.pk, ann.pk) is True
     assert hot.delete_vote(idea.pk, ann.pk) is False
     assert hot.votes_used(ann.pk, idea.pk) == (0, False)
 
     Idea.objects.filter(pk=idea.pk).delete()
     assert hot.insert_vote(idea.pk, ann.pk) is None  # the idea is gone: no orphan vote
-    assert hot.insert_like(pro.pk, ann.pk) is None
+    assert hot.insert_like(pro.pk, idea.pk, ann.pk) is None
     assert Vote.objects.count() == 0 and Like.objects.count() == 0
 
 
@@ -159,14 +170,25 @@ def test_a_vote_or_like_logs_its_event_only_when_it_changed_something(question: 
 
     assert hot.insert_vote(idea.pk, ann.pk, event(1000, "vote.cast", idea=idea.pk)) is not None
     assert hot.insert_vote(idea.pk, ann.pk, event(1001, "vote.cast", idea=idea.pk)) is None
-    assert hot.insert_like(pro.pk, ann.pk, event(1002, "like.added", argument=pro.pk)) is not None
-    assert hot.insert_like(pro.pk, ann.pk, event(1003, "like.added", argument=pro.pk)) is None
+    assert (
+        hot.insert_like(pro.pk, idea.pk, ann.pk, event(1002, "like.added", argument=pro.pk))
+        is not None
+    )
+    assert (
+        hot.insert_like(pro.pk, idea.pk, ann.pk, event(1003, "like.added", argument=pro.pk)) is None
+    )
     assert (
         Idea.objects.get(pk=idea.pk).vote_count,
         Argument.objects.get(pk=pro.pk).like_count,
     ) == (1, 1)
-    assert hot.delete_like(pro.pk, ann.pk, event(1004, "like.removed", argument=pro.pk)) is True
-    assert hot.delete_like(pro.pk, ann.pk, event(1005, "like.removed", argument=pro.pk)) is False
+    assert (
+        hot.delete_like(pro.pk, idea.pk, ann.pk, event(1004, "like.removed", argument=pro.pk))
+        is True
+    )
+    assert (
+        hot.delete_like(pro.pk, idea.pk, ann.pk, event(1005, "like.removed", argument=pro.pk))
+        is False
+    )
     assert hot.delete_vote(idea.pk, ann.pk, event(1006, "vote.retracted", idea=idea.pk)) is True
     assert hot.delete_vote(idea.pk, ann.pk, event(1007, "vote.retracted", idea=idea.pk)) is False
     assert logged() == [
@@ -278,81 +300,197 @@ def test_recount_sets_the_counts_of_rows_written_around_the_services(question: Q
     assert counts_off() == []
 
 
-# A vote in one statement (PostgreSQL) --------------------------------------------------------
+# PostgreSQL's one statement and the statements one by one ---------------------------------
 
 
-def _cast(question: Question, idea: Idea, voter: Participant) -> hot.Cast | None:
-    return hot.cast_in_one_statement(
-        question_id=question.pk, idea_id=idea.pk, participant=voter, kind="vote.cast", first=3
-    )
-
-
-def _state(question: Question) -> tuple[int, int, int]:
-    """The question's version, its events and its votes."""
-    version = Question.objects.get(pk=question.pk).version
-    return version, Event.objects.filter(question=question).count(), Vote.objects.count()
+def _votes_and_likes(question: Question) -> list[object]:
+    """The same votes and likes on a new question of two ideas: every result, and then every
+    row they left, by name (the ids differ between two runs)."""
+    ann, _ = services.participant_join(question=question, name="Ann", token=None)
+    bo, _ = services.participant_join(question=question, name="Bo <b>", token=None)
+    lake = services.idea_add(question=question, author=ann, title="Lake")
+    hill = services.idea_add(question=question, author=bo, title="Hill")
+    pro = services.argument_add(idea=lake, author=bo, kind="pro", text="Quiet")
+    results: list[object] = []
+    for change in (
+        lambda: services.vote_cast(idea=lake, participant=ann),
+        lambda: services.vote_cast(idea=lake, participant=bo),
+        lambda: services.vote_cast(idea=lake, participant=bo),  # again
+        lambda: services.vote_cast(idea=hill, participant=bo),
+        lambda: services.vote_retract(idea=lake, participant=ann),
+        lambda: services.vote_retract(idea=lake, participant=ann),  # again
+        lambda: services.like_add(argument=pro, participant=ann),
+        lambda: services.like_add(argument=pro, participant=ann),  # again
+        lambda: services.like_add(argument=pro, participant=bo),
+        lambda: services.like_remove(argument=pro, participant=bo),
+        lambda: services.like_remove(argument=pro, participant=bo),  # again
+    ):
+        result = change()
+        row = getattr(result, "vote", None) or getattr(result, "like", None)
+        shown = [getattr(result, f, None) for f in ("changed", "idea_vote_count", "first_voters")]
+        results.append((*shown, row is not None, result.version - question.version))
+    ideas = Idea.objects.filter(question=question).order_by("title")
+    results.append([(i.title, i.vote_count, i.version) for i in ideas])
+    results.append(list(Argument.objects.filter(idea__question=question).values_list("like_count")))
+    events = Event.objects.filter(question=question).order_by("version")
+    names = {lake.pk: "lake", hill.pk: "hill", pro.pk: "pro"}
+    results.append([(e.version, e.type, sorted(names[i] for i in e.ids.values())) for e in events])
+    results.append(Question.objects.get(pk=question.pk).version)
+    return results
 
 
 @pytest.mark.postgres
-def test_a_vote_cast_in_one_statement_writes_what_the_long_way_writes(question: Question) -> None:
-    if not hot.casts_in_one_statement():
+def test_postgresqls_one_statement_writes_what_the_statements_one_by_one_write(
+    make_question, monkeypatch
+) -> None:
+    """PostgreSQL runs a vote's or like's change, count, idea version and event as one statement
+    (`_change_sql`), SQLite one by one: both ways on PostgreSQL give the same results and rows."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only: SQLite has no data-modifying WITH")
-    ann, _ = services.participant_join(question=question, name="Ann", token=None)
-    idea = services.idea_add(question=question, author=ann, title="Lake")
-    names = ["Bo", "Cy <b>", "Di", "Ed"]
-    for number, name in enumerate(names, start=1):
-        voter, _ = services.participant_join(question=question, name=name, token=None)
-        version_before = Question.objects.get(pk=question.pk).version
-        cast = _cast(question, idea, voter)
-        assert cast is not None
-        # The vote, the question's next version, the count on the idea's row and the event.
-        vote = Vote.objects.get(idea=idea, participant=voter)
-        assert (cast.vote.pk, cast.vote.created_at) == (vote.pk, vote.created_at)
-        assert cast.version == version_before + 1 == Question.objects.get(pk=question.pk).version
-        assert cast.vote_count == number == Idea.objects.get(pk=idea.pk).vote_count
-        event = Event.objects.get(question=question, version=cast.version)
-        assert (event.type, event.ids) == ("vote.cast", {"idea": idea.pk})
-        # The first voters after it, as they are read afterwards: the new one among them while
-        # there are fewer than three.
-        assert cast.first_voters == names[: min(number, 3)]
-        assert (cast.vote_count, cast.first_voters) == hot.votes_of(idea.pk, first=3)
+    together = _votes_and_likes(make_question()[0]) + _refusals(make_question()[0])
+    monkeypatch.setattr(hot, "_in_one_statement", lambda: False)
+    monkeypatch.setattr(hot, "casts_in_one_statement", lambda: False)
+    one_by_one = _votes_and_likes(make_question()[0]) + _refusals(make_question()[0])
+    assert together == one_by_one
     assert counts_off() == []
 
 
-@pytest.mark.postgres
-def test_a_vote_cast_in_one_statement_casts_nothing_where_the_long_way_must_say_why(
-    question: Question, make_question
-) -> None:
-    if not hot.casts_in_one_statement():
-        pytest.skip("PostgreSQL only: SQLite has no data-modifying WITH")
-    other, _ = make_question(title="Elsewhere")
+def _refusals(question: Question) -> list[object]:
+    """Votes refused or changing nothing, each way: what each answers, and what is left."""
+    ann, _ = services.participant_join(question=question, name="Ann", token=None)
+    lake = services.idea_add(question=question, author=ann, title="Lake")
+    hill = services.idea_add(question=question, author=ann, title="Hill")
+    gone = services.idea_add(question=question, author=ann, title="Gone")
+    Question.objects.filter(pk=question.pk).update(max_votes=1)
+    answers: list[object] = []
+
+    def vote(idea: Idea) -> None:
+        try:
+            result = services.vote_cast(
+                idea=Idea.objects.select_related("question").get(pk=idea.pk), participant=ann
+            )
+            answers.append((result.changed, result.idea_vote_count, result.first_voters))
+        except services.ActionRefused as refused:
+            answers.append(refused.code)
+        except Idea.DoesNotExist:
+            answers.append("no idea")
+
+    vote(lake)
+    vote(hill)  # over the cap
+    vote(lake)  # again, at the cap: no new vote, not refused
+    Question.objects.filter(pk=question.pk).update(max_votes=None)
+    stale = Idea.objects.select_related("question").get(pk=gone.pk)
+    Idea.objects.filter(pk=gone.pk).delete()
+    answers.append(_refused_code(lambda: services.vote_cast(idea=stale, participant=ann)))
+    Question.objects.filter(pk=question.pk).update(closed_at=timezone.now())
+    vote(hill)  # closed
+    answers.append(Question.objects.get(pk=question.pk).version - question.version)
+    answers.append(sorted(Idea.objects.filter(question=question).values_list("title", "version")))
+    answers.append(Vote.objects.filter(participant=ann).count())
+    return answers
+
+
+def _refused_code(change: Any) -> str | None:
+    try:
+        change()
+    except services.ActionRefused as refused:
+        return refused.code
+    return None
+
+
+def test_a_vote_answers_with_the_count_and_first_voters_it_leaves(question: Question) -> None:
     ann, _ = services.participant_join(question=question, name="Ann", token=None)
     idea = services.idea_add(question=question, author=ann, title="Lake")
-    elsewhere = services.idea_add(
-        question=other,
-        author=services.participant_join(question=other, name="Zed", token=None)[0],
-        title="Sea",
+    names = ["Bo", "Cy <b>", "Di", "Ed", "Flo", "Gus", "Hal"]
+    for number, name in enumerate(names, start=1):
+        voter, _ = services.participant_join(question=question, name=name, token=None)
+        version_before = Question.objects.get(pk=question.pk).version
+        result = services.vote_cast(idea=idea, participant=voter)
+        vote = Vote.objects.get(idea=idea, participant=voter)
+        assert result.vote is not None and result.vote.pk == vote.pk
+        assert result.changed
+        assert result.version == version_before + 1 == Question.objects.get(pk=question.pk).version
+        assert result.idea_vote_count == number == Idea.objects.get(pk=idea.pk).vote_count
+        assert list(result.first_voters) == names[: min(number, services.VOTERS_SHOWN)]
+        event = Event.objects.get(question=question, version=result.version)
+        assert (event.type, event.ids) == ("vote.cast", {"idea": idea.pk})
+    again = services.vote_cast(idea=idea, participant=voter)
+    assert not again.changed and again.vote.pk == vote.pk
+    assert again.version == result.version == Question.objects.get(pk=question.pk).version
+    gone = services.vote_retract(idea=idea, participant=voter)
+    assert gone.changed and gone.vote is None and gone.idea_vote_count == len(names) - 1
+    assert gone.version == result.version + 1
+    with pytest.raises(FrozenInstanceError):
+        gone.changed = False  # type: ignore[misc]
+
+
+# One idea read by hand ----------------------------------------------------------------------
+
+
+def _shown(idea: Idea) -> tuple[object, ...]:
+    arguments = [
+        (a.pk, a.idea_id, a.author_id, a.author.name, a.kind, a.text, a.created_at, a.like_count)
+        for a in idea.argument_list
+    ]
+    return (
+        idea.pk,
+        idea.title,
+        idea.description,
+        idea.created_at,
+        idea.author.name,
+        idea.vote_count,
+        idea.version,
+        idea.more_arguments,
+        idea.first_voters,
+        arguments,
     )
-    assert _cast(question, idea, ann) is not None
-    before = _state(question)
-    assert _cast(question, idea, ann) is None  # voted already
-    assert _cast(question, elsewhere, ann) is None  # another question's idea
-    Question.objects.filter(pk=question.pk).update(max_votes=3)
-    bo, _ = services.participant_join(question=question, name="Bo", token=None)
-    before = _state(question)
-    assert _cast(question, idea, bo) is None  # a vote cap: counted the long way
-    Question.objects.filter(pk=question.pk).update(max_votes=None, closed_at=timezone.now())
-    assert _cast(question, idea, bo) is None  # closed
-    past = timezone.now() - timedelta(minutes=1)
-    Question.objects.filter(pk=question.pk).update(closed_at=None, deadline=past)
-    assert _cast(question, idea, bo) is None  # past its deadline
-    Question.objects.filter(pk=question.pk).update(deadline=None)
-    Idea.objects.filter(pk=idea.pk).delete()
-    assert _cast(question, idea, bo) is None  # the idea is gone
-    assert _state(question) == (before[0], before[1], before[2] - 1)  # only the deletion
-    # The service then takes the long way, which says which rule refused the vote.
-    other_idea = services.idea_add(question=question, author=ann, title="Hill")
-    Question.objects.filter(pk=question.pk).update(closed_at=timezone.now())
-    with pytest.raises(services.ActionRefused) as refused:
-        services.vote_cast(idea=other_idea, participant=bo)
-    assert refused.value.code == "closed"
+
+
+@pytest.mark.parametrize("arguments_shown", [None, 2, 12])
+def test_one_idea_is_read_as_the_read_of_many_reads_it(
+    question: Question, make_question, arguments_shown: int | None
+) -> None:
+    """`question_page` reads a single idea with `hot.one_idea`: the idea, its author, its
+    leading arguments and how many there are come out as the read of several ideas gives them."""
+    from ponder.questions.access import Access
+    from ponder.questions.pages import question_page
+
+    ann, _ = services.participant_join(question=question, name="Ann", token=None)
+    bo, _ = services.participant_join(question=question, name="Bo <b>", token=None)
+    lake = services.idea_add(question=question, author=bo, title="Lake", description="Deep")
+    hill = services.idea_add(question=question, author=ann, title="Hill")
+    for number, text in enumerate(["Quiet", "Far", "Cold", "Wet"]):
+        argument = services.argument_add(
+            idea=lake, author=(ann, bo)[number % 2], kind=("pro", "con")[number % 2], text=text
+        )
+        if number in (1, 2):
+            services.like_add(argument=argument, participant=ann)
+    services.vote_cast(idea=lake, participant=ann)
+    access = Access(
+        question=question, participant=None, is_organiser=False, token=None, admin_key=None
+    )
+
+    def read(ids: list[str]) -> dict[str, tuple[object, ...]]:
+        page = question_page(access, idea_ids=ids, comments=False, arguments_shown=arguments_shown)
+        return {idea.pk: _shown(idea) for idea in page.ideas}
+
+    assert read([lake.pk]) == {lake.pk: read([lake.pk, hill.pk])[lake.pk]}
+    assert read([hill.pk]) == {hill.pk: read([lake.pk, hill.pk])[hill.pk]}
+    other, _ = make_question(title="Elsewhere")
+    elsewhere = Access(
+        question=other, participant=None, is_organiser=False, token=None, admin_key=None
+    )
+    assert question_page(elsewhere, idea_ids=[lake.pk], comments=False).ideas == []
+    assert hot.one_idea(question, "nosuchidea00", arguments=3) == (None, [])
+
+
+def test_question_id_of_an_idea_argument_or_comment(question: Question) -> None:
+    ann, _ = services.participant_join(question=question, name="Ann", token=None)
+    idea = services.idea_add(question=question, author=ann, title="Lake")
+    pro = services.argument_add(idea=idea, author=ann, kind="pro", text="Quiet")
+    comment = services.comment_add(question=question, author=ann, text="Hi")
+    for model, pk in ((Idea, idea.pk), (Argument, pro.pk), (Comment, comment.pk)):
+        assert hot.question_id_of(model, pk) == question.pk
+        assert hot.question_id_of(model, "nosuchentry0") is None

@@ -171,8 +171,9 @@ class Board:
         return Idea.objects.select_related("question").get(pk=(idea or self.idea).pk)
 
     def vote(self, participant: Participant, idea: Idea | None = None) -> Callable[[], Vote]:
-        """A vote to cast later."""
-        return partial(services.vote_cast, idea=self.fresh_idea(idea), participant=participant)
+        """A vote to cast later; it answers with the vote the person has after it."""
+        cast = partial(services.vote_cast, idea=self.fresh_idea(idea), participant=participant)
+        return lambda: cast().vote
 
     def vote_url(self) -> str:
         return f"/q/{self.question.pk}/ideas/{self.idea.pk}/vote/"
@@ -325,7 +326,8 @@ def test_it_keeps_one_like_when_the_same_person_clicks_at_once(board: Board) -> 
     outcomes = race(likes)
     assert unexpected(outcomes) == []
     assert Like.objects.filter(argument=argument, participant=bob).count() == 1
-    assert {o.value.pk for o in outcomes} == {Like.objects.get(participant=bob).pk}
+    assert {o.value.like.pk for o in outcomes} == {Like.objects.get(participant=bob).pk}
+    assert sum(o.value.changed for o in outcomes) == 1
     assert logged(board.question, "like.") == ["like.added"]
 
 
@@ -418,7 +420,7 @@ def test_the_unique_constraint_alone_keeps_one_vote(
     assert {o.value.pk for o in outcomes} == stored_votes(board.idea)
 
 
-# A vote cast in one statement, waiting for a change that holds the question (PostgreSQL) -----
+# A vote waiting for a change that holds the question (PostgreSQL) ------------------------------
 
 
 def _waiting_for_a_lock() -> bool:
@@ -431,31 +433,26 @@ def _waiting_for_a_lock() -> bool:
 
 
 def _cast_while_held(board: Board, voter: Participant, change: Callable[[], None]) -> Outcome:
-    """`voter` casts in one statement while this thread holds the question (as every change
-    does) and makes `change`; the vote waits for the lock, and goes on when this commits."""
+    """`voter` votes while this thread holds the question (as every change does) and makes
+    `change`; the vote waits for the lock, and goes on when this commits."""
     outcome = Outcome()
+    cast = partial(services.vote_cast, idea=board.fresh_idea(), participant=voter)
 
-    def cast() -> None:
+    def run() -> None:
         try:
-            outcome.value = hot.cast_in_one_statement(
-                question_id=board.question.pk,
-                idea_id=board.idea.pk,
-                participant=voter,
-                kind="vote.cast",
-                first=3,
-            )
+            outcome.value = cast()
         except BaseException as error:
             outcome.error = error
         finally:
             connections.close_all()
 
-    thread = threading.Thread(target=cast)
+    thread = threading.Thread(target=run)
     with transaction.atomic():
         hot.bump_version(board.question.pk)
         change()
         thread.start()
         deadline = time.monotonic() + SECONDS
-        while not _waiting_for_a_lock():  # the vote's snapshot is taken: now let it go
+        while not _waiting_for_a_lock():  # the vote has begun: now let it go
             assert time.monotonic() < deadline and thread.is_alive()
             time.sleep(0.01)
     thread.join(SECONDS)
@@ -463,29 +460,31 @@ def _cast_while_held(board: Board, voter: Participant, change: Callable[[], None
 
 
 @pytest.mark.postgres
-def test_a_vote_waiting_for_a_change_reads_its_first_voters_again(board: Board) -> None:
-    if not hot.casts_in_one_statement():
-        pytest.skip("PostgreSQL only: SQLite has no data-modifying WITH")
+def test_a_vote_waiting_for_a_change_answers_with_the_voters_after_both(board: Board) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: it watches the lock in pg_stat_activity")
     bob, carol = board.participant("Bob"), board.participant("Carol")
-    # Bob's vote lands while Carol's waits: the voters her statement read are from before it.
-    outcome = _cast_while_held(board, carol, lambda: hot.insert_vote(board.idea.pk, bob.pk))
-    assert outcome.error is None and outcome.value is not None
-    assert outcome.value.first_voters is None  # not trusted: the view reads them again
-    assert outcome.value.vote_count == 2 == hot.votes_of(board.idea.pk, first=3)[0]
-    assert outcome.value.version == Question.objects.get(pk=board.question.pk).version
+    # Bob's vote lands while Carol's waits: her answer counts and names both.
+    outcome = _cast_while_held(
+        board, carol, lambda: services.vote_cast(idea=board.idea, participant=bob)
+    )
+    assert outcome.error is None and outcome.value.changed
+    assert (outcome.value.idea_vote_count, outcome.value.first_voters) == (2, ("Bob", "Carol"))
+    assert hot.votes_of(board.idea.pk, first=3) == (2, ["Bob", "Carol"])
 
 
 @pytest.mark.postgres
-def test_a_vote_waiting_while_its_idea_is_deleted_casts_nothing_and_raises_nothing(
+def test_a_vote_waiting_while_its_idea_is_deleted_is_refused_and_writes_nothing(
     board: Board,
 ) -> None:
-    if not hot.casts_in_one_statement():
-        pytest.skip("PostgreSQL only: SQLite has no data-modifying WITH")
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: it watches the lock in pg_stat_activity")
     bob = board.participant("Bob")
     version = Question.objects.get(pk=board.question.pk).version
     outcome = _cast_while_held(board, bob, lambda: Idea.objects.filter(pk=board.idea.pk).delete())
-    assert outcome.error is None and outcome.value is None
+    assert isinstance(outcome.error, services.ActionRefused)
+    assert outcome.error.code == "deleted"
     assert not Vote.objects.filter(participant=bob).exists()
-    # Only the deletion's version: the vote bumped nothing and logged nothing.
+    # Only the deletion's version: the vote's bump was rolled back and it logged nothing.
     assert Question.objects.get(pk=board.question.pk).version == version + 1
     assert not Event.objects.filter(question=board.question, type="vote.cast").exists()

@@ -10,6 +10,9 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from django.db import OperationalError
@@ -18,7 +21,7 @@ from django.test import Client, RequestFactory
 
 from conftest import Person
 from ponder.questions import rendering, services
-from ponder.questions.access import question_for, remembered_name
+from ponder.questions.access import Reader, ReaderKind, question_for, remembered_name
 from ponder.questions.forms import CommentForm, IdeaForm
 from ponder.questions.models import Idea, Participant, Question
 from ponder.questions.pages import ARGUMENTS_SHOWN, COMMENTS_SHOWN, IDEAS_SHOWN, question_page
@@ -66,6 +69,25 @@ def _own_document(client: Client, question: Question, path: str, part: str = "")
 
 def _own_render(client: Client, question: Question, part: str) -> str:
     return _own_document(client, question, f"/q/{question.pk}/", part)
+
+
+@pytest.fixture
+def rendered(monkeypatch) -> dict[str, int]:
+    """How many shared renders of pages and of rows were made (not found kept)."""
+    counts = {"pages": 0, "rows": 0}
+    render_parts, put_row = rendering._render_parts, rows.put
+
+    def render_counted(*args: Any) -> rendering.Shared:
+        counts["pages"] += 1
+        return render_parts(*args)
+
+    def put_counted(*args: Any) -> None:
+        counts["rows"] += 1
+        put_row(*args)
+
+    monkeypatch.setattr(rendering, "_render_parts", render_counted)
+    monkeypatch.setattr(rows, "put", put_counted)
+    return counts
 
 
 def _article(html: str) -> str:
@@ -121,18 +143,20 @@ def readers(busy: Question, alice: Person, bob: Person, carol: Person, make_ques
 @pytest.mark.parametrize("part", ["ideas", "comment_list"])
 @pytest.mark.parametrize("closed", [False, True], ids=["open", "closed"])
 def test_every_reader_gets_the_html_of_a_render_of_their_own(
-    busy: Question, readers: dict[str, Client], part: str, closed: bool
+    busy: Question, readers: dict[str, Client], part: str, closed: bool, rendered
 ) -> None:
     if closed:
         services.question_close(question=busy)
     for round_ in ("first read, rendered now", "second read, shared render reused"):
+        if round_.startswith("second"):
+            rendered["pages"] = 0
         for name, client in readers.items():
             response = client.get(f"/q/{busy.pk}/?part={part}", **HX)
             assert response.status_code == 200
             shared = _normalised(response.content.decode())
             own = _normalised(_own_render(client, busy, part))
             assert shared == own, f"{name}, {round_}"
-    assert renders.hits >= len(readers)
+    assert rendered["pages"] == 0  # the second round: every reader from a kept render
 
 
 @pytest.mark.parametrize("closed", [False, True], ids=["open", "closed"])
@@ -169,12 +193,57 @@ def test_every_reader_gets_the_whole_document_a_render_of_their_own_would_give(
             assert shared == own, f"{name}, {round_}"
 
 
+def _own_idea_page(client: Client, question: Question, idea: Idea, part: str = "") -> str:
+    """The idea's own page (or one `part` of it) rendered for this reader alone."""
+    path = f"/q/{question.pk}/ideas/{idea.pk}/"
+    request = RequestFactory().get(path, **(HX if part else {}))
+    request.COOKIES = {name: morsel.value for name, morsel in client.cookies.items()}
+    access = question_for(request, question.pk)
+    page = question_page(access, idea_ids=[idea.pk], comments=False, voters_shown=None)
+    context = _context(request, access, idea=page.ideas[0], page=page)
+    template = "questions/idea.html" + (f"#{part}" if part else "")
+    return render_to_string(template, context, request)
+
+
+@pytest.mark.parametrize("closed", [False, True], ids=["open", "closed"])
+def test_every_reader_gets_the_idea_page_a_render_of_their_own_would_give(
+    busy: Question, readers: dict[str, Client], closed: bool, rendered
+) -> None:
+    if closed:
+        services.question_close(question=busy)
+    for client in readers.values():
+        client.get(f"/q/{busy.pk}/")  # read the welcome message once
+    idea = Idea.objects.filter(question=busy, title__startswith="Idea 2").get()
+    for round_ in ("first read, rendered now", "second read, shared render reused"):
+        if round_.startswith("second"):
+            rendered["pages"] = 0
+        for name, client in readers.items():
+            for part in ("", "description", "voters"):
+                path = f"/q/{busy.pk}/ideas/{idea.pk}/" + (f"?part={part}" if part else "")
+                response = client.get(path, **(HX if part else {}))
+                assert response.status_code == 200
+                shared = _normalised(response.content.decode())
+                own = _normalised(_own_idea_page(client, busy, idea, part))
+                assert shared == own, f"{name}, {part or 'page'}, {round_}"
+    assert rendered["pages"] == 0
+
+
 def test_a_message_after_a_plain_post_is_shown_once(busy: Question, bob: Person) -> None:
     idea = Idea.objects.filter(question=busy, title__startswith="Idea 3").get()
     response = bob.post(f"/q/{busy.pk}/ideas/{idea.pk}/vote/")
     assert response.status_code == 302
     assert "Your vote was counted." in bob.get(response["Location"]).content.decode()
     assert "Your vote was counted." not in bob.get(response["Location"]).content.decode()
+
+
+def test_a_message_is_shown_once_on_the_idea_page_too(busy: Question, bob: Person) -> None:
+    idea = Idea.objects.filter(question=busy, title__startswith="Idea 3").get()
+    bob.get(f"/q/{busy.pk}/")  # his welcome message, shown once
+    assert bob.post(f"/q/{busy.pk}/ideas/{idea.pk}/vote/").status_code == 302
+    path = f"/q/{busy.pk}/ideas/{idea.pk}/"
+    first, second = (bob.get(path).content.decode() for _ in range(2))
+    assert "Your vote was counted." in first and "Your vote was counted." not in second
+    assert _normalised(first.replace("<p>Your vote was counted.</p>", "")) == _normalised(second)
 
 
 def test_the_organiser_panel_shows_the_organisers_own_admin_link(busy: Question, alice, bob):
@@ -297,12 +366,12 @@ def _changes(busy: Question, bob_browser: Person) -> list[tuple[str, Callable[[]
 
 
 def test_after_a_change_only_the_rows_it_touched_are_rendered_again_and_all_is_right(
-    busy: Question, readers: dict[str, Client], alice: Person, bob: Person, carol: Person
+    busy: Question, readers: dict[str, Client], alice: Person, bob: Person, carol: Person, rendered
 ) -> None:
     for client in readers.values():
         client.get(f"/q/{busy.pk}/")  # rows kept; welcome messages read
     for change, act in _changes(busy, bob):
-        rendered_before = rows.misses
+        rendered_before = rendered["rows"]
         act()
         for name, client in readers.items():
             response = client.get(f"/q/{busy.pk}/?part=ideas", **HX)
@@ -311,11 +380,10 @@ def test_after_a_change_only_the_rows_it_touched_are_rendered_again_and_all_is_r
             assert shared == own, f"{name}, after {change}"
         # Each kind of reader (organiser; participant; newcomer) has rows of its own: a change
         # to one idea renders that idea's row once per kind, the others come from the kept ones.
-        again = rows.misses - rendered_before
-        # A vote taken back brings the row back to what it showed before: kept from then.
-        touched = {"a comment": 0, "a vote taken back": 0, "a participant renamed": 4}.get(
-            change, 1
-        )
+        again = rendered["rows"] - rendered_before
+        # Rows are kept by the idea's version: every change to a row moves it, even one that
+        # brings the row back to what it showed before (a vote taken back).
+        touched = {"a comment": 0, "a participant renamed": 4}.get(change, 1)
         assert again <= 3 * touched, f"{change}: {again} rows rendered again"
         if touched:
             assert again >= 1, f"{change}: no row rendered again"
@@ -467,8 +535,26 @@ def _started(target: Callable[[], object]) -> tuple[threading.Thread, list]:
     return thread, result
 
 
+def _key(version: int) -> rendering.PageKey:
+    """A shared render's key, as `page_key` makes them."""
+    kind = ReaderKind(False, False, True, True, True, True, True, True)
+    return rendering.PageKey(
+        question="q",
+        version=version,
+        language="en",
+        is_open=True,
+        reader=kind,
+        site=("http", "testserver"),
+        template=rendering.QUESTION_PAGE,
+        parts=("page",),
+        ideas_shown=None,
+        comments_shown=None,
+        idea=None,
+    )
+
+
 def test_readers_who_find_the_page_being_rendered_wait_for_that_render() -> None:
-    key = ("q", 7, "en", "open")
+    key = _key(7)
     release, calls = threading.Event(), []
 
     def slow_render() -> rendering.Shared:
@@ -476,10 +562,10 @@ def test_readers_who_find_the_page_being_rendered_wait_for_that_render() -> None
         release.wait(5)
         return rendering.Shared(parts=(b"version 7",))
 
-    first, first_result = _started(lambda: rendering._in_turn(key, 0.0, 7, slow_render))
+    first, first_result = _started(lambda: rendering._in_turn(key, 0.0, slow_render))
     while not rendering._rendering:
         time.sleep(0.001)
-    second, second_result = _started(lambda: rendering._in_turn(key, 0.0, 7, slow_render))
+    second, second_result = _started(lambda: rendering._in_turn(key, 0.0, slow_render))
     time.sleep(0.05)
     assert second_result == []  # waiting, not rendering a second time
     release.set()
@@ -492,7 +578,7 @@ def test_readers_who_find_the_page_being_rendered_wait_for_that_render() -> None
 def test_readers_who_waited_for_a_render_that_failed_on_the_database_fail_at_once() -> None:
     """With the database hung, each try takes PONDER_DB_TIMEOUT: the waiters must not take
     their turns one after another (RELIABILITY.md #8)."""
-    key = ("q", 9, "en", "open")
+    key = _key(9)
     release, calls = threading.Event(), []
 
     def failing_render() -> rendering.Shared:
@@ -502,7 +588,7 @@ def test_readers_who_waited_for_a_render_that_failed_on_the_database_fail_at_onc
 
     def waiting() -> object:
         try:
-            return rendering._in_turn(key, 0.0, 9, failing_render)
+            return rendering._in_turn(key, 0.0, failing_render)
         except OperationalError as error:
             return error
 
@@ -518,44 +604,45 @@ def test_readers_who_waited_for_a_render_that_failed_on_the_database_fail_at_onc
     assert all(isinstance(result[0], OperationalError) for _thread, result in waiters)
     assert isinstance(first_result[0], OperationalError)
     # Who comes after the failure tries again, and a success is kept as always.
-    assert rendering._in_turn(key, 0.0, 9, lambda: rendering.Shared(parts=(b"9",))).parts == (b"9",)
+    assert rendering._in_turn(key, 0.0, lambda: rendering.Shared(parts=(b"9",))).parts == (b"9",)
 
 
 def test_with_a_lag_a_reader_takes_the_newest_render_while_the_next_is_made() -> None:
-    old_key, new_key = ("q", 7, "en"), ("q", 8, "en")
-    rendering._in_turn(old_key, 0.5, 7, lambda: rendering.Shared(parts=(b"version 7",)))
+    old_key, new_key = _key(7), _key(8)
+    rendering._in_turn(old_key, 0.5, lambda: rendering.Shared(parts=(b"version 7",)))
     release = threading.Event()
 
     def slow_render() -> rendering.Shared:
         release.wait(5)
         return rendering.Shared(parts=(b"version 8",))
 
-    rendering.latest.put(("q", "en"), (7, time.monotonic() - 10, renders.get(old_key)))
-    first, first_result = _started(lambda: rendering._in_turn(new_key, 0.5, 8, slow_render))
+    stale = (7, time.monotonic() - 10, renders.get(old_key))
+    rendering.latest.put(replace(old_key, version=None), stale, 1)
+    first, first_result = _started(lambda: rendering._in_turn(new_key, 0.5, slow_render))
     while not rendering._rendering:
         time.sleep(0.001)
     # Older than the lag, but the next render is under way: no waiting, no second render.
-    assert rendering._in_turn(new_key, 0.5, 8, slow_render).parts == (b"version 7",)
+    assert rendering._in_turn(new_key, 0.5, slow_render).parts == (b"version 7",)
     release.set()
     first.join(5)
     assert first_result[0].parts == (b"version 8",)
-    assert rendering._in_turn(new_key, 0.5, 8, slow_render).parts == (b"version 8",)
+    assert rendering._in_turn(new_key, 0.5, slow_render).parts == (b"version 8",)
 
 
-def test_kept_renders_are_bounded_by_bytes_as_well_as_by_count() -> None:
-    kept = rendering.Kept(10, budget=100)
+def test_kept_renders_are_bounded_by_bytes() -> None:
+    kept = rendering.Cache(100)
     for n in range(4):
         kept.put(("render", n), f"render {n}", 30)
     # 120 bytes with the fourth: the oldest went.
     assert kept.get(("render", 0)) is None
-    assert [key[1] for key in kept.items] == [1, 2, 3] and kept.weight == 90
+    assert list(kept.lru) == [("render", 1), ("render", 2), ("render", 3)]
+    assert kept.lru.currsize == 90
     kept.get(("render", 1))  # used: now the most recent
     kept.put(("render", 2), "render 2 again", 50)  # a new weight for a key that is there
-    assert [key[1] for key in kept.items] == [1, 2] and kept.weight == 80
-    kept.put(("huge",), "more than the budget", 500)  # the newest stays, alone
-    assert list(kept.items) == [("huge",)] and kept.weight == 500
-    kept.clear()
-    assert kept.weight == 0 and not kept.weights
+    assert list(kept.lru) == [("render", 1), ("render", 2)] and kept.lru.currsize == 80
+    assert kept.get(("render", 2)) == "render 2 again"
+    kept.put(("render", 1), "more than the whole budget", 500)  # not kept, nor its old value
+    assert kept.get(("render", 1)) is None and kept.lru.currsize == 50
 
 
 def test_a_growing_question_keeps_each_process_within_its_budget(
@@ -563,9 +650,9 @@ def test_a_growing_question_keeps_each_process_within_its_budget(
 ) -> None:
     # Small budgets, so that this question's renders and rows overflow them many times over.
     budget = 40_000
-    for cache in (renders, rows, rendering.latest):
-        monkeypatch.setattr(cache, "budget", budget)
-        cache.clear()
+    caches = {name: rendering.Cache(budget) for name in ("renders", "rows", "latest")}
+    for name, cache in caches.items():
+        monkeypatch.setattr(rendering, name, cache)
     question = crowded(3, 0)
     me = question.participants.get(name="Bob")
     for n in range(20):
@@ -575,15 +662,25 @@ def test_a_growing_question_keeps_each_process_within_its_budget(
         for client in (bob.client, carol.client):
             html = client.get(f"/q/{question.pk}/").content.decode()
             assert f"Later idea {n:03}" in html  # right, however little was kept
-        for cache in (renders, rows, rendering.latest):
-            assert cache.weight == sum(cache.weights.values())
-            assert cache.weight <= budget or len(cache.items) == 1
-    assert renders.weight > budget / 2 and rows.weight > budget / 2  # the weights are counted
-    assert len(rows.items) < 40  # far fewer than the rows rendered
+        for cache in caches.values():
+            assert cache.lru.currsize <= budget
+    # The weights are counted.
+    assert caches["renders"].lru.currsize > budget / 2 and caches["rows"].lru.currsize > budget / 2
+    assert len(caches["rows"].lru) < 40  # far fewer than the rows rendered
+
+
+def _reader(
+    votes: frozenset[str], likes: frozenset[str], me: str | None, *, organiser: bool, is_open: bool
+) -> Reader:
+    """A reader with these marks, of a question open or not (no database needed)."""
+    question = SimpleNamespace(is_open=lambda: is_open)
+    participant = None if me is None else SimpleNamespace(pk=me, marks=(votes, likes))
+    return Reader(question, participant, organiser=organiser)  # type: ignore[arg-type]
 
 
 def test_each_reader_gets_exactly_the_slots_their_marks_ask_for() -> None:
-    # `_assemble` finds a reader's slots through the plan's index; `Reader.wants` says which.
+    # `_assemble` finds a reader's slots through the plan's index; the reader rule
+    # (`Reader.slots`, `Reader.wants`) says which.
     slots = [
         Slot(kind=kind, key=key, yes=(f"yes {n}".encode(),), no=(f"no {n}".encode(),))
         for n, (kind, key) in enumerate(
@@ -607,8 +704,8 @@ def test_each_reader_gets_exactly_the_slots_their_marks_ask_for() -> None:
         [False, True],
         [False, True],
     ):
-        reader = rendering.Reader(votes, likes, me, organiser, is_open)
-        expected = {n for n, slot in enumerate(slots) if reader.wants(slot)}
+        reader = _reader(votes, likes, me, organiser=organiser, is_open=is_open)
+        expected = {n for n, slot in enumerate(slots) if reader.wants(slot.kind, slot.key)}
         assert sorted(rendering._wanted(plan, reader)) == sorted(expected)
         page = rendering._assemble(rendering.Shared(parts=(), plans=(plan,)), reader, {})[0]
         assert (

@@ -168,7 +168,8 @@ def test_the_like_service_is_idempotent(question, bob, argument):
     me = _participant(question, "Bob")
     first = services.like_add(argument=argument, participant=me)
     second = services.like_add(argument=argument, participant=me)
-    assert first.pk == second.pk
+    assert first.like.pk == second.like.pk
+    assert (first.changed, second.changed) == (True, False)
     services.like_remove(argument=argument, participant=me)
     services.like_remove(argument=argument, participant=me)
     assert not Like.objects.exists()

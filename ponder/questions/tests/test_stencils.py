@@ -103,12 +103,3 @@ def test_a_stencil_is_kept_per_variant_not_per_idea() -> None:
             )
     # Plural "votes" and "n more", voters named: only voted or not differs.
     assert len(stencils._vote_boxes) == 2
-
-
-@pytest.mark.parametrize("error", [False, True])
-def test_the_status_is_the_templates_own_html(error: bool) -> None:
-    for message in ["Your vote was counted.", 'Say <b>"hi"</b> & StMessageZ', "Ünïcode ✓"]:
-        context = {"message": message, "error": error, "oob": True}
-        expected = render_to_string("status.html", context)
-        assert stencils.status(message, error=error) == expected
-        assert "<b>" not in expected
