@@ -7,11 +7,15 @@ tests talk to.
 """
 
 import asyncio
+import os
+import re
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -395,3 +399,34 @@ def test_serve_takes_the_pool_size_and_refuses_none() -> None:
     )
     assert "--threads" in helped.stdout
     assert "--turns" not in helped.stdout
+
+
+def test_serve_runs_with_two_malloc_arenas_unless_told_otherwise(tmp_path: Path) -> None:
+    def arenas_of_serve(**env: str) -> str | None:
+        environ = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+        environ |= {"PONDER_DATA_DIR": str(tmp_path), **env}
+        command = [sys.executable, "-m", "ponder", "serve", "--port", "0"]
+        process = subprocess.Popen(  # noqa: S603 - our own command
+            [*command, "--no-worker", "--no-migrate"],
+            env=environ,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            # What glibc read as the process started: its environment after the new start.
+            for _ in range(300):
+                found = re.search(rb"\0MALLOC_ARENA_MAX=([^\0]*)", _environ_of(process.pid))
+                if found:
+                    return found.group(1).decode()
+                time.sleep(0.1)
+            return None
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+    assert arenas_of_serve() == "2"
+    assert arenas_of_serve(MALLOC_ARENA_MAX="4") == "4"
+
+
+def _environ_of(pid: int) -> bytes:
+    return b"\0" + Path(f"/proc/{pid}/environ").read_bytes()
