@@ -10,8 +10,10 @@ from one request to the next (`CONN_MAX_AGE` in settings.py). The live stream, a
 that is a coroutine, goes through Django's ASGI handler, where it holds no thread while it waits.
 """
 
+import contextvars
 import os
-from collections.abc import Awaitable, Callable
+import threading
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import Any
 
 from a2wsgi import WSGIMiddleware
@@ -70,12 +72,45 @@ async def body_head(receive: Receive, limit: int) -> list[Message] | None:
             return messages
 
 
+class ThreadContext:
+    """A WSGI application run in one context (`contextvars`) per thread, kept from one request to
+    the next, as a threaded WSGI server runs it. a2wsgi runs each request in a fresh copy of the
+    event loop's context, where Django's caches, kept per context, would be made anew for every
+    request: with Redis, a new connection for each one (the rate limits ask it every time)."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.local = threading.local()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        context = getattr(self.local, "context", None)
+        if context is None:
+            context = self.local.context = contextvars.Context()
+        return self.parts(context, context.run(self.app, environ, start_response))
+
+    @staticmethod
+    def parts(context: contextvars.Context, response: Iterable[bytes]) -> Iterator[bytes]:
+        """The answer's parts, each made in `context`, and then the answer closed there (which
+        ends Django's request)."""
+        try:
+            iterator = context.run(iter, response)
+            while True:
+                try:
+                    yield context.run(next, iterator)
+                except StopIteration:
+                    return
+        finally:
+            if hasattr(response, "close"):
+                context.run(response.close)
+
+
 class Application:
     """Routes each HTTP request to Django's WSGI handler on the pool, or to its ASGI handler."""
 
     def __init__(self, workers: int | None = None) -> None:
         self.stream = get_asgi_application()
-        self.pages = WSGIMiddleware(get_wsgi_application(), workers=workers or threads())
+        pages = ThreadContext(get_wsgi_application())
+        self.pages = WSGIMiddleware(pages, workers=workers or threads())
 
     async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or is_coroutine_view(scope):

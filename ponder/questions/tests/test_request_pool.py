@@ -23,6 +23,7 @@ from asgiref import sync
 from asgiref.sync import iscoroutinefunction
 from django.conf import settings
 from django.core import signals
+from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test import Client
 from django.urls import URLResolver, get_resolver
@@ -185,6 +186,26 @@ def test_a_pool_thread_keeps_its_sqlite_connection_from_one_request_to_the_next(
     kept = [db for _signal, _name, db in on_request_threads[1:]]
     assert len(kept) == 5 and kept[0] is not None
     assert all(db is kept[0] for db in kept), on_request_threads
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pool_thread_keeps_its_cache_client_from_one_request_to_the_next(
+    app: Application, question: Question
+) -> None:
+    # With Redis, a cache client made anew per request is a new connection per request.
+    clients: list[object] = []
+
+    def started(**_: object) -> None:
+        clients.append(caches["default"])
+
+    signals.request_started.connect(started)
+    try:
+        for _ in range(3):
+            assert call(app, "GET", f"/q/{question.pk}/")[0] == 200
+    finally:
+        signals.request_started.disconnect(started)
+    assert len(clients) == 3
+    assert all(client is clients[0] for client in clients), clients
 
 
 @pytest.mark.django_db(transaction=True)
