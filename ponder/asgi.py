@@ -3,10 +3,11 @@ Django's ASGI handler for the live stream.
 
 Every view of Ponder is synchronous except the live stream. A synchronous request is served whole
 on one thread of a fixed pool (`threads()` of them), through Django's WSGI handler, by a2wsgi's
-WSGI-in-ASGI middleware: Django's synchronous middleware chain and the view run there with no
-hand-over between the event loop and threads on the way (Django's ASGI handler made six for one
-`GET /healthz`). The threads live as long as the process, so each keeps its database connection
-from one request to the next (`CONN_MAX_AGE` in settings.py). The live stream, and any other view
+WSGI-in-ASGI middleware: Django's synchronous middleware chain and the view run there from start
+to end (Django's ASGI handler passed one `GET /healthz` between the event loop and threads six
+times), and only the answer's messages go to the event loop. The threads live as long as the
+process, so each keeps its database connection from one request to the next (`CONN_MAX_AGE` in
+settings.py) and its cache clients (`ThreadContext`). The live stream, and any other view
 that is a coroutine, goes through Django's ASGI handler, where it holds no thread while it waits.
 """
 
@@ -29,9 +30,9 @@ type Message = dict[str, Any]
 type Receive = Callable[[], Awaitable[Message]]
 type Send = Callable[[Message], Awaitable[None]]
 
-# Requests served at once by one process. More than the clients of RELIABILITY.md #8 (20 clients
-# and a health check while PostgreSQL hangs): a health check must find a free thread while every
-# other request waits on the database.
+# Requests served at once by one process. More than the requests that may wait on a hung
+# database at once (the fault suite's: 20, and a health check): a health check must find a free
+# thread while every other request waits on the database.
 DEFAULT_THREADS = 32
 # How the route of every coroutine view ends (ponder/urls.py).
 STREAM_SUFFIX = "/events"

@@ -45,7 +45,7 @@ def _with_few_malloc_arenas(argv: list[str]) -> None:
     """Start this `ponder serve` command again, in this process, with MALLOC_ARENA_MAX=2 unless
     the environment sets it. glibc gives each thread that meets contention a malloc arena of its
     own, up to 8 per core, and a worker's memory grows with the arenas its request threads have
-    touched; glibc reads the variable only as a process starts (README.md, Deployment)."""
+    touched; glibc reads the variable only as a process starts (README.md, `ponder serve`)."""
     if "MALLOC_ARENA_MAX" in os.environ or sys.orig_argv[-len(argv) - 1 :] != ["serve", *argv]:
         return  # set already, or not run as a command (called from Python)
     os.execve(sys.executable, sys.orig_argv, {**os.environ, "MALLOC_ARENA_MAX": "2"})  # noqa: S606
@@ -54,8 +54,10 @@ def _with_few_malloc_arenas(argv: list[str]) -> None:
 def serve(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(
         prog="ponder serve",
-        description="Run Ponder on a production ASGI server (uvicorn). Applies migrations and "
-        "collects static files first, and runs the deadline worker beside it.",
+        description="Run Ponder on a production ASGI server (uvicorn): pages and the API on a "
+        "pool of threads through Django's WSGI handler, live streams on the event loop. Applies "
+        "migrations and collects static files first, and runs the deadline worker beside it. "
+        "SIGHUP replaces the workers one at a time (with --workers 2 or more).",
     )
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
