@@ -41,11 +41,23 @@ def _die_with_parent() -> None:
         pass
 
 
+def _with_few_malloc_arenas(argv: list[str]) -> None:
+    """Start this `ponder serve` command again, in this process, with MALLOC_ARENA_MAX=2 unless
+    the environment sets it. glibc gives each thread that meets contention a malloc arena of its
+    own, up to 8 per core, and a worker's memory grows with the arenas its request threads have
+    touched; glibc reads the variable only as a process starts (README.md, `ponder serve`)."""
+    if "MALLOC_ARENA_MAX" in os.environ or sys.orig_argv[-len(argv) - 1 :] != ["serve", *argv]:
+        return  # set already, or not run as a command (called from Python)
+    os.execve(sys.executable, sys.orig_argv, {**os.environ, "MALLOC_ARENA_MAX": "2"})  # noqa: S606
+
+
 def serve(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(
         prog="ponder serve",
-        description="Run Ponder on a production ASGI server (uvicorn). Applies migrations and "
-        "collects static files first, and runs the deadline worker beside it.",
+        description="Run Ponder on a production ASGI server (uvicorn): pages and the API on a "
+        "pool of threads through Django's WSGI handler, live streams on the event loop. Applies "
+        "migrations and collects static files first, and runs the deadline worker beside it. "
+        "SIGHUP replaces the workers one at a time (with --workers 2 or more).",
     )
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
@@ -57,15 +69,8 @@ def serve(argv: list[str]) -> None:
     parser.add_argument(
         "--threads",
         type=int,
-        help="requests each worker process serves at once, each whole on a thread of its own "
-        "(default: PONDER_THREADS, else 32)",
-    )
-    parser.add_argument(
-        "--turns",
-        type=int,
-        help="requests each worker process runs at once; the others wait their turn on the "
-        "event loop, holding no thread (default: PONDER_TURNS, else 1 on SQLite and all on "
-        "PostgreSQL)",
+        help="requests each worker process serves at once, each on a thread of its own; the "
+        "live stream holds none (default: PONDER_THREADS, else 32)",
     )
     parser.add_argument(
         "--no-worker",
@@ -78,13 +83,10 @@ def serve(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     if args.threads is not None and args.threads < 1:
         parser.error("--threads must be at least 1")
-    if args.turns is not None and args.turns < 1:
-        parser.error("--turns must be at least 1")
     os.environ["PONDER_STATIC_MANIFEST"] = "1"
+    _with_few_malloc_arenas(argv)
     if args.threads is not None:
         os.environ["PONDER_THREADS"] = str(args.threads)  # read by each worker process
-    if args.turns is not None:
-        os.environ["PONDER_TURNS"] = str(args.turns)
 
     if not args.no_migrate:
         _django("migrate", "--noinput", "-v", "0")
@@ -104,9 +106,6 @@ def serve(argv: list[str]) -> None:
             port=args.port,
             workers=args.workers,
             lifespan="off",
-            # uvicorn's httptools protocol, except that a stopping worker answers the requests
-            # already on their way to it (ponder/lib/serving.py).
-            http="ponder.lib.serving:DrainingHttpToolsProtocol",
             proxy_headers=True,
             forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
             access_log=False,

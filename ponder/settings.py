@@ -9,9 +9,7 @@ PONDER_DB_TIMEOUT    seconds a request waits on PostgreSQL (for a connection or 
                      before it is answered 503 (default: 3)
 PONDER_DB_PREPARE    "0" turns off prepared statements on PostgreSQL (default: on)
 PONDER_THREADS    requests one server process works on at once, each whole on one thread of a
-                  pool (default: 32; ponder/lib/handler.py)
-PONDER_TURNS      of those, how many run at once; the others wait their turn, unless no turn has
-                  moved for 50 ms (default: 1 on SQLite, all on PostgreSQL; ponder/lib/handler.py)
+                  pool (default: 32; ponder/asgi.py)
 REDIS_URL         e.g. redis://127.0.0.1:6379/0; unset means one process works alone
 DEBUG             "1" for development error pages; off by default
 ALLOWED_HOSTS     comma-separated host names (default: localhost,127.0.0.1,[::1])
@@ -183,7 +181,7 @@ else:
                 "transaction_mode": "IMMEDIATE",
             },
             # Kept from one request to the next by each thread of the request pool
-            # (ponder/lib/handler.py): a new connection per request ran the PRAGMAs, read the
+            # (ponder/asgi.py): a new connection per request ran the PRAGMAs, read the
             # schema again and started with an empty page cache (a vote 8.6 -> 5 ms in-process).
             "CONN_MAX_AGE": None,
         }

@@ -24,7 +24,6 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
 from ponder.database import database_answers
-from ponder.lib.handler import ungated
 from ponder.lib.ids import secret_matches
 from ponder.ratelimit import limit
 
@@ -690,7 +689,6 @@ def entry_delete(request: HttpRequest, question_id: str, kind: str, entry_id: st
 # Operation ----------------------------------------------------------------------------------
 
 
-@ungated
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     # Asked on a thread of its own, for half a second at most: a load balancer learns of a hung

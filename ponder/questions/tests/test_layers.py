@@ -204,16 +204,6 @@ def private_name_offences(*, skip: tuple[str, ...] = ()) -> list[str]:
     ]
 
 
-# The request handling, the serving and the CSRF token are being rewritten on public APIs: until
-# then the first test here leaves them out, and the second is expected to fail.
-BEING_REWRITTEN = ("ponder.lib.handler", "ponder.lib.serving", "ponder.lib.csrf")
-
-
-def test_no_module_but_those_being_rewritten_uses_a_private_name_of_a_dependency() -> None:
-    assert private_name_offences(skip=BEING_REWRITTEN) == []
-
-
-@pytest.mark.xfail(reason="ponder/lib/handler.py sets response._handler_class", strict=False)
 def test_no_module_uses_a_private_name_of_a_dependency() -> None:
     assert private_name_offences() == []
 
