@@ -5,7 +5,7 @@
 S is the reference page (`ponder demo`): its 36 ideas, 150 pros and cons, 300 likes, 500 votes
 from 50 people and 5 comments. L is 1,000 ideas, 10,000 pros and cons, 20,000 likes, 100,000
 votes from 5,000 people and 2,000 comments, with texts invented from the demo's own sentences (a
-word chain) at the lengths the demo has. Likes are not in issue 5's list; they are on the
+word chain) at the lengths the demo has. Likes are not in the suite's list of sizes; they are on the
 reference page, so L has them in the same proportion to its arguments.
 
 A seed makes a `Plan`: every participant (with their token, so the bench can act as any of them),

@@ -397,7 +397,6 @@ def run(
 
             # Time to first byte of one request at a time, on an idle server: 20 of each size,
             # after one that renders the page (its cost is the in-process "new version" figure).
-            # (Until session 9, L had 3 requests: right after its render, few and noisy.)
             for size in ("S", "L"):
                 load(port, [me[size].get(page[size])], duration=60, connections=1, max_requests=1)
                 single = load(

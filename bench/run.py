@@ -1,4 +1,4 @@
-"""Ponder's benchmark suite (issue 5): figures, not pass/fail.
+"""Ponder's benchmark suite: figures, not pass/fail.
 
     .venv/bin/python bench/run.py [--quick] [--db sqlite|postgres|both] [--workers 1 2]
                                   [--skip-http] [--skip-inprocess] [--fresh]
@@ -343,7 +343,7 @@ def render_table(report: dict[str, Any]) -> str:
                 for label, value, met in goals(run)
             )
 
-        row(f"{prefix} issue 5 targets met?", targets)
+        row(f"{prefix} targets met?", targets)
 
     header = ["measure", *(DB_NAMES[db] for db in dbs)]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -365,7 +365,7 @@ def render_table(report: dict[str, Any]) -> str:
 
 
 def goals(run: dict[str, Any]) -> list[tuple[str, str, bool]]:
-    """Issue 5's targets, as far as one run shows them."""
+    """The suite's targets, as far as one run shows them."""
     scenarios = run["scenarios"]
     out = []
     for name, label, least in (

@@ -1,4 +1,4 @@
-"""Live updates under load (issue 3): N event streams on one `ponder serve` process.
+"""Live updates under load: N event streams on one `ponder serve` process.
 
     .venv/bin/python bench/sse.py [--clients 100 1000 5000] [--votes 20] [--page]
 

@@ -48,8 +48,8 @@ async def stream(request: HttpRequest, question_id: str, current: int) -> HttpRe
     caller has already let in (a GET, for a question that exists).
 
     Django's ASGI handler keeps one idle thread per open stream (asgiref's thread for the
-    request's synchronous parts) until the stream ends: about 40 KiB of memory per connection
-    (bench/sse.py, 1,000 streams)."""
+    request's synchronous parts) until the stream ends: about 80 KiB of memory per connection
+    (`PONDER_RATE_LIMITS=off bench/sse.py --clients 1000`)."""
     slot = hub.admit()
     if slot is None:
         response = JsonResponse(

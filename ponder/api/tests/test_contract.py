@@ -1,5 +1,5 @@
-"""The API contract of issue 4, walked the way a client would: ask, take part, add, vote, like,
-comment, edit, close, read the results. Every path and field named in the issue is checked here."""
+"""The API contract, walked the way a client would: ask, take part, add, vote, like, comment,
+edit, close, read the results. Every path and field that the README documents is checked here."""
 
 from datetime import UTC, datetime, timedelta
 
