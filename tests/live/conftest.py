@@ -196,7 +196,7 @@ class Redis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        if not wait_until(self.answers, timeout=5):
+        if not wait_until(self.answers, timeout=20):
             self.stop()
             pytest.fail("redis-server did not start")
 
@@ -381,7 +381,7 @@ class EventStream:
             pass  # closed (AttributeError: http.client when the socket goes mid-read)
         self.messages.put(None)  # the stream ended
 
-    def next(self, timeout: float = 5.0) -> Message:
+    def next(self, timeout: float = 15.0) -> Message:
         try:
             message = self.messages.get(timeout=timeout)
         except queue.Empty:
