@@ -241,7 +241,7 @@ def postgres_url() -> Iterator[str]:
     psycopg = pytest.importorskip("psycopg")
     admin = _postgres_admin_url()
     try:
-        connection = psycopg.connect(admin, autocommit=True, connect_timeout=2)
+        connection = psycopg.connect(admin, dbname="postgres", autocommit=True, connect_timeout=2)
     except psycopg.OperationalError:
         pytest.skip("needs PostgreSQL at 127.0.0.1:5432")
     name = f"ponder_live_{secrets.token_hex(4)}"
