@@ -281,7 +281,7 @@ class Visitor:
 
     def _send(self, request: urllib.request.Request) -> Answer:
         try:
-            response = self.opener.open(request, timeout=10)
+            response = self.opener.open(request, timeout=30)
         except urllib.error.HTTPError as error:
             response = error
         with response:
@@ -348,7 +348,7 @@ class EventStream:
 
     def __post_init__(self) -> None:
         parts = urllib.parse.urlsplit(self.url)
-        self._connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        self._connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         self._connection.request("GET", path, headers=self.headers)
         response = self._connection.getresponse()
