@@ -3,6 +3,7 @@
 import os
 from collections.abc import Callable, Iterator
 
+import hypothesis
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -16,6 +17,11 @@ from ponder.ratelimit import parse_limits
 # switch them on with small numbers of their own.
 os.environ["PONDER_RATE_LIMITS"] = "off"
 settings.PONDER_RATE_LIMITS = parse_limits("off")
+
+# Hypothesis fails an example that takes over 200 ms by default: a wall-clock bound that a busy
+# machine breaks. What an example does is checked, not how long it took.
+hypothesis.settings.register_profile("ponder", deadline=None)
+hypothesis.settings.load_profile("ponder")
 
 
 def counts_off() -> list[tuple[str, int, int]]:

@@ -145,7 +145,7 @@ def postgres_database() -> Iterator[str]:
     if not admin.startswith(("postgres://", "postgresql://")):
         admin = "postgres://postgres@127.0.0.1:5432/postgres"
     try:
-        connection = psycopg.connect(admin, autocommit=True, connect_timeout=2)
+        connection = psycopg.connect(admin, dbname="postgres", autocommit=True, connect_timeout=2)
     except psycopg.OperationalError:
         pytest.skip("needs PostgreSQL at 127.0.0.1:5432")
     name = f"ponder_backup_{secrets.token_hex(4)}"

@@ -8,8 +8,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    expect,
+    sync_playwright,
+)
 
+# How long a step may wait for the page (a load, a swap, an element's state) before the test fails.
+# Only a hang should reach it: on a loaded machine a page's first load took over 10 s.
+TIMEOUT_MS = 30_000
+expect.set_options(timeout=TIMEOUT_MS)  # Playwright's own default is 5 s
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -75,7 +86,7 @@ def person(browser: Browser) -> Iterator[Callable[..., Person]]:
 
     def open_browser(name: str, *, javascript: bool = True) -> Person:
         context = browser.new_context(java_script_enabled=javascript, locale="en-GB")
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
         someone = Person(name=name, context=context, page=page)

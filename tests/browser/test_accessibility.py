@@ -16,6 +16,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from ponder.questions import services
 from ponder.questions.models import Question
 
+from .conftest import TIMEOUT_MS
+
 pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -104,7 +106,7 @@ def scanner(browser: Browser, scheme: str, width: str) -> Iterator[BrowserContex
     context = browser.new_context(
         bypass_csp=True, color_scheme=scheme, viewport={"width": w, "height": h}, locale="en-GB"
     )
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(TIMEOUT_MS)
     yield context
     context.close()
 

@@ -282,15 +282,14 @@ def test_a_form_that_comes_late_takes_the_focus_from_the_link_it_replaces(
     keys = Keyboard(page)
     page.goto(f"{live_server.url}/q/{question.pk}/")
     held = []  # the form's request, answered only once the keyboard is on the link
-    page.route("**/*part=argument_form*", lambda route: held.append(route))
+    form = "**/*part=argument_form*"
+    page.route(form, lambda route: held.append(route))
     row = idea_row(page, "Agora")
     keys.tab_to(row.locator("summary"))
-    keys.press("Enter")
+    with page.expect_request(form):
+        keys.press("Enter")
     keys.tab_to(row.get_by_role("link", name="Write a pro or con on the idea page"))
-    for _ in range(100):
-        if held:
-            break
-        page.wait_for_timeout(50)
+    assert len(held) == 1
     held[0].continue_()
     expect(row.locator("details form")).to_be_visible()
     # A newcomer's form starts with their name.

@@ -196,7 +196,7 @@ class Redis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        if not wait_until(self.answers, timeout=5):
+        if not wait_until(self.answers, timeout=20):
             self.stop()
             pytest.fail("redis-server did not start")
 
@@ -241,7 +241,7 @@ def postgres_url() -> Iterator[str]:
     psycopg = pytest.importorskip("psycopg")
     admin = _postgres_admin_url()
     try:
-        connection = psycopg.connect(admin, autocommit=True, connect_timeout=2)
+        connection = psycopg.connect(admin, dbname="postgres", autocommit=True, connect_timeout=2)
     except psycopg.OperationalError:
         pytest.skip("needs PostgreSQL at 127.0.0.1:5432")
     name = f"ponder_live_{secrets.token_hex(4)}"
@@ -281,7 +281,7 @@ class Visitor:
 
     def _send(self, request: urllib.request.Request) -> Answer:
         try:
-            response = self.opener.open(request, timeout=10)
+            response = self.opener.open(request, timeout=30)
         except urllib.error.HTTPError as error:
             response = error
         with response:
@@ -348,7 +348,7 @@ class EventStream:
 
     def __post_init__(self) -> None:
         parts = urllib.parse.urlsplit(self.url)
-        self._connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        self._connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         self._connection.request("GET", path, headers=self.headers)
         response = self._connection.getresponse()
@@ -381,7 +381,7 @@ class EventStream:
             pass  # closed (AttributeError: http.client when the socket goes mid-read)
         self.messages.put(None)  # the stream ended
 
-    def next(self, timeout: float = 5.0) -> Message:
+    def next(self, timeout: float = 15.0) -> Message:
         try:
             message = self.messages.get(timeout=timeout)
         except queue.Empty:

@@ -103,13 +103,31 @@ def test_callers_who_waited_for_a_read_that_failed_on_the_database_fail_at_once(
         except OperationalError as error:
             results.append(error)
 
+    came: list[int] = []  # the callers that queued for a read, the first one included
+
+    class Queue:
+        def __init__(self, lock: threading.Lock) -> None:
+            self.lock = lock
+
+        def __enter__(self) -> None:
+            came.append(1)
+            self.lock.acquire()
+
+        def __exit__(self, *exc: object) -> None:
+            self.lock.release()
+
+    monkeypatch.setattr(shared, "_reading", [Queue(lock) for lock in shared._reading])
     callers = [threading.Thread(target=read) for _ in range(4)]
     callers[0].start()
+    deadline = time.monotonic() + 30
     while not calls:
+        assert time.monotonic() < deadline
         time.sleep(0.001)
     for caller in callers[1:]:
         caller.start()
-    time.sleep(0.05)  # all three queued behind the first
+    while len(came) < 4:  # all three queued behind the first
+        assert time.monotonic() < deadline
+        time.sleep(0.001)
     release.set()
     for caller in callers:
         caller.join(5)

@@ -55,54 +55,67 @@ def hung_database(db: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[HungDat
     assert probe is None or probe.finished.wait(timeout=5)
 
 
+class Waits(threading.Event):
+    """A probe's `finished`, noting how long each check offered to wait for its answer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.offered: list[float | None] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.offered.append(timeout)
+        return super().wait(timeout)
+
+
 def timed_check() -> tuple[float, object]:
     started = time.monotonic()
     response = Client().get("/healthz")
     return time.monotonic() - started, response
 
 
-def test_it_answers_ok_in_a_moment_when_the_database_answers(db: None) -> None:
-    seconds, response = timed_check()
+def test_it_answers_ok_when_the_database_answers(db: None) -> None:
+    response = Client().get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": connection.vendor}
-    assert seconds < 1
 
 
-def test_it_says_unavailable_within_a_second_when_the_database_hangs(
+def test_it_says_unavailable_after_its_time_when_the_database_hangs(
     hung_database: HungDatabase,
 ) -> None:
     seconds, response = timed_check()
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "database": connection.vendor}
     assert response["Retry-After"] == "5"
-    assert middleware.HEALTH_CHECK_SECONDS <= seconds < 1
+    # It waited out its time, and no more: the database still hangs (for 30 s), unanswered.
+    assert seconds >= middleware.HEALTH_CHECK_SECONDS
+    assert not middleware._probe.finished.is_set()
 
 
 def test_checks_during_a_hang_share_one_question_and_do_not_wait_again(
     hung_database: HungDatabase,
 ) -> None:
-    first, _ = timed_check()
+    assert Client().get("/healthz").status_code == 503
+    probe = middleware._probe
+    assert time.monotonic() >= probe.deadline  # the question out has run out of time
+    probe.finished = waits = Waits()
     with ThreadPoolExecutor(10) as pool:
-        later = list(pool.map(lambda _: timed_check(), range(20)))
-    assert first < 1
-    assert {response.status_code for _, response in later} == {503}
-    # The question out has run out of time: later checks are told at once.
-    assert max(seconds for seconds, _ in later) < middleware.HEALTH_CHECK_SECONDS
+        later = list(pool.map(lambda _: Client().get("/healthz"), range(20)))
+    assert {response.status_code for response in later} == {503}
+    # Later checks are told at once: none offered to wait, and no new question went out.
+    assert waits.offered == [0.0] * 20
+    assert middleware._probe is probe
     assert hung_database.asked == 1
     assert [t.name for t in threading.enumerate()].count("db-health") == 1
 
 
 def test_it_answers_ok_again_once_the_database_is_back(hung_database: HungDatabase) -> None:
-    assert timed_check()[1].status_code == 503
+    assert Client().get("/healthz").status_code == 503
     hung_database.release()
     assert middleware._probe is not None and middleware._probe.finished.wait(timeout=5)
-    seconds, response = timed_check()
-    assert response.status_code == 200
-    assert seconds < 1
+    assert Client().get("/healthz").status_code == 200
 
 
 def test_checks_that_come_together_share_one_question(db: None) -> None:
     with ThreadPoolExecutor(10) as pool:
-        checks = list(pool.map(lambda _: timed_check(), range(10)))
-    assert {response.status_code for _, response in checks} == {200}
-    assert all(seconds < 1 for seconds, _ in checks)
+        checks = list(pool.map(lambda _: Client().get("/healthz"), range(10)))
+    assert {response.status_code for response in checks} == {200}

@@ -553,6 +553,35 @@ def _key(version: int) -> rendering.PageKey:
     )
 
 
+class Waiters:
+    """Stands in for the event of a render under way, and counts the readers who wait for it."""
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+        self.came: list[int] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.came.append(1)
+        return self.event.wait(timeout)
+
+
+def _waiters_of_the_render_under_way() -> Waiters:
+    deadline = time.monotonic() + 30
+    while not rendering._rendering:
+        assert time.monotonic() < deadline, "the render never started"
+        time.sleep(0.001)
+    ((key, event),) = rendering._rendering.items()
+    waiters = rendering._rendering[key] = Waiters(event)
+    return waiters
+
+
+def _until(check: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 30
+    while not check():
+        assert time.monotonic() < deadline
+        time.sleep(0.001)
+
+
 def test_readers_who_find_the_page_being_rendered_wait_for_that_render() -> None:
     key = _key(7)
     release, calls = threading.Event(), []
@@ -563,10 +592,9 @@ def test_readers_who_find_the_page_being_rendered_wait_for_that_render() -> None
         return rendering.Shared(parts=(b"version 7",))
 
     first, first_result = _started(lambda: rendering._in_turn(key, 0.0, slow_render))
-    while not rendering._rendering:
-        time.sleep(0.001)
+    waiters = _waiters_of_the_render_under_way()
     second, second_result = _started(lambda: rendering._in_turn(key, 0.0, slow_render))
-    time.sleep(0.05)
+    _until(lambda: waiters.came)
     assert second_result == []  # waiting, not rendering a second time
     release.set()
     first.join(5)
@@ -593,10 +621,9 @@ def test_readers_who_waited_for_a_render_that_failed_on_the_database_fail_at_onc
             return error
 
     first, first_result = _started(waiting)
-    while not rendering._rendering:
-        time.sleep(0.001)
+    waiting_for_it = _waiters_of_the_render_under_way()
     waiters = [_started(waiting) for _ in range(3)]
-    time.sleep(0.05)
+    _until(lambda: len(waiting_for_it.came) == 3)
     release.set()
     for thread, _result in [(first, first_result), *waiters]:
         thread.join(5)
