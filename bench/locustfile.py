@@ -1,5 +1,5 @@
 # ruff: noqa: S311 - random load patterns, not secrets
-"""Load on one question, as people use it (RELIABILITY.md #29): locust, run by bench/soak.py.
+"""Load on one question, as people use it (docs/reliability.md #29): locust, run by bench/soak.py.
 
     PONDER_QUESTION=<id> locust -f bench/locustfile.py --headless -u 200 -r 20 -t 2m \\
         -H http://127.0.0.1:8000

@@ -1,4 +1,4 @@
-"""Load and soak (RELIABILITY.md #29): bench/locustfile.py against a real `ponder serve`.
+"""Load and soak (docs/reliability.md #29): bench/locustfile.py against a real `ponder serve`.
 
     .venv/bin/pip install -e '.[load]'                 # locust, once
     .venv/bin/python bench/soak.py                      # SQLite, 200 users, 2 minutes

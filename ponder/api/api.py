@@ -1,4 +1,4 @@
-"""The JSON API under /api/v1/ (PRODUCT.md P8). Thin: every endpoint finds who is asking
+"""The JSON API under /api/v1/ (docs/product-rules.md P8). Thin: every endpoint finds who is asking
 (`auth`), calls the same service the page calls, and answers with the page's read (`shapes`).
 
 Who may do what is decided in `auth` with the pages' own rules; errors are JSON (`errors`); bad

@@ -16,7 +16,7 @@ def render_markdown(text: str) -> SafeString:
 
     HTML the author typed is shown as text, as typed: "<" is escaped before Markdown sees it.
     nh3 then keeps only the allowlist (no javascript: links), and links get
-    rel="nofollow ugc noopener" (PRODUCT.md P10).
+    rel="nofollow ugc noopener" (docs/product-rules.md P10).
     """
     html = markdown.markdown(
         text.replace("<", "&lt;"), extensions=["nl2br", "sane_lists"], output_format="html"

@@ -1,5 +1,5 @@
-"""Forms: the first line of PRODUCT.md P10. Text is stripped, required, and limited in length;
-nothing is cut silently, and NUL characters are refused by Django's own validator."""
+"""Forms: the first line of docs/product-rules.md P10. Text is stripped, required, and limited in
+length; nothing is cut silently, and NUL characters are refused by Django's own validator."""
 
 import zoneinfo
 from datetime import UTC, datetime

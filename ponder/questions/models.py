@@ -1,12 +1,12 @@
 """The domain: a Question, its Ideas, their pro and con Arguments, Likes, Votes and Comments.
 
-Every one-per-person rule is a database constraint, so a race cannot double-count (RELIABILITY.md
-#1). An idea's votes and an argument's likes are also counted on its own row (`vote_count`,
-`like_count`), changed in the same transaction as the vote or like (hot.py, under the question's
-lock), so that a question's leading ideas are read from an index, not by counting every idea's
-votes on each read. `recount()` makes them right again after rows were written around the services
-(bulk loads, tests); a test holds them equal to the rows after every kind of write. `recount()`
-also moves every idea's `version`, since their rows may show other counts now.
+Every one-per-person rule is a database constraint, so a race cannot double-count
+(docs/reliability.md #1). An idea's votes and an argument's likes are also counted on its own row
+(`vote_count`, `like_count`), changed in the same transaction as the vote or like (hot.py, under the
+question's lock), so that a question's leading ideas are read from an index, not by counting every
+idea's votes on each read. `recount()` makes them right again after rows were written around the
+services (bulk loads, tests); a test holds them equal to the rows after every kind of write.
+`recount()` also moves every idea's `version`, since their rows may show other counts now.
 """
 
 from datetime import datetime
@@ -51,7 +51,7 @@ class Question(models.Model):
     # key on it, and a reconnecting browser says the last version it saw.
     version = models.PositiveBigIntegerField(default=0)
 
-    # Settings (PRODUCT.md P4).
+    # Settings (docs/product-rules.md P4).
     allow_ideas = models.BooleanField(_("participants may add ideas"), default=True)
     allow_arguments = models.BooleanField(_("participants may add pros and cons"), default=True)
     max_votes = models.PositiveSmallIntegerField(

@@ -476,7 +476,7 @@ class Failures:
 
     Whoever waited for that work is told at once rather than trying it again in turn: with the
     database hung, each try takes PONDER_DB_TIMEOUT before it fails, and a queue of waiters took
-    that long times its length (RELIABILITY.md #8: five API reads of one question waited 15 s).
+    that long times its length (docs/reliability.md #8: five API reads of one question waited 15 s).
     Who asks after the failure tries again."""
 
     def __init__(self) -> None:

@@ -1,5 +1,5 @@
 """Sharing a question: its link, a QR code of it, share links for e-mail and social networks,
-and the embed page that other sites show in an iframe (PRODUCT.md P7).
+and the embed page that other sites show in an iframe (docs/product-rules.md P7).
 
 No third-party script is loaded: social networks get plain share URLs, and the QR code is drawn
 on the server. The embed page is the only page that may be framed (see `framable`).

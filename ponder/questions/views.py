@@ -692,7 +692,7 @@ def entry_delete(request: HttpRequest, question_id: str, kind: str, entry_id: st
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     # Asked on a thread of its own, for half a second at most: a load balancer learns of a hung
-    # database at once, and its checks do not pile up waiting on it (RELIABILITY.md #8).
+    # database at once, and its checks do not pile up waiting on it (docs/reliability.md #8).
     if database_answers():
         return JsonResponse({"status": "ok", "database": connection.vendor})
     response = JsonResponse({"status": "unavailable", "database": connection.vendor}, status=503)

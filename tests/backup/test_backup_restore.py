@@ -1,4 +1,4 @@
-"""`ponder backup` and `ponder restore`, run as an operator runs them (RELIABILITY.md #13).
+"""`ponder backup` and `ponder restore`, run as an operator runs them (docs/reliability.md #13).
 
 Two demo questions (one open, one closed: ideas, pros and cons, likes, votes, comments and their
 events) go through a backup into a fresh database. Afterwards every table has as many rows as

@@ -1,5 +1,5 @@
 """Hostile text in every text field, then Chromium on every page and fragment that shows it
-(RELIABILITY.md #16, ASVS 1.2.1, 1.3.1).
+(docs/reliability.md #16, ASVS 1.2.1, 1.3.1).
 
 A corpus of payloads goes in through the API and through the forms: the question's title and
 description (the organiser's, as typed on the settings page too), participants' names, ideas,
@@ -475,7 +475,7 @@ def test_payloads_that_arrive_by_live_update_do_not_run(
 
     def arrives(change: Callable[[], object], shown: Callable[[Any], None]) -> None:
         # One change at a time, each seen on both pages before the next: a burst of changes to
-        # one row can lose all but the first (see the report of issue 6).
+        # one row can lose all but the first.
         change()
         for row in rows:
             shown(row)

@@ -1,4 +1,4 @@
-"""The fault suite (RELIABILITY.md #5-#12): real `ponder serve` processes, private services.
+"""The fault suite (docs/reliability.md #5-#12): real `ponder serve` processes, private services.
 
 Opt-in: these tests stop databases, kill processes and fill disks, and take minutes. They run
 only with PONDER_FAULTS=1 (`.ci/run full` sets it); otherwise they are collected and skipped.

@@ -1,4 +1,4 @@
-"""RELIABILITY.md #10: live updates across processes, at scale.
+"""docs/reliability.md #10: live updates across processes, at scale.
 
 Three `ponder serve` processes over one database and one Redis (a private one). 60 programs follow
 one question's live stream, 20 on each process; 1,000 different votes arrive through the three

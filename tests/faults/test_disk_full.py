@@ -1,4 +1,4 @@
-"""RELIABILITY.md #11: the disk under SQLite fills up while people write.
+"""docs/reliability.md #11: the disk under SQLite fills up while people write.
 
 The data directory sits on a small tmpfs of its own; a ballast file takes every free byte. Then
 300 ideas are added through the API: each either succeeds (201) or gets 503 with Retry-After and

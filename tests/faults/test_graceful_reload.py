@@ -1,4 +1,4 @@
-"""RELIABILITY.md #6: a graceful reload under load.
+"""docs/reliability.md #6: a graceful reload under load.
 
 `kill -HUP` to the process manager of `ponder serve --workers 2` (uvicorn's) replaces each worker
 in turn: the new one starts and answers its health check before the old one is told to stop, and

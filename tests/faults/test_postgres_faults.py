@@ -1,4 +1,4 @@
-"""RELIABILITY.md #7 and #8: PostgreSQL restarts, and PostgreSQL hangs, while Ponder serves.
+"""docs/reliability.md #7 and #8: PostgreSQL restarts, and PostgreSQL hangs, while Ponder serves.
 
 Each test runs a PostgreSQL cluster of its own (never the shared one) under a `ponder serve`,
 and 20 clients that read the question, vote and take votes back, and ask /healthz, all through

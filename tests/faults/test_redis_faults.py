@@ -1,4 +1,4 @@
-"""RELIABILITY.md #9: Redis refuses (shut down), then hangs (SIGSTOP), under load.
+"""docs/reliability.md #9: Redis refuses (shut down), then hangs (SIGSTOP), under load.
 
 tests/live/test_redis_outage.py shows one person's pages, writes and live stream outliving a
 Redis that is stopped. This adds load and a Redis that hangs instead: two `ponder serve`

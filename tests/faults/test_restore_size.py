@@ -1,4 +1,4 @@
-"""RELIABILITY.md #13 at full size: a backup with 100,000 votes restores in under 5 minutes.
+"""docs/reliability.md #13 at full size: a backup with 100,000 votes restores in under 5 minutes.
 
 The L question of bench/data.py (1,000 ideas, 10,000 pros and cons, 20,000 likes, 100,000 votes,
 2,000 comments, 133,000 events) is backed up from SQLite and restored into an empty SQLite

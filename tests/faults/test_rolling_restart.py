@@ -1,4 +1,4 @@
-"""RELIABILITY.md #6, the rolling restart: three `ponder serve` processes behind nginx, each
+"""docs/reliability.md #6, the rolling restart: three `ponder serve` processes behind nginx, each
 stopped and started again in turn under load, as README.md ("Deploying new code") says to.
 
 nginx runs `deploy/nginx.conf` itself, with only what must differ here changed (addresses, ports,

@@ -1,4 +1,4 @@
-"""RELIABILITY.md #12: 50 writers at once on SQLite, for a bounded time.
+"""docs/reliability.md #12: 50 writers at once on SQLite, for a bounded time.
 
 `ponder serve --workers 2` on SQLite; 50 clients add ideas, vote and take votes back through
 the API, as fast as they can, for PONDER_FAULTS_SECONDS (default 30; the plan's 60 with

@@ -1,4 +1,4 @@
-"""RELIABILITY.md #5: a server worker is killed (-9) while votes pour in.
+"""docs/reliability.md #5: a server worker is killed (-9) while votes pour in.
 
 `ponder serve --workers 2` is uvicorn's process manager with two worker processes; it starts a
 new worker when one dies. 20 clients cast 1,000 different votes through the API and retry once,

@@ -1,6 +1,6 @@
-"""Bad input gets what PRODUCT.md P10 promises, as JSON: 400 naming the field, with the same
-limits and messages as the forms; 404 for unknown or malformed ids; 409 for a closed question or a
-vote over the cap; 413 for a huge body; never a 500."""
+"""Bad input gets what docs/product-rules.md P10 promises, as JSON: 400 naming the field, with the
+same limits and messages as the forms; 404 for unknown or malformed ids; 409 for a closed question
+or a vote over the cap; 413 for a huge body; never a 500."""
 
 import json
 import re

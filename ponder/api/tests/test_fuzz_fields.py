@@ -1,4 +1,4 @@
-"""Hypothesis on every text field of every API endpoint (RELIABILITY.md #14, #15): never a 5xx.
+"""Hypothesis on every text field of every API endpoint (docs/reliability.md #14, #15): never a 5xx.
 Either 400 naming the field, with nothing changed, or 200/201 with the text stored and answered
 exactly as sent, with white space around it stripped (the one documented normalisation).
 

@@ -85,7 +85,7 @@ def test_callers_who_waited_for_a_read_that_failed_on_the_database_fail_at_once(
     qid: str, bob: Caller, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With the database hung each try takes PONDER_DB_TIMEOUT: the callers who queued for the
-    read must not try it again one after another (RELIABILITY.md #8: five waited 15 s)."""
+    read must not try it again one after another (docs/reliability.md #8: five waited 15 s)."""
     access = question_for_token(qid, bob.token)
     release, calls = threading.Event(), []
 

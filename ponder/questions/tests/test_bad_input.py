@@ -1,6 +1,6 @@
-"""Bad input gets the answer PRODUCT.md P10 promises: a form error next to the field, nothing
-truncated, text stored as typed and shown as text, 404 for unknown ids, 413 for huge bodies, 403
-with an explanation for a missing CSRF token, and never a 500."""
+"""Bad input gets the answer docs/product-rules.md P10 promises: a form error next to the field,
+nothing truncated, text stored as typed and shown as text, 404 for unknown ids, 413 for huge bodies,
+403 with an explanation for a missing CSRF token, and never a 500."""
 
 import logging
 import re

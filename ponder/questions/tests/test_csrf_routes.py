@@ -1,4 +1,4 @@
-"""Every route of the URLconf, enumerated (RELIABILITY.md #18, ASVS 3.5.1 and 3.5.3).
+"""Every route of the URLconf, enumerated (docs/reliability.md #18, ASVS 3.5.1 and 3.5.3).
 
 - A page route refuses every write (POST, PUT, PATCH, DELETE) from a browser that holds a valid
   participant or organiser cookie but sends no CSRF token, or sends one from a foreign Origin.

@@ -1,4 +1,4 @@
-"""Hypothesis on the export functions (RELIABILITY.md #17, ASVS 1.2.10): whatever people typed,
+"""Hypothesis on the export functions (docs/reliability.md #17, ASVS 1.2.10): whatever people typed,
 no cell of a CSV file or a workbook starts with a character a spreadsheet reads as the start of a
 formula (`=`, `+`, `-`, `@`, tab, carriage return, NUL) unless it is prefixed with `'`; the CSV
 file reads back (RFC 4180, as Python's csv module and spreadsheets read it) as exactly the

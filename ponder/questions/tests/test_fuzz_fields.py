@@ -1,6 +1,6 @@
-"""Hypothesis on every text field of every form (RELIABILITY.md #15): whatever is typed, the answer
-is never a 5xx. Either the field is refused next to it (422) and nothing changes, or the text is
-stored exactly as sent, after the two documented normalisations:
+"""Hypothesis on every text field of every form (docs/reliability.md #15): whatever is typed, the
+answer is never a 5xx. Either the field is refused next to it (422) and nothing changes, or the text
+is stored exactly as sent, after the two documented normalisations:
 
 - white space around the text is stripped (Python's `str.strip()`, as the forms say);
 - bytes that are not UTF-8 (a lone surrogate cannot be sent as UTF-8 by a browser; a client that

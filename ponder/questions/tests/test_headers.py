@@ -1,5 +1,5 @@
 """Security headers on every page and state, cookies and HSTS under production settings, and the
-settings that bound what one request may cost (RELIABILITY.md #25-#27, ASVS 3.3, 3.4).
+settings that bound what one request may cost (docs/reliability.md #25-#27, ASVS 3.3, 3.4).
 
 The production values come from ponder/settings.py itself, loaded in a fresh interpreter with
 PONDER_HTTPS=1, so a change there that weakens them fails here.

@@ -1,4 +1,4 @@
-"""GET /healthz tells the truth about the database, and in time (RELIABILITY.md #8).
+"""GET /healthz tells the truth about the database, and in time (docs/reliability.md #8).
 
 A load balancer asks it every few seconds. When the database answers, it says ok; when the
 database hangs, it says so within a second (503, Retry-After) instead of waiting with the

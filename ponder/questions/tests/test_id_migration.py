@@ -1,4 +1,4 @@
-"""Question ids grew from 12 to 22 characters (migration 0003, RELIABILITY.md #23). A question
+"""Question ids grew from 12 to 22 characters (migration 0003, docs/reliability.md #23). A question
 asked before keeps its id, and every link to it goes on working; on PostgreSQL every column that
 refers to a question (participants, ideas, comments, the live event log) is widened with it."""
 

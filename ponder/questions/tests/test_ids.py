@@ -1,4 +1,4 @@
-"""Private links cannot be guessed (RELIABILITY.md #23, ASVS 7.2.3).
+"""Private links cannot be guessed (docs/reliability.md #23, ASVS 7.2.3).
 
 A question is known by 22 random base62 characters (its id is its private link: >= 128 bits);
 questions asked before ids grew keep their 12, and their links keep working. Ideas, arguments,
@@ -6,8 +6,8 @@ comments and participants, only ever reached under their question's id, by 12. A
 participant tokens by 22, stored only as hashes. Random guesses find nothing, and no sequential
 integer key (votes, likes and events have them) ever leaves the server.
 
-PONDER_GUESSES sets the number of random guesses (default 2,000; RELIABILITY.md asks 10,000 in the
-full run).
+PONDER_GUESSES sets the number of random guesses (default 2,000; docs/reliability.md asks 10,000 in
+the full run).
 """
 
 import io

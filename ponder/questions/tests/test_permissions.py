@@ -2,7 +2,8 @@
 
 The roles: alice organises the question (and takes part), bob wrote the entries under test, carol
 takes part too, mallory has the link but never joined, and oscar organises a different question.
-Anything a role may not do answers 404, so nothing tells an outsider what exists (PRODUCT.md P10).
+Anything a role may not do answers 404, so nothing tells an outsider what exists
+(docs/product-rules.md P10).
 """
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
-"""Races: the one-per-person rules hold when requests really run at once (RELIABILITY.md #1, #4).
+"""Races: the one-per-person rules hold when requests really run at once (docs/reliability.md #1,
+#4).
 
 Every test starts its threads, lets each open its own database connection (Django keeps one per
 thread), then releases them together through a barrier, so the writes overlap for real. The

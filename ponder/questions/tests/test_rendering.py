@@ -605,7 +605,7 @@ def test_readers_who_find_the_page_being_rendered_wait_for_that_render() -> None
 
 def test_readers_who_waited_for_a_render_that_failed_on_the_database_fail_at_once() -> None:
     """With the database hung, each try takes PONDER_DB_TIMEOUT: the waiters must not take
-    their turns one after another (RELIABILITY.md #8)."""
+    their turns one after another (docs/reliability.md #8)."""
     key = _key(9)
     release, calls = threading.Event(), []
 
