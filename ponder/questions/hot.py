@@ -671,7 +671,8 @@ def question_id_of(model: type, pk: str) -> str | None:
 class Cast:
     """What `cast` found and did. `current`: nothing changed the question between the
     statement's snapshot and its lock, so what it read (the votes used, the idea, the voters) is
-    today's; when it is not, the statement cast nothing (see `services.vote_cast`)."""
+    today's; when it is not, the statement cast nothing, unless it was told to cast a vote without
+    a cap after a wait (`cast`'s `uncapped_after_wait`; see `services.vote_cast`)."""
 
     vote_id: int | None  # the new vote's, if one was cast
     version: int  # the question's, after it
@@ -702,7 +703,11 @@ def _cast_sql() -> str:
     waits for the writers that hold the question, and reads its newest row. A statement that
     waited and finds the question changed casts nothing, and the caller runs it again in a
     transaction: the lock is then kept from one run to the next, so a second run's snapshot is
-    current."""
+    current. Except with `uncapped_after_wait`, on a question without a cap: there the votes the
+    person has are no reason to refuse (a second vote for the idea meets the unique constraint),
+    and the open state comes from the locked row itself, so the vote is cast after the wait all
+    the same; only the voters it read are from before the wait (the caller reads them again). An
+    idea deleted during the wait then fails the vote's foreign key at the statement's end."""
     q, idea, vote, p = _table(Question), _table(Idea), _table(Vote), _table(Participant)
     qid, version = _column(Question, "id"), _column(Question, "version")
     closed, deadline = _column(Question, "closed_at"), _column(Question, "deadline")
@@ -733,7 +738,8 @@ def _cast_sql() -> str:
         f"AND {_column(Idea, 'question')} = %(question)s), "
         f"added AS (INSERT INTO {vote} ({columns}) "
         f"SELECT CAST(%(idea)s AS varchar), CAST(%(participant)s AS varchar), {now} "
-        f"FROM locked, mine, seen, target WHERE locked.{version} = seen.{version} "
+        f"FROM locked, mine, seen, target WHERE (locked.{version} = seen.{version} "
+        f"OR (%(uncapped_after_wait)s AND locked.cap IS NULL)) "
         f"AND locked.open AND mine.here = 0 AND (locked.cap IS NULL OR mine.used < locked.cap) "
         f"ON CONFLICT DO NOTHING RETURNING {vid}), "
         f"bumped AS (UPDATE {q} SET {version} = {version} + 1 WHERE {qid} = %(question)s "
@@ -758,7 +764,13 @@ def _cast_sql() -> str:
 
 
 def cast(
-    *, question_id: str, idea_id: str, participant: Participant, kind: str, first: int
+    *,
+    question_id: str,
+    idea_id: str,
+    participant: Participant,
+    kind: str,
+    first: int,
+    uncapped_after_wait: bool = False,
 ) -> tuple[Cast, Vote | None] | None:
     """Run `_cast_sql` (PostgreSQL): a transaction of its own, or a part of the caller's. None if
     the question is gone; else what it found and did, with the new vote if one was cast."""
@@ -772,6 +784,7 @@ def cast(
         "kind": kind,
         "ids": _prepared(Event, "ids", {"idea": idea_id}),
         "first": first,
+        "uncapped_after_wait": uncapped_after_wait,
     }
     with connection.cursor() as cursor:
         cursor.execute(_cast_sql(), params)

@@ -11,11 +11,11 @@ questions, disabled ideas or arguments, the vote cap).
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -423,9 +423,21 @@ def _cast_in_one_statement(idea: Idea, participant: Participant) -> VoteResult:
     transaction of its own. When it waited for the question and found it changed, it wrote
     nothing: it runs again in a transaction, twice if it waits again, as the second run holds
     the question's lock from the first and so reads the question as it is."""
-    cast, vote = _cast(idea, participant)
-    if cast.current:
-        return _cast_answer(idea, participant, cast, vote)
+    # On its own (not inside a caller's transaction), a vote on a question without a cap is cast
+    # even after the statement waited for the question: under a crowd voting at once nearly every
+    # vote waits, and running each again in a transaction halved the votes a worker could take.
+    alone = not transaction.get_connection().in_atomic_block
+    try:
+        cast, vote = _cast(idea, participant, uncapped_after_wait=alone)
+    except IntegrityError:  # its idea was deleted while it waited: the transaction below says so
+        pass
+    else:
+        if cast.current:
+            return _cast_answer(idea, participant, cast, vote)
+        if vote is not None:  # cast after the wait: the voters it read are from before it
+            count, voters = hot.votes_of(idea.pk, first=VOTERS_SHOWN)
+            cast = replace(cast, vote_count=count, first_voters=voters)
+            return _cast_answer(idea, participant, cast, vote)
     with transaction.atomic():
         for _run in range(2):
             cast, vote = _cast(idea, participant)
@@ -436,13 +448,16 @@ def _cast_in_one_statement(idea: Idea, participant: Participant) -> VoteResult:
         return _cast_answer(idea, participant, cast, vote)
 
 
-def _cast(idea: Idea, participant: Participant) -> tuple[hot.Cast, Vote | None]:
+def _cast(
+    idea: Idea, participant: Participant, *, uncapped_after_wait: bool = False
+) -> tuple[hot.Cast, Vote | None]:
     found = hot.cast(
         question_id=idea.question_id,
         idea_id=idea.pk,
         participant=participant,
         kind="vote.cast",
         first=VOTERS_SHOWN,
+        uncapped_after_wait=uncapped_after_wait,
     )
     if found is None:
         raise ActionRefused(_("This question has been deleted."), code="deleted")

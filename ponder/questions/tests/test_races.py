@@ -489,3 +489,32 @@ def test_a_vote_waiting_while_its_idea_is_deleted_is_refused_and_writes_nothing(
     # Only the deletion's version: the vote's bump was rolled back and it logged nothing.
     assert Question.objects.get(pk=board.question.pk).version == version + 1
     assert not Event.objects.filter(question=board.question, type="vote.cast").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("cap", "runs"), [(None, 1), (5, 2)])
+def test_a_vote_that_waited_is_cast_by_its_first_run_unless_a_cap_needs_a_current_count(
+    board: Board, monkeypatch: pytest.MonkeyPatch, cap: int | None, runs: int
+) -> None:
+    """Under a crowd nearly every vote waits for the question: without a cap, the statement that
+    waited casts the vote itself; with one, the votes it counted may be old, so it runs again."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: it watches the lock in pg_stat_activity")
+    Question.objects.filter(pk=board.question.pk).update(max_votes=cap)
+    bob, carol = board.participant("Bob"), board.participant("Carol")
+    calls: list[bool] = []
+    cast = hot.cast
+
+    def counted(**kwargs: Any) -> Any:
+        calls.append(kwargs["uncapped_after_wait"])
+        return cast(**kwargs)
+
+    monkeypatch.setattr(hot, "cast", counted)
+    outcome = _cast_while_held(
+        board, carol, lambda: services.vote_cast(idea=board.idea, participant=bob)
+    )
+    assert outcome.error is None and outcome.value.changed
+    assert (outcome.value.idea_vote_count, outcome.value.first_voters) == (2, ("Bob", "Carol"))
+    assert len(calls) == 1 + runs  # Bob's, then Carol's
+    assert hot.votes_of(board.idea.pk, first=3) == (2, ["Bob", "Carol"])
+    assert Event.objects.filter(question=board.question, type="vote.cast").count() == 2
