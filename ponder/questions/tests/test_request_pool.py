@@ -28,9 +28,8 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test import Client
 from django.urls import URLResolver, get_resolver
 
-from ponder import asgi
+from ponder import asgi, database
 from ponder.asgi import Application
-from ponder.questions import middleware
 from ponder.questions.models import Question
 
 CSRF = "a" * 32  # any 32 letters: Django takes a token of that length as its unmasked secret
@@ -340,7 +339,7 @@ def test_the_health_check_is_answered_while_every_other_request_waits_on_a_hung_
 ) -> None:
     # Every connection a request makes hangs (as on a PostgreSQL stopped with SIGSTOP); the
     # health check asks the database on a thread of its own, which answers.
-    monkeypatch.setattr(middleware, "_probe", None)
+    monkeypatch.setattr(database, "_probe", None)
     hung, released = threading.Semaphore(0), threading.Event()
     wrapper = type(connections[DEFAULT_DB_ALIAS])
     ensure_connection = wrapper.ensure_connection
