@@ -2,22 +2,26 @@
 Django's ASGI handler for the live stream.
 
 Every view of Ponder is synchronous except the live stream. A synchronous request is served whole
-on one thread of a fixed pool (`threads()` of them), through Django's WSGI handler, by a2wsgi's
-WSGI-in-ASGI middleware: Django's synchronous middleware chain and the view run there from start
-to end (Django's ASGI handler passed one `GET /healthz` between the event loop and threads six
-times), and only the answer's messages go to the event loop. The threads live as long as the
-process, so each keeps its database connection from one request to the next (`CONN_MAX_AGE` in
-settings.py) and its cache clients (`ThreadContext`). The live stream, and any other view
-that is a coroutine, goes through Django's ASGI handler, where it holds no thread while it waits.
+on one thread of a fixed pool (`threads()` of them), through Django's WSGI handler: the event loop
+reads the body, hands the request to a thread once, and sends the answer the thread hands back
+(Django's ASGI handler passed one `GET /healthz` between the event loop and threads six times; a
+WSGI-in-ASGI middleware that sends each message of the answer from the thread, three). The
+threads live as long as the process, so each keeps its database connection from one request to
+the next (`CONN_MAX_AGE` in settings.py) and its cache clients (`ThreadContext`). The live stream,
+and any other view that is a coroutine, goes through Django's ASGI handler, where it holds no
+thread while it waits.
 """
 
+import asyncio
 import contextvars
+import io
 import os
+import sys
 import threading
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from a2wsgi import WSGIMiddleware
 from asgiref.sync import iscoroutinefunction
 from django.conf import settings
 from django.core.asgi import get_asgi_application
@@ -73,36 +77,89 @@ async def body_head(receive: Receive, limit: int) -> list[Message] | None:
             return messages
 
 
-class ThreadContext:
-    """A WSGI application run in one context (`contextvars`) per thread, kept from one request to
-    the next, as a threaded WSGI server runs it. a2wsgi runs each request in a fresh copy of the
-    event loop's context, where Django's caches, kept per context, would be made anew for every
-    request: with Redis, a new connection for each one (the rate limits ask it every time)."""
+def environ_of(scope: Message, body: bytes) -> dict[str, Any]:
+    """The WSGI environ (PEP 3333) of an HTTP request whose body has been read whole. Paths are
+    the UTF-8 bytes read as latin-1, as Django's WSGI handler reads them back; a header sent
+    more than once is joined with commas."""
+    script_name = scope.get("root_path", "").encode().decode("latin-1")
+    path_info = scope["path"].encode().decode("latin-1")
+    if script_name and path_info.startswith(script_name):
+        path_info = path_info[len(script_name) :]
+    server_name, server_port = scope.get("server") or ("localhost", 80)
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": scope["method"],
+        "SCRIPT_NAME": script_name,
+        "PATH_INFO": path_info,
+        "QUERY_STRING": scope["query_string"].decode("latin-1"),
+        "SERVER_NAME": server_name,
+        "SERVER_PORT": str(server_port or 0),
+        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    client = scope.get("client")
+    if client is not None:
+        environ["REMOTE_ADDR"], port = client
+        environ["REMOTE_PORT"] = str(port)
+    for raw_name, raw_value in scope["headers"]:
+        name = raw_name.decode("latin-1").upper().replace("-", "_")
+        if raw_name.lower() not in (b"content-length", b"content-type"):
+            name = f"HTTP_{name}"
+        value = raw_value.decode("latin-1")
+        environ[name] = f"{environ[name]},{value}" if name in environ else value
+    return environ
 
-    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+
+type Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
+
+
+class ThreadContext:
+    """A WSGI application run on a thread pool, each thread in one context (`contextvars`) kept
+    from one request to the next, as a threaded WSGI server runs it: Django's caches are kept per
+    context, and made anew in a fresh one (with Redis, a new connection for each request; the
+    rate limits ask it every time)."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], workers: int) -> None:
         self.app = app
         self.local = threading.local()
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pages")
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+    async def __call__(self, environ: dict[str, Any]) -> Answer:
+        """The whole answer to `environ`, made on a thread of the pool: the event loop hands the
+        request over once and takes the answer back once."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, self.answer, environ)
+
+    def answer(self, environ: dict[str, Any]) -> Answer:
         context = getattr(self.local, "context", None)
         if context is None:
             context = self.local.context = contextvars.Context()
-        return self.parts(context, context.run(self.app, environ, start_response))
+        return context.run(self.whole, environ)
 
-    @staticmethod
-    def parts(context: contextvars.Context, response: Iterable[bytes]) -> Iterator[bytes]:
-        """The answer's parts, each made in `context`, and then the answer closed there (which
-        ends Django's request)."""
+    def whole(self, environ: dict[str, Any]) -> Answer:
+        """Status, headers and body of the answer, read whole and then closed (which ends
+        Django's request). Streamed answers are read whole too: Ponder's are static files and
+        exports, of bounded size."""
+        started: list[Any] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
+            started[:] = [status, headers]
+            return lambda _data: None  # the `write` of PEP 3333, which Django does not use
+
+        response = self.app(environ, start_response)
         try:
-            iterator = context.run(iter, response)
-            while True:
-                try:
-                    yield context.run(next, iterator)
-                except StopIteration:
-                    return
+            body = b"".join(response)
         finally:
             if hasattr(response, "close"):
-                context.run(response.close)
+                response.close()
+        status, headers = started
+        encoded = [(n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in headers]
+        return int(status[:3]), encoded, body
 
 
 class Application:
@@ -110,8 +167,7 @@ class Application:
 
     def __init__(self, workers: int | None = None) -> None:
         self.stream = get_asgi_application()
-        pages = ThreadContext(get_wsgi_application())
-        self.pages = WSGIMiddleware(pages, workers=workers or threads())
+        self.pages = ThreadContext(get_wsgi_application(), workers or threads())
 
     async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or is_coroutine_view(scope):
@@ -123,17 +179,15 @@ class Application:
         head = await body_head(receive, limit)
         if head is None:
             return
-        size = sum(len(message.get("body", b"")) for message in head)
-        if size and not any(name == b"content-length" for name, _value in scope["headers"]):
+        body = b"".join(message.get("body", b"") for message in head)
+        if body and not any(name == b"content-length" for name, _value in scope["headers"]):
             # A WSGI request's body is as long as its Content-Length says, and one sent in chunks
             # has none: it is given the length read, which Django refuses (413) beyond `limit`.
-            headers = [*scope["headers"], (b"content-length", str(size).encode())]
+            headers = [*scope["headers"], (b"content-length", str(len(body)).encode())]
             scope = {**scope, "headers": headers}
-
-        async def replay() -> Message:
-            return head.pop(0) if head else await receive()
-
-        await self.pages(scope, replay, send)
+        status, headers, answer = await self.pages(environ_of(scope, body))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": answer})
 
 
 application = Application()

@@ -24,6 +24,7 @@ from asgiref.sync import iscoroutinefunction
 from django.conf import settings
 from django.core import signals
 from django.core.cache import caches
+from django.core.handlers.wsgi import WSGIRequest
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test import Client
 from django.urls import URLResolver, get_resolver
@@ -264,17 +265,18 @@ def test_a_post_without_its_csrf_token_is_refused_as_before(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_streamed_answer_arrives_whole_in_parts(app: Application) -> None:
+def test_a_streamed_answer_arrives_whole_in_one_message(app: Application) -> None:
     # Static files are streamed (WhiteNoise's FileResponse); read here as Django's test client
-    # reads them, and compared.
+    # reads them, and compared. The thread reads the answer whole and the event loop sends it in
+    # one message: one hand-over from the thread to the loop per request.
     path = "/static/vendor/htmx-2.0.11.min.js"
     expected = b"".join(Client().get(path).streaming_content)
     status, headers, body, sent = call(app, "GET", path)
     assert status == 200
     assert body == expected and len(body) > 10_000
     assert headers[b"content-length"] == [str(len(expected)).encode()]
-    assert sent[-1] == {"type": "http.response.body", "body": b""}  # the end, no body left
-    assert len(sent) > 3 and all(m.get("more_body") for m in sent[1:-1])
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+    assert not sent[-1].get("more_body")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -450,3 +452,27 @@ def test_serve_runs_with_two_malloc_arenas_unless_told_otherwise(tmp_path: Path)
 
 def _environ_of(pid: int) -> bytes:
     return b"\0" + Path(f"/proc/{pid}/environ").read_bytes()
+
+
+def test_the_wsgi_environ_carries_the_request_as_django_reads_it() -> None:
+    scope = {
+        **scope_of("POST", "/app/q/é/", {"content-type": "text/plain", "x-tag": "a"}),
+        "root_path": "/app",
+        "query_string": b"page=2&x=%C3%A9",
+        "headers": [
+            (b"host", b"127.0.0.1"),
+            (b"content-type", b"text/plain"),
+            (b"content-length", b"4"),
+            (b"x-tag", b"a"),
+            (b"x-tag", b"b"),
+        ],
+        "scheme": "https",
+    }
+    environ = asgi.environ_of(scope, b"body")
+    request = WSGIRequest(environ)
+    assert request.path == "/app/q/é/" and request.path_info == "/q/é/"
+    assert request.GET["page"] == "2" and request.GET["x"] == "é"
+    assert request.is_secure() and request.get_host() == "127.0.0.1"
+    assert request.headers["X-Tag"] == "a,b"
+    assert request.content_type == "text/plain" and request.body == b"body"
+    assert request.META["REMOTE_ADDR"] == "127.0.0.1" and request.META["SERVER_PORT"] == "8000"
