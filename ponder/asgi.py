@@ -107,6 +107,10 @@ def environ_of(scope: Message, body: bytes) -> dict[str, Any]:
         environ["REMOTE_ADDR"], port = client
         environ["REMOTE_PORT"] = str(port)
     for raw_name, raw_value in scope["headers"]:
+        if b"_" in raw_name:
+            # "X_Forwarded_For" would become HTTP_X_FORWARDED_FOR, as "X-Forwarded-For" does: a
+            # header a proxy let through could pass for one it sets. Dropped, as WSGI servers do.
+            continue
         name = raw_name.decode("latin-1").upper().replace("-", "_")
         if raw_name.lower() not in (b"content-length", b"content-type"):
             name = f"HTTP_{name}"

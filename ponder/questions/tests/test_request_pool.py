@@ -465,6 +465,7 @@ def test_the_wsgi_environ_carries_the_request_as_django_reads_it() -> None:
             (b"content-length", b"4"),
             (b"x-tag", b"a"),
             (b"x-tag", b"b"),
+            (b"x_forwarded_for", b"10.9.8.7"),
         ],
         "scheme": "https",
     }
@@ -474,5 +475,6 @@ def test_the_wsgi_environ_carries_the_request_as_django_reads_it() -> None:
     assert request.GET["page"] == "2" and request.GET["x"] == "é"
     assert request.is_secure() and request.get_host() == "127.0.0.1"
     assert request.headers["X-Tag"] == "a,b"
+    assert "HTTP_X_FORWARDED_FOR" not in request.META  # a name with "_" could pass for one with "-"
     assert request.content_type == "text/plain" and request.body == b"body"
     assert request.META["REMOTE_ADDR"] == "127.0.0.1" and request.META["SERVER_PORT"] == "8000"
