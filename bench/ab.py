@@ -263,13 +263,7 @@ def requests_for(
         page = f"/q/{target['question_id']}/"
         raw = [browsers[p].post(f"{page}ideas/{ideas[i]}/vote/", page=page) for p, i in pairs]
     else:
-        raw = [
-            request(
-                "PUT", f"/api/v1/ideas/{ideas[i]}/vote", port,
-                headers={"Authorization": f"Bearer {target['people'][p][1]}"},
-            )
-            for p, i in pairs
-        ]  # fmt: skip
+        raw = overhttp.api_votes(target, pairs, port)
     return raw, pairs, target
 
 

@@ -319,6 +319,17 @@ def vote_pairs(target: dict[str, Any], count: int) -> list[tuple[int, int]]:
     return [(k % people, (k // people + k) % ideas) for k in range(min(count, people * ideas))]
 
 
+def api_votes(target: dict[str, Any], pairs: list[tuple[int, int]], port: int) -> list[bytes]:
+    """`PUT /api/v1/ideas/{id}/vote` for each (person, idea) pair, with that person's token."""
+    return [
+        request(
+            "PUT", f"/api/v1/ideas/{target['idea_ids'][i]}/vote", port,
+            headers={"Authorization": f"Bearer {target['people'][p][1]}"},
+        )
+        for p, i in pairs
+    ]  # fmt: skip
+
+
 def check_votes(
     target: dict[str, Any], pairs: list[tuple[int, int]], acknowledged: list[int]
 ) -> dict[str, Any]:
@@ -461,13 +472,7 @@ def run(
             if has_api:
                 target = targets["vote_api"]
                 pairs = vote_pairs(target, MAX_WRITES)
-                raw_votes = [
-                    request(
-                        "PUT", f"/api/v1/ideas/{target['idea_ids'][i]}/vote", port,
-                        headers={"Authorization": f"Bearer {target['people'][p][1]}"},
-                    )
-                    for p, i in pairs
-                ]  # fmt: skip
+                raw_votes = api_votes(target, pairs, port)
                 scenarios["vote (API)"] = measured(
                     pids, port, raw_votes, duration=duration, mode="once"
                 )
