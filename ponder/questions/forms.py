@@ -172,6 +172,14 @@ class QuestionSettingsForm(Form):
         zone_field.initial = settings.PONDER_TIME_ZONE
         zone_field.keep = self.initial.get("time_zone", "")
         zone_field.offer(zone_field.keep, self.data.get("time_zone", ""))
+        if not self.is_bound and not self.initial.get("deadline"):
+            # No deadline yet, so no zone chosen for one: the browser's own zone goes first and
+            # is chosen (zones.js), if it is canonical; the rest of them for it to look in.
+            common = set(zones.COMMON)
+            zone_field.widget.attrs |= {
+                "data-browser-zone": _("This device's time zone"),
+                "data-zones": " ".join(sorted(zones.canonical() - common)),
+            }
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
