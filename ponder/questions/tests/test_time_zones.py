@@ -164,3 +164,19 @@ def test_a_stored_deadline_with_seconds_does_not_block_other_changes(organiser, 
     )
     assert response.status_code == 302
     assert Question.objects.get(pk=qid).deadline == odd
+
+
+def test_the_regions_and_messages_are_in_german_too(question, alice):
+    german = {"HTTP_ACCEPT_LANGUAGE": "de-DE,de;q=0.9"}
+    html = alice.get(f"/q/{question.pk}/settings/", **german).content.decode()
+    assert re.findall(r'<optgroup label="([^"]+)">', html)[:3] == ["Europa", "Amerika", "Afrika"]
+    assert 'data-browser-zone="Zeitzone dieses Geräts"' in html
+    response = alice.post(
+        f"/q/{question.pk}/settings/",
+        _settings(deadline="2999-07-01T12:00:30", time_zone="W-SU"),
+        **german,
+    )
+    page = response.content.decode()
+    assert field_error(page, "time_zone") == (
+        "Wählen Sie eine Zeitzone aus der Liste, zum Beispiel Europe/Berlin."
+    )
