@@ -19,7 +19,12 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
@@ -252,9 +257,13 @@ def question_detail(request: HttpRequest, question_id: str) -> HttpResponse:
     return HttpResponse(context["shared"]["page"])
 
 
-@require_GET
+@require_safe
 def admin_link(request: HttpRequest, question_id: str, admin_key: str) -> HttpResponse:
-    """The secret admin link: it makes this browser the organiser's, then shows the question."""
+    """The secret admin link: it makes this browser the organiser's, then shows the question.
+    HEAD, as link-preview bots send it, is answered 200 and empty: nothing looked up, nothing
+    remembered, and no "Method Not Allowed" log line quoting the link."""
+    if request.method == "HEAD":
+        return HttpResponse()
     access = question_for(request, question_id)
     if not secret_matches(admin_key, access.question.admin_key_hash):
         raise Http404
