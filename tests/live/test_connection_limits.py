@@ -3,6 +3,7 @@ sockets: a body announced too large is refused before it is read, one sent in ch
 limit, one too slow is dropped, and so is a connection whose request head is too slow. None of
 them leaves a temporary file behind. The limits are set small for the test."""
 
+import contextlib
 import json
 import socket
 import time
@@ -51,10 +52,9 @@ def answer_and_close(connection: socket.socket) -> bytes:
 
 
 def send_quietly(connection: socket.socket, data: bytes) -> None:
-    try:
+    # The server may have answered and closed: the rest is not read, which is the point.
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
         connection.sendall(data)
-    except (BrokenPipeError, ConnectionResetError):
-        pass  # the server has answered and closed: the rest is not read, which is the point
 
 
 def ask(server: Server) -> str:
