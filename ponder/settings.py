@@ -20,6 +20,8 @@ PONDER_MAX_STREAMS   live-update connections one process holds before answering 
                      (default: 10000)
 PONDER_PAGE_LAG   seconds a question page, loaded whole, may lag behind the newest change
                   (default: 0.5; its live updates then catch up at once); 0 for never
+PONDER_LONG_RENDERS  question pages with more than their leading ideas that one process renders
+                     at once (default: 2); more wait, and after 10 s get 503
 PONDER_EMBED_ORIGINS  comma-separated origins that may show questions in an iframe (the embed
                       pages only), e.g. https://intranet.example.org; default: any ("*")
 PONDER_RATE_LIMITS  changes to the rate limits per client address (ponder/ratelimit.py):
@@ -106,6 +108,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ponder.ratelimit.RateLimitMiddleware",
+    "ponder.questions.middleware.BusyMiddleware",
     "ponder.database.DatabaseUnavailableMiddleware",
 ]
 
@@ -133,6 +136,10 @@ TEMPLATES = [
 # A whole question page may be served from a render up to this old when changes come quicker
 # than it can be rendered again (rendering.py); the page's live updates replay what it missed.
 PONDER_PAGE_LAG = float(os.environ.get("PONDER_PAGE_LAG", "0.5"))
+
+# Renders of a question page with more than its leading ideas ("Show more ideas") that one
+# process runs at once; more wait, and after 10 s are answered 503 (rendering.py).
+PONDER_LONG_RENDERS = max(1, int(os.environ.get("PONDER_LONG_RENDERS", "2")))
 
 # Seconds a request may wait on the database (for a connection, or for one query) before it is
 # answered 503 with Retry-After instead (ponder.database.DatabaseUnavailableMiddleware).

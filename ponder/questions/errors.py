@@ -36,6 +36,18 @@ def request_timeout(request: HttpRequest) -> HttpResponse:
     )
 
 
+def busy(request: HttpRequest, *, retry_after: int) -> HttpResponse:
+    """The server is too busy for this (long) page just now: 503, and when to come back."""
+    response = _answer(
+        request,
+        503,
+        _("Try again in a moment"),
+        _("Ponder is busy showing long pages just now. Try again in a moment."),
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _answer(request, 403, _("Not allowed"), _("You are not allowed to do this."))
 

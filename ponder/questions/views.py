@@ -193,14 +193,19 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _ideas_shown(request: HttpRequest) -> int:
-    """How many of the leading ideas to show: `?ideas=` (from "Show more ideas"), in steps."""
+def _ideas_shown(request: HttpRequest, access: Access) -> int:
+    """How many of the leading ideas to show: `?ideas=` (from "Show more ideas"), in steps, and
+    no more than the question has: every larger number shares the one render of them all (each
+    number up to 30,000 was a render of its own, 335 ms on a question of 400 ideas)."""
     try:
         asked = int(request.GET.get("ideas", IDEAS_SHOWN))
     except ValueError:
         asked = IDEAS_SHOWN
+    if asked <= IDEAS_SHOWN:
+        return IDEAS_SHOWN  # the page as it comes, without a count
+    asked = min(asked, Idea.objects.filter(question=access.question).count())
     steps = -(-max(asked, IDEAS_SHOWN) // IDEAS_SHOWN)  # rounded up: a few shared renders only
-    return min(steps, 1000) * IDEAS_SHOWN
+    return steps * IDEAS_SHOWN
 
 
 def detail_context(
@@ -227,7 +232,7 @@ def detail_context(
         access,
         context,
         parts=parts,
-        ideas_shown=_ideas_shown(request),
+        ideas_shown=_ideas_shown(request, access),
         comments_shown=None if comments_all else COMMENTS_SHOWN,
         lag=lag,
     )
