@@ -24,7 +24,9 @@ commands:
               check --deploy, ... (ponder help --commands lists them all)
 
 Configuration comes from the environment: PONDER_DATA_DIR, DATABASE_URL, REDIS_URL,
-SECRET_KEY, ALLOWED_HOSTS, PONDER_HTTPS, DEBUG (see README.md).
+SECRET_KEY, ALLOWED_HOSTS, PONDER_HTTPS, PONDER_TRUSTED_PROXIES (the proxies whose
+X-Forwarded-* headers are believed; none by default), PONDER_MAX_BODY, PONDER_BODY_TIMEOUT,
+PONDER_HEADER_TIMEOUT, DEBUG (see README.md).
 """
 
 

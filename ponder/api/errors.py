@@ -31,6 +31,7 @@ class Invalid(Exception):
 # enough to put the request right.
 MAX_ERRORS = 20
 
+
 def _detail(status: int, message: str, **extra: Any) -> HttpResponse:
     response = JsonResponse({"detail": message, **extra}, status=status)
     if status == 401:
