@@ -310,9 +310,11 @@ CSRF_FAILURE_VIEW = "ponder.questions.views.csrf_failure"
 # undo: opt in with PONDER_HSTS_PRELOAD=1. Without it, Django's reminder (W021) is not a finding.
 SECURE_HSTS_PRELOAD = _flag("PONDER_HSTS_PRELOAD")
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# The scheme a trusted proxy was reached by (absolute links, secure cookies, the redirect): the
+# header reaches Django only from PONDER_TRUSTED_PROXIES (ponder/proxies.py removes it otherwise).
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if HTTPS:
     SECURE_SSL_REDIRECT = _flag("PONDER_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SESSION_COOKIE_SECURE = True
