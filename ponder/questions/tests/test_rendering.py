@@ -743,6 +743,9 @@ def test_each_reader_gets_exactly_the_slots_their_marks_ask_for() -> None:
         )
 
 
+# Outside a test transaction: inside one, PostgreSQL's watchdog (ponder/database.py) stays armed
+# after each query until the COMMIT, and a render of 400 ideas on a busy machine outlasted it.
+@pytest.mark.django_db(transaction=True)
 def test_any_number_of_ideas_beyond_the_question_s_shares_one_render(
     question: Question, bob: Person, monkeypatch: pytest.MonkeyPatch
 ) -> None:
