@@ -5,6 +5,7 @@ them leaves a temporary file behind. The limits are set small for the test."""
 
 import contextlib
 import json
+import os
 import socket
 import time
 import urllib.request
@@ -26,6 +27,22 @@ def server(servers: Servers, tmp_path: Path) -> tuple[Server, Path]:
     temp.mkdir()
     (server,) = servers.start(**LIMITS, TMPDIR=str(temp))
     return server, temp
+
+
+def temporary_files(server: Server, temp: Path) -> list[str]:
+    """Files under `temp` the server process and its children hold open, deleted or not (Python's
+    temporary files have no name in the directory once made)."""
+    pids = [server.process.pid]
+    children = Path(f"/proc/{pids[0]}/task/{pids[0]}/children")
+    if children.exists():
+        pids += [int(child) for child in children.read_text().split()]
+    held = []
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                if (target := os.readlink(fd)).startswith(str(temp)):
+                    held.append(target)
+    return held
 
 
 def connect(server: Server) -> socket.socket:
@@ -89,6 +106,7 @@ def test_a_body_announced_too_large_is_refused_before_it_is_read(server) -> None
     for connection in connections:
         connection.sendall(head(server, "POST", paths[2], f"Content-Length: {HUNDRED_MB}"))
         send_quietly(connection, b"x" * (4 * 1024 * 1024))
+    assert temporary_files(server, temp) == []  # Django's ASGI handler spooled them past 2.5 MB
     for connection in connections:
         with connection:
             assert answer_and_close(connection).startswith(b"HTTP/1.1 413 ")
