@@ -10,9 +10,8 @@ Counts are fixed windows in Django's cache (`cache.add` then `cache.incr`: atomi
 several processes share one count; per process with the in-memory cache). A cache that fails lets
 every request through, with a log line: rate limits must never cost a vote.
 
-The client is REMOTE_ADDR, unless REMOTE_ADDR is one of PONDER_TRUSTED_PROXIES: then it is the
-right-most address of X-Forwarded-For that is not a trusted proxy itself (a client can put
-anything on the left of that header, but not on the right of what its proxies append).
+The client is the address `ponder.proxies.client_address` decides: REMOTE_ADDR, or what a
+proxy named in PONDER_TRUSTED_PROXIES forwarded.
 """
 
 import functools
@@ -34,9 +33,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_htmx.http import reswap
 
-log = logging.getLogger(__name__)
+from ponder.proxies import client_address
 
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+log = logging.getLogger(__name__)
 
 
 class Limit(NamedTuple):
@@ -142,28 +141,9 @@ def parse_limits(text: str) -> dict[str, Limit]:
     return limits
 
 
-def parse_proxies(text: str) -> list[IPNetwork]:
-    """PONDER_TRUSTED_PROXIES: comma-separated addresses or networks (CIDR) of proxies."""
-    networks = []
-    for item in text.split(","):
-        if item.strip():
-            try:
-                networks.append(ipaddress.ip_network(item.strip(), strict=False))
-            except ValueError:
-                raise ImproperlyConfigured(
-                    f"PONDER_TRUSTED_PROXIES: {item.strip()!r} is not an IP address or network"
-                ) from None
-    return networks
-
-
 @functools.cache
 def _parsed_limits(text: str) -> dict[str, Limit]:
     return parse_limits(text)
-
-
-@functools.cache
-def _parsed_proxies(text: str) -> list[IPNetwork]:
-    return parse_proxies(text)
 
 
 def configured_limits() -> dict[str, Limit]:
@@ -173,50 +153,14 @@ def configured_limits() -> dict[str, Limit]:
     return _parsed_limits(value) if isinstance(value, str) else value
 
 
-def configured_proxies() -> list[IPNetwork]:
-    """settings.PONDER_TRUSTED_PROXIES, parsed, like `configured_limits`."""
-    value = settings.PONDER_TRUSTED_PROXIES
-    return _parsed_proxies(value) if isinstance(value, str) else value
-
-
 # Who is asking ------------------------------------------------------------------------------
-
-
-def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    text = text.strip()
-    if text.startswith("[") and "]" in text:  # [2001:db8::1]:443
-        text = text[1 : text.index("]")]
-    elif text.count(":") == 1:  # 192.0.2.1:443
-        text = text.split(":")[0]
-    try:
-        address = ipaddress.ip_address(text)
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        return address.ipv4_mapped
-    return address
-
-
-def _trusted(address: object, proxies: Iterable[IPNetwork]) -> bool:
-    return any(address in network for network in proxies)
 
 
 def client_ip(request: HttpRequest) -> str:
     """The address to count this request against, as text."""
-    remote = request.META.get("REMOTE_ADDR", "")
-    address = _address(remote)
-    proxies = configured_proxies()
-    if address is not None and proxies and _trusted(address, proxies):
-        hops = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-        for hop in reversed([hop for hop in hops if hop.strip()]):
-            forwarded = _address(hop)
-            if forwarded is None:
-                break  # our own proxies wrote nonsense: count them, not a name they were given
-            address = forwarded
-            if not _trusted(forwarded, proxies):
-                break
+    address = client_address(request.META)
     if address is None:
-        return remote[:64] or "unknown"
+        return request.META.get("REMOTE_ADDR", "")[:64] or "unknown"
     if address.version == 6:
         # One machine gets a whole /64 from its provider: counting each address alone would
         # let it take a fresh one for every request.
@@ -336,7 +280,6 @@ class RateLimitMiddleware:
         # A wrong setting stops the server as it starts (the handler loads its middleware
         # then), with ImproperlyConfigured saying what is wrong, not at the first request.
         configured_limits()
-        configured_proxies()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)

@@ -11,6 +11,7 @@ from django.conf import settings
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ponder.api.errors import MAX_ERRORS
 from ponder.api.schemas import text_pattern
 from ponder.questions.forms import IdeaForm, NameForm
 from ponder.questions.models import Argument, Comment, Idea, Participant, Question
@@ -419,3 +420,17 @@ def test_every_text_field_in_the_openapi_document_carries_its_pattern(db: None) 
     assert schemas["IdeaIn"]["properties"]["description"]["pattern"] == text_pattern(
         TEXT_MAX, required=False
     )
+
+
+def test_a_body_with_thousands_of_unknown_fields_is_answered_with_the_first_few(
+    qid: str, bob: Caller
+) -> None:
+    body = {"title": "T"} | {f"f{n}": 0 for n in range(15_000)}  # within the 256 KiB
+    before = counts()
+    response = bob.post(f"/questions/{qid}/ideas", body)
+    assert response.status_code == 400
+    errors = response.data["errors"]
+    assert len(errors) == MAX_ERRORS
+    assert errors[0] == {"field": "f0", "message": "There is no such field."}
+    assert f"{15_000 - MAX_ERRORS} more problems are not listed." in response.data["detail"]
+    assert counts() == before

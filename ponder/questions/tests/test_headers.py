@@ -397,10 +397,18 @@ def test_under_https_plain_http_is_redirected(question, production):
     assert response["Location"] == f"https://testserver/q/{question.pk}/"
 
 
-def test_under_https_the_proxy_header_alone_marks_a_request_secure(question, production):
-    with override_settings(**production):
+def test_under_https_the_proxy_header_marks_a_request_secure_from_a_trusted_proxy_only(
+    question, production
+):
+    # The test client comes from 127.0.0.1: nginx on the same machine, once it is named.
+    with override_settings(**production, PONDER_TRUSTED_PROXIES="127.0.0.1"):
         response = Client().get(f"/q/{question.pk}/", HTTP_X_FORWARDED_PROTO="https")
     assert response.status_code == 200
+    # Named nowhere, anyone could claim HTTPS: the claim is dropped and the redirect stands.
+    for trusted in ("", "10.0.0.0/8"):
+        with override_settings(**production, PONDER_TRUSTED_PROXIES=trusted):
+            response = Client().get(f"/q/{question.pk}/", HTTP_X_FORWARDED_PROTO="https")
+        assert response.status_code == 301, trusted
 
 
 # Settings that bound one request, and the database ------------------------------------------

@@ -20,9 +20,15 @@ from django.test import Client, RequestFactory
 from conftest import Person
 from ponder import ratelimit
 from ponder.api.tests.conftest import Caller, join
+from ponder.proxies import (
+    FORWARDING_HEADERS,
+    ForwardedHeadersMiddleware,
+    configured_proxies,
+    parse_proxies,
+)
 from ponder.questions import services
 from ponder.questions.models import Idea, Participant, Question, Vote
-from ponder.ratelimit import Limit, parse_limits, parse_proxies
+from ponder.ratelimit import Limit, parse_limits
 
 HX = {"HTTP_HX_REQUEST": "true"}
 MESSAGE = "You have sent too many requests in a short time."
@@ -92,22 +98,25 @@ def test_a_wrong_setting_stops_the_start_with_a_clear_message(text: str) -> None
 
 
 @pytest.mark.parametrize(
-    ("name", "text"),
-    [("PONDER_RATE_LIMITS", "vote=often"), ("PONDER_TRUSTED_PROXIES", "10.0.0.1, nginx")],
+    ("name", "text", "middleware"),
+    [
+        ("PONDER_RATE_LIMITS", "vote=often", ratelimit.RateLimitMiddleware),
+        ("PONDER_TRUSTED_PROXIES", "10.0.0.1, nginx", ForwardedHeadersMiddleware),
+    ],
 )
 def test_a_wrong_setting_from_the_environment_stops_the_handler_as_it_loads(
-    settings: object, name: str, text: str
+    settings: object, name: str, text: str, middleware: type
 ) -> None:
     setattr(settings, name, text)  # as settings.py reads it from the environment
     with pytest.raises(ImproperlyConfigured, match=name):
-        ratelimit.RateLimitMiddleware(lambda request: HttpResponse())
+        middleware(lambda request: HttpResponse())
 
 
 def test_limits_from_the_environment_are_read_as_text(settings: object) -> None:
     settings.PONDER_RATE_LIMITS = "off,vote=5/m"  # type: ignore[attr-defined]
     settings.PONDER_TRUSTED_PROXIES = "10.0.0.1"  # type: ignore[attr-defined]
     assert ratelimit.configured_limits() == {"vote": Limit(5, 60)}
-    assert ratelimit.configured_proxies() == parse_proxies("10.0.0.1")
+    assert configured_proxies() == parse_proxies("10.0.0.1")
 
 
 # Every limited page route: the limit passes, the next gets 429 ------------------------------
@@ -432,3 +441,28 @@ def test_with_limits_off_nothing_is_counted(settings, question: Question, bob: P
     for i in range(120):
         assert bob.post(f"/q/{question.pk}/ideas/", {"title": f"I{i}"}).status_code == 302
     assert cache.get(f"ratelimit:idea:127.0.0.1:{int(ratelimit.clock() // 3600)}") is None
+
+
+def test_a_trusted_proxy_may_name_the_client_in_a_forwarded_header_instead(settings) -> None:
+    settings.PONDER_TRUSTED_PROXIES = parse_proxies("10.0.0.1")
+    forwarded = {"REMOTE_ADDR": "10.0.0.1", "HTTP_FORWARDED": 'for=6.6.6.6, for="[2001:db8::1]:80"'}
+    assert ratelimit.client_ip(RequestFactory().get("/", **forwarded)) == "2001:db8::/64"
+    # From anyone else, it is ignored like X-Forwarded-For.
+    direct = {**forwarded, "REMOTE_ADDR": "198.51.100.1"}
+    assert ratelimit.client_ip(RequestFactory().get("/", **direct)) == "198.51.100.1"
+
+
+def test_forwarding_headers_from_an_untrusted_peer_never_reach_a_view(settings) -> None:
+    seen = {}
+
+    def view(request):
+        seen.update({name: request.META.get(name) for name in FORWARDING_HEADERS})
+        return HttpResponse()
+
+    headers = {"HTTP_X_FORWARDED_FOR": "1.2.3.4", "HTTP_X_FORWARDED_PROTO": "https"}
+    headers |= {"HTTP_FORWARDED": "for=1.2.3.4;proto=https"}
+    settings.PONDER_TRUSTED_PROXIES = parse_proxies("10.0.0.1")
+    ForwardedHeadersMiddleware(view)(RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", **headers))
+    assert seen == dict.fromkeys(FORWARDING_HEADERS)
+    ForwardedHeadersMiddleware(view)(RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", **headers))
+    assert seen == {name: headers[name] for name in FORWARDING_HEADERS}
