@@ -22,10 +22,11 @@ PONDER_PAGE_LAG   seconds a question page, loaded whole, may lag behind the newe
                   (default: 0.5; its live updates then catch up at once); 0 for never
 PONDER_EMBED_ORIGINS  comma-separated origins that may show questions in an iframe (the embed
                       pages only), e.g. https://intranet.example.org; default: any ("*")
-PONDER_RATE_LIMITS  changes to the rate limits per client address (ponder/ratelimit.py):
-                    "vote=200/h,read=6000/5m"; "like=off" lifts one; "off" lifts them all.
-                    Defaults: write=300/5m, read=3000/5m, and per hour question, idea, argument,
-                    comment, vote, like 100 each, join 30; stream=120/5m
+PONDER_RATE_LIMITS  changes to the rate limits (ponder/ratelimit.py): "vote=200/h,join=500/h";
+                    "like=off" lifts one; "off" lifts them all. Defaults admit a room of 1000
+                    behind one address: per address write=20000/10m, read=300000/5m,
+                    stream=5000/5m, question=100/h, join=2000/h; per question and address
+                    join_question=1000/h; per person idea, argument, comment, vote, like 100/h
 PONDER_TRUSTED_PROXIES  comma-separated addresses or networks of the proxies in front; only from
                         them is X-Forwarded-For believed for the client address (default: none)
 """
@@ -201,10 +202,17 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Room for the rate limits' counts of a room of people (one per person and bucket): the
+    # default of 300 keys would drop counts at random once a class has joined.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 # Open live streams one server process holds; beyond it, new ones get 503 and retry.
 PONDER_MAX_STREAMS = int(os.environ.get("PONDER_MAX_STREAMS", "10000"))
-# Rate limits per client address, counted in the cache above (shared through Redis). The client
+# Rate limits, counted in the cache above (shared through Redis). The client
 # is REMOTE_ADDR, or X-Forwarded-For when REMOTE_ADDR is one of the trusted proxies. Kept as
 # text here; ponder/ratelimit.py parses it, and a wrong one stops the server as it starts.
 PONDER_RATE_LIMITS = os.environ.get("PONDER_RATE_LIMITS", "")
