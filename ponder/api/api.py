@@ -76,8 +76,10 @@ The organiser takes part too by sending a name to the participants endpoint with
 
 Live updates: `GET /api/v1/questions/{id}/events` (server-sent events, no token needed).
 
-Rate limits: per client address, e.g. 100 votes, likes, ideas, arguments or comments an hour and
-300 writes in 5 minutes. Over a limit the answer is 429 with `Retry-After` (seconds to wait).
+Rate limits: per token, 100 votes, likes, ideas, arguments or comments an hour each; per question
+and client address, 1,000 new names an hour; per address, backstops sized for a room of a
+thousand people behind one address. Over a limit the answer is 429 with `Retry-After` (seconds to
+wait). The organiser sees the names that joined from one network (`/crowds`) and can remove them.
 """
 
 

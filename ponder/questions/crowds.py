@@ -61,6 +61,13 @@ class Crowd:
         return len(self.names)
 
 
+def _to_the_millisecond(moment: datetime) -> datetime:
+    """Up to a whole millisecond: the API's JSON carries no finer time, and the last name of a
+    crowd must be in it when the organiser sends its `until` back."""
+    extra = moment.microsecond % 1000
+    return moment + timedelta(microseconds=1000 - extra) if extra else moment
+
+
 def crowds_of(
     question: Question,
     *,
@@ -87,7 +94,7 @@ def crowds_of(
     for participant in recent.filter(network__in=list(networks)).order_by("created_at", "pk"):
         names.setdefault(participant.network, []).append(participant)
     crowds = [
-        Crowd(network, tuple(members), since, members[-1].created_at)
+        Crowd(network, tuple(members), since, _to_the_millisecond(members[-1].created_at))
         for network, members in names.items()
     ]
     return sorted(crowds, key=lambda crowd: -crowd.count)
