@@ -158,7 +158,7 @@ def _crowd_form(html: str) -> dict[str, str]:
 
 
 def test_names_over_many_questions_from_one_address_have_a_backstop(
-    defaults: None, hour_start: None, settings
+    defaults: None, hour_start: None, settings, db: None
 ) -> None:
     """Beyond one question, a script still meets the per-address count of new names."""
     settings.PONDER_RATE_LIMITS = parse_limits("join=5/h")  # the defaults, with a small backstop
