@@ -50,16 +50,15 @@ class Limit(NamedTuple):
     period: int  # the window, in seconds
 
 
-# A room behind one address (README, Rate limits): ROOM people join one question within minutes,
-# each votes ten times, adds a little and keeps the page open. Loomio's per-address numbers (100
-# votes an hour, 30 new sessions) fit accounts, not such a room, so what one person does is
-# counted per person, with Loomio's 100 an hour; new names per question and address, with room
-# for the whole room at once (and a script stopped there, its names listed for the organiser);
-# and per address only as a backstop sized for a room: its writes (a name, ten votes and some
-# more each), its live streams (one per page, again after each drop) and its reads (a live page
-# fetches a row for every change anybody makes, so a room's reads grow with its size times its
-# changes: the backstop is about what a server can answer at all).
-ROOM = 1000
+# A room behind one address (README, Rate limits): a thousand people join one question within
+# minutes, each votes ten times, adds a little and keeps the page open. Loomio's per-address
+# numbers (100 votes an hour, 30 new sessions) fit accounts, not such a room, so what one person
+# does is counted per person, with Loomio's 100 an hour; new names per question and address,
+# with room for the whole room at once (and a script stopped there, its names listed for the
+# organiser); and per address only as a backstop sized for a room: its writes (a name, ten votes
+# and some more each), its live streams (one per page, again after each drop) and its reads (a
+# live page fetches a row for every change anybody makes, so a room's reads grow with its size
+# times its changes: the backstop is about what a server can answer at all).
 DEFAULT_LIMITS = (
     "write=20000/10m,read=300000/5m,stream=5000/5m,question=100/h,join=2000/h,"
     "join_question=1000/h,idea=100/h,argument=100/h,comment=100/h,vote=100/h,like=100/h"
