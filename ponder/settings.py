@@ -24,10 +24,11 @@ PONDER_LONG_RENDERS  question pages with more than their leading ideas that one 
                      at once (default: 2); more wait, and after 10 s get 503
 PONDER_EMBED_ORIGINS  comma-separated origins that may show questions in an iframe (the embed
                       pages only), e.g. https://intranet.example.org; default: any ("*")
-PONDER_RATE_LIMITS  changes to the rate limits per client address (ponder/ratelimit.py):
-                    "vote=200/h,read=6000/5m"; "like=off" lifts one; "off" lifts them all.
-                    Defaults: write=300/5m, read=3000/5m, and per hour question, idea, argument,
-                    comment, vote, like 100 each, join 30; stream=120/5m
+PONDER_RATE_LIMITS  changes to the rate limits (ponder/ratelimit.py): "vote=200/h,join=500/h";
+                    "like=off" lifts one; "off" lifts them all. Defaults admit a room of 1000
+                    behind one address: per address write=20000/10m, read=300000/5m,
+                    stream=5000/5m, question=100/h, join=2000/h; per question and address
+                    join_question=1000/h; per person idea, argument, comment, vote, like 100/h
 PONDER_MAX_BODY   bytes a request body may have (default: 262144, 256 KiB)
 PONDER_BODY_TIMEOUT   seconds a request body may take to arrive (default: 30)
 PONDER_HEADER_TIMEOUT seconds a request's head (its line and headers) may take (default: 10)
@@ -214,7 +215,14 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Room for the rate limits' counts of a room of people (one per person and bucket): the
+    # default of 300 keys would drop counts at random once a class has joined.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 # Open live streams one server process holds; beyond it, new ones get 503 and retry.
 PONDER_MAX_STREAMS = int(os.environ.get("PONDER_MAX_STREAMS", "10000"))
 # Rate limits per client address, counted in the cache above (shared through Redis). The client

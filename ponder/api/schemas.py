@@ -369,3 +369,42 @@ class ResultsOut(Schema):
     status: Literal["open", "closed"]
     winners: list[str] = Field(description="The ids of the ideas with the most votes (if any).")
     ranking: list[Placed]
+
+
+# Many new names from one network (the organiser's) --------------------------------------------
+
+Moment = Annotated[
+    datetime,
+    BeforeValidator(_must_be_text),
+    AfterValidator(_with_offset),
+    Field(description="RFC 3339 with a UTC offset, as the crowd's read gave it."),
+]
+
+
+class CrowdName(Schema):
+    id: str
+    name: str
+    joined_at: datetime
+
+
+class CrowdOut(Schema):
+    network: str = Field(
+        description="A keyed hash of the network the names joined from (never the address)."
+    )
+    count: int = Field(description="How many names joined from it in the last hour.")
+    since: datetime = Field(description="The start of the hour: the names joined after it ...")
+    until: datetime = Field(description="... and until this moment (the last of them).")
+    names: list[CrowdName] = Field(description="The first to join first.")
+
+
+class CrowdsOut(Schema):
+    crowds: list[CrowdOut] = Field(description="The largest crowd first.")
+
+
+class CrowdRemoveIn(Input):
+    since: Moment
+    until: Moment
+
+
+class CrowdRemoved(Schema):
+    removed: int = Field(description="How many names were removed.")

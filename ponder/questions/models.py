@@ -99,7 +99,9 @@ class Participant(models.Model):
     """A person taking part in one question, known by a name and a secret token.
 
     A browser keeps the token in a signed cookie; an API client sends it as a bearer token.
-    Only the token's hash is stored.
+    Only the token's hash is stored. `network` tells the organiser which names joined from one
+    network (`ponder.questions.crowds`): a keyed hash of the address they joined from, never
+    the address itself.
     """
 
     id = models.CharField(primary_key=True, max_length=12, default=new_id, editable=False)
@@ -107,11 +109,18 @@ class Participant(models.Model):
     name = models.CharField(_("name"), max_length=settings.PONDER_NAME_MAX)
     token_hash = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    network = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["question", "token_hash"], name="participant_one_per_token"
+            )
+        ]
+        indexes = [
+            # The names that joined from one network lately (`crowds.crowds_of`).
+            models.Index(
+                fields=["question", "network", "created_at"], name="participant_network_time"
             )
         ]
 

@@ -24,7 +24,17 @@ from ponder.lib.ids import hash_secret, new_secret
 from ponder.live.events import announce, record
 
 from . import hot
-from .models import Argument, Comment, Idea, Like, Participant, Question, Vote, bump_rows
+from .models import (
+    Argument,
+    Comment,
+    Idea,
+    Like,
+    Participant,
+    Question,
+    Vote,
+    bump_rows,
+    recount,
+)
 from .pages import VOTERS_SHOWN
 
 
@@ -212,15 +222,18 @@ def question_close_due(*, at: datetime | None = None) -> int:
 
 @transaction.atomic
 def participant_join(
-    *, question: Question, name: str, token: str | None = None
+    *, question: Question, name: str, token: str | None = None, network: str = ""
 ) -> tuple[Participant, str]:
     """Take part under `name`. With the token of an existing participant, rename them instead.
+    `network`: the keyed hash of the network a new participant joins from (`crowds.network_of`).
 
     Returns the participant and their token (new when none was given)."""
     _require_open(question)
     token = token or new_secret()
     participant, created = Participant.objects.get_or_create(
-        question=question, token_hash=hash_secret(token), defaults={"name": name}
+        question=question,
+        token_hash=hash_secret(token),
+        defaults={"name": name, "network": network},
     )
     if not created and participant.name != name:
         locked = _lock(question)
@@ -237,6 +250,28 @@ def participant_join(
         )
         _announce(locked, "participant.changed", participant=participant.pk)
     return participant, token
+
+
+@transaction.atomic
+def crowd_remove(*, question: Question, network: str, since: datetime, until: datetime) -> int:
+    """Remove the names that joined `question` from one `network` after `since` and until
+    `until` (a crowd the organiser was shown: `crowds.crowds_of`), with everything they wrote,
+    voted for and liked. Every count on the question is made right again and every idea's row
+    is drawn afresh (its voters and its pros and cons may have changed). Returns how many names
+    were removed."""
+    locked = _lock(question)
+    if not network:  # names from before networks were kept: never one crowd
+        return 0
+    crowd = Participant.objects.filter(
+        question=locked, network=network, created_at__gt=since, created_at__lte=until
+    )
+    # Their ideas, arguments, comments, votes and likes go with them (foreign keys cascade).
+    removed = crowd.count()
+    if removed:
+        crowd.delete()
+        recount(Question.objects.filter(pk=locked.pk))
+        _announce(locked, "participants.removed")
+    return removed
 
 
 # Ideas --------------------------------------------------------------------------------------

@@ -41,11 +41,13 @@ from .access import (
     comment_for,
     idea_for,
     is_embedded,
+    participant_token,
     question_for,
     remember_organiser,
     remember_participant,
     remembered_name,
 )
+from .crowds import network_of_request
 from .forms import (
     ArgumentForm,
     CommentForm,
@@ -148,7 +150,10 @@ def _participant(request: HttpRequest, access: Access, form: Form) -> tuple[Part
     if access.participant is not None:
         return access.participant, None
     participant, token = services.participant_join(
-        question=access.question, name=form.cleaned_data["name"], token=browser_token(request)
+        question=access.question,
+        name=form.cleaned_data["name"],
+        token=browser_token(request),
+        network=network_of_request(request),
     )
     access.participant = participant
     return participant, (token, participant.name)
@@ -288,7 +293,10 @@ def join(request: HttpRequest, question_id: str) -> HttpResponse:
         )
     try:
         participant, token = services.participant_join(
-            question=access.question, name=form.cleaned_data["name"], token=browser_token(request)
+            question=access.question,
+            name=form.cleaned_data["name"],
+            token=browser_token(request),
+            network=network_of_request(request),
         )
     except ActionRefused as refused:
         return _refused(request, access, refused.message, status=409)
@@ -331,7 +339,7 @@ def question_reopen(request: HttpRequest, question_id: str) -> HttpResponse:
 
 
 @require_POST
-@limit("idea", newcomer=True)
+@limit("idea", newcomer=True, person=participant_token)
 def idea_add(request: HttpRequest, question_id: str) -> HttpResponse:
     access = question_for(request, question_id)
     form = IdeaForm(request.POST, needs_name=access.participant is None)
@@ -406,13 +414,13 @@ def _argument_form(request: HttpRequest, access: Access) -> HttpResponse:
 
 
 @require_POST
-@limit("vote")
+@limit("vote", person=participant_token)
 def vote(request: HttpRequest, question_id: str, idea_id: str) -> HttpResponse:
     return _vote_or_unvote(request, question_id, idea_id, cast=True)
 
 
 @require_POST
-@limit("vote")
+@limit("vote", person=participant_token)
 def unvote(request: HttpRequest, question_id: str, idea_id: str) -> HttpResponse:
     return _vote_or_unvote(request, question_id, idea_id, cast=False)
 
@@ -475,7 +483,7 @@ def _vote_box(request: HttpRequest, access: Access, idea: Idea, result: VoteResu
 
 
 @require_POST
-@limit("argument", newcomer=True)
+@limit("argument", newcomer=True, person=participant_token)
 def argument_add(request: HttpRequest, question_id: str, idea_id: str) -> HttpResponse:
     access = question_for(request, question_id, idea_id=idea_id)
     idea = idea_for(access, idea_id)
@@ -519,13 +527,13 @@ def argument_add(request: HttpRequest, question_id: str, idea_id: str) -> HttpRe
 
 
 @require_POST
-@limit("like")
+@limit("like", person=participant_token)
 def like(request: HttpRequest, question_id: str, argument_id: str) -> HttpResponse:
     return _like_or_unlike(request, question_id, argument_id, add=True)
 
 
 @require_POST
-@limit("like")
+@limit("like", person=participant_token)
 def unlike(request: HttpRequest, question_id: str, argument_id: str) -> HttpResponse:
     return _like_or_unlike(request, question_id, argument_id, add=False)
 
@@ -553,7 +561,7 @@ def _like_or_unlike(
 
 
 @require_POST
-@limit("comment", newcomer=True)
+@limit("comment", newcomer=True, person=participant_token)
 def comment_add(request: HttpRequest, question_id: str) -> HttpResponse:
     access = question_for(request, question_id)
     form = CommentForm(request.POST, needs_name=access.participant is None)

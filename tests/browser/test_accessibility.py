@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from ponder.questions import services
+from ponder.questions.crowds import CROWD, network_of
 from ponder.questions.models import Question
 
 from .conftest import TIMEOUT_MS
@@ -181,13 +182,25 @@ def test_every_page_and_state_passes_axe(
     page.goto(f"{question}ideas/{full.question.ideas.get(title='Lisbon').pk}/")
     scan(page, "idea detail", found)
 
-    # The organiser: the admin panel (every details open), settings, report, closing.
+    # The organiser: the admin panel (every details open, and told of a crowd of new names),
+    # settings, the crowd, report, closing.
+    for n in range(CROWD):
+        services.participant_join(
+            question=full.question, name=f"Pupil {n}", network=network_of("192.0.2.1")
+        )
     page.goto(f"{question}a/{full.admin_key}/")
+    expect(page.locator("#crowd-notice.warning")).to_be_visible()
     for details in page.locator("details").all():
         details.locator("summary").first.click()
     forms = page.locator("details.add-argument form")
     expect(forms).to_have_count(page.locator("details.add-argument").count())
     scan(page, "full question, organiser", found)
+    page.goto(f"{question}crowds/")
+    scan(page, "crowds", found)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Remove these names").click()
+    expect(page.locator(".errorlist").first).to_be_visible()
+    scan(page, "crowds with an error", found)
     page.goto(f"{question}settings/")
     scan(page, "settings", found)
     page.get_by_label("Question", exact=True).fill("")

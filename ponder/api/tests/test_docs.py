@@ -14,6 +14,8 @@ CONTRACT = {
     "/api/v1/questions/{question_id}/close": {"post"},
     "/api/v1/questions/{question_id}/reopen": {"post"},
     "/api/v1/questions/{question_id}/results": {"get"},
+    "/api/v1/questions/{question_id}/crowds": {"get"},
+    "/api/v1/questions/{question_id}/crowds/{network}/remove": {"post"},
     "/api/v1/questions/{question_id}/participants": {"post"},
     "/api/v1/questions/{question_id}/ideas": {"get", "post"},
     "/api/v1/questions/{question_id}/ideas/{idea_id}": {"get"},
