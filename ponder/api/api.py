@@ -333,7 +333,7 @@ def question_results(request: HttpRequest, question_id: str = QuestionId) -> dic
 def participant_join(
     request: HttpRequest, payload: ParticipantIn, question_id: str = QuestionId
 ) -> Status:
-    access = auth.reader(request, question_id)
+    access = auth.writer(request, question_id)
     participant, token = services.participant_join(
         question=access.question, name=payload.name, token=access.token
     )
