@@ -41,6 +41,7 @@ from .docs import ReferencePage
 from .errors import Invalid
 from .schemas import (
     ID_PATTERN,
+    AdminTokenOut,
     ArgumentIn,
     ArgumentOut,
     ArgumentPatch,
@@ -302,6 +303,24 @@ def question_delete(request: HttpRequest, question_id: str = QuestionId) -> Stat
     access = auth.organiser(request, question_id)
     services.question_delete(question=access.question)
     return Status(204, None)
+
+
+@api.post(
+    "/questions/{question_id}/admin-token",
+    response={200: AdminTokenOut, **_errors(401, 404, 409)},
+    summary="Replace the admin token and link (organiser)",
+    description="The old `admin_token` and `admin_url` stop working at once, for every client "
+    "and browser. If the organiser took part under the old token, they take part under the new "
+    "one. Keep the new token: it is not shown again.",
+    tags=["questions"],
+)
+def question_admin_key_replace(
+    request: HttpRequest, question_id: str = QuestionId
+) -> dict[str, Any]:
+    access = auth.organiser(request, question_id)
+    question, admin_key = services.question_admin_key_replace(question=access.question)
+    admin_url = reverse("admin_link", args=[question.pk, admin_key])
+    return {"admin_url": request.build_absolute_uri(admin_url), "admin_token": admin_key}
 
 
 @api.get(

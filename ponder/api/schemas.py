@@ -337,6 +337,11 @@ class QuestionCreated(Schema):
     admin_token: str = Field(description="The organiser's bearer token. Keep it secret.")
 
 
+class AdminTokenOut(Schema):
+    admin_url: str = Field(description="The organiser's new link for a browser. Keep it secret.")
+    admin_token: str = Field(description="The organiser's new bearer token. Keep it secret.")
+
+
 class ParticipantOut(Schema):
     id: str
     name: str

@@ -159,6 +159,26 @@ def question_update(
 
 
 @transaction.atomic
+def question_admin_key_replace(*, question: Question) -> tuple[Question, str]:
+    """Give the question a new admin key; returns it with the key, stored only as a hash.
+
+    The old key stops working at once, everywhere: every browser and API client proves its
+    rights by its key against the stored hash on each request, so a cookie or token holding the
+    old key is no one's. If the organiser took part under the old key (the API lets them), their
+    participant moves to the new key: the old one takes part no more, and the new one does both.
+    """
+    locked = _lock(question)
+    old_hash = locked.admin_key_hash
+    admin_key = new_secret()
+    locked.admin_key_hash = hash_secret(admin_key)
+    locked.save(update_fields=["admin_key_hash"])
+    Participant.objects.filter(question=locked, token_hash=old_hash).update(
+        token_hash=locked.admin_key_hash
+    )
+    return locked, admin_key
+
+
+@transaction.atomic
 def question_close(*, question: Question, at: datetime | None = None) -> Question:
     locked = _lock(question)
     if locked.closed_at is None:
