@@ -159,6 +159,8 @@ def _checked_settings(
     initial = QuestionSettingsForm.initial_for(question)
     given = settings_in.model_dump(exclude_unset=True) if settings_in else {}
     data = {**initial, **fields, **given}
+    if isinstance(data["embed_origins"], list):  # the form reads them as typed, one a line
+        data["embed_origins"] = "\n".join(data["embed_origins"])
     # The API speaks in instants; the form, in wall-clock time in the question's time zone.
     deadline: datetime | None = given.get("deadline", question.deadline)
     if deadline is not None:

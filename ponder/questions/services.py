@@ -134,14 +134,21 @@ def question_update(
     deadline: datetime | None,
     time_zone: str,
     allow_exports: bool | None = None,
+    allow_embed: bool | None = None,
+    embed_origins: list[str] | None = None,
 ) -> Question:
-    """Change the question and its settings; `allow_exports=None` keeps it as it is."""
+    """Change the question and its settings; `allow_exports`, `allow_embed` or `embed_origins`
+    left at None keep theirs. `embed_origins` are checked origins (`forms.clean_origins`)."""
     locked = _lock(question)
     locked.title, locked.description = title, description
     locked.allow_ideas, locked.allow_arguments = allow_ideas, allow_arguments
     locked.max_votes, locked.deadline, locked.time_zone = max_votes, deadline, time_zone
     if allow_exports is not None:
         locked.allow_exports = allow_exports
+    if allow_embed is not None:
+        locked.allow_embed = allow_embed
+    if embed_origins is not None:
+        locked.embed_origins = "\n".join(embed_origins)
     locked.save(
         update_fields=[
             "title",
@@ -152,6 +159,8 @@ def question_update(
             "deadline",
             "time_zone",
             "allow_exports",
+            "allow_embed",
+            "embed_origins",
         ]
     )
     _announce(locked, "question.changed")
