@@ -177,7 +177,7 @@ include-operation-id = [
   "participant_join", "idea_add", "idea_update", "idea_delete", "vote_cast", "vote_retract",
   "argument_add", "argument_update", "argument_delete", "like_add", "like_remove", "comment_add",
   "comment_update", "comment_delete", "question_update", "question_close", "question_reopen",
-  "question_delete",
+  "question_delete", "question_admin_key_replace",
 ]
 checks.ignored_auth.enabled = false
 
