@@ -42,6 +42,7 @@ from .docs import ReferencePage
 from .errors import Invalid
 from .schemas import (
     ID_PATTERN,
+    AdminTokenOut,
     ArgumentIn,
     ArgumentOut,
     ArgumentPatch,
@@ -164,6 +165,8 @@ def _checked_settings(
     initial = QuestionSettingsForm.initial_for(question)
     given = settings_in.model_dump(exclude_unset=True) if settings_in else {}
     data = {**initial, **fields, **given}
+    if isinstance(data["embed_origins"], list):  # the form reads them as typed, one a line
+        data["embed_origins"] = "\n".join(data["embed_origins"])
     # The API speaks in instants; the form, in wall-clock time in the question's time zone.
     deadline: datetime | None = given.get("deadline", question.deadline)
     if deadline is not None:
@@ -310,6 +313,24 @@ def question_delete(request: HttpRequest, question_id: str = QuestionId) -> Stat
     return Status(204, None)
 
 
+@api.post(
+    "/questions/{question_id}/admin-token",
+    response={200: AdminTokenOut, **_errors(401, 404, 409)},
+    summary="Replace the admin token and link (organiser)",
+    description="The old `admin_token` and `admin_url` stop working at once, for every client "
+    "and browser. If the organiser took part under the old token, they take part under the new "
+    "one. Keep the new token: it is not shown again.",
+    tags=["questions"],
+)
+def question_admin_key_replace(
+    request: HttpRequest, question_id: str = QuestionId
+) -> dict[str, Any]:
+    access = auth.organiser(request, question_id)
+    question, admin_key = services.question_admin_key_replace(question=access.question)
+    admin_url = reverse("admin_link", args=[question.pk, admin_key])
+    return {"admin_url": request.build_absolute_uri(admin_url), "admin_token": admin_key}
+
+
 @api.get(
     "/questions/{question_id}/crowds",
     response={200: CrowdsOut, **_errors(401, 404)},
@@ -388,7 +409,7 @@ def question_results(request: HttpRequest, question_id: str = QuestionId) -> dic
 def participant_join(
     request: HttpRequest, payload: ParticipantIn, question_id: str = QuestionId
 ) -> Status:
-    access = auth.reader(request, question_id)
+    access = auth.writer(request, question_id)
     participant, token = services.participant_join(
         question=access.question,
         name=payload.name,

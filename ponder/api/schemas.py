@@ -164,6 +164,18 @@ class SettingsIn(Input):
     allow_ideas: StrictBool = unchanged()
     allow_arguments: StrictBool = unchanged()
     allow_exports: StrictBool = unchanged()
+    allow_embed: StrictBool = Field(
+        default=None,
+        description="Whether other websites may show the question in an iframe (off by default).",
+        json_schema_extra=_no_default,
+    )
+    embed_origins: list[Annotated[str, Field(max_length=200)]] = Field(
+        default=None,
+        max_length=20,
+        description="The websites that may embed it, as origins such as `https://example.org`; "
+        "empty for any website.",
+        json_schema_extra=_no_default,
+    )
     max_votes: Annotated[StrictInt, BeforeValidator(_whole), Field(ge=1, le=1000)] | None = Field(
         default=None, description="Votes per participant; null for unlimited."
     )
@@ -279,6 +291,8 @@ class SettingsOut(Schema):
     allow_ideas: bool
     allow_arguments: bool
     allow_exports: bool
+    allow_embed: bool
+    embed_origins: list[str]
     max_votes: int | None
     deadline: datetime | None
     time_zone: str
@@ -350,6 +364,11 @@ class QuestionCreated(Schema):
     share_url: str
     admin_url: str = Field(description="The organiser's link for a browser. Keep it secret.")
     admin_token: str = Field(description="The organiser's bearer token. Keep it secret.")
+
+
+class AdminTokenOut(Schema):
+    admin_url: str = Field(description="The organiser's new link for a browser. Keep it secret.")
+    admin_token: str = Field(description="The organiser's new bearer token. Keep it secret.")
 
 
 class ParticipantOut(Schema):

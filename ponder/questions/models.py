@@ -67,6 +67,12 @@ class Question(models.Model):
         _("anyone with the link may download the results"), default=False
     )
 
+    # Other websites may show the question in an iframe (/embed/<id>/) only when the organiser
+    # turns it on; `embed_origins` (one origin a line, e.g. https://example.org) narrows it to
+    # those sites, and empty means any site (docs/product-rules.md P7).
+    allow_embed = models.BooleanField(_("other websites may embed this question"), default=False)
+    embed_origins = models.TextField(_("websites that may embed it"), blank=True, default="")
+
     objects = QuestionQuerySet.as_manager()
 
     class Meta:
@@ -89,6 +95,10 @@ class Question(models.Model):
         if self.closed_at is not None:
             return False
         return self.deadline is None or self.deadline > (at or timezone.now())
+
+    @property
+    def embed_origin_list(self) -> list[str]:
+        return self.embed_origins.split()
 
     @property
     def status(self) -> str:

@@ -144,14 +144,21 @@ def question_update(
     deadline: datetime | None,
     time_zone: str,
     allow_exports: bool | None = None,
+    allow_embed: bool | None = None,
+    embed_origins: list[str] | None = None,
 ) -> Question:
-    """Change the question and its settings; `allow_exports=None` keeps it as it is."""
+    """Change the question and its settings; `allow_exports`, `allow_embed` or `embed_origins`
+    left at None keep theirs. `embed_origins` are checked origins (`forms.clean_origins`)."""
     locked = _lock(question)
     locked.title, locked.description = title, description
     locked.allow_ideas, locked.allow_arguments = allow_ideas, allow_arguments
     locked.max_votes, locked.deadline, locked.time_zone = max_votes, deadline, time_zone
     if allow_exports is not None:
         locked.allow_exports = allow_exports
+    if allow_embed is not None:
+        locked.allow_embed = allow_embed
+    if embed_origins is not None:
+        locked.embed_origins = "\n".join(embed_origins)
     locked.save(
         update_fields=[
             "title",
@@ -162,10 +169,32 @@ def question_update(
             "deadline",
             "time_zone",
             "allow_exports",
+            "allow_embed",
+            "embed_origins",
         ]
     )
     _announce(locked, "question.changed")
     return locked
+
+
+@transaction.atomic
+def question_admin_key_replace(*, question: Question) -> tuple[Question, str]:
+    """Give the question a new admin key; returns it with the key, stored only as a hash.
+
+    The old key stops working at once, everywhere: every browser and API client proves its
+    rights by its key against the stored hash on each request, so a cookie or token holding the
+    old key is no one's. If the organiser took part under the old key (the API lets them), their
+    participant moves to the new key: the old one takes part no more, and the new one does both.
+    """
+    locked = _lock(question)
+    old_hash = locked.admin_key_hash
+    admin_key = new_secret()
+    locked.admin_key_hash = hash_secret(admin_key)
+    locked.save(update_fields=["admin_key_hash"])
+    Participant.objects.filter(question=locked, token_hash=old_hash).update(
+        token_hash=locked.admin_key_hash
+    )
+    return locked, admin_key
 
 
 @transaction.atomic

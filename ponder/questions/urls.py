@@ -18,6 +18,7 @@ urlpatterns = [
     path("q/<id:question_id>/join/", views.join, name="join"),
     path("q/<id:question_id>/events", question_events, name="question_events"),
     path("q/<id:question_id>/settings/", views.question_settings, name="question_settings"),
+    path("q/<id:question_id>/admin-link/", views.admin_key_replace, name="admin_key_replace"),
     path("q/<id:question_id>/close/", views.question_close, name="question_close"),
     path("q/<id:question_id>/reopen/", views.question_reopen, name="question_reopen"),
     path("q/<id:question_id>/crowds/", crowds.crowds, name="crowds"),

@@ -335,6 +335,22 @@ def question_reopen(request: HttpRequest, question_id: str) -> HttpResponse:
     return redirect("question", question_id)
 
 
+@require_http_methods(["GET", "POST"])
+def admin_key_replace(request: HttpRequest, question_id: str) -> HttpResponse:
+    """Replace the admin link (asked first): the old one stops working at once. The new link is
+    shown once, and this browser remembers it."""
+    access = admin_for(request, question_id)
+    if request.method == "GET":
+        return render(request, "questions/admin_key.html", _context(request, access))
+    question, admin_key = services.question_admin_key_replace(question=access.question)
+    url = request.build_absolute_uri(reverse("admin_link", args=[question.pk, admin_key]))
+    context = _context(request, access, new_admin_url=url)
+    response = render(request, "questions/admin_key.html", context)
+    response["Cache-Control"] = "private, no-store"  # the new key must not be kept anywhere
+    remember_organiser(response, question_id=question.pk, admin_key=admin_key)
+    return response
+
+
 # Ideas --------------------------------------------------------------------------------------
 
 
