@@ -106,6 +106,7 @@ def test_the_delete_page_deletes_when_it_is_sent(question, alice, entries):
 
 
 def test_copy_buttons_are_hidden_until_the_script_shows_them(question, alice, bob):
+    Question.objects.filter(pk=question.pk).update(allow_embed=True)  # the embed code's button
     for someone, count in ((alice, 2), (bob, 1)):  # the organiser's link and code; the share link
         page = someone.get(f"/q/{question.pk}/").content.decode()
         buttons = re.findall(r'<button type="button" class="copy-button"[^>]*>', page)
