@@ -397,7 +397,9 @@ def test_every_text_field_in_the_openapi_document_carries_its_pattern(db: None) 
     document = Caller().get("/openapi.json").data
     schemas = document["components"]["schemas"]
     name = schemas["ParticipantIn"]["properties"]["name"]
-    assert name["pattern"] == text_pattern(NameForm.base_fields["name"].max_length, required=True)
+    assert name["pattern"] == text_pattern(
+        NameForm.base_fields["name"].max_length, required=True, label=True
+    )
     assert schemas["IdeaIn"]["properties"]["description"]["pattern"] == text_pattern(
         TEXT_MAX, required=False
     )
