@@ -25,7 +25,6 @@ from django_htmx.http import reswap, retarget
 
 from ponder.database import database_answers
 from ponder.lib.ids import secret_matches
-from ponder.lib.text import isolated
 from ponder.ratelimit import limit
 
 from . import services, stencils
@@ -312,7 +311,7 @@ def join(request: HttpRequest, question_id: str) -> HttpResponse:
                 needs_name=True,
             )
         return _refused(request, access, refused.message, status=409)
-    message = _("Welcome, %(name)s.") % {"name": isolated(participant.name)}
+    message = _("Welcome, %(name)s.") % {"name": participant.name}
     return _done(request, access, message, anchor="ideas", joined_now=(token, participant.name))
 
 
@@ -335,7 +334,7 @@ def rename(request: HttpRequest, question_id: str) -> HttpResponse:
             if not _name_taken(form, refused):
                 return _refused(request, access, refused.message, status=409)
         else:
-            message = _("You now take part as %(name)s.") % {"name": isolated(participant.name)}
+            message = _("You now take part as %(name)s.") % {"name": participant.name}
             token = access.token or ""
             return _done(request, access, message, joined_now=(token, participant.name))
     return _form_invalid(

@@ -253,7 +253,7 @@ def test_html_in_a_name_is_stored_as_typed_and_shown_as_text(question, alice):
     response = person.post(f"/q/{question.pk}/join/", {"name": SCRIPT}, follow=True)
     html = response.content.decode()
     assert Participant.objects.filter(name=SCRIPT).exists()
-    assert "Welcome, \u2068&lt;script&gt;" in html  # isolated (FSI … PDI)
+    assert "Welcome, &lt;script&gt;" in html
     person.post(f"/q/{question.pk}/ideas/", {"title": "Mine", "description": ""})
     person.post(f"/q/{question.pk}/ideas/{Idea.objects.get().pk}/vote/")
     for page in (person.get(f"/q/{question.pk}/"), alice.get(f"/q/{question.pk}/")):
@@ -321,9 +321,7 @@ def test_odd_unicode_is_stored_and_shown_exactly_as_typed(question, alice, bob, 
     assert html.count(text) >= 4
 
 
-@pytest.mark.parametrize(
-    "name", ["Łukasz", "王小明", "Ζωή 👩\u200d👩\u200d👧", "50% \u202eoff", "Zoë"]
-)
+@pytest.mark.parametrize("name", ["Łukasz", "王小明", "Ζωή 👩\u200d👩\u200d👧", "سارة 50%", "Zoë"])
 def test_a_name_in_any_script_is_remembered_by_the_browser(make_question, name):
     first, _key = make_question()
     second, _key = make_question()

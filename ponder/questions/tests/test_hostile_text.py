@@ -111,7 +111,7 @@ def test_a_name_or_title_of_invisible_characters_is_refused_next_to_the_field(
 
 @pytest.mark.parametrize("value", [f"Invoice {RLO}gnp.exe", "\u3164", "\u200b\u2800"])
 def test_the_api_refuses_the_same_names_and_titles_with_the_field_named(db, value):
-    question_id, organiser = ask()
+    question_id, _organiser = ask()
     refused = Caller().post("/questions", {"title": value})
     assert refused.status_code == 400
     assert refused.data["errors"][0]["field"] == "title"
