@@ -133,18 +133,23 @@ def _mapped(text: str) -> str:
     return unicodedata.normalize("NFD", "".join(prototypes.get(c, c) for c in text))
 
 
-@lru_cache(maxsize=4096)
 def skeleton(text: str) -> str:
-    """What `text` looks like, to compare names: two names with the same skeleton can be taken
-    for one another ("Anna", "\\u0410nna" with a Cyrillic A, "An\\u200bna", "ANNA").
+    """UTS #39's skeleton: NFD, each character mapped to its prototype, NFD again. Two texts with
+    the same skeleton can be taken for one another."""
+    return _mapped(text)
 
-    UTS #39's skeleton (NFD, each character mapped to its prototype, NFD again) of the text with
-    what shows nothing left out, case-folded, and mapped again (folding turns prototypes such
-    as "I" into letters of their own), until it settles."""
-    current = "".join(c for c in text if not _ignorable(c))
-    for _round in range(4):
-        following = _mapped(_mapped(current).casefold())
-        if following == current:
-            break
-        current = following
-    return current
+
+@lru_cache(maxsize=4096)
+def name_keys(name: str) -> frozenset[str]:
+    """What a name looks like, to compare it with others (`looks_alike`): without what shows
+    nothing (spaces, format characters, fillers), its skeleton as typed and its skeleton with
+    case folded (before and after mapping, as prototypes may be capitals: "I" is "l")."""
+    visible = "".join(c for c in name if not _ignorable(c))
+    folded = _mapped(_mapped(visible.casefold()).casefold())
+    return frozenset((skeleton(visible), folded))
+
+
+def looks_alike(name: str, other: str) -> bool:
+    """Whether two names can be taken for one another: "Anna", "\\u0410nna" (a Cyrillic A),
+    "An\\u200bna", "ANNA"."""
+    return not name_keys(name).isdisjoint(name_keys(other))

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ponder.lib.ids import hash_secret, new_secret
-from ponder.lib.text import isolated, skeleton
+from ponder.lib.text import isolated, looks_alike
 from ponder.live.events import announce, record
 
 from . import hot
@@ -216,16 +216,15 @@ def _require_name_free(
 ) -> None:
     """Refuse a name that can be taken for one another participant of the question goes by
     (the organiser's too): the same letters in other scripts, other case, or with invisible
-    characters between them (`skeleton`). Checked under the question's lock. The organiser may
+    characters between them (`looks_alike`). Checked under the question's lock. The organiser may
     take part under their name from several browsers and the API: those are all theirs."""
-    wanted = skeleton(name)
     others = Participant.objects.filter(question=question)
     if me is not None:
         others = others.exclude(pk=me.pk)
     if organiser:
         others = others.exclude(organiser=True)
     for taken in others.values_list("name", flat=True).iterator():
-        if skeleton(taken) == wanted:
+        if looks_alike(name, taken):
             raise ActionRefused(
                 _(
                     "“%(name)s” is taken here, or looks just like a name that is. Please choose "

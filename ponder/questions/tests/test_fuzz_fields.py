@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import Person
-from ponder.lib.text import has_bidi_controls, has_visible_character, skeleton
+from ponder.lib.text import has_bidi_controls, has_visible_character, looks_alike
 from ponder.questions import services
 from ponder.questions.models import Argument, Comment, Idea, Participant, Question
 
@@ -142,7 +142,7 @@ def acceptable(text: str, *, limit: int, required: bool, label: bool = False) ->
 
 def name_taken(name: str) -> bool:
     names = Participant.objects.values_list("name", flat=True)
-    return any(skeleton(taken) == skeleton(name) for taken in names)
+    return any(looks_alike(taken, name) for taken in names)
 
 
 def urlencoded(data: dict[str, str]) -> str:

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from ponder.api.tests.conftest import Caller, ask, join
-from ponder.lib.text import BIDI_CONTROLS, has_visible_character, skeleton
+from ponder.lib.text import BIDI_CONTROLS, has_visible_character, looks_alike
 from ponder.questions import services
 from ponder.questions.models import Idea, Participant, Question
 from ponder.questions.tests.test_bad_input import field_error
@@ -39,13 +39,18 @@ def test_text_with_one_visible_character_has_one(text: str) -> None:
 @pytest.mark.parametrize(
     "twin", ["Anna", "\u0410nna", "An\u200bna", "ANNA", " anna", "Anna\ufe0f", "\u0410NNA"]
 )
-def test_names_that_look_alike_have_one_skeleton(twin: str) -> None:
-    assert skeleton(twin) == skeleton("Anna")
+def test_names_that_look_alike_are_taken_for_one_another(twin: str) -> None:
+    assert looks_alike(twin, "Anna")
 
 
 @pytest.mark.parametrize("other", ["Anne", "Ana", "Hanna", "Ánna"])
-def test_names_that_differ_have_different_skeletons(other: str) -> None:
-    assert skeleton(other) != skeleton("Anna")
+def test_names_that_differ_are_not(other: str) -> None:
+    assert not looks_alike(other, "Anna")
+
+
+@pytest.mark.parametrize(("one", "other"), [("Ian", "lan"), ("ALICE", "Alice"), ("m", "rn")])
+def test_letters_that_look_alike_across_case_are_taken_for_one_another(one, other) -> None:
+    assert looks_alike(one, other)
 
 
 # Pages and API refuse them ---------------------------------------------------------------------
