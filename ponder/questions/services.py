@@ -214,7 +214,7 @@ def question_close_due(*, at: datetime | None = None) -> int:
 def _require_name_free(
     question: Question, name: str, *, me: Participant | None, organiser: bool
 ) -> None:
-    """Refuse a name that can be taken for one another participant of the question goes by
+    """Refuse a name that can be taken for the name of another participant of the question
     (the organiser's too): the same letters in other scripts, other case, or with invisible
     characters between them (`looks_alike`). Checked under the question's lock. The organiser may
     take part under their name from several browsers and the API: those are all theirs."""
@@ -247,11 +247,12 @@ def participant_join(
     _require_open(question)
     token = token or new_secret()
     token_hash = hash_secret(token)
-    participant = Participant.objects.filter(question=question, token_hash=token_hash).first()
+    # Locked first: two joins with one token (two quick clicks) must not both create.
+    locked = _lock(question)
+    participant = Participant.objects.filter(question=locked, token_hash=token_hash).first()
     if participant is not None:
         participant_rename(participant=participant, name=name, organiser=organiser)
         return participant, token
-    locked = _lock(question)
     _require_name_free(locked, name, me=None, organiser=organiser)
     participant = Participant.objects.create(
         question=locked, token_hash=token_hash, name=name, organiser=organiser
