@@ -415,6 +415,7 @@ def participant_join(
         name=payload.name,
         token=access.token,
         network=network_of_request(request),
+        organiser=access.is_organiser,
     )
     status = 200 if access.participant is not None else 201
     return Status(status, {"id": participant.pk, "name": participant.name, "token": token})
@@ -491,6 +492,7 @@ def idea_update(request: HttpRequest, payload: IdeaPatch, idea_id: str = IdeaId)
         idea=idea,
         title=changes.get("title", idea.title),
         description=changes.get("description", idea.description),
+        by_organiser=access.is_organiser,
     )
     return _idea(access, idea.pk)
 
@@ -579,6 +581,7 @@ def argument_update(
         argument=argument,
         kind=changes.get("kind", argument.kind),
         text=changes.get("text", argument.text),
+        by_organiser=access.is_organiser,
     )
     return _argument(access, argument)
 
@@ -682,7 +685,9 @@ def comment_update(
     comment = comment_for(access, comment_id)
     auth.may_change(access, comment)
     changes = payload.model_dump(exclude_unset=True)
-    comment = services.comment_update(comment=comment, text=changes.get("text", comment.text))
+    comment = services.comment_update(
+        comment=comment, text=changes.get("text", comment.text), by_organiser=access.is_organiser
+    )
     return comment_data(access, comment)
 
 

@@ -30,6 +30,7 @@ from pydantic_core import PydanticCustomError
 
 from ponder.lib import zones
 from ponder.lib.ids import QUESTION_ID_REGEX
+from ponder.lib.text import BIDI_CONTROLS, validate_label
 from ponder.questions.forms import (
     ArgumentForm,
     CommentForm,
@@ -51,9 +52,16 @@ _INK = "[^\\u0000" + _SPACE[1:]  # neither NUL nor space: what a stripped text s
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def text_pattern(limit: int, *, required: bool) -> str:
-    """A regular expression for: once stripped, 1 (or 0) to `limit` characters, none of them NUL."""
-    core = f"{_INK}(?:{_CHAR}{{0,{limit - 2}}}{_INK})?"
+_BIDI = "".join(f"\\u{ord(c):04x}" for c in sorted(BIDI_CONTROLS))
+
+
+def text_pattern(limit: int, *, required: bool, label: bool = False) -> str:
+    """A regular expression for: once stripped, 1 (or 0) to `limit` characters, none of them NUL
+    (and for a name or title, `label`, none of them a bidirectional control)."""
+    char, ink = _CHAR, _INK
+    if label:
+        char, ink = f"[^\\u0000{_BIDI}]", f"[^\\u0000{_BIDI}{_SPACE[1:]}"
+    core = f"{ink}(?:{char}{{0,{limit - 2}}}{ink})?"
     return f"^{_SPACE}*{core if required else f'(?:{core})?'}{_SPACE}*$"
 
 
@@ -72,11 +80,13 @@ def text(field: forms.Field, description: str) -> Any:
     """A text field of the API, checked like the form field `field`."""
     assert isinstance(field, forms.CharField) and field.max_length
     what = "required" if field.required else "optional"
+    label = validate_label in field.validators
+    rules = "; no bidirectional controls; at least one visible character" if label else ""
     schema = {
         "type": "string",
-        "pattern": text_pattern(field.max_length, required=field.required),
+        "pattern": text_pattern(field.max_length, required=field.required, label=label),
         "description": f"{description} ({what}; at most {field.max_length} characters once "
-        "leading and trailing white space is stripped; no NUL characters).",
+        f"leading and trailing white space is stripped; no NUL characters{rules}).",
     }
     return Annotated[str, AfterValidator(partial(_clean, field)), WithJsonSchema(schema)]
 
@@ -248,6 +258,10 @@ class ArgumentOut(Schema):
     kind: Kind
     text: str
     author: str
+    by_organiser: bool = Field(description="Whether its author is the question's organiser.")
+    edited_by_organiser: bool = Field(
+        description="Whether the organiser changed it, and it is not theirs."
+    )
     likes: int
     liked: bool = Field(description="Whether you like it.")
     changeable: bool = Field(description="Whether you may edit or delete it.")
@@ -259,6 +273,10 @@ class IdeaOut(Schema):
     title: str
     description: str
     author: str
+    by_organiser: bool = Field(description="Whether its author is the question's organiser.")
+    edited_by_organiser: bool = Field(
+        description="Whether the organiser changed it, and it is not theirs."
+    )
     votes: int
     voters: list[str] = Field(
         description="Names of those who voted for it, first voter first: everyone in an idea's own "
@@ -283,6 +301,10 @@ class CommentOut(Schema):
     id: str
     text: str
     author: str
+    by_organiser: bool = Field(description="Whether its author is the question's organiser.")
+    edited_by_organiser: bool = Field(
+        description="Whether the organiser changed it, and it is not theirs."
+    )
     changeable: bool
     created_at: datetime
 

@@ -383,6 +383,13 @@ def remember_participant(response: HttpResponse, *, token: str, name: str) -> No
     response.set_signed_cookie(NAME_COOKIE, quote(name), **_cookie_options())
 
 
+def forget_participant(response: HttpResponse) -> None:
+    """This browser forgets who takes part from it ("not you?"): its token and its name. What
+    they wrote stays, under their name."""
+    for name in (PARTICIPANT_COOKIE, NAME_COOKIE):
+        response.delete_cookie(name, path="/", samesite="Lax")
+
+
 def remember_organiser(response: HttpResponse, *, question_id: str, admin_key: str) -> None:
     response.set_signed_cookie(
         admin_cookie_name(question_id), admin_key, **_cookie_options(f"/q/{question_id}/")

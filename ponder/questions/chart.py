@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ponder.lib.text import shorten
+from ponder.lib.text import shorten, without_bidi_controls
 
 from .models import Idea
 
@@ -56,14 +56,17 @@ def vote_chart(ideas: list[Idea], *, limit: int | None = None) -> Chart | None:
     y = 0
     for idea in shown:
         rank = getattr(idea, "rank", None)
-        label = f"{rank}. {idea.title}" if rank else idea.title
+        # SVG text has no <bdi>: a title saved before bidirectional controls were refused
+        # loses them here.
+        title = without_bidi_controls(idea.title)
+        label = f"{rank}. {title}" if rank else title
         lines = _wrap(label)
         baselines = [y + 15 + LINE_HEIGHT * n for n in range(len(lines))]
         bar_y = baselines[-1] + 7
         bars.append(
             Bar(
                 idea_id=idea.pk,
-                title=idea.title,
+                title=title,
                 lines=list(zip(lines, baselines, strict=True)),
                 votes=idea.vote_count,
                 winner=rank == 1,

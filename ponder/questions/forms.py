@@ -1,5 +1,7 @@
 """Forms: the first line of docs/product-rules.md P10. Text is stripped, required, and limited in
-length; nothing is cut silently, and NUL characters are refused by Django's own validator."""
+length; nothing is cut silently, and NUL characters are refused by Django's own validator. Names
+and titles follow `ponder.lib.text.validate_label` too: no bidirectional controls, at least one
+visible character."""
 
 import re
 import zoneinfo
@@ -12,12 +14,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ponder.lib import zones
+from ponder.lib.text import validate_label
 
 from .models import Argument, Question
 
 
 def _title_field(label: str) -> forms.CharField:
-    return forms.CharField(label=label, max_length=settings.PONDER_TITLE_MAX)
+    return forms.CharField(
+        label=label, max_length=settings.PONDER_TITLE_MAX, validators=[validate_label]
+    )
 
 
 def _text_field(label: str, *, required: bool = True) -> forms.CharField:
@@ -54,9 +59,18 @@ class NameForm(Form):
     name = forms.CharField(
         label=_("Your name"),
         max_length=settings.PONDER_NAME_MAX,
+        validators=[validate_label],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
         help_text=_("Shown beside what you write and how you vote."),
     )
+
+
+class RenameForm(NameForm):
+    """A participant's new name ("change name", beside "You take part as …")."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("auto_id", "id_rename_%s")
+        super().__init__(*args, **kwargs)
 
 
 class QuestionCreateForm(Form):

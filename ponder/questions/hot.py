@@ -115,7 +115,7 @@ def _reader_sql(with_idea: bool = False, with_marks: bool = True) -> str:
     )
 
 
-PARTICIPANT_FIELDS = ("id", "name", "token_hash", "created_at")
+PARTICIPANT_FIELDS = ("id", "name", "token_hash", "created_at", "organiser")
 
 
 @cache
@@ -588,7 +588,8 @@ def _one_idea_sql() -> str:
     columns = ", ".join(f"i.{connection.ops.quote_name(c)}" for c in _fields(Idea)[1])
     # Names from the models, values bound: nothing from input is formatted in.
     return (
-        f"SELECT {columns}, p.{_column(Participant, 'name')}, ({count}) "  # noqa: S608  # nosec B608
+        f"SELECT {columns}, p.{_column(Participant, 'name')}, ({count}), "  # noqa: S608  # nosec B608
+        f"p.{_column(Participant, 'organiser')} "
         f"FROM {idea} AS i JOIN {participant} AS p ON p.{pid} = i.{_column(Idea, 'author')} "
         f"WHERE i.{_column(Idea, 'id')} = %s AND i.{_column(Idea, 'question')} = %s"
     )
@@ -601,6 +602,8 @@ def _leading_arguments_sql(limited: bool) -> str:
     columns = [f"a.{_column(Argument, f)}" for f in fields]
     columns.append(f"p.{_column(Participant, 'name')}")
     columns += [f"a.{_column(Argument, f)}" for f in ("kind", "text", "created_at", "like_count")]
+    columns.append(f"p.{_column(Participant, 'organiser')}")
+    columns.append(f"a.{_column(Argument, 'edited_by_organiser')}")
     likes, at = _column(Argument, "like_count"), _column(Argument, "created_at")
     author = f"p.{_column(Participant, 'id')} = a.{_column(Argument, 'author')}"
     # Names from the models, values bound: nothing from input is formatted in.
@@ -618,7 +621,8 @@ def one_idea(
 ) -> tuple[Idea | None, list[tuple[Any, ...]]]:
     """The question's idea of that id (None if there is none) with its author and how many
     arguments it has (`argument_count`), and its `arguments` most liked arguments (all with None)
-    as rows of id, idea, author, author's name, kind, text, created_at and like_count, in the
+    as rows of id, idea, author, author's name, kind, text, created_at, like_count, whether the
+    author is the organiser and whether the organiser edited it (`ShownArgument.FIELDS`), in the
     order of `ArgumentQuerySet.with_counts`. Two queries, each a small part of what compiling
     the ORM's (a window over the arguments, a correlated count) costs."""
     with connection.cursor() as cursor:
@@ -631,12 +635,24 @@ def one_idea(
     found = Idea.from_db(connection.alias, attnames, values)
     found.question = question
     name, found.argument_count = row[len(attnames)], row[len(attnames) + 1]
-    found.author = Participant(pk=found.author_id, question=question, name=name)
+    organiser = _from_db(Participant, "organiser", row[len(attnames) + 2])
+    found.author = Participant(
+        pk=found.author_id, question=question, name=name, organiser=organiser
+    )
     params = [idea_id] if arguments is None else [idea_id, arguments]
     with connection.cursor() as cursor:
         cursor.execute(_leading_arguments_sql(arguments is not None), params)
         rows = cursor.fetchall()
-    return found, [(*r[:6], _from_db(Argument, "created_at", r[6]), r[7]) for r in rows]
+    return found, [
+        (
+            *r[:6],
+            _from_db(Argument, "created_at", r[6]),
+            r[7],
+            _from_db(Participant, "organiser", r[8]),
+            _from_db(Argument, "edited_by_organiser", r[9]),
+        )
+        for r in rows
+    ]
 
 
 @cache

@@ -120,6 +120,8 @@ class Participant(models.Model):
     token_hash = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     network = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # Took part holding the question's admin key: their entries carry the organiser's badge.
+    organiser = models.BooleanField(default=False, editable=False)
 
     class Meta:
         constraints = [
@@ -153,6 +155,8 @@ class Idea(models.Model):
     description = models.TextField(_("description"), blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     vote_count = models.PositiveIntegerField(default=0, editable=False)  # its Vote rows
+    # The organiser changed it, and it is not theirs: shown beside it.
+    edited_by_organiser = models.BooleanField(default=False, editable=False)
     # Grows by one with every change to what the idea's row on the question page shows: its
     # texts, its author's name, its count and first voters, its leading pros and cons with their
     # authors and likes. The kept HTML of the row is keyed on it (`bump_rows` and the services).
@@ -203,6 +207,7 @@ class Argument(models.Model):
     text = models.TextField(_("argument"))
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     like_count = models.PositiveIntegerField(default=0, editable=False)  # its Like rows
+    edited_by_organiser = models.BooleanField(default=False, editable=False)
 
     objects = ArgumentQuerySet.as_manager()
 
@@ -256,6 +261,7 @@ class Comment(models.Model):
     author = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="comments")
     text = models.TextField(_("comment"))
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    edited_by_organiser = models.BooleanField(default=False, editable=False)
 
     class Meta:
         indexes = [models.Index(fields=["question", "created_at"])]

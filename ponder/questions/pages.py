@@ -23,11 +23,12 @@ ARGUMENTS_SHOWN = 12  # per idea, the most liked; the idea's own page shows them
 class Author:
     """Who wrote an argument, as a page shows them."""
 
-    __slots__ = ("name", "pk")
+    __slots__ = ("name", "organiser", "pk")
 
-    def __init__(self, pk: str, name: str) -> None:
+    def __init__(self, pk: str, name: str, organiser: bool = False) -> None:
         self.pk = pk
         self.name = name
+        self.organiser = organiser
 
     def __str__(self) -> str:
         return self.name
@@ -45,6 +46,7 @@ class ShownArgument:
         "author_id",
         "changeable",
         "created_at",
+        "edited_by_organiser",
         "idea_id",
         "kind",
         "like_count",
@@ -63,12 +65,14 @@ class ShownArgument:
         "text",
         "created_at",
         "like_count",
+        "author__organiser",
+        "edited_by_organiser",
     )
 
     def __init__(self, row: tuple[Any, ...]) -> None:
         self.pk, self.idea_id, self.author_id, name, self.kind, self.text = row[:6]
-        self.created_at, self.like_count = row[6:]
-        self.author = Author(self.author_id, name)
+        self.created_at, self.like_count, organiser, self.edited_by_organiser = row[6:]
+        self.author = Author(self.author_id, name, organiser)
         self.liked = False
         self.changeable = False
 

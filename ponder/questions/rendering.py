@@ -44,7 +44,7 @@ from django.utils.translation import get_language
 from ponder.lib.ids import new_secret
 
 from .access import EVERY, Access, Reader, ReaderKind, remembered_name
-from .forms import CommentForm, IdeaForm, NameForm
+from .forms import CommentForm, IdeaForm, NameForm, RenameForm
 from .pages import ARGUMENTS_SHOWN, IDEAS_SHOWN, VOTERS_SHOWN, Page, question_page
 
 QUESTION_PAGE = "questions/detail.html"
@@ -454,6 +454,8 @@ def _render_parts(
         "page": page,
         "needs_name": needs_name,
         "name_form": NameForm(initial={"name": NAME_MARK}),
+        "my_name": NAME_MARK,  # who a participant takes part as, in "You take part as …"
+        "rename_form": RenameForm(initial={"name": NAME_MARK}),
         "idea_form": IdeaForm(needs_name=needs_name, name=NAME_MARK),
         "comment_form": CommentForm(needs_name=needs_name, name=NAME_MARK),
         "request": SharedRequest(scheme=request.scheme or "", host=request.get_host()),
@@ -608,7 +610,10 @@ def shared_parts(
         render = lambda: _render_parts(request, access, context, key)  # noqa: E731
         shared = _in_turn(key, lag, _bounded(render) if is_long(key) else render)
     reader = access.reader
-    name = remembered_name(request) if reader.is_newcomer else ""
+    # A newcomer's forms offer the name this browser last gave; a participant's page says who
+    # they take part as.
+    me = access.participant
+    name = remembered_name(request) if reader.is_newcomer else (me.name if me else "")
     values = {
         # The reader's own token, as `{% csrf_token %}` would give it.
         CSRF_MARK: get_token(request).encode(),

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ponder.lib.ids import hash_secret, new_secret
+from ponder.lib.text import isolated, looks_alike
 from ponder.live.events import announce, record
 
 from . import hot
@@ -249,35 +250,58 @@ def question_close_due(*, at: datetime | None = None) -> int:
 # Participants -------------------------------------------------------------------------------
 
 
+def _require_name_free(
+    question: Question, name: str, *, me: Participant | None, organiser: bool
+) -> None:
+    """Refuse a name that can be taken for the name of another participant of the question
+    (the organiser's too): the same letters in other scripts, other case, or with invisible
+    characters between them (`looks_alike`). Checked under the question's lock. The organiser may
+    take part under their name from several browsers and the API: those are all theirs."""
+    others = Participant.objects.filter(question=question)
+    if me is not None:
+        others = others.exclude(pk=me.pk)
+    if organiser:
+        others = others.exclude(organiser=True)
+    for taken in others.values_list("name", flat=True).iterator():
+        if looks_alike(name, taken):
+            raise ActionRefused(
+                _(
+                    "“%(name)s” is taken here, or looks just like a name that is. Please choose "
+                    "another name."
+                )
+                % {"name": isolated(taken)},
+                code="name_taken",
+            )
+
+
 @transaction.atomic
 def participant_join(
-    *, question: Question, name: str, token: str | None = None, network: str = ""
+    *,
+    question: Question,
+    name: str,
+    token: str | None = None,
+    network: str = "",
+    organiser: bool = False,
 ) -> tuple[Participant, str]:
     """Take part under `name`. With the token of an existing participant, rename them instead.
     `network`: the keyed hash of the network a new participant joins from (`crowds.network_of`).
+    `organiser`: the request holds the question's admin key, so the participant is marked as
+    the organiser.
 
     Returns the participant and their token (new when none was given)."""
     _require_open(question)
     token = token or new_secret()
-    participant, created = Participant.objects.get_or_create(
-        question=question,
-        token_hash=hash_secret(token),
-        defaults={"name": name, "network": network},
+    token_hash = hash_secret(token)
+    # Locked first: two joins with one token (two quick clicks) must not both create.
+    locked = _lock(question)
+    participant = Participant.objects.filter(question=locked, token_hash=token_hash).first()
+    if participant is not None:
+        participant_rename(participant=participant, name=name, organiser=organiser)
+        return participant, token
+    _require_name_free(locked, name, me=None, organiser=organiser)
+    participant = Participant.objects.create(
+        question=locked, token_hash=token_hash, name=name, organiser=organiser, network=network
     )
-    if not created and participant.name != name:
-        locked = _lock(question)
-        participant.name = name
-        participant.save(update_fields=["name"])
-        # The rows that name them: their ideas, the ideas they vote for (as a first voter, or
-        # perhaps soon), the ideas they wrote a pro or con on.
-        bump_rows(
-            Idea.objects.filter(question=locked).filter(
-                Q(author=participant)
-                | Q(votes__participant=participant)
-                | Q(arguments__author=participant)
-            )
-        )
-        _announce(locked, "participant.changed", participant=participant.pk)
     return participant, token
 
 
@@ -303,6 +327,42 @@ def crowd_remove(*, question: Question, network: str, since: datetime, until: da
     return removed
 
 
+@transaction.atomic
+def participant_rename(
+    *, participant: Participant, name: str, organiser: bool = False
+) -> Participant:
+    """Change a participant's name wherever it is shown (`organiser`: mark them the
+    organiser too). A name that looks like another participant's is refused."""
+    becomes_organiser = organiser and not participant.organiser
+    if participant.name == name and not becomes_organiser:
+        return participant
+    locked = _lock(participant.question)
+    _require_open(locked)
+    _require_name_free(locked, name, me=participant, organiser=participant.organiser or organiser)
+    participant.name = name
+    participant.organiser = participant.organiser or organiser
+    participant.save(update_fields=["name", "organiser"])
+    # The rows that name them: their ideas, the ideas they vote for (as a first voter, or
+    # perhaps soon), the ideas they wrote a pro or con on.
+    bump_rows(
+        Idea.objects.filter(question=locked).filter(
+            Q(author=participant)
+            | Q(votes__participant=participant)
+            | Q(arguments__author=participant)
+        )
+    )
+    _announce(locked, "participant.changed", participant=participant.pk)
+    return participant
+
+
+def _edited_by_organiser(entry: Idea | Argument | Comment, by_organiser: bool) -> bool:
+    """Whether an edit marks the entry "edited by the organiser": the organiser changed what
+    someone else wrote. Once marked, it stays marked."""
+    if entry.edited_by_organiser or not by_organiser:
+        return entry.edited_by_organiser
+    return not Participant.objects.filter(pk=entry.author_id, organiser=True).exists()
+
+
 # Ideas --------------------------------------------------------------------------------------
 
 
@@ -325,11 +385,12 @@ def idea_add(
 
 
 @transaction.atomic
-def idea_update(*, idea: Idea, title: str, description: str) -> Idea:
+def idea_update(*, idea: Idea, title: str, description: str, by_organiser: bool = False) -> Idea:
     locked = _lock(idea.question)
     _require_present(idea, _("This idea has been deleted."))
     idea.title, idea.description = title, description
-    idea.save(update_fields=["title", "description"])
+    idea.edited_by_organiser = _edited_by_organiser(idea, by_organiser)
+    idea.save(update_fields=["title", "description", "edited_by_organiser"])
     bump_rows(Idea.objects.filter(pk=idea.pk))
     _announce(locked, "idea.changed", idea=idea.pk)
     return idea
@@ -364,11 +425,14 @@ def argument_add(
 
 
 @transaction.atomic
-def argument_update(*, argument: Argument, kind: str, text: str) -> Argument:
+def argument_update(
+    *, argument: Argument, kind: str, text: str, by_organiser: bool = False
+) -> Argument:
     locked = _lock(argument.idea.question)
     _require_present(argument, _("This argument has been deleted."))
     argument.kind, argument.text = kind, text
-    argument.save(update_fields=["kind", "text"])
+    argument.edited_by_organiser = _edited_by_organiser(argument, by_organiser)
+    argument.save(update_fields=["kind", "text", "edited_by_organiser"])
     bump_rows(Idea.objects.filter(pk=argument.idea_id))
     _announce(locked, "argument.changed", idea=argument.idea_id, argument=argument.pk)
     return argument
@@ -570,11 +634,12 @@ def comment_add(*, question: Question, author: Participant, text: str) -> Commen
 
 
 @transaction.atomic
-def comment_update(*, comment: Comment, text: str) -> Comment:
+def comment_update(*, comment: Comment, text: str, by_organiser: bool = False) -> Comment:
     locked = _lock(comment.question)
     _require_present(comment, _("This comment has been deleted."))
     comment.text = text
-    comment.save(update_fields=["text"])
+    comment.edited_by_organiser = _edited_by_organiser(comment, by_organiser)
+    comment.save(update_fields=["text", "edited_by_organiser"])
     _announce(locked, "comment.changed", comment=comment.pk)
     return comment
 

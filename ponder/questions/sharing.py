@@ -22,6 +22,8 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET
 
+from ponder.lib.text import without_bidi_controls
+
 from .access import Access, question_for
 from .models import Question
 from .views import detail_context
@@ -93,7 +95,8 @@ def embed_url(request: HttpRequest, question: Question) -> str:
 def embed_snippet(request: HttpRequest, question: Question) -> str:
     """The HTML an organiser pastes into their site. Plain text: the template escapes it once
     more, so the page shows (and copies) the snippet exactly."""
-    title = _("Ponder: %(title)s") % {"title": question.title}
+    # An attribute cannot isolate: a title saved before the rule loses its controls here.
+    title = _("Ponder: %(title)s") % {"title": without_bidi_controls(question.title)}
     return (
         f'<iframe src="{escape(embed_url(request, question))}" title="{escape(title)}" '
         'width="100%" height="720" style="border: 0;" loading="lazy"></iframe>'

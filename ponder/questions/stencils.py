@@ -151,7 +151,9 @@ def vote_box(
             _TITLE: _escape(title),
             _COUNT: _number(language, vote_count),
             _MORE: _number(language, more),
-            _VOTERS: ", ".join(_escape(name) for name in first_voters),
+            # The template isolates each name (`bdi_list`); the stencil's one stand-in sits in
+            # the first name's <bdi>, so the names are joined by closing and opening one.
+            _VOTERS: "</bdi>, <bdi>".join(_escape(name) for name in first_voters),
             _CSRF: _escape(csrf_token),
         }
     )

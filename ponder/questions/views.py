@@ -39,6 +39,7 @@ from .access import (
     argument_for,
     browser_token,
     comment_for,
+    forget_participant,
     idea_for,
     is_embedded,
     participant_token,
@@ -55,6 +56,7 @@ from .forms import (
     NameForm,
     QuestionCreateForm,
     QuestionSettingsForm,
+    RenameForm,
 )
 from .models import Argument, Comment, Idea, Participant
 from .pages import ARGUMENTS_SHOWN, COMMENTS_SHOWN, IDEAS_SHOWN, question_page
@@ -83,8 +85,23 @@ def _context(request: HttpRequest, access: Access, **extra: Any) -> dict[str, An
         # Made when a template shows it: most answers (a page from the shared render, a vote)
         # do not.
         "name_form": SimpleLazyObject(lambda: NameForm(initial={"name": remembered_name(request)})),
+        # Who they take part as ("You take part as …"): `rendering` puts a stand-in here.
+        "my_name": access.participant.name if access.participant else "",
+        "rename_form": SimpleLazyObject(lambda: RenameForm(initial={"name": _my_name(access)})),
         **extra,
     }
+
+
+def _my_name(access: Access) -> str:
+    return access.participant.name if access.participant else ""
+
+
+def _name_taken(form: Form, refused: ActionRefused) -> bool:
+    """A name that looks like another participant's is refused next to the name field."""
+    if refused.code != "name_taken" or "name" not in form.fields:
+        return False
+    form.add_error("name", refused.message)
+    return True
 
 
 def _status(request: HttpRequest, message: str, *, error: bool = False) -> str:
@@ -154,6 +171,7 @@ def _participant(request: HttpRequest, access: Access, form: Form) -> tuple[Part
         name=form.cleaned_data["name"],
         token=browser_token(request),
         network=network_of_request(request),
+        organiser=access.is_organiser,
     )
     access.participant = participant
     return participant, (token, participant.name)
@@ -297,11 +315,63 @@ def join(request: HttpRequest, question_id: str) -> HttpResponse:
             name=form.cleaned_data["name"],
             token=browser_token(request),
             network=network_of_request(request),
+            organiser=access.is_organiser,
         )
     except ActionRefused as refused:
+        if _name_taken(form, refused):
+            return _form_invalid(
+                request,
+                access,
+                form,
+                partial="join",
+                target="#join",
+                name_form=form,
+                needs_name=True,
+            )
         return _refused(request, access, refused.message, status=409)
     message = _("Welcome, %(name)s.") % {"name": participant.name}
     return _done(request, access, message, anchor="ideas", joined_now=(token, participant.name))
+
+
+@require_POST
+@limit("join")
+def rename(request: HttpRequest, question_id: str) -> HttpResponse:
+    """ "change name": the participant's new name, wherever their name is shown."""
+    access = question_for(request, question_id)
+    if access.participant is None:
+        return _refused(request, access, _("Please give your name first."), status=403)
+    form = RenameForm(request.POST)
+    if form.is_valid():
+        try:
+            participant = services.participant_rename(
+                participant=access.participant,
+                name=form.cleaned_data["name"],
+                organiser=access.is_organiser,
+            )
+        except ActionRefused as refused:
+            if not _name_taken(form, refused):
+                return _refused(request, access, refused.message, status=409)
+        else:
+            message = _("You now take part as %(name)s.") % {"name": participant.name}
+            token = access.token or ""
+            return _done(request, access, message, joined_now=(token, participant.name))
+    return _form_invalid(
+        request, access, form, partial="whoami", target="#whoami", rename_form=form
+    )
+
+
+@require_POST
+def forget(request: HttpRequest, question_id: str) -> HttpResponse:
+    """ "not you?": this browser forgets who takes part from it, here and on every question."""
+    access = question_for(request, question_id)
+    messages.success(
+        request, _("This browser no longer knows your name. Give a name to take part.")
+    )
+    response = redirect(_page_url(access, request=request))
+    if request.htmx:
+        response = HttpResponse(headers={"HX-Refresh": "true"})
+    forget_participant(response)
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -374,6 +444,10 @@ def idea_add(request: HttpRequest, question_id: str) -> HttpResponse:
                 by_organiser=access.is_organiser,
             )
     except ActionRefused as refused:
+        if _name_taken(form, refused):
+            return _form_invalid(
+                request, access, form, partial="idea_form", target="#idea-form", idea_form=form
+            )
         return _refused(request, access, refused.message, status=409)
     context = _idea_row(request, access, idea.pk)
     context["idea_form"] = IdeaForm()
@@ -528,6 +602,17 @@ def argument_add(request: HttpRequest, question_id: str, idea_id: str) -> HttpRe
                 by_organiser=access.is_organiser,
             )
     except ActionRefused as refused:
+        if _name_taken(form, refused):
+            page = question_page(access, idea_ids=[idea.pk], comments=False)
+            return _form_invalid(
+                request,
+                access,
+                form,
+                partial="argument_form",
+                target=f"#argument-form-{idea.pk}",
+                idea=page.ideas[0],
+                argument_form=form,
+            )
         return _refused(request, access, refused.message, status=409)
     message = _("Your pro was added.") if argument.kind == "pro" else _("Your con was added.")
     context = _idea_row(request, access, idea.pk)
@@ -592,6 +677,15 @@ def comment_add(request: HttpRequest, question_id: str) -> HttpResponse:
                 question=access.question, author=author, text=form.cleaned_data["text"]
             )
     except ActionRefused as refused:
+        if _name_taken(form, refused):
+            return _form_invalid(
+                request,
+                access,
+                form,
+                partial="comment_form",
+                target="#comment-form",
+                comment_form=form,
+            )
         return _refused(request, access, refused.message, status=409)
     return _done(
         request,
@@ -699,7 +793,9 @@ def entry_edit(request: HttpRequest, question_id: str, kind: str, entry_id: str)
     if request.method == "POST" and form.is_valid():
         try:
             spec.update(
-                **{spec.service_arg: entry}, **{f: form.cleaned_data[f] for f in spec.fields}
+                **{spec.service_arg: entry},
+                **{f: form.cleaned_data[f] for f in spec.fields},
+                by_organiser=access.is_organiser,
             )
         except ActionRefused as refused:
             return _refused(request, access, refused.message, status=409)

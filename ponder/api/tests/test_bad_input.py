@@ -97,9 +97,10 @@ def test_nul_characters_and_lone_surrogates_are_refused(endpoint) -> None:
 
 def test_html_and_odd_unicode_are_stored_as_typed(qid: str, bob: Caller) -> None:
     typed = "<script>alert(1)</script> \u202eRTL \u200bzero-width 🎉 e\u0301"
-    created = bob.post(f"/questions/{qid}/ideas", {"title": typed, "description": typed})
+    title = typed.replace("\u202e", "")  # a title may not hold bidirectional controls
+    created = bob.post(f"/questions/{qid}/ideas", {"title": title, "description": typed})
     assert created.status_code == 201
-    assert (created.data["title"], created.data["description"]) == (typed, typed)
+    assert (created.data["title"], created.data["description"]) == (title, typed)
 
 
 @pytest.mark.parametrize(
@@ -421,7 +422,9 @@ def test_every_text_field_in_the_openapi_document_carries_its_pattern(db: None) 
     document = Caller().get("/openapi.json").data
     schemas = document["components"]["schemas"]
     name = schemas["ParticipantIn"]["properties"]["name"]
-    assert name["pattern"] == text_pattern(NameForm.base_fields["name"].max_length, required=True)
+    assert name["pattern"] == text_pattern(
+        NameForm.base_fields["name"].max_length, required=True, label=True
+    )
     assert schemas["IdeaIn"]["properties"]["description"]["pattern"] == text_pattern(
         TEXT_MAX, required=False
     )

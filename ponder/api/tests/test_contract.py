@@ -141,6 +141,8 @@ def test_ideas_arguments_and_comments_are_created_with_201_and_their_id(
         "title": "Tents",
         "description": "Cheap",
         "author": "Bob",
+        "by_organiser": False,
+        "edited_by_organiser": False,
         "votes": 0,
         "voters": [],
         "voted": False,

@@ -22,6 +22,8 @@ from django.conf import settings as django_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ponder.lib.ids import hash_secret
+from ponder.lib.text import has_bidi_controls, has_visible_character, looks_alike
 from ponder.questions.models import Argument, Comment, Idea, Participant, Question
 from ponder.questions.tests.test_fuzz_fields import explicit_examples, hostile_text
 
@@ -79,11 +81,23 @@ def counts() -> tuple[int, ...]:
     return tuple(m.objects.count() for m in (Question, Participant, Idea, Argument, Comment))
 
 
-def acceptable(value: str, *, limit: int, required: bool) -> bool:
+def acceptable(value: str, *, limit: int, required: bool, label: bool = False) -> bool:
+    """Whether the API takes `value`; a name or title (`label`) also needs no bidirectional
+    controls and one visible character."""
     if SURROGATE.search(value):
         return False
     text = value.strip()
+    if label and text and (has_bidi_controls(text) or not has_visible_character(text)):
+        return False
     return (bool(text) or not required) and len(text) <= limit and "\x00" not in text
+
+
+def name_taken(question_id: str, name: str, *, me: str | None) -> bool:
+    """Whether someone else in the question goes by a name that looks like `name`."""
+    others = Participant.objects.filter(question_id=question_id)
+    if me:
+        others = others.exclude(token_hash=hash_secret(me))
+    return any(looks_alike(taken, name) for taken in others.values_list("name", flat=True))
 
 
 @pytest.fixture
@@ -114,7 +128,13 @@ def _hypothesis(strategy: st.SearchStrategy[Any]) -> Callable[..., Any]:
 
 @pytest.mark.parametrize(("endpoint", "field", "limit", "required"), FIELDS)
 def test_any_text_in_any_api_field_is_stored_exactly_or_refused_with_the_field_named(
-    sender: Callable[..., Any], endpoint: str, field: str, limit: int, required: bool
+    sender: Callable[..., Any],
+    qid: str,
+    bob: Caller,
+    endpoint: str,
+    field: str,
+    limit: int,
+    required: bool,
 ) -> None:
     model = ENDPOINTS[endpoint][4]
 
@@ -122,12 +142,20 @@ def test_any_text_in_any_api_field_is_stored_exactly_or_refused_with_the_field_n
     @explicit_examples(limit)
     def check(value: str) -> None:
         before = counts()
+        sent = json.loads(json.dumps(value))
+        taken = field == "name" and name_taken(
+            qid, sent.strip(), me=bob.token if endpoint == "rename" else None
+        )
         response = sender(endpoint, field, value)
         assert response.status_code < 500, (value, response.status_code)
         # What the server reads: in JSON, a high and a low surrogate next to each other are one
         # character ("\ud83d\ude00" is 😀); only a lone one is no text.
-        sent = json.loads(json.dumps(value))
-        if acceptable(sent, limit=limit, required=required):
+        label = field in ("name", "title")
+        if taken and acceptable(sent, limit=limit, required=required, label=label):
+            assert response.status_code == 409, (value, response.status_code)
+            assert response.data["code"] == "name_taken"
+            assert counts() == before
+        elif acceptable(sent, limit=limit, required=required, label=label):
             assert response.status_code in (200, 201), (value, response.data)
             expected = sent.strip()
             stored = getattr(model.objects.get(pk=response.data["id"]), field)

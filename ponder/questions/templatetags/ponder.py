@@ -4,6 +4,7 @@ from types import SimpleNamespace
 from django import template
 from django.template.base import FilterExpression
 from django.template.loader import render_to_string
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -19,6 +20,25 @@ register = template.Library()
 @register.filter
 def markdown(value: str) -> SafeString:
     return text.render_markdown(value)
+
+
+@register.filter
+def bdi(value: object) -> SafeString:
+    """User text set inline among other text (a name beside a date, in "by …"), isolated so that
+    its direction cannot reorder its neighbours."""
+    return format_html("<bdi>{}</bdi>", value)
+
+
+@register.filter
+def bdi_list(names: list[str]) -> SafeString:
+    """Names separated by commas, each isolated (a list of voters)."""
+    return format_html_join(", ", "<bdi>{}</bdi>", ((name,) for name in names))
+
+
+@register.filter
+def no_bidi(value: str) -> str:
+    """User text where no markup can isolate it: a page's <title>, a meta tag."""
+    return text.without_bidi_controls(str(value))
 
 
 @register.filter

@@ -40,7 +40,7 @@ def share_panel(context: template.Context) -> dict[str, object]:
         "question": question,
         "access": access,
         "share_url": share_url,
-        "links": sharing.share_links(share_url, question.title),
+        "links": sharing.share_links(share_url, text.without_bidi_controls(question.title)),
     }
 
 

@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from ponder.lib.text import without_bidi_controls
 from ponder.questions import services
 from ponder.questions.models import Argument, Comment, Idea, Participant, Question
 
@@ -259,8 +260,8 @@ def test_html_in_a_name_is_stored_as_typed_and_shown_as_text(question, alice):
     for page in (person.get(f"/q/{question.pk}/"), alice.get(f"/q/{question.pk}/")):
         html = page.content.decode()
         _assert_shown_as_text(html)
-        assert html.count("by &lt;script&gt;") == 1  # the idea's byline
-        assert 'class="voters">&lt;script&gt;' in html
+        assert html.count("by <bdi>&lt;script&gt;") == 1  # the idea's byline
+        assert 'class="voters"><bdi>&lt;script&gt;' in html
 
 
 def test_html_in_the_question_is_stored_as_typed_and_shown_as_text(question, alice, bob):
@@ -304,26 +305,27 @@ def test_a_question_typed_on_the_home_page_keeps_its_html_as_text(db):
 @pytest.mark.parametrize("kind", ODD)
 def test_odd_unicode_is_stored_and_shown_exactly_as_typed(question, alice, bob, kind):
     text = ODD[kind]
-    bob.post(f"/q/{question.pk}/ideas/", {"title": text, "description": text})
+    # Names and titles may not hold bidirectional controls (test_hostile_text): they get the
+    # text without them; descriptions, arguments and comments get it as it is.
+    label = without_bidi_controls(text)
+    bob.post(f"/q/{question.pk}/ideas/", {"title": label, "description": text})
     idea = Idea.objects.get()
     bob.post(f"/q/{question.pk}/ideas/{idea.pk}/arguments/", {"kind": "pro", "text": text})
     bob.post(f"/q/{question.pk}/comments/", {"text": text})
     person = Client()
-    welcome = person.post(f"/q/{question.pk}/join/", {"name": text}, follow=True)
+    welcome = person.post(f"/q/{question.pk}/join/", {"name": label}, follow=True)
 
-    assert f"Welcome, {text}." in welcome.content.decode()
-    assert (idea.title, idea.description) == (text, text)
+    assert f"Welcome, {label}." in welcome.content.decode()
+    assert (idea.title, idea.description) == (label, text)
     assert Argument.objects.get().text == text
     assert Comment.objects.get().text == text
-    assert Participant.objects.filter(name=text).exists()
+    assert Participant.objects.filter(name=label).exists()
     html = alice.get(f"/q/{question.pk}/").content.decode()
     # Title, description, argument, comment (names show only as authors; bob wrote them all).
-    assert html.count(text) >= 4
+    assert html.count(text) >= (4 if label == text else 3)
 
 
-@pytest.mark.parametrize(
-    "name", ["Łukasz", "王小明", "Ζωή 👩\u200d👩\u200d👧", "50% \u202eoff", "Zoë"]
-)
+@pytest.mark.parametrize("name", ["Łukasz", "王小明", "Ζωή 👩\u200d👩\u200d👧", "سارة 50%", "Zoë"])
 def test_a_name_in_any_script_is_remembered_by_the_browser(make_question, name):
     first, _key = make_question()
     second, _key = make_question()

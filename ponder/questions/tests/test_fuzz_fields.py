@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import Person
+from ponder.lib.text import has_bidi_controls, has_visible_character, looks_alike
 from ponder.questions import services
 from ponder.questions.models import Argument, Comment, Idea, Participant, Question
 
@@ -131,8 +132,17 @@ def received(value: str) -> str:
     return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
-def acceptable(text: str, *, limit: int, required: bool) -> bool:
+def acceptable(text: str, *, limit: int, required: bool, label: bool = False) -> bool:
+    """Whether a form takes `text`; a name or title (`label`) also needs no bidirectional
+    controls and one visible character, and a name one that no participant goes by yet."""
+    if label and text and (has_bidi_controls(text) or not has_visible_character(text)):
+        return False
     return (bool(text) or not required) and len(text) <= limit and "\x00" not in text
+
+
+def name_taken(name: str) -> bool:
+    names = Participant.objects.values_list("name", flat=True)
+    return any(looks_alike(taken, name) for taken in names)
 
 
 def urlencoded(data: dict[str, str]) -> str:
@@ -267,9 +277,11 @@ def test_any_text_in_any_form_field_is_stored_exactly_or_refused_next_to_it(
     def check(value: str) -> None:
         before, participants = _counts(), set(Participant.objects.values_list("pk", flat=True))
         expected = received(value).strip()
+        taken = field == "name" and name_taken(expected)
         response = send(field, value)
         assert response.status_code < 500, (value, response.status_code)
-        if acceptable(expected, limit=limit, required=required):
+        label = field in ("name", "title")
+        if acceptable(expected, limit=limit, required=required, label=label) and not taken:
             assert response.status_code == 302, (value, response.content[:2000])
             assert _stored_after(response, world, form, field, participants) == expected
         else:

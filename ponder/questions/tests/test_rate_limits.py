@@ -152,7 +152,11 @@ def _pages(question: Question, idea: Idea, argument, bob: Person) -> dict[str, C
 
     return {
         "question": lambda **kw: (Client().post("/", {"title": f"Q{next(n)}"}, **kw), 302),
-        "join": lambda **kw: (newcomer().post(f"/q/{q}/join/", {"name": "Eve"}, **kw), 302),
+        # A name of their own each: a name taken here is refused (409) before any limit.
+        "join": lambda **kw: (
+            newcomer().post(f"/q/{q}/join/", {"name": f"Eve {next(n)}"}, **kw),
+            302,
+        ),
         "idea": lambda **kw: (bob.post(f"/q/{q}/ideas/", {"title": f"I{next(n)}"}, **kw), 302),
         "argument": lambda **kw: (
             bob.post(f"/q/{q}/ideas/{idea.pk}/arguments/", {"kind": "pro", "text": "x"}, **kw),
@@ -287,7 +291,10 @@ def api(question: Question) -> dict[str, Callable]:
     flip = count()
     return {
         "question": lambda: (Caller().post("/questions", {"title": "Q"}), 201),
-        "join": lambda: (Caller().post(f"/questions/{q}/participants", {"name": "Eve"}), 201),
+        "join": lambda: (
+            Caller().post(f"/questions/{q}/participants", {"name": f"Eve {next(n)}"}),
+            201,
+        ),
         "idea": lambda: (bob.post(f"/questions/{q}/ideas", {"title": f"I{next(n)}"}), 201),
         "argument": lambda: (
             bob.post(f"/ideas/{idea_id}/arguments", {"kind": "con", "text": f"{next(n)}"}),

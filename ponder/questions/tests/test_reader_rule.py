@@ -136,12 +136,12 @@ def _row(person: Person, question: Question, idea: Idea) -> str:
 def test_a_change_to_what_a_row_shows_is_seen_at_the_next_read(
     question: Question, voted: Idea, bob: Person, carol: Person
 ) -> None:
-    assert "by Carol" in _row(bob, question, voted)
+    assert "by <bdi>Carol</bdi>" in _row(bob, question, voted)
     assert "Quiet" in _row(bob, question, voted)
     # The author renamed: the row names her anew (the row's version moved, not the question's
     # fields in a hand-written list).
     carol.post(f"/q/{question.pk}/join/", {"name": "Caroline"})
-    assert "by Caroline" in _row(bob, question, voted)
+    assert "by <bdi>Caroline</bdi>" in _row(bob, question, voted)
     # An argument changed through its service.
     argument = voted.arguments.get()
     services.argument_update(argument=argument, kind="con", text="Too far")

@@ -509,7 +509,7 @@ def test_an_idea_with_many_arguments_shows_the_most_liked_and_links_to_the_rest(
         assert html.count('class="argument pro"') == ARGUMENTS_SHOWN
         assert html.index(f"Reason {ARGUMENTS_SHOWN + 2:02}") < html.index("Reason 00")
         assert f"Reason {ARGUMENTS_SHOWN:02}" not in html  # the oldest unliked go first
-        assert "3 more pros and cons about “Popular”" in html
+        assert "3 more pros and cons about “<bdi>Popular</bdi>”" in html
     # The idea's own page shows them all.
     full = carol.get(f"/q/{question.pk}/ideas/{idea.pk}/").content.decode()
     assert full.count('class="argument pro"') == ARGUMENTS_SHOWN + 3

@@ -215,7 +215,7 @@ def test_the_embed_page_shows_the_question_to_take_part_in_without_the_site_arou
     question, idea, mallory
 ):
     html = mallory.get(f"/embed/{question.pk}/").content.decode()
-    assert f'<h1 id="question-title">{question.title}</h1>' in html
+    assert f'<h1 id="question-title" dir="auto">{question.title}</h1>' in html
     assert 'id="join"' in html and 'id="idea-form"' in html and 'id="comments"' in html
     assert "Lisbon" in html
     assert '<header class="site">' not in html

@@ -83,7 +83,10 @@ def test_the_numbers_take_their_own_plural_and_texts_are_escaped() -> None:
         single = stencils.vote_box(**{**values, "first_voters": ["Ada"]}, vote_count=1)
     assert '<span class="count">1</span> <span class="unit">vote</span>' in single
     assert "more" not in single.split('class="voters"')[1]
-    assert "Ada &lt;script&gt;, Bo" in one and "&lt;i&gt;Benches&lt;/i&gt;" in one
+    assert (
+        "<bdi>Ada &lt;script&gt;</bdi>, <bdi>Bo</bdi>" in one
+        and "&lt;i&gt;Benches&lt;/i&gt;" in one
+    )
     assert "<script>" not in one + many and "<i>" not in one + many
 
 
