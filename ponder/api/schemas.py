@@ -30,7 +30,7 @@ from pydantic_core import PydanticCustomError
 
 from ponder.lib import zones
 from ponder.lib.ids import QUESTION_ID_REGEX
-from ponder.lib.text import BIDI_CONTROLS, validate_label
+from ponder.lib.text import BIDI_CONTROLS, validate_label, visible_character_class
 from ponder.questions.forms import (
     ArgumentForm,
     CommentForm,
@@ -88,7 +88,20 @@ def text(field: forms.Field, description: str) -> Any:
         "description": f"{description} ({what}; at most {field.max_length} characters once "
         f"leading and trailing white space is stripped; no NUL characters{rules}).",
     }
-    return Annotated[str, AfterValidator(partial(_clean, field)), WithJsonSchema(schema)]
+    checks: list[Any] = [AfterValidator(partial(_clean, field)), WithJsonSchema(schema)]
+    if label:
+        checks.append(VisibleToo())
+    return Annotated[str, *checks]
+
+
+class VisibleToo:
+    """A name's or title's pattern asks for a visible character too (a lookahead), added when
+    the OpenAPI document is made: the class of visible characters is long to build."""
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
+        schema = handler(core_schema)
+        schema["pattern"] = f"^(?=[\\s\\S]*{visible_character_class()})" + schema["pattern"][1:]
+        return schema
 
 
 Title = text(IdeaForm.base_fields["title"], "The title")

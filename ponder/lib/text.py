@@ -7,6 +7,7 @@ question may not look alike (`skeleton`, after UTS #39). Every surface also isol
 (`<bdi>`, `dir="auto"`), for what was saved before these rules.
 """
 
+import sys
 import unicodedata
 from functools import cache, lru_cache
 from pathlib import Path
@@ -66,6 +67,30 @@ def is_blank(char: str) -> bool:
     return (
         char.isspace() or char in _BLANK_LETTERS or unicodedata.category(char) in _BLANK_CATEGORIES
     )
+
+
+@lru_cache(maxsize=1)
+def visible_character_class() -> str:
+    """A regular-expression class of the characters `is_blank` calls visible, for the API's
+    OpenAPI patterns: the same rule, spelled for a machine. Built when first asked for (it looks
+    at every code point, about half a second), so only the OpenAPI document pays for it."""
+    ranges: list[tuple[int, int]] = []
+    start = None
+    for code in range(sys.maxunicode + 2):
+        blank = code > sys.maxunicode or 0xD800 <= code <= 0xDFFF or is_blank(chr(code))
+        if blank and start is None:
+            start = code
+        elif not blank and start is not None:
+            ranges.append((start, code - 1))
+            start = None
+
+    def spell(code: int) -> str:  # an escape in the BMP, the character itself beyond it
+        return f"\\u{code:04x}" if code <= 0xFFFF else chr(code)
+
+    blanks = "".join(
+        spell(a) if a == b else f"{spell(a)}-{spell(b)}" for a, b in ranges if a <= sys.maxunicode
+    )
+    return f"[^{blanks}]"
 
 
 def has_bidi_controls(text: str) -> bool:

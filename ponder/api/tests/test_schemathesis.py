@@ -151,6 +151,17 @@ bearer = "{bob}"
 [checks]
 max_response_time = 10.0
 
+# A name or a title needs a visible character: its pattern says so with a lookahead, which
+# schemathesis's generators do not always keep (they sent "" and blanks as valid). So 400 counts
+# as a right answer to valid-looking data here; test_hostile_text.py checks the rule itself.
+[[operations]]
+include-operation-id = [
+  "participant_join", "idea_add", "idea_update", "question_create", "question_update"
+]
+checks.positive_data_acceptance.expected-statuses = [
+  "2xx", "3xx", "400", "401", "403", "404", "409", "429"
+]
+
 [[operations]]
 include-operation-id = "idea_update"
 parameters = {{ "path.idea_id" = "{bobs_idea}" }}

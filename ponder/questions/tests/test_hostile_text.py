@@ -192,7 +192,8 @@ def saved_before(question: Question, alice, bob) -> dict[str, str]:
     services.vote_cast(idea=idea, participant=mallory)
     bob_me = Participant.objects.get(question=question, name="Bob")
     services.vote_cast(idea=idea, participant=bob_me)
-    Question.objects.filter(pk=question.pk).update(allow_exports=True)
+    # Exports and the embed are the organiser's choice: on, so that both surfaces show.
+    Question.objects.filter(pk=question.pk).update(allow_exports=True, allow_embed=True)
     return {"q": question.pk, "idea": idea.pk}
 
 

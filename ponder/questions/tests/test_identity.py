@@ -108,6 +108,7 @@ def test_only_the_organiser_is_marked(question, alice, bob):
     ],
 )
 def test_the_organisers_entries_carry_the_badge_everywhere(question, entries, bob, url, count):
+    Question.objects.filter(pk=question.pk).update(allow_embed=True)  # the embed is opt-in
     html = bob.get(url.format(q=question.pk, his=entries["his"].pk, hers=entries["hers"].pk))
     assert html.content.decode().count(BADGE) == count
 

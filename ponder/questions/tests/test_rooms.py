@@ -164,9 +164,11 @@ def test_names_over_many_questions_from_one_address_have_a_backstop(
     settings.PONDER_RATE_LIMITS = parse_limits("join=5/h")  # the defaults, with a small backstop
     questions = [services.question_create(title=f"Q{n}")[0] for n in range(3)]
     statuses = [
-        Client(REMOTE_ADDR="192.0.2.66").post(f"/q/{question.pk}/join/", {"name": "X"}).status_code
+        Client(REMOTE_ADDR="192.0.2.66")
+        .post(f"/q/{question.pk}/join/", {"name": f"X{n}"})
+        .status_code
         for question in questions
-        for _ in range(2)
+        for n in range(2)  # two names, not lookalikes of each other
     ]
     assert statuses == [302] * 5 + [429]
     assert Question.objects.count() == 3
