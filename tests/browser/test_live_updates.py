@@ -117,3 +117,36 @@ def test_a_burst_of_changes_to_one_idea_ends_with_the_page_up_to_date(
     expect(votes_of(watcher.page, "Friday")).to_have_text("16")
     expect(idea_row(watcher.page, "Friday").locator(".voters")).to_contain_text("and 13 more")
     assert watcher.problems == [], watcher.problems
+
+
+def _comment(someone: Person, text: str) -> None:
+    form = someone.page.locator("#comment-form")
+    form.get_by_label("Comment").fill(text)
+    form.get_by_role("button", name="Add comment").click()
+    expect(someone.page.locator("#comment-list")).to_contain_text(text)
+
+
+def test_a_comment_appears_live_on_the_page_of_someone_who_has_just_commented(
+    server: Server, person: Callable[..., Person]
+) -> None:
+    """A comments, then B: A's page shows B's comment without a reload (and so does the page of
+    C, who never commented)."""
+    question = _api(server, "POST", "/questions", {"title": "What should we bring?"})
+    alice, bob, carol = person("Alice"), person("Bob"), person("Carol")
+    for someone in (alice, bob, carol):
+        someone.page.goto(f"{server.url}/q/{question['id']}/")
+        someone.page.locator("#join").get_by_label("Your name").fill(someone.name)
+        with someone.page.expect_navigation():
+            someone.page.get_by_role("button", name="Join").click()
+    for someone in (alice, bob, carol):
+        someone.set_marker()
+
+    _comment(alice, "Bring snacks")
+    expect(bob.page.locator("#comment-list")).to_contain_text("Bring snacks")
+    _comment(bob, "And drinks")
+    expect(carol.page.locator("#comment-list")).to_contain_text("And drinks")
+    expect(alice.page.locator("#comment-list")).to_contain_text("And drinks")
+
+    for someone in (alice, bob, carol):
+        assert someone.marker_survived(), f"{someone.name}'s page was reloaded"
+        assert someone.problems == [], f"{someone.name}: {someone.problems}"
