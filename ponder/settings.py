@@ -204,6 +204,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Open live streams one server process holds; beyond it, new ones get 503 and retry.
 PONDER_MAX_STREAMS = int(os.environ.get("PONDER_MAX_STREAMS", "10000"))
+# What the live stream (ponder.live, which knows only ids and versions) asks the questions app to
+# put into events before sending them: a vote's tally, when every reader sees it alike.
+PONDER_LIVE_DESCRIBE = "ponder.questions.stream.describe"
 # Rate limits per client address, counted in the cache above (shared through Redis). The client
 # is REMOTE_ADDR, or X-Forwarded-For when REMOTE_ADDR is one of the trusted proxies. Kept as
 # text here; ponder/ratelimit.py parses it, and a wrong one stops the server as it starts.
