@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Route, expect
 
 from tests.live.conftest import Server, Servers, prepare
 
@@ -221,10 +221,10 @@ def test_changes_that_come_while_a_row_is_fetched_cost_one_more_fetch(
         server, "POST", f"/ideas/{friday['id']}/arguments", {"kind": "pro", "text": "Sun"}, admin
     )
     watcher = person("Watcher")
-    held: list = []
+    held: list[Route] = []
     rows: list[str] = []
 
-    def hold_the_first(route) -> None:  # noqa: ANN001 (Playwright's Route)
+    def hold_the_first(route: Route) -> None:
         rows.append(route.request.url)
         if len(rows) == 1:
             held.append(route)
