@@ -89,6 +89,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "ponder.questions.middleware.NoIndexMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages, fragments, JSON and the event stream, gzipped for clients that accept it (static
+    # files come compressed from WhiteNoise, above). Each message of a stream is flushed on its
+    # own. BREACH: the CSRF token in pages is masked afresh in every response, and the gzip
+    # header carries random bytes.
+    "django.middleware.gzip.GZipMiddleware",
     "ponder.questions.middleware.EmbedCookiesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
