@@ -2,6 +2,7 @@
 its events may carry for every reader alike (`describe`). The stream itself is
 `ponder.live.views.stream`, which knows only ids and versions."""
 
+from django.db import connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
@@ -30,6 +31,17 @@ def describe(question_id: str, events: list[Event]) -> None:
     ideas.discard(None)
     if not ideas:
         return
+    fresh = not connection.in_atomic_block  # else a caller's transaction decides (tests)
+    with transaction.atomic():
+        if fresh and connection.vendor == "postgresql":
+            # The count and the voters from one snapshot: read one after the other, a vote
+            # committed in between showed two voters with a count of one.
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        _describe(question_id, events, ideas)
+
+
+def _describe(question_id: str, events: list[Event], ideas: set[str]) -> None:
     question = Question.objects.filter(pk=question_id).first()
     if question is None:
         return
