@@ -97,6 +97,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "ponder.questions.middleware.NoIndexMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages, fragments, JSON and the event stream, gzipped for clients that accept it (static
+    # files come compressed from WhiteNoise, above). Each message of a stream is flushed on its
+    # own. BREACH: the CSRF token in pages is masked afresh in every response, and the gzip
+    # header carries random bytes.
+    "django.middleware.gzip.GZipMiddleware",
     "ponder.questions.middleware.EmbedCookiesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -225,6 +230,9 @@ else:
     }
 # Open live streams one server process holds; beyond it, new ones get 503 and retry.
 PONDER_MAX_STREAMS = int(os.environ.get("PONDER_MAX_STREAMS", "10000"))
+# What the live stream (ponder.live, which knows only ids and versions) asks the questions app to
+# put into events before sending them: a vote's tally, when every reader sees it alike.
+PONDER_LIVE_DESCRIBE = "ponder.questions.stream.describe"
 # Rate limits per client address, counted in the cache above (shared through Redis). The client
 # is REMOTE_ADDR, or X-Forwarded-For when REMOTE_ADDR is one of the trusted proxies
 # (ponder/proxies.py). Kept as text here; parsed there, and a wrong one stops the server as it

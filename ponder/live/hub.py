@@ -22,14 +22,16 @@ on one question cost one query per change, not 5,000. Each event is formatted on
 import asyncio
 import atexit
 import contextlib
+import functools
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Max
+from django.utils.module_loading import import_string
 
 from .db import db_read
 from .models import Event
@@ -57,11 +59,21 @@ class QuestionFeed:
 
 
 def _events_after(question_id: str, version: int, limit: int = PULL_LIMIT) -> list[Event]:
-    return list(
+    events = list(
         Event.objects.filter(question_id=question_id, version__gt=version).order_by("version")[
             :limit
         ]
     )
+    if events:
+        _describer()(question_id, events)
+    return events
+
+
+@functools.cache
+def _describer() -> Callable[[str, list[Event]], None]:
+    """`settings.PONDER_LIVE_DESCRIBE`: puts what every reader sees alike into the events
+    (`Event.public`), once per read of the log, not once per listener."""
+    return import_string(settings.PONDER_LIVE_DESCRIBE)
 
 
 def _versions(question_ids: list[str]) -> dict[str, int]:

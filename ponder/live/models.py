@@ -34,12 +34,18 @@ class Event(models.Model):
     def __str__(self) -> str:
         return f"{self.question_id}@{self.version} {self.type}"
 
+    # What every reader sees the same way of the change, put in by the question's side of the
+    # stream before the event is sent (`settings.PONDER_LIVE_DESCRIBE`): a vote's tally. Not
+    # stored: read when the event is sent, so it is at least as new as the event.
+    public: dict[str, object] | None = None
+
     def as_dict(self) -> dict[str, object]:
         return {
             "type": self.type,
             "version": self.version,
             "question": self.question_id,
             **self.ids,
+            **(self.public or {}),
         }
 
     @cached_property

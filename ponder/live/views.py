@@ -3,8 +3,10 @@
 The domain's view for `GET /q/<id>/events` (for the page) and `GET /api/v1/questions/<id>/events`
 (for programs) checks the question and hands over to `stream`, which sends one SSE message per
 change: `id:` is the question's version, `event:` the type (`vote.cast`, ...), `data:` a JSON
-object with `type`, `version` and the ids it concerns. Messages carry ids only; browsers fetch the
-changed fragments with their own cookies, so per-person state stays right.
+object with `type`, `version` and the ids it concerns. A vote's message also carries what every
+reader sees alike of the idea's tally (`count`, `voters`, `more`), when the reader rule shows it to
+everyone (`settings.PONDER_LIVE_DESCRIBE`); for anything else browsers fetch the changed fragments
+with their own cookies, so per-person state stays right.
 
 A client that reconnects sends `Last-Event-ID` (browsers do this by themselves) or `?since=V`
 and gets what it missed; one that is too far behind gets a single `refresh` message.

@@ -54,6 +54,21 @@ class ReaderKind:
     sees_voter_names: bool
 
 
+def shown_to_everyone(question: Question) -> tuple[bool, bool]:
+    """Whether every kind of reader of the question sees its vote counts, and its voters'
+    names: only then may a live event, which every open page receives alike, carry them (a
+    reader the rule withholds them from fetches their own view instead)."""
+    readers = [
+        Reader(question, None, organiser=organiser, newcomer=newcomer)
+        for organiser in (False, True)
+        for newcomer in (False, True)
+    ]
+    return (
+        all(reader.sees_counts() for reader in readers),
+        all(reader.sees_voter_names() for reader in readers),
+    )
+
+
 EVERY = None  # in `Reader.slots`: every slot of the kind is the reader's
 
 

@@ -1,14 +1,63 @@
-"""The question's side of its live stream: which question, and whether it may be streamed. The
-stream itself is `ponder.live.views.stream`, which knows only ids and versions."""
+"""The question's side of its live stream: which question, whether it may be streamed, and what
+its events may carry for every reader alike (`describe`). The stream itself is
+`ponder.live.views.stream`, which knows only ids and versions."""
 
+from django.db import connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
 from ponder.live.db import db_read
+from ponder.live.models import Event
 from ponder.live.views import stream
 from ponder.ratelimit import limit
 
-from .models import Question
+from . import hot
+from .access import shown_to_everyone
+from .models import Idea, Question
+from .pages import VOTERS_SHOWN
+
+TALLY_EVENTS = frozenset({"vote.cast", "vote.retracted"})
+
+
+def describe(question_id: str, events: list[Event]) -> None:
+    """Put each vote's tally into its event (`Event.public`): the idea's count, its first
+    voters and how many more, as every reader of the page sees them. Read now, once for all the
+    events of one read of the log and all their listeners, so at least as new as each event.
+
+    Only what the reader rule shows to everyone goes in (`access.shown_to_everyone`): with
+    counts withheld from anyone, the event carries ids only and each page fetches its own view;
+    with names withheld, no names."""
+    ideas = {event.ids.get("idea") for event in events if event.type in TALLY_EVENTS}
+    ideas.discard(None)
+    if not ideas:
+        return
+    fresh = not connection.in_atomic_block  # else a caller's transaction decides (tests)
+    with transaction.atomic():
+        if fresh and connection.vendor == "postgresql":
+            # The count and the voters from one snapshot: read one after the other, a vote
+            # committed in between showed two voters with a count of one.
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        _describe(question_id, events, ideas)
+
+
+def _describe(question_id: str, events: list[Event], ideas: set[str]) -> None:
+    question = Question.objects.filter(pk=question_id).first()
+    if question is None:
+        return
+    counts_shown, names_shown = shown_to_everyone(question)
+    if not counts_shown:
+        return
+    counts = dict(
+        Idea.objects.filter(pk__in=ideas, question_id=question_id).values_list("pk", "vote_count")
+    )
+    voters = hot.first_voters(list(counts), per_idea=VOTERS_SHOWN) if names_shown and counts else {}
+    for event in events:
+        idea = event.ids.get("idea")
+        if event.type in TALLY_EVENTS and idea in counts:
+            shown = list(voters.get(idea, ()))
+            more = counts[idea] - len(shown) if shown else 0  # no names, no "and 3 more"
+            event.public = {"count": counts[idea], "voters": shown, "more": more}
 
 
 @db_read

@@ -10,12 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Route, expect
 
 from tests.live.conftest import Server, Servers, prepare
 
 from .conftest import Person
-from .test_core_loop import add_idea, ask, idea_row, vote_button, votes_of
+from .test_core_loop import add_idea, argument_item, ask, idea_row, vote_button, votes_of
 
 pytestmark = pytest.mark.browser
 
@@ -116,4 +116,137 @@ def test_a_burst_of_changes_to_one_idea_ends_with_the_page_up_to_date(
         list(pool.map(lambda t: _api(server, "PUT", f"/ideas/{idea['id']}/vote", token=t), tokens))
     expect(votes_of(watcher.page, "Friday")).to_have_text("16")
     expect(idea_row(watcher.page, "Friday").locator(".voters")).to_contain_text("and 13 more")
+    assert watcher.problems == [], watcher.problems
+
+
+def _comment(someone: Person, text: str) -> None:
+    form = someone.page.locator("#comment-form")
+    form.get_by_label("Comment").fill(text)
+    form.get_by_role("button", name="Add comment").click()
+    expect(someone.page.locator("#comment-list")).to_contain_text(text)
+
+
+def test_a_comment_appears_live_on_the_page_of_someone_who_has_just_commented(
+    server: Server, person: Callable[..., Person]
+) -> None:
+    """A comments, then B: A's page shows B's comment without a reload (and so does the page of
+    C, who never commented)."""
+    question = _api(server, "POST", "/questions", {"title": "What should we bring?"})
+    alice, bob, carol = person("Alice"), person("Bob"), person("Carol")
+    for someone in (alice, bob, carol):
+        someone.page.goto(f"{server.url}/q/{question['id']}/")
+        someone.page.locator("#join").get_by_label("Your name").fill(someone.name)
+        with someone.page.expect_navigation():
+            someone.page.get_by_role("button", name="Join").click()
+    for someone in (alice, bob, carol):
+        someone.set_marker()
+
+    _comment(alice, "Bring snacks")
+    expect(bob.page.locator("#comment-list")).to_contain_text("Bring snacks")
+    _comment(bob, "And drinks")
+    expect(carol.page.locator("#comment-list")).to_contain_text("And drinks")
+    expect(alice.page.locator("#comment-list")).to_contain_text("And drinks")
+
+    for someone in (alice, bob, carol):
+        assert someone.marker_survived(), f"{someone.name}'s page was reloaded"
+        assert someone.problems == [], f"{someone.name}: {someone.problems}"
+
+
+def _question_with_ideas(server: Server, *titles: str) -> tuple[str, str, list[dict]]:
+    question = _api(server, "POST", "/questions", {"title": "Which day?"})
+    qid, admin = question["id"], question["admin_token"]
+    _api(server, "POST", f"/questions/{qid}/participants", {"name": "Olga"}, admin)
+    ideas = [_api(server, "POST", f"/questions/{qid}/ideas", {"title": t}, admin) for t in titles]
+    return qid, admin, ideas
+
+
+def _voter(server: Server, qid: str, name: str) -> str:
+    return _api(server, "POST", f"/questions/{qid}/participants", {"name": name})["token"]
+
+
+def _requests_to(someone: Person, part: str) -> list[str]:
+    """The URLs of the page's requests for `?part=<part>` from now on (Playwright's own view of
+    the network)."""
+    seen: list[str] = []
+    someone.page.on("request", lambda r: seen.append(r.url) if f"part={part}" in r.url else None)
+    return seen
+
+
+def test_a_vote_is_patched_into_an_open_page_from_its_event_without_a_fetch(
+    server: Server, person: Callable[..., Person]
+) -> None:
+    qid, _admin, (friday, _monday) = _question_with_ideas(server, "Friday", "Monday")
+    watcher = person("Watcher")
+    watcher.page.goto(f"{server.url}/q/{qid}/")
+    watcher.page.locator("#join").get_by_label("Your name").fill("Wanda")
+    with watcher.page.expect_navigation():
+        watcher.page.get_by_role("button", name="Join").click()
+    vote_button(watcher, "Friday").click()  # her own mark, which the events must keep
+    expect(votes_of(watcher.page, "Friday")).to_have_text("1")
+    watcher.set_marker()
+    rows = _requests_to(watcher, "row")
+
+    for name in ("Ada", "Ben", "Cem"):
+        _api(server, "PUT", f"/ideas/{friday['id']}/vote", token=_voter(server, qid, name))
+    expect(votes_of(watcher.page, "Friday")).to_have_text("4")
+    voters = idea_row(watcher.page, "Friday").locator("[data-tally=voters]")
+    expect(voters).to_have_text("Wanda, Ada, Ben and 1 more")
+    expect(idea_row(watcher.page, "Friday").locator("[data-tally=unit]")).to_have_text("votes")
+    # "and 1 more" is a link that still loads every voter in place.
+    voters.get_by_role("link", name="1 more").click()
+    expect(idea_row(watcher.page, "Friday").locator(".voters")).to_contain_text("Cem")
+    expect(vote_button(watcher, "Friday")).to_have_attribute("aria-pressed", "true")
+    expect(vote_button(watcher, "Monday")).to_have_attribute("aria-pressed", "false")
+    # A vote taken back goes down in place, too, and the last voter's name goes with it.
+    ben = _voter(server, qid, "Dan")
+    _api(server, "PUT", f"/ideas/{_monday['id']}/vote", token=ben)
+    expect(votes_of(watcher.page, "Monday")).to_have_text("1")
+    expect(idea_row(watcher.page, "Monday").locator("[data-tally=unit]")).to_have_text("vote")
+    _api(server, "DELETE", f"/ideas/{_monday['id']}/vote", token=ben)
+    expect(votes_of(watcher.page, "Monday")).to_have_text("0")
+    expect(idea_row(watcher.page, "Monday").locator("[data-tally=voters]")).to_have_count(0)
+
+    assert rows == [], rows  # nothing fetched for any of it
+    assert watcher.marker_survived(), "the page was reloaded"
+    assert watcher.problems == [], watcher.problems
+
+
+def test_changes_that_come_while_a_row_is_fetched_cost_one_more_fetch(
+    server: Server, person: Callable[..., Person]
+) -> None:
+    """A like is not patched (the reader's own like is in the row): each fetches the row. While
+    one fetch is on its way, any number of changes make one more fetch, not one each."""
+    qid, admin, (friday, monday) = _question_with_ideas(server, "Friday", "Monday")
+    argument = _api(
+        server, "POST", f"/ideas/{friday['id']}/arguments", {"kind": "pro", "text": "Sun"}, admin
+    )
+    watcher = person("Watcher")
+    held: list[Route] = []
+    rows: list[str] = []
+
+    def hold_the_first(route: Route) -> None:
+        rows.append(route.request.url)
+        if len(rows) == 1:
+            held.append(route)
+        else:
+            route.continue_()
+
+    watcher.page.route("**/*part=row*", hold_the_first)
+    watcher.page.goto(f"{server.url}/q/{qid}/")
+    tokens = [_voter(server, qid, f"Fan {n}") for n in range(12)]
+    for token in tokens:
+        _api(server, "PUT", f"/arguments/{argument['id']}/like", token=token)
+    # A vote afterwards is patched in once every like before it was handled (events come in
+    # order): by then the first fetch is held, and the others have waited for it.
+    _api(server, "PUT", f"/ideas/{monday['id']}/vote", token=tokens[0])
+    expect(votes_of(watcher.page, "Monday")).to_have_text("1")
+    assert len(rows) == 1, rows
+    held[0].continue_()
+    likes = argument_item(watcher.page, "Sun").locator(".count")
+    expect(likes).to_have_text("12")
+    watcher.page.wait_for_function(
+        "() => performance.getEntriesByType('resource')"
+        ".filter(e => e.name.includes('part=row')).length >= 2"
+    )
+    assert len(rows) == 2, rows
     assert watcher.problems == [], watcher.problems

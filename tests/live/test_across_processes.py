@@ -11,6 +11,16 @@ import pytest
 
 from .conftest import EventStream, Redis, Server, Servers, Visitor
 
+TALLY = ("count", "voters", "more")
+
+
+def _ids(data: dict[str, object]) -> dict[str, object]:
+    return {key: value for key, value in data.items() if key not in TALLY}
+
+
+def _tally(data: dict[str, object]) -> tuple[object, ...]:
+    return tuple(data.get(key) for key in TALLY)
+
 
 def votes_through_one_reach_the_other(
     a: Server, b: Server, listen: Callable[..., EventStream], *, within: float
@@ -37,7 +47,9 @@ def votes_through_one_reach_the_other(
 
     for stream in streams:
         got = [stream.next(timeout=within) for _ in range(3)]
-        assert [(m.event, m.id, m.data) for m in got] == [
+        # Each vote's tally is read when it is sent (at least as new as the vote): the last one's
+        # is the final one.
+        assert [(m.event, m.id, _ids(m.data)) for m in got] == [
             (
                 kind,
                 str(version),
@@ -49,6 +61,7 @@ def votes_through_one_reach_the_other(
                 ("vote.retracted", start + 3),
             ]
         ]
+        assert _tally(got[-1].data) == (1, ["Alice"], 0)
 
 
 @pytest.mark.postgres

@@ -341,7 +341,7 @@ def test_the_api_and_the_pages_share_one_state(qid: str, bob: Caller, idea: str)
 
     assert bob.get(f"/ideas/{idea}").data["voters"] == ["Carol", "Bob"]
     page = carol.get(f"/q/{qid}/").content.decode()
-    assert '<span class="count">2</span>' in page
+    assert '<span class="count" data-tally="count">2</span>' in page
 
 
 def test_someone_can_take_part_in_two_questions(db: None) -> None:

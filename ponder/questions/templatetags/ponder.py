@@ -1,3 +1,4 @@
+import json
 from functools import lru_cache
 from types import SimpleNamespace
 
@@ -6,7 +7,7 @@ from django.template.base import FilterExpression
 from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 
 from ponder.lib import text
 from ponder.questions.access import Access, Reader, remembered_name
@@ -182,3 +183,11 @@ def shared_row_tag(parser: template.base.Parser, token: template.base.Token) -> 
     body = parser.parse(("endshared_row",))
     parser.delete_first_token()
     return SharedRowNode(parser.compile_filter(bits[1]), body)
+
+
+@register.simple_tag
+def plural_forms(singular: str, plural: str) -> str:
+    """The singular and plural of a text in the active language, as a JSON list, for the
+    live updates to count with (ponder.js picks one by the language's plural rule and puts the
+    number in for `%(n)s`). The text must be one a template translates with the same words."""
+    return json.dumps([ngettext(singular, plural, 1), ngettext(singular, plural, 2)])

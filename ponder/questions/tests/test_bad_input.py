@@ -261,7 +261,7 @@ def test_html_in_a_name_is_stored_as_typed_and_shown_as_text(question, alice):
         html = page.content.decode()
         _assert_shown_as_text(html)
         assert html.count("by <bdi>&lt;script&gt;") == 1  # the idea's byline
-        assert 'class="voters"><bdi>&lt;script&gt;' in html
+        assert 'class="voters" data-tally="voters"><bdi>&lt;script&gt;' in html
 
 
 def test_html_in_the_question_is_stored_as_typed_and_shown_as_text(question, alice, bob):

@@ -77,11 +77,17 @@ def test_the_numbers_take_their_own_plural_and_texts_are_escaped() -> None:
     with translation.override("de"):
         one = stencils.vote_box(**values, vote_count=2)
         many = stencils.vote_box(**values, vote_count=9)
-    assert '<span class="count">2</span> <span class="unit">Stimmen</span>' in one
-    assert '<span class="count">9</span>' in many and "7 weitere" in many
+    assert (
+        '<span class="count" data-tally="count">2</span> '
+        '<span class="unit" data-tally="unit">Stimmen</span>' in one
+    )
+    assert '<span class="count" data-tally="count">9</span>' in many and "7 weitere" in many
     with translation.override("en"):
         single = stencils.vote_box(**{**values, "first_voters": ["Ada"]}, vote_count=1)
-    assert '<span class="count">1</span> <span class="unit">vote</span>' in single
+    assert (
+        '<span class="count" data-tally="count">1</span> '
+        '<span class="unit" data-tally="unit">vote</span>' in single
+    )
     assert "more" not in single.split('class="voters"')[1]
     assert (
         "<bdi>Ada &lt;script&gt;</bdi>, <bdi>Bo</bdi>" in one
