@@ -21,7 +21,7 @@ from .models import Argument, Comment, Idea, Vote, count_of
 VOTERS_SHOWN = 4
 # A big question shows its leading ideas and latest comments first; the rest come on demand
 # ("Show more ideas"), so the page stays a size a phone can take.
-IDEAS_SHOWN = 30
+IDEAS_SHOWN = 20
 COMMENTS_SHOWN = 50
 # Per idea and kind: its strongest pro and its strongest con (the most liked), so that a big
 # question fits a few screens; the rest unfold in place, and the idea's own page shows them all.
@@ -287,9 +287,7 @@ def question_page(
         _rank(ideas, question, everything=idea_ids is None)
 
     left = max((question.max_votes or 0) - len(my_votes), 0)
-    page = Page(
-        ideas=ideas, my_vote_count=len(my_votes), my_votes_left=left, idea_total=idea_total
-    )
+    page = Page(ideas=ideas, my_vote_count=len(my_votes), my_votes_left=left, idea_total=idea_total)
     if comments:
         comments_qs = Comment.objects.filter(question=question).select_related("author")
         if comments_shown is None:

@@ -35,7 +35,7 @@ AVATAR_COLOURS = 8  # .avatar-0 … .avatar-7 in ponder.css, each 4.5:1 in light
 
 
 def initials(name: str) -> str:
-    """"Amara Okafor" → "AO", "Jonas" → "J": the first letter of the first and the last word."""
+    """ "Amara Okafor" → "AO", "Jonas" → "J": the first letter of the first and the last word."""
     words = [word for word in name.split() if word[:1].isalnum()]
     if not words:
         return "?"
