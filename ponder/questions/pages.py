@@ -45,7 +45,7 @@ class Listing:
     @classmethod
     def asked(cls, sort: str | None, search: str | None) -> "Listing":
         order = sort if sort in ORDERS else ORDERS[0]
-        return cls(order=order, search=" ".join((search or "").split())[:SEARCH_MAX])
+        return cls(order=order, search=" ".join((search or "").split())[:SEARCH_MAX].strip())
 
     @property
     def is_default(self) -> bool:
