@@ -277,7 +277,9 @@ def question_page(
             idea.more_cons = idea.more_arguments - idea.more_pros
         else:
             idea.more_pros = idea.more_cons = 0
-        idea.first_voters = named_voters(voters[idea.pk], idea.vote_count)
+        idea.first_voters = voters[idea.pk]
+        if voters_shown == VOTERS_SHOWN:  # the page's vote box (the API names as many as read)
+            idea.first_voters = named_voters(idea.first_voters, idea.vote_count)
         idea.more_voters = idea.vote_count - len(idea.first_voters)
         idea.voted = idea.pk in my_votes
         idea.rank = None  # set for closed questions below; a missing attribute costs lookups
