@@ -702,7 +702,7 @@ def test_a_growing_question_keeps_each_process_within_its_budget(
         monkeypatch.setattr(rendering, name, cache)
     question = crowded(3, 0)
     me = question.participants.get(name="Bob")
-    for n in range(20):
+    for n in range(IDEAS_SHOWN - 3):  # each new idea among those the page shows
         services.idea_add(
             question=question, author=me, title=f"Later idea {n:03}", description="x" * 500
         )
