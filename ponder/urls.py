@@ -1,4 +1,5 @@
 from django.urls import include, path, register_converter
+from django.views.generic import RedirectView
 
 from ponder.api.api import api
 from ponder.lib.ids import QUESTION_ID_REGEX, SECRET_LENGTH
@@ -31,6 +32,9 @@ register_converter(KeyConverter, "key")
 
 urlpatterns = [
     path("api/v1/questions/<id:question_id>/events", question_events, name="api_question_events"),
+    # The reference is at /api/v1/docs, like every API path without a slash; the slash is a
+    # natural thing to type after "docs", so it leads there too.
+    path("api/v1/docs/", RedirectView.as_view(pattern_name="api:openapi-view", query_string=True)),
     path("api/v1/", api.urls),
     # The language switcher in the footer posts to /i18n/setlang/ (Django's set_language).
     path("i18n/", include("django.conf.urls.i18n")),

@@ -166,7 +166,7 @@ def _checked_settings(
         except OverflowError:
             message = _("The deadline is too far in the future.")
             raise Invalid([("settings.deadline", message)]) from None
-        data["deadline"] = wall.replace(tzinfo=None, second=0, microsecond=0)
+        data["deadline"] = wall.replace(tzinfo=None)  # a new one with seconds is refused
     form = QuestionSettingsForm(data, initial=initial)
     if not form.is_valid():
         raise Invalid(

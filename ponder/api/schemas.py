@@ -8,7 +8,6 @@ two together.
 
 import re
 import sys
-import zoneinfo
 from datetime import datetime
 from functools import partial
 from typing import Annotated, Any, Literal
@@ -24,10 +23,12 @@ from pydantic import (
     Field,
     StrictBool,
     StrictInt,
+    StrictStr,
     WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
 
+from ponder.lib import zones
 from ponder.lib.ids import QUESTION_ID_REGEX
 from ponder.questions.forms import (
     ArgumentForm,
@@ -91,7 +92,20 @@ CommentText = text(CommentForm.base_fields["text"], "The comment")
 Name = text(NameForm.base_fields["name"], "Your name, shown beside what you write")
 
 Kind = Literal["pro", "con"]
-TimeZone = Literal[tuple(sorted(zoneinfo.available_timezones()))]  # type: ignore[valid-type]
+
+
+def _canonical_zone(value: str) -> str:
+    if value not in zones.canonical():
+        message = _("Give a time zone by its name in the tz database, e.g. Europe/Berlin.")
+        raise PydanticCustomError("time_zone", "{message}", {"message": message})
+    return value
+
+
+TimeZone = Annotated[
+    StrictStr,
+    AfterValidator(_canonical_zone),
+    WithJsonSchema({"type": "string", "enum": sorted(zones.canonical())}),
+]
 
 
 def _must_be_text(value: object) -> object:
@@ -115,7 +129,8 @@ Deadline = Annotated[
     AfterValidator(_with_offset),
     Field(
         description="When the question closes itself (RFC 3339 with a UTC offset; null for "
-        "none). Must lie in the future when it changes. Kept to the minute."
+        "none), in whole minutes: a new deadline with seconds is refused. Must lie in the "
+        "future when it changes."
     ),
 ]
 

@@ -3,12 +3,13 @@ length; nothing is cut silently, and NUL characters are refused by Django's own 
 
 import zoneinfo
 from datetime import UTC, datetime
-from functools import cache
 
 from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from ponder.lib import zones
 
 from .models import Argument, Question
 
@@ -83,6 +84,9 @@ class CommentForm(ParticipantForm):
     text = _text_field(_("Comment"))
 
 
+WHOLE_MINUTES = _("Give the deadline in whole minutes, without seconds.")
+
+
 def _beyond_utc(moment: datetime) -> bool:
     """The database stores UTC: late on 31 December 9999 west of Greenwich has no UTC time."""
     try:
@@ -92,9 +96,42 @@ def _beyond_utc(moment: datetime) -> bool:
     return False
 
 
-@cache
-def _time_zone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+REGION_NAMES = {
+    "Europe": _("Europe"),
+    "America": _("America"),
+    "Africa": _("Africa"),
+    "Asia": _("Asia"),
+    "Australia": _("Australia"),
+    "Pacific": _("Pacific"),
+    "Atlantic": _("Atlantic"),
+    "Indian": _("Indian Ocean"),
+    "Antarctica": _("Antarctica"),
+    "Arctic": _("Arctic"),
+}
+
+
+class TimeZoneField(forms.ChoiceField):
+    """A deadline's time zone: offered from the common ones, any canonical one accepted
+    (`ponder.lib.zones`). `keep` is accepted too: a question's zone from before, even one of the
+    old names that are no longer offered, so that saving other settings does not fail on it."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.keep = ""
+        self.offer()
+
+    def offer(self, *first: str) -> None:
+        """Offer `first` (the current zone, when it is no common one) before the common zones."""
+        first = tuple(name for name in first if self.valid_value(name))
+
+        def choices() -> list:
+            # Offsets of today: a zone's offset changes with daylight saving time.
+            return zones.grouped(first, timezone.now(), REGION_NAMES)
+
+        self.choices = choices
+
+    def valid_value(self, value: str) -> bool:
+        return value in zones.canonical() or bool(value and value == self.keep)
 
 
 class QuestionSettingsForm(Form):
@@ -117,7 +154,12 @@ class QuestionSettingsForm(Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=_("The question closes itself at this time."),
     )
-    time_zone = forms.ChoiceField(label=_("Time zone of the deadline"), choices=_time_zone_choices)
+    time_zone = TimeZoneField(
+        label=_("Time zone of the deadline"),
+        error_messages={
+            "invalid_choice": _("Choose a time zone from the list, for example Europe/Berlin.")
+        },
+    )
     allow_exports = forms.BooleanField(
         label=_("Anyone with the link may download the results"),
         required=False,
@@ -126,7 +168,18 @@ class QuestionSettingsForm(Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["time_zone"].initial = settings.PONDER_TIME_ZONE
+        zone_field = self.fields["time_zone"]
+        zone_field.initial = settings.PONDER_TIME_ZONE
+        zone_field.keep = self.initial.get("time_zone", "")
+        zone_field.offer(zone_field.keep, self.data.get("time_zone", ""))
+        if not self.is_bound and not self.initial.get("deadline"):
+            # No deadline yet, so no zone chosen for one: the browser's own zone goes first and
+            # is chosen (zones.js), if it is canonical; the rest of them for it to look in.
+            common = set(zones.COMMON)
+            zone_field.widget.attrs |= {
+                "data-browser-zone": _("This device's time zone"),
+                "data-zones": " ".join(sorted(zones.canonical() - common)),
+            }
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
@@ -135,10 +188,17 @@ class QuestionSettingsForm(Form):
         if deadline is not None and zone:
             # The typed time is a wall-clock time in the chosen zone, not the server's.
             typed = deadline.replace(tzinfo=None)
+            changed = self._deadline_changed(typed, zone)
+            if not changed:
+                typed = self.initial["deadline"]  # with the seconds the field does not show
             aware = timezone.make_aware(typed, zoneinfo.ZoneInfo(zone))
             if _beyond_utc(aware):
                 self.add_error("deadline", _("The deadline is too far in the future."))
-            elif aware <= timezone.now() and self._deadline_changed(typed, zone):
+            elif changed and (typed.second or typed.microsecond):
+                # Deadlines are whole minutes, as the page shows them: a deadline with seconds
+                # would close the question up to a minute after the time everyone sees.
+                self.add_error("deadline", WHOLE_MINUTES)
+            elif aware <= timezone.now() and changed:
                 self.add_error("deadline", _("The deadline must be in the future."))
             data["deadline"] = aware
         return data
@@ -150,7 +210,7 @@ class QuestionSettingsForm(Form):
         return not (
             isinstance(before, datetime)
             and zone == self.initial.get("time_zone")
-            and typed == before.replace(second=0, microsecond=0)
+            and typed in (before, before.replace(second=0, microsecond=0))
         )
 
     @classmethod

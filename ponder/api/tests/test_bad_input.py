@@ -146,8 +146,12 @@ def test_a_huge_body_gets_413(qid: str, bob: Caller) -> None:
 # Settings, checked by the settings form of the pages -----------------------------------------
 
 
+ZONE_NAME = "Give a time zone by its name in the tz database, e.g. Europe/Berlin."
+
+
 def future(**delta: float) -> str:
-    return (datetime.now(UTC) + timedelta(**delta)).isoformat()
+    """A deadline `delta` from now, in whole minutes as deadlines are."""
+    return (datetime.now(UTC) + timedelta(**delta)).replace(second=0, microsecond=0).isoformat()
 
 
 @pytest.mark.parametrize(
@@ -161,6 +165,20 @@ def future(**delta: float) -> str:
         ({"allow_ideas": "yes"}, "settings.allow_ideas", "Input should be a valid boolean"),
         ({"allow_ideas": None}, "settings.allow_ideas", "Input should be a valid boolean"),
         ({"time_zone": "Mars/Olympus"}, "settings.time_zone", None),
+        *(
+            ({"time_zone": alias}, "settings.time_zone", ZONE_NAME)
+            for alias in ("US/Eastern", "W-SU", "Factory", "localtime", "Asia/Calcutta")
+        ),
+        (
+            {"deadline": "2030-06-01T18:00:30+02:00"},
+            "settings.deadline",
+            "Give the deadline in whole minutes, without seconds.",
+        ),
+        (
+            {"deadline": "2030-06-01T18:00:00.5+02:00"},
+            "settings.deadline",
+            "Give the deadline in whole minutes, without seconds.",
+        ),
         ({"deadline": "tomorrow"}, "settings.deadline", None),
         ({"deadline": 1893456000}, "settings.deadline", "Give a date and time as text."),
         (

@@ -7,11 +7,15 @@ as a real question would be.
 
 import random
 import time
+import zoneinfo
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from ponder.questions import services
 from ponder.questions.models import Argument, Participant, Question
@@ -645,8 +649,30 @@ class Command(BaseCommand):
         )
 
 
+def end_of_month(now: datetime, zone: str) -> datetime:
+    """The last minute of this month in `zone`, as the description promises; next month's when
+    this one has less than a day left, so that the demo stays open to be tried."""
+    local = now.astimezone(zoneinfo.ZoneInfo(zone))
+    month = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    while True:
+        month = (month + timedelta(days=32)).replace(day=1)  # the first of the next month
+        last = timezone.make_aware(month.replace(tzinfo=None) - timedelta(minutes=1), month.tzinfo)
+        if last - now >= timedelta(days=1):
+            return last
+
+
 def _create(rng: random.Random) -> tuple[Question, str, str]:
     question, admin_key = services.question_create(title=TITLE, description=DESCRIPTION)
+    question = services.question_update(
+        question=question,
+        title=question.title,
+        description=question.description,
+        allow_ideas=question.allow_ideas,
+        allow_arguments=question.allow_arguments,
+        max_votes=question.max_votes,
+        deadline=end_of_month(timezone.now(), settings.PONDER_TIME_ZONE),
+        time_zone=settings.PONDER_TIME_ZONE,
+    )
 
     def join(name: str) -> Participant:
         return services.participant_join(question=question, name=name)[0]
