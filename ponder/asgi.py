@@ -28,6 +28,16 @@ from django.core.asgi import get_asgi_application
 from django.core.wsgi import get_wsgi_application
 from django.urls import Resolver404, resolve
 
+from ponder.connections import (
+    BODY_REFUSED,
+    TOO_BIG,
+    TOO_SLOW,
+    announced_length,
+    max_body,
+    request_finished,
+    request_started,
+)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ponder.settings")
 
 type Message = dict[str, Any]
@@ -75,6 +85,16 @@ async def body_head(receive: Receive, limit: int) -> list[Message] | None:
         size += len(message.get("body", b""))
         if not message.get("more_body", False) or size > limit:
             return messages
+
+
+def replay(messages: list[Message], receive: Receive) -> Receive:
+    """`receive` that gives `messages` first (a body read already), then the client's own."""
+    pending = list(messages)
+
+    async def replayed() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replayed
 
 
 def environ_of(scope: Message, body: bytes) -> dict[str, Any]:
@@ -174,22 +194,52 @@ class Application:
         self.pages = ThreadContext(get_wsgi_application(), workers or threads())
 
     async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or is_coroutine_view(scope):
+        if scope["type"] != "http":
             await self.stream(scope, receive, send)
             return
-        # The body (up to the size Django would take) is read here, before any thread is taken:
-        # a client that leaves half-way gets nothing done, and a slow one holds no thread.
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
-        head = await body_head(receive, limit)
-        if head is None:
-            return
-        body = b"".join(message.get("body", b"") for message in head)
-        if body and not any(name == b"content-length" for name, _value in scope["headers"]):
+        request_started(scope)
+        try:
+            await self.answer(scope, receive, send)
+        finally:
+            request_finished(scope)
+
+    async def answer(self, scope: Message, receive: Receive, send: Send) -> None:
+        # The body is read here, before any thread is taken, and only so far (ponder/
+        # connections.py): a client that leaves half-way gets nothing done, a slow one holds no
+        # thread, and none is written to a temporary file. One announced as too large is not
+        # read at all; one too large without a length is cut at the limit; one that takes too
+        # long is dropped. Django answers each refusal (413, 408) without reading further, and the
+        # connection is closed after it, with the rest of the body unread.
+        limit = max_body(scope)
+        announced = announced_length(scope)
+        refused, body = None, b""
+        if announced is not None and announced > limit:
+            refused = TOO_BIG
+        else:
+            try:
+                async with asyncio.timeout(settings.PONDER_BODY_TIMEOUT):
+                    head = await body_head(receive, limit)
+            except TimeoutError:
+                refused = TOO_SLOW
+            else:
+                if head is None:
+                    return
+                body = b"".join(message.get("body", b"") for message in head)
+                if len(body) > limit:
+                    refused, body = TOO_BIG, b""
+                elif is_coroutine_view(scope):
+                    await self.stream(scope, replay(head, receive), send)
+                    return
+        environ = environ_of(scope, body)
+        if refused is not None:
+            environ[BODY_REFUSED] = refused
+        elif body and announced is None:
             # A WSGI request's body is as long as its Content-Length says, and one sent in chunks
-            # has none: it is given the length read, which Django refuses (413) beyond `limit`.
-            headers = [*scope["headers"], (b"content-length", str(len(body)).encode())]
-            scope = {**scope, "headers": headers}
-        status, headers, answer = await self.pages(environ_of(scope, body))
+            # has none: it is given the length read.
+            environ["CONTENT_LENGTH"] = str(len(body))
+        status, headers, answer = await self.pages(environ)
+        if refused is not None:
+            headers = [*headers, (b"connection", b"close")]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": answer})
 

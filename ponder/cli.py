@@ -1,10 +1,12 @@
 """The `ponder` command: `ponder serve` runs the site; every other word is a Django command."""
 
 import argparse
+import copy
 import os
 import signal
 import subprocess
 import sys
+from typing import Any
 
 HELP = """\
 usage: ponder COMMAND [options]
@@ -22,7 +24,9 @@ commands:
               check --deploy, ... (ponder help --commands lists them all)
 
 Configuration comes from the environment: PONDER_DATA_DIR, DATABASE_URL, REDIS_URL,
-SECRET_KEY, ALLOWED_HOSTS, PONDER_HTTPS, DEBUG (see README.md).
+SECRET_KEY, ALLOWED_HOSTS, PONDER_HTTPS, PONDER_TRUSTED_PROXIES (the proxies whose
+X-Forwarded-* headers are believed; none by default), PONDER_MAX_BODY, PONDER_BODY_TIMEOUT,
+PONDER_HEADER_TIMEOUT, DEBUG (see README.md).
 """
 
 
@@ -49,6 +53,19 @@ def _with_few_malloc_arenas(argv: list[str]) -> None:
     if "MALLOC_ARENA_MAX" in os.environ or sys.orig_argv[-len(argv) - 1 :] != ["serve", *argv]:
         return  # set already, or not run as a command (called from Python)
     os.execve(sys.executable, sys.orig_argv, {**os.environ, "MALLOC_ARENA_MAX": "2"})  # noqa: S606
+
+
+def uvicorn_log_config() -> dict[str, Any]:
+    """uvicorn's own logging setup, with the filter that redacts admin keys on each of its
+    handlers (its error log, and its access log if someone turns it on), as settings.LOGGING has
+    on Django's."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["redact_secrets"] = {"()": "ponder.lib.logs.RedactSecrets"}
+    for handler in config["handlers"].values():
+        handler.setdefault("filters", []).append("redact_secrets")
+    return config
 
 
 def serve(argv: list[str]) -> None:
@@ -99,6 +116,8 @@ def serve(argv: list[str]) -> None:
 
     import uvicorn
 
+    from ponder.connections import HeadDeadline
+
     try:
         uvicorn.run(
             "ponder.asgi:application",
@@ -106,9 +125,15 @@ def serve(argv: list[str]) -> None:
             port=args.port,
             workers=args.workers,
             lifespan="off",
-            proxy_headers=True,
-            forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            # Whom to believe about the client's address and scheme is Ponder's to decide, in one
+            # place (ponder/proxies.py, PONDER_TRUSTED_PROXIES): the connection's peer is passed
+            # on as it is.
+            proxy_headers=False,
             access_log=False,
+            log_config=uvicorn_log_config(),
+            # Each connection gets PONDER_HEADER_TIMEOUT to send a request's head
+            # (ponder/connections.py); uvicorn has no such limit of its own.
+            http=HeadDeadline,
             # Live streams never end by themselves: without a limit, stopping the server would
             # wait for every open page to leave. Their browsers reconnect and catch up.
             timeout_graceful_shutdown=5,

@@ -1,21 +1,26 @@
-"""Rate limits per client address (docs/reliability.md #20-#22, #28), with Loomio's numbers.
+"""Rate limits (docs/reliability.md #20-#22, #28), sized so that a room behind one address (a
+class, an office, a conference Wi-Fi: 800 people and more) can take part with the defaults.
 
 Every request counts against `write` (POST, PUT, PATCH, DELETE) or `read` (GET), in a
 middleware; each limited view and API operation also against its own bucket (`vote`, `idea`,
-...), which it names where it is defined (`limit`, `limit_operation`). Over a limit, the answer
-is 429 with `Retry-After` (seconds): a page, a status message for htmx, or `{"detail": ...}`
-under /api/.
+...), which it names where it is defined (`limit`, `limit_operation`). Each bucket counts per
+one kind of sender (`SCOPES`): per client address (a backstop against a flood over many
+questions), per question and address (new names: a room joins one question at once, a script
+is stopped there), or per person (the participant token of a browser or an API client: what one
+person does, whoever shares their address). Over a limit, the answer is 429 with `Retry-After`
+(seconds): a page, a status message for htmx, or `{"detail": ...}` under /api/, saying kindly
+whose count is full (the network's, or this browser's) and how long to wait.
 
 Counts are fixed windows in Django's cache (`cache.add` then `cache.incr`: atomic in Redis, so
 several processes share one count; per process with the in-memory cache). A cache that fails lets
 every request through, with a log line: rate limits must never cost a vote.
 
-The client is REMOTE_ADDR, unless REMOTE_ADDR is one of PONDER_TRUSTED_PROXIES: then it is the
-right-most address of X-Forwarded-For that is not a trusted proxy itself (a client can put
-anything on the left of that header, but not on the right of what its proxies append).
+The client is the address `ponder.proxies.client_address` decides: REMOTE_ADDR, or what a
+proxy named in PONDER_TRUSTED_PROXIES forwarded.
 """
 
 import functools
+import hashlib
 import ipaddress
 import logging
 import math
@@ -34,9 +39,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_htmx.http import reswap
 
-log = logging.getLogger(__name__)
+from ponder.proxies import client_address
 
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+log = logging.getLogger(__name__)
 
 
 class Limit(NamedTuple):
@@ -44,17 +49,38 @@ class Limit(NamedTuple):
     period: int  # the window, in seconds
 
 
-# Loomio's numbers (docs/reliability.md, Anchors): 300 requests per address per 5 minutes, and per
-# hour 100 votes, 100 comments, 100 polls. Loomio counts every request against the 300; a page
-# of ours with live updates reads one row for every change anybody makes, so the 300 counts writes
-# only and reads get ten times as much (still enough to stop a loop hammering a large page).
-# A new participant is a new identity: 30 per address per hour (#28). `stream` counts connections
-# to the live stream (a page opens one, and again after each drop).
+# A room behind one address (README, Rate limits): a thousand people join one question within
+# minutes, each votes ten times, adds a little and keeps the page open. Loomio's per-address
+# numbers (100 votes an hour, 30 new sessions) fit accounts, not such a room, so what one person
+# does is counted per person, with Loomio's 100 an hour; new names per question and address,
+# with room for the whole room at once (and a script stopped there, its names listed for the
+# organiser); and per address only as a backstop sized for a room: its writes (a name, ten votes
+# and some more each), its live streams (one per page, again after each drop) and its reads (a
+# live page fetches a row for every change anybody makes, so a room's reads grow with its size
+# times its changes: the backstop is about what a server can answer at all).
 DEFAULT_LIMITS = (
-    "write=300/5m,read=3000/5m,question=100/h,join=30/h,idea=100/h,argument=100/h,"
-    "comment=100/h,vote=100/h,like=100/h,stream=120/5m"
+    "write=20000/10m,read=300000/5m,stream=5000/5m,question=100/h,join=2000/h,"
+    "join_question=1000/h,idea=100/h,argument=100/h,comment=100/h,vote=100/h,like=100/h"
 )
 NAMES = tuple(item.partition("=")[0] for item in DEFAULT_LIMITS.split(","))
+# Whom each bucket counts: the client address, the question and the address, or the person (the
+# participant token the request carries; a request without one is not counted there: it can
+# only write by giving a name, which `join` and `join_question` count).
+ADDRESS, QUESTION, PERSON = "address", "question", "person"
+SCOPES = {
+    "write": ADDRESS,
+    "read": ADDRESS,
+    "stream": ADDRESS,
+    "question": ADDRESS,
+    "join": ADDRESS,
+    "join_question": QUESTION,
+    "idea": PERSON,
+    "argument": PERSON,
+    "comment": PERSON,
+    "vote": PERSON,
+    "like": PERSON,
+}
+JOINING = ("join", "join_question")  # a new name counts against both
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 OFF = {"off", "0", "no", "false", "none"}
 _LIMIT = re.compile(r"^(\d+)\s*/\s*(\d*)\s*([smhd])$")
@@ -68,46 +94,71 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 COUNTED = "_ponder_rate_limit_counted"  # set on a request whose view's own bucket was counted
 
 
+Person = Callable[[HttpRequest], str | None]  # the participant token a request carries, if any
+
+
 class Own(NamedTuple):
     bucket: str
     methods: frozenset[str]
     newcomer: bool  # a form a newcomer sends with their name: it may make a new participant (#28)
+    person: Person | None  # for a bucket counted per person: where the request carries its token
+
+
+def _checked(bucket: str, person: Person | None) -> str:
+    if bucket not in NAMES:
+        raise ImproperlyConfigured(f"no rate limit named {bucket!r}")
+    if SCOPES[bucket] == PERSON and person is None:
+        raise ImproperlyConfigured(f"the rate limit {bucket!r} counts per person: give person=")
+    return bucket
 
 
 def limit(
-    bucket: str, *, methods: Iterable[str] = ("POST",), newcomer: bool = False
+    bucket: str,
+    *,
+    methods: Iterable[str] = ("POST",),
+    newcomer: bool = False,
+    person: Person | None = None,
 ) -> Callable[[Callable], Callable]:
     """A view's own limit (`bucket`, for `methods`), besides `read` or `write`; `newcomer`: a
-    request that sends a name also counts against `join`."""
-    if bucket not in NAMES:
-        raise ImproperlyConfigured(f"no rate limit named {bucket!r}")
+    request that sends a name also counts as joining; `person`: the request's participant token,
+    for a bucket counted per person."""
+    _checked(bucket, person)
 
     def tag(view: Callable) -> Callable:
-        view.rate_limit = Own(bucket, frozenset(methods), newcomer)  # type: ignore[attr-defined]
+        view.rate_limit = Own(bucket, frozenset(methods), newcomer, person)  # type: ignore[attr-defined]
         return view
 
     return tag
 
 
-def limit_operation(bucket: str) -> Callable[[Callable], Callable]:
+def limit_operation(bucket: str, *, person: Person | None = None) -> Callable[[Callable], Callable]:
     """An API operation's own limit, counted when it runs; over it, a 429 in JSON."""
-    if bucket not in NAMES:
-        raise ImproperlyConfigured(f"no rate limit named {bucket!r}")
+    _checked(bucket, person)
 
     def wrap(operation: Callable) -> Callable:
         @functools.wraps(operation)
         def limited(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             if configured_limits() and not getattr(request, COUNTED, False):
                 setattr(request, COUNTED, True)
-                wait = hit([bucket], client_ip(request))
-                if wait is not None:
-                    return too_many(request, wait)
+                buckets = JOINING if bucket == "join" else (bucket,)
+                counts = counts_for(
+                    request, buckets, question_id=kwargs.get("question_id"), person=person
+                )
+                refusal = hit(counts)
+                if refusal is not None:
+                    return too_many(request, refusal)
             return operation(request, *args, **kwargs)
 
-        limited.rate_limit = Own(bucket, frozenset(), False)  # type: ignore[attr-defined]
+        limited.rate_limit = Own(bucket, frozenset(), False, person)  # type: ignore[attr-defined]
         return limited
 
     return wrap
+
+
+def bearer_token(request: HttpRequest) -> str | None:
+    """The token of `Authorization: Bearer <token>` (the API's participant or admin token)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 # Configuration ------------------------------------------------------------------------------
@@ -142,28 +193,9 @@ def parse_limits(text: str) -> dict[str, Limit]:
     return limits
 
 
-def parse_proxies(text: str) -> list[IPNetwork]:
-    """PONDER_TRUSTED_PROXIES: comma-separated addresses or networks (CIDR) of proxies."""
-    networks = []
-    for item in text.split(","):
-        if item.strip():
-            try:
-                networks.append(ipaddress.ip_network(item.strip(), strict=False))
-            except ValueError:
-                raise ImproperlyConfigured(
-                    f"PONDER_TRUSTED_PROXIES: {item.strip()!r} is not an IP address or network"
-                ) from None
-    return networks
-
-
 @functools.cache
 def _parsed_limits(text: str) -> dict[str, Limit]:
     return parse_limits(text)
-
-
-@functools.cache
-def _parsed_proxies(text: str) -> list[IPNetwork]:
-    return parse_proxies(text)
 
 
 def configured_limits() -> dict[str, Limit]:
@@ -173,50 +205,14 @@ def configured_limits() -> dict[str, Limit]:
     return _parsed_limits(value) if isinstance(value, str) else value
 
 
-def configured_proxies() -> list[IPNetwork]:
-    """settings.PONDER_TRUSTED_PROXIES, parsed, like `configured_limits`."""
-    value = settings.PONDER_TRUSTED_PROXIES
-    return _parsed_proxies(value) if isinstance(value, str) else value
-
-
 # Who is asking ------------------------------------------------------------------------------
-
-
-def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    text = text.strip()
-    if text.startswith("[") and "]" in text:  # [2001:db8::1]:443
-        text = text[1 : text.index("]")]
-    elif text.count(":") == 1:  # 192.0.2.1:443
-        text = text.split(":")[0]
-    try:
-        address = ipaddress.ip_address(text)
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        return address.ipv4_mapped
-    return address
-
-
-def _trusted(address: object, proxies: Iterable[IPNetwork]) -> bool:
-    return any(address in network for network in proxies)
 
 
 def client_ip(request: HttpRequest) -> str:
     """The address to count this request against, as text."""
-    remote = request.META.get("REMOTE_ADDR", "")
-    address = _address(remote)
-    proxies = configured_proxies()
-    if address is not None and proxies and _trusted(address, proxies):
-        hops = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-        for hop in reversed([hop for hop in hops if hop.strip()]):
-            forwarded = _address(hop)
-            if forwarded is None:
-                break  # our own proxies wrote nonsense: count them, not a name they were given
-            address = forwarded
-            if not _trusted(forwarded, proxies):
-                break
+    address = client_address(request.META)
     if address is None:
-        return remote[:64] or "unknown"
+        return request.META.get("REMOTE_ADDR", "")[:64] or "unknown"
     if address.version == 6:
         # One machine gets a whole /64 from its provider: counting each address alone would
         # let it take a fresh one for every request.
@@ -243,26 +239,56 @@ def _count(key: str, timeout: int) -> int:
         return 1
 
 
-def hit(buckets: Iterable[str], ip: str) -> int | None:
-    """Count one request in each bucket; the seconds to wait if one is over its limit, or None."""
+class Refusal(NamedTuple):
+    wait: int  # seconds until the fullest count's window ends
+    scope: str  # whose count is full: ADDRESS, QUESTION or PERSON
+
+
+def counts_for(
+    request: HttpRequest,
+    buckets: Iterable[str],
+    *,
+    question_id: str | None = None,
+    person: Person | None = None,
+) -> list[tuple[str, str]]:
+    """Each bucket with whom it counts this request against: the client address, the question
+    and the address, or the person (their token, hashed: no secret is kept in the cache)."""
+    ip = client_ip(request)
+    counts = []
+    for bucket in buckets:
+        scope = SCOPES[bucket]
+        if scope == ADDRESS:
+            counts.append((bucket, ip))
+        elif scope == QUESTION:
+            if question_id:
+                counts.append((bucket, f"{question_id}/{ip}"))
+        elif (token := person(request) if person else None) is not None:
+            counts.append((bucket, "p" + hashlib.sha256(token.encode()).hexdigest()[:32]))
+    return counts
+
+
+def hit(counts: Iterable[tuple[str, str]]) -> Refusal | None:
+    """Count one request in each (bucket, sender); a `Refusal` if one is over its limit."""
     global _paused_until
     limits = configured_limits()
     now = clock()
     if time.monotonic() < _paused_until:
         return None
-    wait: int | None = None
+    refusal: Refusal | None = None
     try:
-        for bucket in buckets:
+        for bucket, who in counts:
             limit = limits.get(bucket)
             if limit is None:
                 continue
             window = int(now // limit.period)
             ends = (window + 1) * limit.period
-            count = _count(f"ratelimit:{bucket}:{ip}:{window}", timeout=math.ceil(ends - now) + 1)
+            count = _count(f"ratelimit:{bucket}:{who}:{window}", timeout=math.ceil(ends - now) + 1)
             if count > limit.count:
                 if count == limit.count + 1:
-                    log.warning("Rate limit %s=%d/%ds reached by %s", bucket, *limit, ip)
-                wait = max(wait or 0, math.ceil(ends - now))
+                    log.warning("Rate limit %s=%d/%ds reached by %s", bucket, *limit, who)
+                wait = max(math.ceil(ends - now), 1)
+                if refusal is None or wait > refusal.wait:
+                    refusal = Refusal(wait, SCOPES[bucket])
     except Exception:
         # Redis down, or any cache trouble: let everyone through rather than refuse a vote, and
         # stop asking for a while so that a hung Redis does not slow every request.
@@ -271,7 +297,7 @@ def hit(buckets: Iterable[str], ip: str) -> int | None:
             "Rate limits are off for %d s: the cache failed", PAUSE_AFTER_FAILURE, exc_info=True
         )
         return None
-    return max(wait, 1) if wait is not None else None
+    return refusal
 
 
 def buckets_for(request: HttpRequest, view: Callable) -> list[str]:
@@ -280,12 +306,12 @@ def buckets_for(request: HttpRequest, view: Callable) -> list[str]:
     buckets = ["read" if method in SAFE_METHODS else "write"]
     own: Own | None = getattr(view, "rate_limit", None)
     if own is not None and method in own.methods:
-        buckets.append(own.bucket)
+        buckets += JOINING if own.bucket == "join" else (own.bucket,)
         setattr(request, COUNTED, True)
         if own.bucket == "stream":
             buckets.remove("read")  # a stream is counted as a connection, not a read
         if own.newcomer and method == "POST" and _sends_a_name(request):
-            buckets.append("join")
+            buckets += JOINING
     return buckets
 
 
@@ -306,10 +332,37 @@ def _wait_text(seconds: int) -> str:
     return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
 
 
-def too_many(request: HttpRequest, seconds: int) -> HttpResponse:
-    message = _(
-        "You have sent too many requests in a short time. Please wait %(wait)s, then try again."
-    ) % {"wait": _wait_text(seconds)}
+def refusal_message(refusal: Refusal) -> str:
+    """Why nothing happened, kindly: whose count is full, and how long to wait."""
+    wait = {"wait": _wait_text(refusal.wait)}
+    if refusal.scope == PERSON:
+        return (
+            _(
+                "You have made many changes in a short time, more than Ponder takes from one "
+                "person. Please try again in %(wait)s."
+            )
+            % wait
+        )
+    if refusal.scope == QUESTION:
+        return (
+            _(
+                "Many new names have joined this question from your network in a short time, more "
+                "than Ponder takes from one network (everyone on it counts together). Please try "
+                "again in %(wait)s."
+            )
+            % wait
+        )
+    return (
+        _(
+            "Many requests have come from your network in a short time, more than Ponder takes "
+            "from one network (everyone on it counts together). Please try again in %(wait)s."
+        )
+        % wait
+    )
+
+
+def too_many(request: HttpRequest, refusal: Refusal) -> HttpResponse:
+    message = refusal_message(refusal)
     response: HttpResponse
     if request.path.startswith("/api/") or request.headers.get("Accept", "").startswith(
         ("application/json", "text/event-stream")
@@ -324,7 +377,7 @@ def too_many(request: HttpRequest, seconds: int) -> HttpResponse:
     else:
         context = {"title": _("Too many requests"), "message": message, "status": 429}
         response = render(request, "errors/error.html", context, status=429)
-    response["Retry-After"] = str(seconds)
+    response["Retry-After"] = str(refusal.wait)
     return response
 
 
@@ -336,7 +389,6 @@ class RateLimitMiddleware:
         # A wrong setting stops the server as it starts (the handler loads its middleware
         # then), with ImproperlyConfigured saying what is wrong, not at the first request.
         configured_limits()
-        configured_proxies()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
@@ -347,5 +399,12 @@ class RateLimitMiddleware:
         match = request.resolver_match
         if not configured_limits() or match is None or match.view_name in UNLIMITED:
             return None
-        wait = hit(buckets_for(request, view), client_ip(request))
-        return too_many(request, wait) if wait is not None else None
+        own: Own | None = getattr(view, "rate_limit", None)
+        counts = counts_for(
+            request,
+            buckets_for(request, view),
+            question_id=match.kwargs.get("question_id"),
+            person=own.person if own is not None else None,
+        )
+        refusal = hit(counts)
+        return too_many(request, refusal) if refusal is not None else None

@@ -20,14 +20,21 @@ PONDER_MAX_STREAMS   live-update connections one process holds before answering 
                      (default: 10000)
 PONDER_PAGE_LAG   seconds a question page, loaded whole, may lag behind the newest change
                   (default: 0.5; its live updates then catch up at once); 0 for never
+PONDER_LONG_RENDERS  question pages with more than their leading ideas that one process renders
+                     at once (default: 2); more wait, and after 10 s get 503
 PONDER_EMBED_ORIGINS  comma-separated origins that may show questions in an iframe (the embed
                       pages only), e.g. https://intranet.example.org; default: any ("*")
-PONDER_RATE_LIMITS  changes to the rate limits per client address (ponder/ratelimit.py):
-                    "vote=200/h,read=6000/5m"; "like=off" lifts one; "off" lifts them all.
-                    Defaults: write=300/5m, read=3000/5m, and per hour question, idea, argument,
-                    comment, vote, like 100 each, join 30; stream=120/5m
+PONDER_RATE_LIMITS  changes to the rate limits (ponder/ratelimit.py): "vote=200/h,join=500/h";
+                    "like=off" lifts one; "off" lifts them all. Defaults admit a room of 1000
+                    behind one address: per address write=20000/10m, read=300000/5m,
+                    stream=5000/5m, question=100/h, join=2000/h; per question and address
+                    join_question=1000/h; per person idea, argument, comment, vote, like 100/h
+PONDER_MAX_BODY   bytes a request body may have (default: 262144, 256 KiB)
+PONDER_BODY_TIMEOUT   seconds a request body may take to arrive (default: 30)
+PONDER_HEADER_TIMEOUT seconds a request's head (its line and headers) may take (default: 10)
 PONDER_TRUSTED_PROXIES  comma-separated addresses or networks of the proxies in front; only from
-                        them is X-Forwarded-For believed for the client address (default: none)
+                        them are X-Forwarded-For, X-Forwarded-Proto and Forwarded believed
+                        (default: none; ponder/proxies.py)
 """
 
 import os
@@ -86,12 +93,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ponder.proxies.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "ponder.questions.middleware.NoIndexMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "ponder.questions.middleware.EmbedCookiesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "ponder.connections.BodyRefusedMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -100,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ponder.ratelimit.RateLimitMiddleware",
+    "ponder.questions.middleware.BusyMiddleware",
     "ponder.database.DatabaseUnavailableMiddleware",
 ]
 
@@ -127,6 +137,10 @@ TEMPLATES = [
 # A whole question page may be served from a render up to this old when changes come quicker
 # than it can be rendered again (rendering.py); the page's live updates replay what it missed.
 PONDER_PAGE_LAG = float(os.environ.get("PONDER_PAGE_LAG", "0.5"))
+
+# Renders of a question page with more than its leading ideas ("Show more ideas") that one
+# process runs at once; more wait, and after 10 s are answered 503 (rendering.py).
+PONDER_LONG_RENDERS = max(1, int(os.environ.get("PONDER_LONG_RENDERS", "2")))
 
 # Seconds a request may wait on the database (for a connection, or for one query) before it is
 # answered 503 with Retry-After instead (ponder.database.DatabaseUnavailableMiddleware).
@@ -201,12 +215,20 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Room for the rate limits' counts of a room of people (one per person and bucket): the
+    # default of 300 keys would drop counts at random once a class has joined.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 # Open live streams one server process holds; beyond it, new ones get 503 and retry.
 PONDER_MAX_STREAMS = int(os.environ.get("PONDER_MAX_STREAMS", "10000"))
 # Rate limits per client address, counted in the cache above (shared through Redis). The client
-# is REMOTE_ADDR, or X-Forwarded-For when REMOTE_ADDR is one of the trusted proxies. Kept as
-# text here; ponder/ratelimit.py parses it, and a wrong one stops the server as it starts.
+# is REMOTE_ADDR, or X-Forwarded-For when REMOTE_ADDR is one of the trusted proxies
+# (ponder/proxies.py). Kept as text here; parsed there, and a wrong one stops the server as it
+# starts.
 PONDER_RATE_LIMITS = os.environ.get("PONDER_RATE_LIMITS", "")
 PONDER_TRUSTED_PROXIES = os.environ.get("PONDER_TRUSTED_PROXIES", "")
 
@@ -257,7 +279,14 @@ WHITENOISE_USE_FINDERS = not _COLLECTED
 # behind nginx they are not served by Ponder at all (see the deployment section of README.md).
 warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous")
 
-DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+# What one connection may take (ponder/connections.py): a request body of at most
+# PONDER_MAX_BODY bytes (one announced larger is refused unread, one sent in chunks is cut at
+# it), all there within PONDER_BODY_TIMEOUT seconds; each request's head within
+# PONDER_HEADER_TIMEOUT seconds. Beyond them: 413, 408, or the connection closed.
+PONDER_MAX_BODY = int(os.environ.get("PONDER_MAX_BODY", 256 * 1024))
+PONDER_BODY_TIMEOUT = float(os.environ.get("PONDER_BODY_TIMEOUT", "30"))
+PONDER_HEADER_TIMEOUT = float(os.environ.get("PONDER_HEADER_TIMEOUT", "10"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = PONDER_MAX_BODY
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
 # Security headers (docs/product-rules.md, docs/reliability.md #25-#27).
@@ -289,9 +318,11 @@ CSRF_FAILURE_VIEW = "ponder.questions.views.csrf_failure"
 # undo: opt in with PONDER_HSTS_PRELOAD=1. Without it, Django's reminder (W021) is not a finding.
 SECURE_HSTS_PRELOAD = _flag("PONDER_HSTS_PRELOAD")
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# The scheme a trusted proxy was reached by (absolute links, secure cookies, the redirect): the
+# header reaches Django only from PONDER_TRUSTED_PROXIES (ponder/proxies.py removes it otherwise).
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if HTTPS:
     SECURE_SSL_REDIRECT = _flag("PONDER_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SESSION_COOKIE_SECURE = True
@@ -304,8 +335,18 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "filters": {"clients_mistake": {"()": "ponder.lib.logs.ClientsMistake"}},
+    # Every handler redacts admin keys, whichever logger wrote the line (ponder/lib/logs.py).
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        }
+    },
+    "filters": {
+        "clients_mistake": {"()": "ponder.lib.logs.ClientsMistake"},
+        "redact_secrets": {"()": "ponder.lib.logs.RedactSecrets"},
+    },
     "loggers": {
         f"django.security.{name}": {"filters": ["clients_mistake"]}
         for name in ("RequestDataTooBig", "TooManyFieldsSent", "TooManyFilesSent")

@@ -21,6 +21,7 @@ from ninja.responses import Status
 
 from ponder.questions import hot, services
 from ponder.questions.access import Access, argument_for, comment_for, idea_for
+from ponder.questions.crowds import NETWORK_PATTERN, crowds_of, network_of_request
 from ponder.questions.forms import QuestionSettingsForm
 from ponder.questions.models import Argument, Comment, Idea, Question
 from ponder.questions.shapes import (
@@ -34,13 +35,14 @@ from ponder.questions.shapes import (
     read,
     results_data,
 )
-from ponder.ratelimit import limit_operation
+from ponder.ratelimit import bearer_token, limit_operation
 
 from . import auth, errors
 from .docs import ReferencePage
 from .errors import Invalid
 from .schemas import (
     ID_PATTERN,
+    AdminTokenOut,
     ArgumentIn,
     ArgumentOut,
     ArgumentPatch,
@@ -48,6 +50,9 @@ from .schemas import (
     CommentOut,
     CommentPatch,
     CommentsOut,
+    CrowdRemoved,
+    CrowdRemoveIn,
+    CrowdsOut,
     Error,
     IdeaIn,
     IdeaOut,
@@ -72,8 +77,10 @@ The organiser takes part too by sending a name to the participants endpoint with
 
 Live updates: `GET /api/v1/questions/{id}/events` (server-sent events, no token needed).
 
-Rate limits: per client address, e.g. 100 votes, likes, ideas, arguments or comments an hour and
-300 writes in 5 minutes. Over a limit the answer is 429 with `Retry-After` (seconds to wait).
+Rate limits: per token, 100 votes, likes, ideas, arguments or comments an hour each; per question
+and client address, 1,000 new names an hour; per address, backstops sized for a room of a
+thousand people behind one address. Over a limit the answer is 429 with `Retry-After` (seconds to
+wait). The organiser sees the names that joined from one network (`/crowds`) and can remove them.
 """
 
 
@@ -158,6 +165,8 @@ def _checked_settings(
     initial = QuestionSettingsForm.initial_for(question)
     given = settings_in.model_dump(exclude_unset=True) if settings_in else {}
     data = {**initial, **fields, **given}
+    if isinstance(data["embed_origins"], list):  # the form reads them as typed, one a line
+        data["embed_origins"] = "\n".join(data["embed_origins"])
     # The API speaks in instants; the form, in wall-clock time in the question's time zone.
     deadline: datetime | None = given.get("deadline", question.deadline)
     if deadline is not None:
@@ -304,6 +313,73 @@ def question_delete(request: HttpRequest, question_id: str = QuestionId) -> Stat
     return Status(204, None)
 
 
+@api.post(
+    "/questions/{question_id}/admin-token",
+    response={200: AdminTokenOut, **_errors(401, 404, 409)},
+    summary="Replace the admin token and link (organiser)",
+    description="The old `admin_token` and `admin_url` stop working at once, for every client "
+    "and browser. If the organiser took part under the old token, they take part under the new "
+    "one. Keep the new token: it is not shown again.",
+    tags=["questions"],
+)
+def question_admin_key_replace(
+    request: HttpRequest, question_id: str = QuestionId
+) -> dict[str, Any]:
+    access = auth.organiser(request, question_id)
+    question, admin_key = services.question_admin_key_replace(question=access.question)
+    admin_url = reverse("admin_link", args=[question.pk, admin_key])
+    return {"admin_url": request.build_absolute_uri(admin_url), "admin_token": admin_key}
+
+
+@api.get(
+    "/questions/{question_id}/crowds",
+    response={200: CrowdsOut, **_errors(401, 404)},
+    summary="Many new names from one network (organiser)",
+    description="The networks from which 10 names or more joined in the last hour, with the "
+    "names: a class behind one address, or a script. Your own name is in none.",
+    tags=["participants"],
+)
+def question_crowds(request: HttpRequest, question_id: str = QuestionId) -> dict[str, Any]:
+    access = auth.organiser(request, question_id)
+    found = crowds_of(access.question, besides=access.participant)
+    return {
+        "crowds": [
+            {
+                "network": crowd.network,
+                "count": crowd.count,
+                "since": crowd.since,
+                "until": crowd.until,
+                "names": [
+                    {"id": p.pk, "name": p.name, "joined_at": p.created_at} for p in crowd.names
+                ],
+            }
+            for crowd in found
+        ]
+    }
+
+
+@api.post(
+    "/questions/{question_id}/crowds/{network}/remove",
+    response={200: CrowdRemoved, **_errors(400, 401, 404, 409)},
+    summary="Remove a crowd of names and everything they wrote and voted (organiser)",
+    description="Send `since` and `until` as the crowd's read gave them: the names from that "
+    "network that joined after `since` and until `until` are removed, with their ideas, pros "
+    "and cons, comments, votes and likes.",
+    tags=["participants"],
+)
+def crowd_remove(
+    request: HttpRequest,
+    payload: CrowdRemoveIn,
+    question_id: str = QuestionId,
+    network: str = Path(..., pattern=NETWORK_PATTERN, description="The crowd's network."),
+) -> dict[str, Any]:
+    access = auth.organiser(request, question_id)
+    removed = services.crowd_remove(
+        question=access.question, network=network, since=payload.since, until=payload.until
+    )
+    return {"removed": removed}
+
+
 @api.get(
     "/questions/{question_id}/results",
     auth=None,
@@ -333,9 +409,12 @@ def question_results(request: HttpRequest, question_id: str = QuestionId) -> dic
 def participant_join(
     request: HttpRequest, payload: ParticipantIn, question_id: str = QuestionId
 ) -> Status:
-    access = auth.reader(request, question_id)
+    access = auth.writer(request, question_id)
     participant, token = services.participant_join(
-        question=access.question, name=payload.name, token=access.token
+        question=access.question,
+        name=payload.name,
+        token=access.token,
+        network=network_of_request(request),
     )
     status = 200 if access.participant is not None else 201
     return Status(status, {"id": participant.pk, "name": participant.name, "token": token})
@@ -350,7 +429,7 @@ def participant_join(
     summary="Add an idea",
     tags=["ideas"],
 )
-@limit_operation("idea")
+@limit_operation("idea", person=bearer_token)
 def idea_add(request: HttpRequest, payload: IdeaIn, question_id: str = QuestionId) -> Status:
     access = auth.participant(request, question_id)
     idea = services.idea_add(
@@ -438,7 +517,7 @@ def idea_delete(request: HttpRequest, idea_id: str = IdeaId) -> Status:
     "used up.",
     tags=["ideas"],
 )
-@limit_operation("vote")
+@limit_operation("vote", person=bearer_token)
 def vote_cast(request: HttpRequest, idea_id: str = IdeaId) -> dict[str, Any]:
     access = auth.participant(request, _question_of(Idea, idea_id))
     idea = idea_for(access, idea_id)
@@ -452,7 +531,7 @@ def vote_cast(request: HttpRequest, idea_id: str = IdeaId) -> dict[str, Any]:
     summary="Take your vote back",
     tags=["ideas"],
 )
-@limit_operation("vote")
+@limit_operation("vote", person=bearer_token)
 def vote_retract(request: HttpRequest, idea_id: str = IdeaId) -> dict[str, Any]:
     access = auth.participant(request, _question_of(Idea, idea_id))
     idea = idea_for(access, idea_id)
@@ -469,7 +548,7 @@ def vote_retract(request: HttpRequest, idea_id: str = IdeaId) -> dict[str, Any]:
     summary="Add a pro or con to an idea",
     tags=["arguments"],
 )
-@limit_operation("argument")
+@limit_operation("argument", person=bearer_token)
 def argument_add(request: HttpRequest, payload: ArgumentIn, idea_id: str = IdeaId) -> Status:
     access = auth.participant(request, _question_of(Idea, idea_id))
     idea = idea_for(access, idea_id)
@@ -525,7 +604,7 @@ def argument_delete(request: HttpRequest, argument_id: str = ArgumentId) -> Stat
     description="Liking again keeps one like.",
     tags=["arguments"],
 )
-@limit_operation("like")
+@limit_operation("like", person=bearer_token)
 def like_add(request: HttpRequest, argument_id: str = ArgumentId) -> dict[str, Any]:
     access = auth.participant(request, _question_of(Argument, argument_id))
     argument = argument_for(access, argument_id)
@@ -539,7 +618,7 @@ def like_add(request: HttpRequest, argument_id: str = ArgumentId) -> dict[str, A
     summary="Take your like back",
     tags=["arguments"],
 )
-@limit_operation("like")
+@limit_operation("like", person=bearer_token)
 def like_remove(request: HttpRequest, argument_id: str = ArgumentId) -> dict[str, Any]:
     access = auth.participant(request, _question_of(Argument, argument_id))
     argument = argument_for(access, argument_id)
@@ -556,7 +635,7 @@ def like_remove(request: HttpRequest, argument_id: str = ArgumentId) -> dict[str
     summary="Comment on a question",
     tags=["comments"],
 )
-@limit_operation("comment")
+@limit_operation("comment", person=bearer_token)
 def comment_add(request: HttpRequest, payload: CommentIn, question_id: str = QuestionId) -> Status:
     access = auth.participant(request, question_id)
     comment = services.comment_add(

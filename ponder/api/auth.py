@@ -12,8 +12,10 @@ way the pages do:
 - `reader`: anyone; a token that is sent must belong to the question (else 401).
 - `member`: the organiser or a participant, for an entry reached by its id alone (401 without a
   token; any other token gets 404, so an entry's id tells nobody else whether it exists).
-- `participant`: someone who has taken part (401 without a valid token; 403 for an organiser who
-  has not given a name yet).
+- `writer`: anyone, for a write; a token that is sent but does not belong to the question gets
+  404, as an unknown id does (same status, same body), so a write tells no one which ids exist.
+- `participant`: someone who has taken part (401 without a token, 404 with a token of another
+  question; 403 for an organiser who has not given a name yet).
 - `changer`: the author or the organiser of an entry (`Access.can_change`); others get 404.
 - `organiser`: the holder of the admin key; any other token gets 404, as on the pages.
 """
@@ -67,6 +69,15 @@ def reader(request: HttpRequest, question_id: str) -> Access:
     return access
 
 
+def writer(request: HttpRequest, question_id: str) -> Access:
+    """Whoever writes: a token that is sent must belong to the question, else 404 (not 401,
+    which an unknown id never gets: the two answers would tell an entry's existence)."""
+    access = _resolve(question_id, _token(request))
+    if access.token and not (access.is_organiser or access.participant):
+        raise Http404
+    return access
+
+
 def member(request: HttpRequest, question_id: str) -> Access:
     """Whoever holds a token of this question: its admin key or a participant's token.
 
@@ -82,7 +93,7 @@ def member(request: HttpRequest, question_id: str) -> Access:
 
 
 def participant(request: HttpRequest, question_id: str) -> Access:
-    access = reader(request, question_id)
+    access = writer(request, question_id)
     if access.participant is None:
         if access.is_organiser:
             raise HttpError(
@@ -98,7 +109,7 @@ def participant(request: HttpRequest, question_id: str) -> Access:
 
 
 def changer(request: HttpRequest, question_id: str) -> Access:
-    access = reader(request, question_id)
+    access = writer(request, question_id)
     if not access.token:
         raise AuthenticationError(message=_("Send your token as: Authorization: Bearer <token>."))
     return access

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ponder.questions.services import ActionRefused
@@ -26,6 +27,11 @@ class Invalid(Exception):
         self.errors = errors
 
 
+# A body with 20,000 unknown keys was answered with 2 MB of errors in 0.66 s: the first are
+# enough to put the request right.
+MAX_ERRORS = 20
+
+
 def _detail(status: int, message: str, **extra: Any) -> HttpResponse:
     response = JsonResponse({"detail": message, **extra}, status=status)
     if status == 401:
@@ -33,9 +39,14 @@ def _detail(status: int, message: str, **extra: Any) -> HttpResponse:
     return response
 
 
-def _invalid(request: HttpRequest, exc: Invalid) -> HttpResponse:
+def _invalid(request: HttpRequest, exc: Invalid, *, more: int = 0) -> HttpResponse:
+    """400 naming each field; `more`: how many further problems were found and left out."""
     detail = " ".join(f"{field}: {message}" for field, message in exc.errors)
     errors = [{"field": field, "message": message} for field, message in exc.errors]
+    if more > 0:
+        detail += " " + ngettext(
+            "%(count)d more problem is not listed.", "%(count)d more problems are not listed.", more
+        ) % {"count": more}
     return _detail(400, detail, errors=errors)
 
 
@@ -59,9 +70,10 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
     }
     problems = [
         (_field_name(tuple(error["loc"])), messages.get(error["type"], error["msg"]))
-        for error in exc.errors
+        for error in exc.errors[:MAX_ERRORS]
     ]
-    return _invalid(request, Invalid(problems))
+    more = len(exc.errors) - len(problems)
+    return _invalid(request, Invalid(problems), more=more)
 
 
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

@@ -164,6 +164,18 @@ class SettingsIn(Input):
     allow_ideas: StrictBool = unchanged()
     allow_arguments: StrictBool = unchanged()
     allow_exports: StrictBool = unchanged()
+    allow_embed: StrictBool = Field(
+        default=None,
+        description="Whether other websites may show the question in an iframe (off by default).",
+        json_schema_extra=_no_default,
+    )
+    embed_origins: list[Annotated[str, Field(max_length=200)]] = Field(
+        default=None,
+        max_length=20,
+        description="The websites that may embed it, as origins such as `https://example.org`; "
+        "empty for any website.",
+        json_schema_extra=_no_default,
+    )
     max_votes: Annotated[StrictInt, BeforeValidator(_whole), Field(ge=1, le=1000)] | None = Field(
         default=None, description="Votes per participant; null for unlimited."
     )
@@ -279,6 +291,8 @@ class SettingsOut(Schema):
     allow_ideas: bool
     allow_arguments: bool
     allow_exports: bool
+    allow_embed: bool
+    embed_origins: list[str]
     max_votes: int | None
     deadline: datetime | None
     time_zone: str
@@ -352,6 +366,11 @@ class QuestionCreated(Schema):
     admin_token: str = Field(description="The organiser's bearer token. Keep it secret.")
 
 
+class AdminTokenOut(Schema):
+    admin_url: str = Field(description="The organiser's new link for a browser. Keep it secret.")
+    admin_token: str = Field(description="The organiser's new bearer token. Keep it secret.")
+
+
 class ParticipantOut(Schema):
     id: str
     name: str
@@ -369,3 +388,42 @@ class ResultsOut(Schema):
     status: Literal["open", "closed"]
     winners: list[str] = Field(description="The ids of the ideas with the most votes (if any).")
     ranking: list[Placed]
+
+
+# Many new names from one network (the organiser's) --------------------------------------------
+
+Moment = Annotated[
+    datetime,
+    BeforeValidator(_must_be_text),
+    AfterValidator(_with_offset),
+    Field(description="RFC 3339 with a UTC offset, as the crowd's read gave it."),
+]
+
+
+class CrowdName(Schema):
+    id: str
+    name: str
+    joined_at: datetime
+
+
+class CrowdOut(Schema):
+    network: str = Field(
+        description="A keyed hash of the network the names joined from (never the address)."
+    )
+    count: int = Field(description="How many names joined from it in the last hour.")
+    since: datetime = Field(description="The start of the hour: the names joined after it ...")
+    until: datetime = Field(description="... and until this moment (the last of them).")
+    names: list[CrowdName] = Field(description="The first to join first.")
+
+
+class CrowdsOut(Schema):
+    crowds: list[CrowdOut] = Field(description="The largest crowd first.")
+
+
+class CrowdRemoveIn(Input):
+    since: Moment
+    until: Moment
+
+
+class CrowdRemoved(Schema):
+    removed: int = Field(description="How many names were removed.")

@@ -49,6 +49,7 @@ class ReaderKind:
     may_add_arguments: bool
     may_vote: bool
     may_export: bool
+    may_embed: bool
     sees_counts: bool
     sees_voter_names: bool
 
@@ -120,6 +121,23 @@ class Reader:
         """The results (CSV, Excel, JSON, report): the organiser's, and everyone's if allowed."""
         return self.organiser or self.question.allow_exports
 
+    def may_embed(self) -> bool:
+        """Whether other websites may show the question in an iframe (/embed/<id>/): only when
+        its organiser turned it on. The same for every reader."""
+        return self.question.allow_embed
+
+    def embed_ancestors(self) -> list[str] | None:
+        """The sites that may frame the embed page (CSP `frame-ancestors`), or None when none
+        may. The question's own list, or any site when it is empty; within what the operator
+        allows (PONDER_EMBED_ORIGINS, any site by default)."""
+        if not self.may_embed():
+            return None
+        operator = settings.PONDER_EMBED_ORIGINS
+        allowed = self.question.embed_origin_list or operator
+        if "*" not in operator:
+            allowed = [origin for origin in allowed if origin in operator]
+        return allowed or None
+
     def may_change(self, entry: "Idea | Argument | Comment") -> bool:
         return self.may_change_by(entry.author_id)
 
@@ -157,6 +175,7 @@ class Reader:
             may_add_arguments=self.may_add_arguments(),
             may_vote=self.may_vote(),
             may_export=self.may_export(),
+            may_embed=self.may_embed(),
             sees_counts=self.sees_counts(),
             sees_voter_names=self.sees_voter_names(),
         )
@@ -259,6 +278,9 @@ class Access:
 
     def can_export(self) -> bool:
         return self.reader.may_export()
+
+    def can_embed(self) -> bool:
+        return self.reader.may_embed()
 
 
 def question_for(request: HttpRequest, question_id: str, *, idea_id: str | None = None) -> Access:

@@ -26,6 +26,28 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     return _answer(request, 400, _("Bad request"), _("The request could not be understood."))
 
 
+def request_timeout(request: HttpRequest) -> HttpResponse:
+    """A body that did not arrive in time (PONDER_BODY_TIMEOUT): a connection too slow, or gone."""
+    return _answer(
+        request,
+        408,
+        _("Too slow"),
+        _("What you sent took too long to arrive. Check your connection and try again."),
+    )
+
+
+def busy(request: HttpRequest, *, retry_after: int) -> HttpResponse:
+    """The server is too busy for this (long) page just now: 503, and when to come back."""
+    response = _answer(
+        request,
+        503,
+        _("Try again in a moment"),
+        _("Ponder is busy showing long pages just now. Try again in a moment."),
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _answer(request, 403, _("Not allowed"), _("You are not allowed to do this."))
 

@@ -6,12 +6,18 @@ The organiser may always download; everyone with the link only when the organise
 (`Access.can_export`); all others get 404.
 
 Spreadsheet cells that start with `=`, `+`, `-`, `@`, a tab, a carriage return or NUL are prefixed
-with `'`, so that no spreadsheet takes a title for a formula (formula injection, OWASP).
+with `'`, so that no spreadsheet takes a title for a formula (formula injection, OWASP). So are
+cells whose first sign of `=+-@` comes only after control, format or space characters
+(`\x01=HYPERLINK(…)`, a zero-width space before `=`), which some programs skip. A spreadsheet
+may also split a cell's text at `;`, `,` or a tab (European Excel opens CSV at `;`, "Text to
+columns" splits anything): a part of the text that would then start a cell with a formula sign
+gets a `'` before that sign (`x;=1+1` is exported as `x;'=1+1`).
 """
 
 import csv
 import io
 import json
+import unicodedata
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -39,6 +45,10 @@ from .pages import Page, question_page
 from .shapes import question_data, results_data
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\x00")
+# The signs that start a formula, and their full-width forms (which East Asian input produces).
+FORMULA_SIGNS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
+# Where a spreadsheet may cut a cell's text into cells of its own.
+FIELD_SEPARATORS = frozenset(";,\t\r\n")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -193,9 +203,34 @@ TABLES: dict[str, Callable[[Results], Table]] = {
 # Formats -------------------------------------------------------------------------------------
 
 
+def _skipped(char: str) -> bool:
+    """What a spreadsheet may pass over before it looks for a formula sign: control and format
+    characters (a byte order mark, a bidi mark, a zero-width space) and every kind of space."""
+    return char.isspace() or unicodedata.category(char)[0] in "CZ"
+
+
 def neutralise(value: str) -> str:
-    """Text a spreadsheet would take for a formula is kept as text: `'=1+1` shows `=1+1`."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    """Text a spreadsheet would take for a formula is kept as text: `'=1+1` shows `=1+1`.
+
+    The whole cell, and each part of it that a split at `;`, `,`, a tab or a line break would
+    make a cell (see the module's docstring). One pass: long text costs no more than its length.
+    """
+    quote_cell = value.startswith(FORMULA_STARTS)
+    kept: list[str] = []
+    looking = True  # at the start of a part, before its first character that counts
+    first_part = True
+    for char in value:
+        if char in FIELD_SEPARATORS:
+            looking, first_part = True, False
+        elif looking and not _skipped(char):
+            looking = False
+            if char in FORMULA_SIGNS:
+                if first_part:
+                    quote_cell = True
+                else:
+                    kept.append("'")
+        kept.append(char)
+    return ("'" if quote_cell else "") + "".join(kept)
 
 
 def _csv_cell(value: Any) -> Any:

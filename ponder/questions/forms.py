@@ -1,8 +1,10 @@
 """Forms: the first line of docs/product-rules.md P10. Text is stripped, required, and limited in
 length; nothing is cut silently, and NUL characters are refused by Django's own validator."""
 
+import re
 import zoneinfo
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
@@ -134,6 +136,59 @@ class TimeZoneField(forms.ChoiceField):
         return value in zones.canonical() or bool(value and value == self.keep)
 
 
+EMBED_ORIGINS_MAX = 20
+
+
+def clean_origins(text: str) -> list[str]:
+    """Web origins as CSP's `frame-ancestors` takes them (`https://example.org`, with a port if
+    any), one a line or separated by spaces or commas; written the one way a browser compares
+    them. Anything else is refused, naming it: a path, a wildcard, a quote or a semicolon would
+    change the header's meaning."""
+    origins: list[str] = []
+    for given in re.split(r"[\s,]+", text.strip()):
+        if not given:
+            continue
+        origin = _origin(given)
+        if origin is None:
+            raise forms.ValidationError(
+                _("“%(value)s” is not a website's address such as https://example.org."),
+                params={"value": given[:100]},
+                code="origin",
+            )
+        if origin not in origins:
+            origins.append(origin)
+    if len(origins) > EMBED_ORIGINS_MAX:
+        raise forms.ValidationError(
+            _("Name at most %(n)s websites."), params={"n": EMBED_ORIGINS_MAX}, code="origins"
+        )
+    return origins
+
+
+HOST = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*")
+
+
+def _origin(given: str) -> str | None:
+    if not given.isascii() or not given.isprintable():
+        return None
+    try:
+        parts = urlsplit(given)
+        port = parts.port
+    except ValueError:
+        return None
+    host = (parts.hostname or "").rstrip(".")
+    if (
+        parts.scheme not in {"http", "https"}
+        or parts.path not in {"", "/"}
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+        or "@" in parts.netloc
+        or not HOST.fullmatch(host)
+    ):
+        return None
+    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
+
+
 class QuestionSettingsForm(Form):
     title = _title_field(_("Question"))
     description = _text_field(_("Description (optional)"), required=False)
@@ -165,6 +220,24 @@ class QuestionSettingsForm(Form):
         required=False,
         help_text=_("CSV, Excel, JSON and a printable report. You can always download them."),
     )
+    allow_embed = forms.BooleanField(
+        label=_("Other websites may embed this question"),
+        required=False,
+        help_text=_(
+            "Off: no other website can show it in a frame. On: people can take part in it "
+            "inside a frame on the websites below, and vote there as themselves."
+        ),
+    )
+    embed_origins = forms.CharField(
+        label=_("Websites that may embed it (optional)"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "autocomplete": "off"}),
+        help_text=_(
+            "One address a line, such as https://example.org. Leave empty to let any website "
+            "embed it."
+        ),
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -180,6 +253,9 @@ class QuestionSettingsForm(Form):
                 "data-browser-zone": _("This device's time zone"),
                 "data-zones": " ".join(sorted(zones.canonical() - common)),
             }
+
+    def clean_embed_origins(self) -> list[str]:
+        return clean_origins(self.cleaned_data.get("embed_origins") or "")
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
@@ -226,4 +302,6 @@ class QuestionSettingsForm(Form):
             "deadline": deadline.astimezone(zone).replace(tzinfo=None) if deadline else None,
             "time_zone": question.time_zone,
             "allow_exports": question.allow_exports,
+            "allow_embed": question.allow_embed,
+            "embed_origins": "\n".join(question.embed_origin_list),
         }

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from .access import allow_cookies_in_embeds, is_embedded
+from .errors import busy
+from .rendering import LONG_RENDER_WAIT, RenderBusy
 
 
 class EmbedCookiesMiddleware:
@@ -39,3 +41,18 @@ class NoIndexMiddleware:
         if request.path.startswith(self.PRIVATE_PREFIXES):
             response.setdefault("X-Robots-Tag", "noindex, nofollow")
         return response
+
+
+class BusyMiddleware:
+    """A long render that found no free slot (`rendering.RenderBusy`): 503 with Retry-After."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, RenderBusy):
+            return busy(request, retry_after=int(LONG_RENDER_WAIT))
+        return None

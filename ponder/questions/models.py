@@ -68,6 +68,12 @@ class Question(models.Model):
         _("anyone with the link may download the results"), default=False
     )
 
+    # Other websites may show the question in an iframe (/embed/<id>/) only when the organiser
+    # turns it on; `embed_origins` (one origin a line, e.g. https://example.org) narrows it to
+    # those sites, and empty means any site (docs/product-rules.md P7).
+    allow_embed = models.BooleanField(_("other websites may embed this question"), default=False)
+    embed_origins = models.TextField(_("websites that may embed it"), blank=True, default="")
+
     objects = QuestionQuerySet.as_manager()
 
     class Meta:
@@ -92,6 +98,10 @@ class Question(models.Model):
         return self.deadline is None or self.deadline > (at or timezone.now())
 
     @property
+    def embed_origin_list(self) -> list[str]:
+        return self.embed_origins.split()
+
+    @property
     def status(self) -> str:
         return "open" if self.is_open() else "closed"
 
@@ -100,7 +110,9 @@ class Participant(models.Model):
     """A person taking part in one question, known by a name and a secret token.
 
     A browser keeps the token in a signed cookie; an API client sends it as a bearer token.
-    Only the token's hash is stored.
+    Only the token's hash is stored. `network` tells the organiser which names joined from one
+    network (`ponder.questions.crowds`): a keyed hash of the address they joined from, never
+    the address itself.
     """
 
     id = models.CharField(primary_key=True, max_length=12, default=new_id, editable=False)
@@ -108,11 +120,18 @@ class Participant(models.Model):
     name = models.CharField(_("name"), max_length=settings.PONDER_NAME_MAX)
     token_hash = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    network = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["question", "token_hash"], name="participant_one_per_token"
+            )
+        ]
+        indexes = [
+            # The names that joined from one network lately (`crowds.crowds_of`).
+            models.Index(
+                fields=["question", "network", "created_at"], name="participant_network_time"
             )
         ]
 

@@ -34,6 +34,7 @@ from datetime import timedelta
 from typing import Any
 
 from cachetools import LRUCache
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest
 from django.middleware.csrf import get_token
@@ -47,7 +48,15 @@ from ponder.lib.ids import new_secret
 
 from .access import EVERY, Access, Reader, ReaderKind, participant_token, remembered_name
 from .forms import CommentForm, IdeaForm, NameForm
-from .pages import ARGUMENTS_SHOWN, SHUFFLES, VOTERS_SHOWN, Listing, Page, question_page
+from .pages import (
+    ARGUMENTS_SHOWN,
+    IDEAS_SHOWN,
+    SHUFFLES,
+    VOTERS_SHOWN,
+    Listing,
+    Page,
+    question_page,
+)
 
 QUESTION_PAGE = "questions/detail.html"
 IDEA_PAGE = "questions/idea.html"  # one idea whole: every argument, every voter
@@ -596,6 +605,35 @@ def _in_turn(key: PageKey, lag: float, render: Callable[[], Shared]) -> Shared:
         done.set()
 
 
+class RenderBusy(Exception):
+    """Every slot for a long render was taken for `LONG_RENDER_WAIT`: answered 503 with
+    Retry-After (`ponder.questions.middleware.BusyMiddleware`)."""
+
+
+# Renders of more than the leading ideas ("Show more ideas", up to all 400 of a big question:
+# 335 ms each) that run at once in a process. A few readers asking for them made every other
+# page ten times slower; now the rest wait for a slot, and a reader who waits
+# `LONG_RENDER_WAIT` seconds is asked to come back. Renders of the usual page never wait here.
+long_renders = threading.BoundedSemaphore(settings.PONDER_LONG_RENDERS)
+LONG_RENDER_WAIT = 10.0
+
+
+def is_long(key: PageKey) -> bool:
+    return key.ideas_shown is not None and key.ideas_shown > IDEAS_SHOWN
+
+
+def _bounded(render: Callable[[], Shared]) -> Callable[[], Shared]:
+    def in_a_slot() -> Shared:
+        if not long_renders.acquire(timeout=LONG_RENDER_WAIT):
+            raise RenderBusy
+        try:
+            return render()
+        finally:
+            long_renders.release()
+
+    return in_a_slot
+
+
 def shared_parts(
     request: HttpRequest,
     access: Access,
@@ -631,7 +669,8 @@ def shared_parts(
     )
     shared = renders.get(key)
     if shared is None:
-        shared = _in_turn(key, lag, lambda: _render_parts(request, access, context, key))
+        render = lambda: _render_parts(request, access, context, key)  # noqa: E731
+        shared = _in_turn(key, lag, _bounded(render) if is_long(key) else render)
     reader = access.reader
     name = remembered_name(request) if reader.is_newcomer else ""
     values = {

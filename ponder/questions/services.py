@@ -24,7 +24,17 @@ from ponder.lib.ids import hash_secret, new_secret
 from ponder.live.events import announce, record
 
 from . import hot
-from .models import Argument, Comment, Idea, Like, Participant, Question, Vote, bump_rows
+from .models import (
+    Argument,
+    Comment,
+    Idea,
+    Like,
+    Participant,
+    Question,
+    Vote,
+    bump_rows,
+    recount,
+)
 from .pages import VOTERS_SHOWN
 
 
@@ -134,14 +144,21 @@ def question_update(
     deadline: datetime | None,
     time_zone: str,
     allow_exports: bool | None = None,
+    allow_embed: bool | None = None,
+    embed_origins: list[str] | None = None,
 ) -> Question:
-    """Change the question and its settings; `allow_exports=None` keeps it as it is."""
+    """Change the question and its settings; `allow_exports`, `allow_embed` or `embed_origins`
+    left at None keep theirs. `embed_origins` are checked origins (`forms.clean_origins`)."""
     locked = _lock(question)
     locked.title, locked.description = title, description
     locked.allow_ideas, locked.allow_arguments = allow_ideas, allow_arguments
     locked.max_votes, locked.deadline, locked.time_zone = max_votes, deadline, time_zone
     if allow_exports is not None:
         locked.allow_exports = allow_exports
+    if allow_embed is not None:
+        locked.allow_embed = allow_embed
+    if embed_origins is not None:
+        locked.embed_origins = "\n".join(embed_origins)
     locked.save(
         update_fields=[
             "title",
@@ -152,10 +169,32 @@ def question_update(
             "deadline",
             "time_zone",
             "allow_exports",
+            "allow_embed",
+            "embed_origins",
         ]
     )
     _announce(locked, "question.changed")
     return locked
+
+
+@transaction.atomic
+def question_admin_key_replace(*, question: Question) -> tuple[Question, str]:
+    """Give the question a new admin key; returns it with the key, stored only as a hash.
+
+    The old key stops working at once, everywhere: every browser and API client proves its
+    rights by its key against the stored hash on each request, so a cookie or token holding the
+    old key is no one's. If the organiser took part under the old key (the API lets them), their
+    participant moves to the new key: the old one takes part no more, and the new one does both.
+    """
+    locked = _lock(question)
+    old_hash = locked.admin_key_hash
+    admin_key = new_secret()
+    locked.admin_key_hash = hash_secret(admin_key)
+    locked.save(update_fields=["admin_key_hash"])
+    Participant.objects.filter(question=locked, token_hash=old_hash).update(
+        token_hash=locked.admin_key_hash
+    )
+    return locked, admin_key
 
 
 @transaction.atomic
@@ -212,15 +251,18 @@ def question_close_due(*, at: datetime | None = None) -> int:
 
 @transaction.atomic
 def participant_join(
-    *, question: Question, name: str, token: str | None = None
+    *, question: Question, name: str, token: str | None = None, network: str = ""
 ) -> tuple[Participant, str]:
     """Take part under `name`. With the token of an existing participant, rename them instead.
+    `network`: the keyed hash of the network a new participant joins from (`crowds.network_of`).
 
     Returns the participant and their token (new when none was given)."""
     _require_open(question)
     token = token or new_secret()
     participant, created = Participant.objects.get_or_create(
-        question=question, token_hash=hash_secret(token), defaults={"name": name}
+        question=question,
+        token_hash=hash_secret(token),
+        defaults={"name": name, "network": network},
     )
     if not created and participant.name != name:
         locked = _lock(question)
@@ -237,6 +279,28 @@ def participant_join(
         )
         _announce(locked, "participant.changed", participant=participant.pk)
     return participant, token
+
+
+@transaction.atomic
+def crowd_remove(*, question: Question, network: str, since: datetime, until: datetime) -> int:
+    """Remove the names that joined `question` from one `network` after `since` and until
+    `until` (a crowd the organiser was shown: `crowds.crowds_of`), with everything they wrote,
+    voted for and liked. Every count on the question is made right again and every idea's row
+    is drawn afresh (its voters and its pros and cons may have changed). Returns how many names
+    were removed."""
+    locked = _lock(question)
+    if not network:  # names from before networks were kept: never one crowd
+        return 0
+    crowd = Participant.objects.filter(
+        question=locked, network=network, created_at__gt=since, created_at__lte=until
+    )
+    # Their ideas, arguments, comments, votes and likes go with them (foreign keys cascade).
+    removed = crowd.count()
+    if removed:
+        crowd.delete()
+        recount(Question.objects.filter(pk=locked.pk))
+        _announce(locked, "participants.removed")
+    return removed
 
 
 # Ideas --------------------------------------------------------------------------------------

@@ -141,6 +141,8 @@ def question_data(
             "allow_ideas": question.allow_ideas,
             "allow_arguments": question.allow_arguments,
             "allow_exports": question.allow_exports,
+            "allow_embed": question.allow_embed,
+            "embed_origins": question.embed_origin_list,
             "max_votes": question.max_votes,
             "deadline": question.deadline,
             "time_zone": question.time_zone,

@@ -2,13 +2,13 @@
 and the embed page that other sites show in an iframe (docs/product-rules.md P7).
 
 No third-party script is loaded: social networks get plain share URLs, and the QR code is drawn
-on the server. The embed page is the only page that may be framed (see `framable`).
+on the server. The embed page is the only page that may be framed, and only when the organiser
+turned embedding on (`Reader.may_embed`), by the sites they named (`Reader.embed_ancestors`).
 """
 
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from urllib.parse import quote, urlencode
 
 import segno
@@ -22,7 +22,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET
 
-from .access import question_for
+from .access import Access, question_for
 from .models import Question
 from .views import detail_context
 
@@ -100,28 +100,33 @@ def embed_snippet(request: HttpRequest, question: Question) -> str:
     )
 
 
-def framable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Let other sites (PONDER_EMBED_ORIGINS) frame this view's pages; every other page keeps
-    refusing framing (frame-ancestors 'none' and X-Frame-Options: DENY)."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        policy = {**settings.SECURE_CSP, "frame-ancestors": settings.PONDER_EMBED_ORIGINS}
-        framed = csp_override(policy)(xframe_options_exempt(view))
-        return framed(request, *args, **kwargs)
-
-    return wrapped
+def framed_by(
+    ancestors: list[str], view: Callable[..., HttpResponse]
+) -> Callable[..., HttpResponse]:
+    """`view`, whose pages the sites `ancestors` may frame (CSP frame-ancestors, and no
+    X-Frame-Options, which cannot name sites); every other page keeps refusing framing
+    (frame-ancestors 'none' and X-Frame-Options: DENY)."""
+    policy = {**settings.SECURE_CSP, "frame-ancestors": ancestors}
+    return csp_override(policy)(xframe_options_exempt(view))
 
 
 @require_GET
-@framable
 def embed(request: HttpRequest, question_id: str) -> HttpResponse:
     """The question for an iframe: everything a participant does, without the site around it.
 
     Its forms post to the same URLs as the question page; their answers come back here (see
-    `access.is_embedded`), and under HTTPS their cookies work on other sites too.
+    `access.is_embedded`), and under HTTPS their cookies work on other sites too. While its
+    organiser has not turned embedding on, a page saying so, which no site may frame.
     """
     access = question_for(request, question_id)
+    ancestors = access.reader.embed_ancestors()
+    if ancestors is None:
+        context = {"question": access.question, "share_url": share_url(request, access.question)}
+        return render(request, "questions/embed_off.html", context, status=403)
+    return framed_by(ancestors, _embed_page)(request, access)
+
+
+def _embed_page(request: HttpRequest, access: Access) -> HttpResponse:
     context = detail_context(request, access)
     context["share_url"] = share_url(request, access.question)
     return render(request, "questions/embed.html", context)

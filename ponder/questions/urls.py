@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import exports, sharing, views
+from . import crowds, exports, sharing, views
 from .stream import question_events
 
 urlpatterns = [
@@ -18,8 +18,11 @@ urlpatterns = [
     path("q/<id:question_id>/join/", views.join, name="join"),
     path("q/<id:question_id>/events", question_events, name="question_events"),
     path("q/<id:question_id>/settings/", views.question_settings, name="question_settings"),
+    path("q/<id:question_id>/admin-link/", views.admin_key_replace, name="admin_key_replace"),
     path("q/<id:question_id>/close/", views.question_close, name="question_close"),
     path("q/<id:question_id>/reopen/", views.question_reopen, name="question_reopen"),
+    path("q/<id:question_id>/crowds/", crowds.crowds, name="crowds"),
+    path("q/<id:question_id>/crowds/remove/", crowds.crowd_remove, name="crowd_remove"),
     path("q/<id:question_id>/ideas/", views.idea_add, name="idea_add"),
     path("q/<id:question_id>/ideas/<id:idea_id>/", views.idea_detail, name="idea"),
     path("q/<id:question_id>/ideas/<id:idea_id>/vote/", views.vote, name="vote"),

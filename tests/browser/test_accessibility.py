@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from ponder.questions import services
+from ponder.questions.crowds import CROWD, network_of
 from ponder.questions.models import Question
 
 from .conftest import TIMEOUT_MS
@@ -82,6 +83,8 @@ def full(transactional_db: None) -> Full:
     services.comment_add(question=question, author=people[1], text="Can we decide by Friday?")
     services.comment_add(question=question, author=people[0], text="Yes.\nI close it on Friday.")
     empty, _key = services.question_create(title="What should we call the new room?")
+    # Both are scanned in their embeds too, which their organisers turned on.
+    Question.objects.filter(pk__in=[question.pk, empty.pk]).update(allow_embed=True)
     return Full(question=question, admin_key=admin_key, empty=empty)
 
 
@@ -194,13 +197,25 @@ def test_every_page_and_state_passes_axe(
     expect(page.locator("article.idea").first.locator("li.argument")).to_have_count(3)
     scan(page, "pros and cons unfolded", found)
 
-    # The organiser: the admin panel (every details open), settings, report, closing.
+    # The organiser: the admin panel (every details open, and told of a crowd of new names),
+    # settings, the crowd, report, closing.
+    for n in range(CROWD):
+        services.participant_join(
+            question=full.question, name=f"Pupil {n}", network=network_of("192.0.2.1")
+        )
     page.goto(f"{question}a/{full.admin_key}/")
+    expect(page.locator("#crowd-notice.warning")).to_be_visible()
     for details in page.locator("details").all():
         details.locator("summary").first.click()
     forms = page.locator("details.add-argument form")
     expect(forms).to_have_count(page.locator("details.add-argument").count())
     scan(page, "full question, organiser", found)
+    page.goto(f"{question}crowds/")
+    scan(page, "crowds", found)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Remove these names").click()
+    expect(page.locator(".errorlist").first).to_be_visible()
+    scan(page, "crowds with an error", found)
     page.goto(f"{question}settings/")
     scan(page, "settings", found)
     page.get_by_label("Question", exact=True).fill("")

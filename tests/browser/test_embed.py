@@ -57,6 +57,8 @@ def school_site(tmp_path: Path) -> Iterator[Callable[[str, str, str], str]]:
 @pytest.fixture
 def trip(transactional_db: None) -> Question:
     question, _key = services.question_create(title="Where should the class trip go?")
+    Question.objects.filter(pk=question.pk).update(allow_embed=True)  # the organiser allows it
+    question.allow_embed = True
     organiser, _token = services.participant_join(question=question, name="Ms Weber")
     for title in ("Zoo", "Science museum"):
         services.idea_add(question=question, author=organiser, title=title, by_organiser=True)
@@ -127,3 +129,45 @@ def test_over_plain_http_an_embed_on_another_site_explains_why_taking_part_fails
     assert not trip.participants.filter(name="Lou").exists()
     lou.forgive("status of 403")
     assert lou.problems == [], lou.problems
+
+
+def test_while_embedding_is_off_no_site_can_frame_the_question(
+    live_server, school_site, trip: Question, person: Callable[..., Person]
+) -> None:
+    Question.objects.filter(pk=trip.pk).update(allow_embed=False)
+    max_ = person("Max")
+
+    max_.page.goto(school_site("localhost", "embed", f"{live_server.url}/embed/{trip.pk}/"))
+
+    expect(max_.page.get_by_role("heading", name="Class 7b: our trip")).to_be_visible()
+    expect(max_.page.frame_locator("#embed").get_by_role("button")).to_have_count(0)
+    assert max_.page.frame("embed").url.startswith("chrome-error://")
+    # Opened on its own, the page says why.
+    max_.page.goto(f"{live_server.url}/embed/{trip.pk}/")
+    expect(max_.page.get_by_role("heading", level=1)).to_have_text("Embedding is off")
+    # The refusals it logs (the frame refused, and the 403 of each load) are expected.
+    refused = [p for p in max_.problems if "frame-ancestors 'none'" in p or "status of 403" in p]
+    assert any("frame-ancestors 'none'" in problem for problem in refused), max_.problems
+    assert [p for p in max_.problems if p not in refused] == [], max_.problems
+
+
+def test_a_site_the_organiser_did_not_name_cannot_frame_it(
+    live_server, school_site, trip: Question, person: Callable[..., Person]
+) -> None:
+    named = school_site("localhost", "named", f"{live_server.url}/embed/{trip.pk}/")
+    origin = named.rsplit("/", 1)[0]
+    Question.objects.filter(pk=trip.pk).update(embed_origins="https://other.example")
+    ada = person("Ada")
+
+    ada.page.goto(named)
+    expect(ada.page.get_by_role("heading", name="Class 7b: our trip")).to_be_visible()
+    expect(ada.page.frame_locator("#named").get_by_role("button")).to_have_count(0)
+    assert ada.page.frame("named").url.startswith("chrome-error://")
+
+    # Named, it frames the question, and taking part works there.
+    Question.objects.filter(pk=trip.pk).update(embed_origins=origin)
+    ada.page.goto(named)
+    frame = ada.page.frame_locator("#named")
+    expect(frame.get_by_role("heading", level=1)).to_have_text("Where should the class trip go?")
+    ada.forgive("frame-ancestors")
+    assert ada.problems == [], ada.problems

@@ -123,7 +123,8 @@ class Seeded:
 def seed(server: Server) -> Seeded:
     api = Api(server)
     description = "\n\n".join([*PAYLOADS, LONG_WORD])
-    created = api("POST", "/questions", {"title": PAYLOADS[0], "description": description})
+    body = {"title": PAYLOADS[0], "description": description, "settings": {"allow_embed": True}}
+    created = api("POST", "/questions", body)
     question = Seeded(created["id"], created["admin_url"], created["admin_token"])
     qid, organiser = question.id, question.admin_token
     # The organiser takes part too, with a hostile name.

@@ -16,7 +16,10 @@ from .test_core_loop import expect_in_place, vote_button, votes_of
 
 pytestmark = pytest.mark.browser
 
-WAIT = "You have sent too many requests in a short time. Please wait"
+WAIT = (
+    "You have made many changes in a short time, more than Ponder takes from one person. "
+    "Please try again in"
+)
 
 
 @pytest.fixture

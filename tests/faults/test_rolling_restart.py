@@ -58,7 +58,7 @@ def nginx_conf(directory: Path, *, port: int, upstreams: list[int], down: set[in
     swap(r"^user .*\n", "")
     swap(r"^worker_processes auto;", "worker_processes 1;")
     swap(r"^pid .*;", f"pid {directory}/nginx.pid;")
-    swap(r"access_log /var/log/nginx/access.log;", f"access_log {directory}/access.log;")
+    swap(r"access_log /var/log/nginx/access.log ", f"access_log {directory}/access.log ")
     swap(r"error_log /var/log/nginx/error.log;", f"error_log {directory}/error.log;")
     servers = "".join(
         f"        server 127.0.0.1:{p} max_fails=3 fail_timeout=10s{' down' * (p in down)};\n"

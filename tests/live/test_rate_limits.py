@@ -1,6 +1,7 @@
-"""Rate limits on real `ponder serve` processes: one count shared by two processes through Redis,
-the client address as uvicorn and Ponder see it (X-Forwarded-For believed from a trusted proxy
-only), windows that end, and Redis going away (limits off, every request served, limits back).
+"""Rate limits on real `ponder serve` processes: one count shared by two processes through Redis
+(per person, and new names per question and address), the client address as uvicorn and Ponder
+see it (X-Forwarded-For believed from a trusted proxy only), windows that end, and Redis going
+away (limits off, every request served, limits back).
 
 Clients connect from chosen loopback addresses (127.0.0.2, ...), so "another machine" is real to
 the server: its REMOTE_ADDR differs."""
@@ -11,9 +12,13 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 
+import pytest
+
 from .conftest import Redis, Server, Servers, wait_until
 
-MESSAGE = "You have sent too many requests in a short time."
+NETWORK = "Many requests have come from your network in a short time"
+NEW_NAMES = "Many new names have joined this question from your network in a short time"
+PERSONAL = "You have made many changes in a short time"
 
 
 @dataclass
@@ -78,21 +83,36 @@ def vote(server: Server, idea: str, token: str, n: int, **kwargs: object) -> Rep
     )
 
 
-def assert_too_many(reply: Reply, *, within: int) -> None:
+def join(server: Server, question: str, name: str, **kwargs: object) -> Reply:
+    return call(
+        server, "POST", f"/api/v1/questions/{question}/participants", {"name": name}, **kwargs
+    )
+
+
+def assert_too_many(reply: Reply, *, within: int, message: str = PERSONAL) -> None:
     assert reply.status == 429, reply.body[:300]
     assert 1 <= int(reply.headers["retry-after"]) <= within
-    assert reply.json()["detail"].startswith(MESSAGE)
+    assert reply.json()["detail"].startswith(message)
 
 
 def test_two_processes_share_one_count_through_redis(servers: Servers, redis_server: Redis) -> None:
-    a, b = servers.start(2, REDIS_URL=redis_server.url, PONDER_RATE_LIMITS="off,vote=4/h")
-    _, idea, token = question_with_idea(a)
+    a, b = servers.start(
+        2, REDIS_URL=redis_server.url, PONDER_RATE_LIMITS="off,vote=4/h,join_question=3/h"
+    )
+    question, idea, token = question_with_idea(a)  # Bob joins: one new name
     statuses = [vote((a, b)[n % 2], idea, token, n).status for n in range(4)]
     assert statuses == [200, 200, 200, 200]
     assert_too_many(vote(a, idea, token, 4), within=3600)
     assert_too_many(vote(b, idea, token, 5), within=3600)
-    # Another machine has its own count, on either process.
-    assert vote(b, idea, token, 0, source="127.0.0.2").status == 200
+    # Bob's count goes with Bob, from any machine; another person has their own, on either
+    # process, on the same machine.
+    assert_too_many(vote(b, idea, token, 0, source="127.0.0.2"), within=3600)
+    carol = join(b, question, "Carol").json()["token"]
+    assert vote(a, idea, carol, 0).status == 200
+    # New names on the question from one address, counted once over both processes.
+    assert join(a, question, "Dave").status == 201
+    assert_too_many(join(b, question, "Erin"), within=3600, message=NEW_NAMES)
+    assert join(a, question, "Erin", source="127.0.0.2").status == 201
 
 
 def test_pages_and_htmx_get_their_own_answers_from_a_real_server(servers: Servers) -> None:
@@ -107,52 +127,42 @@ def test_pages_and_htmx_get_their_own_answers_from_a_real_server(servers: Server
     assert int(page.headers["retry-after"]) > 0
     htmx = call(a, "POST", "/", form, headers={**headers, "HX-Request": "true"})
     assert htmx.status == 429 and htmx.headers["hx-reswap"] == "none"
-    assert htmx.body.startswith('<div id="status"') and MESSAGE in htmx.body
+    assert htmx.body.startswith('<div id="status"') and NETWORK in htmx.body
 
 
 def _spoofing_and_proxying(server: Server) -> None:
-    _, idea, token = question_with_idea(server)
+    question, _, _ = question_with_idea(server)
     # From 127.0.0.2 (not a proxy), every request claims another address: all count as one.
     claims = [f"198.51.100.{n}" for n in range(3)]
     statuses = [
-        vote(server, idea, token, n, source="127.0.0.2", headers={"X-Forwarded-For": claim}).status
+        join(server, question, f"N{n}", source="127.0.0.2", headers={"X-Forwarded-For": claim})
         for n, claim in enumerate(claims)
     ]
-    assert statuses == [200, 200, 429]
+    assert [reply.status for reply in statuses] == [201, 201, 429]
+    assert_too_many(statuses[2], within=3600, message=NETWORK)
     # Through the proxy (127.0.0.1), the forwarded address is the client: two people, two counts.
     for client in ("203.0.113.1", "203.0.113.2"):
         forwarded = {"X-Forwarded-For": f"6.6.6.6, {client}"}  # the left part is the client's claim
-        replies = [vote(server, idea, token, n, headers=forwarded) for n in range(3)]
-        assert [r.status for r in replies] == [200, 200, 429], client
+        replies = [join(server, question, f"{client}-{n}", headers=forwarded) for n in range(3)]
+        assert [r.status for r in replies] == [201, 201, 429], client
 
 
-def test_behind_a_proxy_that_uvicorn_trusts_the_forwarded_address_counts(
-    servers: Servers,
-) -> None:
-    """The default: `ponder serve` believes X-Forwarded-For from FORWARDED_ALLOW_IPS (127.0.0.1)."""
-    (a,) = servers.start(1, PONDER_RATE_LIMITS="off,vote=2/h")
+def test_behind_a_trusted_proxy_the_forwarded_address_counts(servers: Servers) -> None:
+    """PONDER_TRUSTED_PROXIES names the proxy (nginx on the same machine: 127.0.0.1)."""
+    (a,) = servers.start(1, PONDER_RATE_LIMITS="off,join=2/h", PONDER_TRUSTED_PROXIES="127.0.0.1")
     _spoofing_and_proxying(a)
 
 
-def test_behind_a_proxy_that_ponder_trusts_the_forwarded_address_counts(servers: Servers) -> None:
-    """Under a server that does not read the header (here uvicorn told to trust nobody),
-    PONDER_TRUSTED_PROXIES does the same in Ponder."""
-    (a,) = servers.start(
-        1,
-        PONDER_RATE_LIMITS="off,vote=2/h",
-        FORWARDED_ALLOW_IPS="192.0.2.1",
-        PONDER_TRUSTED_PROXIES="127.0.0.1",
-    )
-    _spoofing_and_proxying(a)
-
-
-def test_without_a_trusted_proxy_the_header_is_ignored(servers: Servers) -> None:
-    (a,) = servers.start(1, PONDER_RATE_LIMITS="off,vote=2/h", FORWARDED_ALLOW_IPS="192.0.2.1")
-    _, idea, token = question_with_idea(a)
+@pytest.mark.parametrize("trusted", ["", "192.0.2.1"], ids=["nobody (the default)", "another"])
+def test_without_a_trusted_proxy_the_header_is_ignored(servers: Servers, trusted: str) -> None:
+    """Not even uvicorn reads it: `ponder serve` leaves the client address to Ponder alone."""
+    env = {"PONDER_TRUSTED_PROXIES": trusted} if trusted else {}
+    (a,) = servers.start(1, PONDER_RATE_LIMITS="off,join=3/h", **env)
+    question, _, _ = question_with_idea(a)  # Bob's name is the first
     replies = [
-        vote(a, idea, token, n, headers={"X-Forwarded-For": f"203.0.113.{n}"}) for n in range(3)
+        join(a, question, f"N{n}", headers={"X-Forwarded-For": f"203.0.113.{n}"}) for n in range(3)
     ]
-    assert [r.status for r in replies] == [200, 200, 429]
+    assert [r.status for r in replies] == [201, 201, 429]
 
 
 def test_a_window_ends_and_the_next_one_lets_requests_through(servers: Servers) -> None:

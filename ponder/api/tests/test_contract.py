@@ -44,6 +44,8 @@ def test_a_question_can_be_asked_with_its_settings(db: None) -> None:
         "allow_ideas": False,
         "allow_arguments": False,
         "allow_exports": False,
+        "allow_embed": False,
+        "embed_origins": [],
         "max_votes": 3,
         "deadline": deadline.isoformat().replace("+00:00", "Z"),
         "time_zone": "Europe/Berlin",

@@ -161,3 +161,44 @@ def test_a_write_with_a_token_on_an_unknown_entry_is_not_found(
     response = bob.call(method, path.format(UNKNOWN), body)
 
     assert (response.status_code, response.data) == (404, NOT_FOUND)
+
+
+# Writing with a wrong token -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("method", "path", "kind", "body"), WRITES)
+@pytest.mark.parametrize("token", ["another question's", "made up"])
+def test_a_write_with_a_wrong_token_is_answered_the_same_whether_the_entry_exists(
+    bobs: dict[str, str], mallory: Caller, method: str, path: str, kind: str, body, token: str
+) -> None:
+    # A 401 for an existing entry and a 404 for an unknown one would tell an outsider which of
+    # the short entry ids exist.
+    caller = mallory if token == "another question's" else Caller("x" * 32)
+
+    existing = caller.call(method, path.format(bobs[kind]), body)
+    unknown = caller.call(method, path.format(UNKNOWN), body)
+
+    assert (existing.status_code, existing.data) == (404, NOT_FOUND)
+    assert (unknown.status_code, unknown.data) == (404, NOT_FOUND)
+    assert existing.content == unknown.content
+    assert existing.get("WWW-Authenticate") is None
+
+
+QUESTION_WRITES = [
+    ("POST", "/questions/{}/ideas", {"title": "Mine"}),
+    ("POST", "/questions/{}/comments", {"text": "Mine"}),
+    ("POST", "/questions/{}/participants", {"name": "Mallory"}),
+    ("PATCH", "/questions/{}", {"title": "Mine"}),
+    ("POST", "/questions/{}/close", None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), QUESTION_WRITES)
+def test_a_write_with_a_wrong_token_on_a_question_is_answered_as_on_an_unknown_one(
+    qid: str, mallory: Caller, method: str, path: str, body: object
+) -> None:
+    existing = mallory.call(method, path.format(qid), body)
+    unknown = mallory.call(method, path.format("Zz" + "0" * 20), body)
+
+    assert (existing.status_code, existing.data) == (404, NOT_FOUND)
+    assert existing.content == unknown.content

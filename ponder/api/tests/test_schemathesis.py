@@ -170,6 +170,17 @@ parameters = {{ "path.comment_id" = "{bobs_comment}" }}
 include-operation-id = "idea_detail"
 checks.ignored_auth.enabled = false
 
+# Likewise every write: a token that does not belong to the question finds nothing (404), as at
+# an unknown id, so that a write tells no one which ids exist (test_entry_reads.py).
+[[operations]]
+include-operation-id = [
+  "participant_join", "idea_add", "idea_update", "idea_delete", "vote_cast", "vote_retract",
+  "argument_add", "argument_update", "argument_delete", "like_add", "like_remove", "comment_add",
+  "comment_update", "comment_delete", "question_update", "question_close", "question_reopen",
+  "question_delete", "question_admin_key_replace",
+]
+checks.ignored_auth.enabled = false
+
 # A deadline must lie in the future (or be too far off to exist in UTC), which JSON Schema cannot
 # say: a schema-valid deadline in the past is refused with 400 naming the field.
 [[operations]]

@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from conftest import Person
 from ponder.api.api import api
 from ponder.questions import services
+from ponder.questions.crowds import network_of
 from ponder.questions.models import Argument, Comment, Idea, Participant, Question
 
 WRITES = ("post", "put", "patch", "delete")
@@ -86,6 +87,8 @@ ROUTE_PARAMETERS = {
     # kind and entry_id go together: an idea's id under idea/, and so on.
     "kind": lambda w: ["idea", "argument", "comment"],
     "entry_id": None,
+    # The network the test client's names joined from (a crowd of the organiser's view).
+    "network": lambda w: [network_of("127.0.0.1")],
 }
 
 
@@ -240,6 +243,10 @@ API_BODIES = {
     ("patch", "api/v1/arguments/<argument_id>"): {"text": "Hijacked"},
     ("post", "api/v1/questions/<question_id>/comments"): {"text": "Hijacked"},
     ("patch", "api/v1/comments/<comment_id>"): {"text": "Hijacked"},
+    ("post", "api/v1/questions/<question_id>/crowds/<network>/remove"): {
+        "since": "2000-01-01T00:00:00+00:00",
+        "until": "2100-01-01T00:00:00+00:00",
+    },
 }
 # Writes that need no token at all: they act as nobody in particular, so a cookie adds nothing.
 NO_TOKEN_NEEDED = {

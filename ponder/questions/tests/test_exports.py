@@ -257,7 +257,17 @@ def test_text_the_file_format_cannot_hold_is_dropped_from_the_workbook_only(ques
     )
     sheet = _workbook(alice, question)["Ideas"]
     assert sheet["B2"].value == "'=1+1 bell"
-    assert _csv(alice, question, "ideas")[1][1] == "\x01=1+1 bell\x07"
+    # A formula behind a control character is a formula to programs that skip it.
+    assert _csv(alice, question, "ideas")[1][1] == "'\x01=1+1 bell\x07"
+
+
+def test_text_a_spreadsheet_would_split_into_a_formula_is_neutralised(question, alice):
+    # European Excel opens a CSV file at semicolons: `x;=1+1;y` would be three cells.
+    services.idea_add(
+        question=question, author=_participant(question, "Alice"), title="x;=1+1;y, @SUM(A1)"
+    )
+    assert _csv(alice, question, "ideas")[1][1] == "x;'=1+1;y, '@SUM(A1)"
+    assert _workbook(alice, question)["Ideas"]["B2"].value == "x;'=1+1;y, '@SUM(A1)"
 
 
 def test_an_empty_question_exports_headers_only(question, alice):

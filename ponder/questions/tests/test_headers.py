@@ -60,6 +60,11 @@ def closed(make_question, db) -> tuple[Question, Person]:
     return question, dora
 
 
+def _embedded(question, person):
+    Question.objects.filter(pk=question.pk).update(allow_embed=True)
+    return person.get(f"/embed/{question.pk}/")
+
+
 def _fetch(name: str, question, idea, alice, bob, mallory, closed, settings) -> tuple[Page, object]:
     """One page or state, fetched as the person who would see it."""
     q, i = question.pk, idea.pk
@@ -87,7 +92,8 @@ def _fetch(name: str, question, idea, alice, bob, mallory, closed, settings) -> 
         ),
         "results": (Page("", 200, True), lambda: dora.get(f"/q/{results_question.pk}/")),
         "report": (Page("", 200, True), lambda: alice.get(f"/q/{q}/report/")),
-        "embed": (Page("", 200, True, framable=True), lambda: mallory.get(f"/embed/{q}/")),
+        "embed": (Page("", 200, True, framable=True), lambda: _embedded(question, mallory)),
+        "embed, turned off": (Page("", 403, True), lambda: mallory.get(f"/embed/{q}/")),
         "404": (Page("", 404, True), lambda: mallory.get("/q/AAAAAAAAAAAA/")),
         "404 outside questions": (Page("", 404, False), lambda: mallory.get("/nothing-here/")),
         "403 (CSRF refused)": (
@@ -122,6 +128,7 @@ PAGES = [
     "results",
     "report",
     "embed",
+    "embed, turned off",
     "404",
     "404 outside questions",
     "403 (CSRF refused)",
@@ -374,6 +381,7 @@ def test_under_https_the_session_and_csrf_cookies_are_host_only(question, idea, 
 
 
 def test_under_https_the_embed_keeps_its_cookies_usable_in_a_frame(question, production):
+    Question.objects.filter(pk=question.pk).update(allow_embed=True)
     with override_settings(**production):
         page = Client().get(f"/embed/{question.pk}/", secure=True)
     csrf = _set_cookies(page)[production["CSRF_COOKIE_NAME"]]
@@ -397,10 +405,18 @@ def test_under_https_plain_http_is_redirected(question, production):
     assert response["Location"] == f"https://testserver/q/{question.pk}/"
 
 
-def test_under_https_the_proxy_header_alone_marks_a_request_secure(question, production):
-    with override_settings(**production):
+def test_under_https_the_proxy_header_marks_a_request_secure_from_a_trusted_proxy_only(
+    question, production
+):
+    # The test client comes from 127.0.0.1: nginx on the same machine, once it is named.
+    with override_settings(**production, PONDER_TRUSTED_PROXIES="127.0.0.1"):
         response = Client().get(f"/q/{question.pk}/", HTTP_X_FORWARDED_PROTO="https")
     assert response.status_code == 200
+    # Named nowhere, anyone could claim HTTPS: the claim is dropped and the redirect stands.
+    for trusted in ("", "10.0.0.0/8"):
+        with override_settings(**production, PONDER_TRUSTED_PROXIES=trusted):
+            response = Client().get(f"/q/{question.pk}/", HTTP_X_FORWARDED_PROTO="https")
+        assert response.status_code == 301, trusted
 
 
 # Settings that bound one request, and the database ------------------------------------------

@@ -136,6 +136,7 @@ def test_no_integer_key_appears_in_pages_api_exports_or_the_live_stream(busy, al
     q = question.pk
     token = question.admin_key
     api = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    Question.objects.filter(pk=q).update(allow_embed=True)
     answers = {
         "page (organiser)": alice.get(f"/q/{q}/"),
         "page (participant)": bob.get(f"/q/{q}/"),
@@ -219,6 +220,7 @@ def test_random_guesses_at_question_links_all_find_nothing(question, asked_befor
     assert statuses == {404: GUESSES}
     # While the real ones, of either length, are found through every door.
     assert [len(question.pk), len(asked_before.pk)] == [22, 12]
+    Question.objects.update(allow_embed=True)  # the embed door is open only when turned on
     for real in (question, asked_before):
         assert [mallory.get(door).status_code for door in _doors(real.pk)] == [200, 200, 200]
 

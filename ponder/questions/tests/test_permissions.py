@@ -6,6 +6,7 @@ Anything a role may not do answers 404, so nothing tells an outsider what exists
 (docs/product-rules.md P10).
 """
 
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -391,3 +392,52 @@ def test_unknown_ids_are_not_found_everywhere(board):
         f"/q/{q}/arguments/{unknown}/like/",
     ]:
         assert alice.post(url, {"name": "A", "title": "B"}).status_code == 404, url
+
+
+def _forged_organiser(question: Question) -> Person:
+    """A browser holding a validly signed admin cookie with a wrong key for `question`."""
+    from django.core.signing import get_cookie_signer
+
+    from ponder.lib.ids import new_secret
+    from ponder.questions.access import admin_cookie_name
+
+    forger = Person("Forger")
+    name = admin_cookie_name(question.pk)
+    forger.client.cookies[name] = get_cookie_signer(salt=name).sign(new_secret())
+    forger.client.cookies[name]["path"] = f"/q/{question.pk}/"
+    return forger
+
+
+def _unmasked(page: bytes) -> bytes:
+    return re.sub(rb"[0-9A-Za-z]{64}", b"CSRF", page)
+
+
+WRONG_KEY_WRITES = [
+    "/q/{q}/settings/",
+    "/q/{q}/close/",
+    "/q/{q}/reopen/",
+    "/q/{q}/idea/{idea}/edit/",
+    "/q/{q}/argument/{argument}/delete/",
+    "/q/{q}/comment/{comment}/edit/",
+]
+
+
+@pytest.mark.parametrize("template", WRONG_KEY_WRITES)
+@pytest.mark.parametrize("who", ["forged admin key", "other_organiser", "other_participant"])
+def test_a_write_with_a_wrong_key_is_answered_as_at_an_unknown_id(board, template, who):
+    """The same status and the same page, whether the question and entry exist or not: nothing
+    tells the holder of a wrong key (or of another question's key) what exists."""
+    person = _forged_organiser(board.question) if who == "forged admin key" else board.people[who]
+    person.get("/")  # shows, and so clears, a message left from joining ("Welcome, Carol.")
+    data = {"title": "Edited", "text": "Edited", "kind": "pro", "time_zone": "UTC"}
+    ids = {kind: entry.pk for kind, entry in board.entries.items()}
+    existing = person.post(template.format(q=board.question.pk, **ids), data)
+    unknown_ids = dict.fromkeys(ids, "Zz0000000000")
+    unknown = person.post(template.format(q="Zz" + "0" * 20, **unknown_ids), data)
+
+    assert existing.status_code == unknown.status_code == 404
+    # Each page carries the CSRF token masked anew (so a compression attack cannot learn it):
+    # the only difference allowed.
+    assert _unmasked(existing.content) == _unmasked(unknown.content)
+    assert not any(_edited(entry) for entry in board.entries.values())
+    assert Question.objects.get(pk=board.question.pk).closed_at is None

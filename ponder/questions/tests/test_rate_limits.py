@@ -1,7 +1,9 @@
 """Rate limits (docs/reliability.md #20-#22, #28): each limited route lets its limit through and
-answers the next request with 429 and Retry-After, as a page, as an htmx status or as API JSON;
-per client address, where the address comes from X-Forwarded-For only through a trusted proxy;
-windows end; a broken cache lets everything through.
+answers the next request with 429 and Retry-After, as a page, as an htmx status or as API JSON,
+saying kindly whose count is full; each bucket counts per client address (where the address comes
+from X-Forwarded-For only through a trusted proxy), per question and address, or per person;
+windows end; a broken cache lets everything through. (A room behind one address with the
+defaults: test_rooms.py.)
 
 The rest of the suite runs with limits off (conftest.py); each test here switches on the one
 limit it is about, with a small number."""
@@ -20,12 +22,31 @@ from django.test import Client, RequestFactory
 from conftest import Person
 from ponder import ratelimit
 from ponder.api.tests.conftest import Caller, join
+from ponder.proxies import (
+    FORWARDING_HEADERS,
+    ForwardedHeadersMiddleware,
+    configured_proxies,
+    parse_proxies,
+)
 from ponder.questions import services
 from ponder.questions.models import Idea, Participant, Question, Vote
-from ponder.ratelimit import Limit, parse_limits, parse_proxies
+from ponder.ratelimit import Limit, parse_limits
 
 HX = {"HTTP_HX_REQUEST": "true"}
-MESSAGE = "You have sent too many requests in a short time."
+NETWORK = "Many requests have come from your network in a short time"
+NEW_NAMES = "Many new names have joined this question from your network in a short time"
+PERSONAL = "You have made many changes in a short time"
+# Whose count each route's own limit is: its answer says so.
+MESSAGES = {
+    "question": NETWORK,
+    "join": NETWORK,
+    "stream": NETWORK,
+    "idea": PERSONAL,
+    "argument": PERSONAL,
+    "comment": PERSONAL,
+    "vote": PERSONAL,
+    "like": PERSONAL,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -62,14 +83,18 @@ def assert_too_many(response, *, within: int) -> None:
 # Configuration ------------------------------------------------------------------------------
 
 
-def test_the_defaults_are_loomios_numbers_with_reads_ten_times_the_writes() -> None:
+def test_the_defaults_admit_a_room_behind_one_address_and_count_each_person_like_loomio() -> None:
     limits = parse_limits("")
-    assert limits["write"] == Limit(300, 300)
-    assert limits["read"] == Limit(3000, 300)
-    for name in ("question", "idea", "argument", "comment", "vote", "like"):
+    # Per address, backstops sized for a room of a thousand (test_rooms.py has one join).
+    assert limits["write"] == Limit(20000, 600)
+    assert limits["read"] == Limit(300000, 300)
+    assert limits["stream"] == Limit(5000, 300)
+    assert limits["question"] == Limit(100, 3600)
+    assert limits["join"] == Limit(2000, 3600)
+    assert limits["join_question"] == Limit(1000, 3600)  # per question and address
+    for name in ("idea", "argument", "comment", "vote", "like"):  # per person: Loomio's 100
         assert limits[name] == Limit(100, 3600), name
-    assert limits["join"] == Limit(30, 3600)
-    assert limits["stream"] == Limit(120, 300)
+        assert ratelimit.SCOPES[name] == ratelimit.PERSON
 
 
 def test_the_environment_changes_lifts_or_switches_off_limits() -> None:
@@ -92,22 +117,25 @@ def test_a_wrong_setting_stops_the_start_with_a_clear_message(text: str) -> None
 
 
 @pytest.mark.parametrize(
-    ("name", "text"),
-    [("PONDER_RATE_LIMITS", "vote=often"), ("PONDER_TRUSTED_PROXIES", "10.0.0.1, nginx")],
+    ("name", "text", "middleware"),
+    [
+        ("PONDER_RATE_LIMITS", "vote=often", ratelimit.RateLimitMiddleware),
+        ("PONDER_TRUSTED_PROXIES", "10.0.0.1, nginx", ForwardedHeadersMiddleware),
+    ],
 )
 def test_a_wrong_setting_from_the_environment_stops_the_handler_as_it_loads(
-    settings: object, name: str, text: str
+    settings: object, name: str, text: str, middleware: type
 ) -> None:
     setattr(settings, name, text)  # as settings.py reads it from the environment
     with pytest.raises(ImproperlyConfigured, match=name):
-        ratelimit.RateLimitMiddleware(lambda request: HttpResponse())
+        middleware(lambda request: HttpResponse())
 
 
 def test_limits_from_the_environment_are_read_as_text(settings: object) -> None:
     settings.PONDER_RATE_LIMITS = "off,vote=5/m"  # type: ignore[attr-defined]
     settings.PONDER_TRUSTED_PROXIES = "10.0.0.1"  # type: ignore[attr-defined]
     assert ratelimit.configured_limits() == {"vote": Limit(5, 60)}
-    assert ratelimit.configured_proxies() == parse_proxies("10.0.0.1")
+    assert configured_proxies() == parse_proxies("10.0.0.1")
 
 
 # Every limited page route: the limit passes, the next gets 429 ------------------------------
@@ -162,7 +190,7 @@ def test_a_page_route_takes_its_limit_then_answers_429_with_a_page(
     assert_too_many(response, within=3600)
     html = response.content.decode()
     assert "<h1>Too many requests</h1>" in html
-    assert MESSAGE in html
+    assert MESSAGES[route] in html
     assert "Content-Security-Policy" in response  # a page like any other, with our headers
 
 
@@ -179,14 +207,14 @@ def test_in_place_the_answer_is_a_status_message_that_leaves_the_page_alone(
     body = response.content.decode()
     assert response["HX-Reswap"] == "none"
     assert body.startswith('<div id="status"') and 'hx-swap-oob="innerHTML"' in body
-    assert MESSAGE in body and "<html" not in body
+    assert MESSAGES[route] in body and "<html" not in body
 
 
 def test_nothing_is_saved_over_the_limit(limits, question: Question, idea: Idea) -> None:
-    limits("vote=1/h")
+    limits("join=1/h")
     for name in ("Carol", "Dave", "Erin"):
-        Person(name).join(question).post(f"/q/{question.pk}/ideas/{idea.pk}/vote/")
-    assert Vote.objects.filter(idea=idea).count() == 1
+        Person(name).post(f"/q/{question.pk}/join/", {"name": name})
+    assert Participant.objects.filter(name__in=["Carol", "Dave", "Erin"]).count() == 1
 
 
 def test_the_message_is_in_german_for_a_german_browser(limits, question: Question) -> None:
@@ -198,9 +226,9 @@ def test_the_message_is_in_german_for_a_german_browser(limits, question: Questio
     assert response.status_code == 429
     html = response.content.decode()
     assert "Zu viele Anfragen" in html
-    assert "Sie haben in kurzer Zeit zu viele Anfragen gesendet" in html
+    assert "Aus Ihrem Netz kamen in kurzer Zeit viele Anfragen" in html
     # The wait is what is left of the limit's window: seconds in the last minute of the hour.
-    assert re.search(r"warten Sie \d+ (Minuten?|Sekunden?)", html)
+    assert re.search(r"es in \d+ (Minuten?|Sekunden?) noch einmal", html)
 
 
 def test_a_newcomer_adding_an_idea_with_a_name_counts_as_joining(
@@ -289,7 +317,7 @@ def test_an_api_route_takes_its_limit_then_answers_429_in_json(
         assert response.status_code == ok, getattr(response, "data", response)
     response, _ = send()
     assert_too_many(response, within=3600)
-    assert response.data["detail"].startswith(MESSAGE)
+    assert response.data["detail"].startswith(MESSAGES[route])
 
 
 def test_reading_the_ideas_takes_nothing_from_the_limit_on_adding_them(
@@ -314,47 +342,98 @@ def test_the_page_stream_refused_answers_in_json_for_the_browsers_event_source(
     bob.get(f"/q/{question.pk}/events")
     response = bob.get(f"/q/{question.pk}/events", HTTP_ACCEPT="text/event-stream")
     assert_too_many(response, within=300)
-    assert response.json()["detail"].startswith(MESSAGE)
+    assert response.json()["detail"].startswith(NETWORK)
 
 
 # Whose request it is ------------------------------------------------------------------------
 
 
-def _vote_from(question: Question, idea: Idea, name: str, **meta: str):
+def _join_from(question: Question, name: str, **meta: str):
     person = Person(name)
     person.client.defaults.update(meta)
-    person.join(question)
-    return person.post(f"/q/{question.pk}/ideas/{idea.pk}/vote/")
+    return person.post(f"/q/{question.pk}/join/", {"name": name})
 
 
-def test_each_address_has_its_own_count(limits, question: Question, idea: Idea) -> None:
-    limits("vote=1/h")
+def test_each_address_has_its_own_count(limits, question: Question) -> None:
+    limits("join=1/h")
     first = {"REMOTE_ADDR": "198.51.100.1"}
     second = {"REMOTE_ADDR": "198.51.100.2"}
-    assert _vote_from(question, idea, "Carol", **first).status_code == 302
-    assert _vote_from(question, idea, "Dave", **first).status_code == 429
-    assert _vote_from(question, idea, "Erin", **second).status_code == 302
+    assert _join_from(question, "Carol", **first).status_code == 302
+    assert _join_from(question, "Dave", **first).status_code == 429
+    assert _join_from(question, "Erin", **second).status_code == 302
 
 
 def test_a_forwarded_address_is_believed_only_from_a_trusted_proxy(
-    limits, settings, question: Question, idea: Idea
+    limits, settings, question: Question
 ) -> None:
-    limits("vote=1/h")
+    limits("join=1/h")
     settings.PONDER_TRUSTED_PROXIES = parse_proxies("10.0.0.0/24")
     proxy = {"REMOTE_ADDR": "10.0.0.5"}
     # Through the proxy, two people are two addresses, whatever they claim on the left.
     carol = {**proxy, "HTTP_X_FORWARDED_FOR": "1.1.1.1, 203.0.113.7"}
     dave = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.7, 203.0.113.8"}
     erin = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.7"}
-    assert _vote_from(question, idea, "Carol", **carol).status_code == 302
-    assert _vote_from(question, idea, "Dave", **dave).status_code == 302
-    assert _vote_from(question, idea, "Erin", **erin).status_code == 429  # Carol's address
+    assert _join_from(question, "Carol", **carol).status_code == 302
+    assert _join_from(question, "Dave", **dave).status_code == 302
+    assert _join_from(question, "Erin", **erin).status_code == 429  # Carol's address
     # Straight from the internet, X-Forwarded-For is a claim, not an address: every new claim
     # still counts against the address the request came from.
     mallory = {"REMOTE_ADDR": "198.51.100.66"}
-    assert _vote_from(question, idea, "M1", **mallory, HTTP_X_FORWARDED_FOR="192.0.2.1")
-    spoofed = _vote_from(question, idea, "M2", **mallory, HTTP_X_FORWARDED_FOR="192.0.2.2")
+    assert (
+        _join_from(question, "M1", **mallory, HTTP_X_FORWARDED_FOR="192.0.2.1").status_code == 302
+    )
+    spoofed = _join_from(question, "M2", **mallory, HTTP_X_FORWARDED_FOR="192.0.2.2")
     assert spoofed.status_code == 429
+
+
+def test_votes_and_likes_count_per_person_whoever_shares_their_address(
+    limits, question: Question, idea: Idea, argument, bob: Person
+) -> None:
+    limits("vote=2/h,like=1/h")
+    url = f"/q/{question.pk}/ideas/{idea.pk}/"
+    carol = Person("Carol").join(question)
+    # Bob and Carol share 127.0.0.1, as a class shares its school's address: each has two votes.
+    for person in (bob, carol):
+        assert person.post(url + "vote/").status_code == 302
+        assert person.post(url + "unvote/").status_code == 302
+    refused = bob.post(url + "vote/")
+    assert_too_many(refused, within=3600)
+    assert PERSONAL in refused.content.decode()
+    # From another address Bob is still Bob: his count goes with his browser.
+    assert bob.post(url + "vote/", REMOTE_ADDR="198.51.100.9").status_code == 429
+    assert carol.post(f"/q/{question.pk}/arguments/{argument.pk}/like/").status_code == 302
+    assert bob.post(f"/q/{question.pk}/arguments/{argument.pk}/like/").status_code == 302
+    assert not Vote.objects.filter(idea=idea).exists()
+
+
+def test_new_names_count_per_question_and_address(limits, make_question) -> None:
+    limits("join_question=2/h")
+    first, _ = make_question("Where to on Friday?")
+    second, _ = make_question("What to cook?")
+    statuses = [Person(f"P{i}").post(f"/q/{first.pk}/join/", {"name": f"P{i}"}) for i in range(3)]
+    assert [r.status_code for r in statuses] == [302, 302, 429]
+    assert NEW_NAMES in statuses[2].content.decode()
+    # Another question from the same address, or the same question from another address: fresh.
+    assert Person("Q").post(f"/q/{second.pk}/join/", {"name": "Q"}).status_code == 302
+    other = Person("R").post(f"/q/{first.pk}/join/", {"name": "R"}, REMOTE_ADDR="198.51.100.3")
+    assert other.status_code == 302
+    # Through the API too: the same count for the question.
+    api_join = Caller().post(f"/questions/{first.pk}/participants", {"name": "Eve"})
+    assert_too_many(api_join, within=3600)
+    assert api_join.data["detail"].startswith(NEW_NAMES)
+
+
+def test_a_request_without_a_participant_token_is_counted_as_joining_not_per_person(
+    limits, question: Question
+) -> None:
+    """A newcomer's first idea, with their name: they have no token yet, so no person's count
+    can hold them; the new name counts as joining, per address and per question."""
+    limits("idea=1/h,join_question=3/h")
+    statuses = [
+        Person("x").post(f"/q/{question.pk}/ideas/", {"name": f"N{i}", "title": f"I{i}"})
+        for i in range(4)
+    ]
+    assert [r.status_code for r in statuses] == [302, 302, 302, 429]
 
 
 def _ip(remote: str, forwarded: str | None = None) -> str:
@@ -431,4 +510,29 @@ def test_with_limits_off_nothing_is_counted(settings, question: Question, bob: P
     settings.PONDER_RATE_LIMITS = parse_limits("off")
     for i in range(120):
         assert bob.post(f"/q/{question.pk}/ideas/", {"title": f"I{i}"}).status_code == 302
-    assert cache.get(f"ratelimit:idea:127.0.0.1:{int(ratelimit.clock() // 3600)}") is None
+    assert cache.get(f"ratelimit:write:127.0.0.1:{int(ratelimit.clock() // 600)}") is None
+
+
+def test_a_trusted_proxy_may_name_the_client_in_a_forwarded_header_instead(settings) -> None:
+    settings.PONDER_TRUSTED_PROXIES = parse_proxies("10.0.0.1")
+    forwarded = {"REMOTE_ADDR": "10.0.0.1", "HTTP_FORWARDED": 'for=6.6.6.6, for="[2001:db8::1]:80"'}
+    assert ratelimit.client_ip(RequestFactory().get("/", **forwarded)) == "2001:db8::/64"
+    # From anyone else, it is ignored like X-Forwarded-For.
+    direct = {**forwarded, "REMOTE_ADDR": "198.51.100.1"}
+    assert ratelimit.client_ip(RequestFactory().get("/", **direct)) == "198.51.100.1"
+
+
+def test_forwarding_headers_from_an_untrusted_peer_never_reach_a_view(settings) -> None:
+    seen = {}
+
+    def view(request):
+        seen.update({name: request.META.get(name) for name in FORWARDING_HEADERS})
+        return HttpResponse()
+
+    headers = {"HTTP_X_FORWARDED_FOR": "1.2.3.4", "HTTP_X_FORWARDED_PROTO": "https"}
+    headers |= {"HTTP_FORWARDED": "for=1.2.3.4;proto=https"}
+    settings.PONDER_TRUSTED_PROXIES = parse_proxies("10.0.0.1")
+    ForwardedHeadersMiddleware(view)(RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", **headers))
+    assert seen == dict.fromkeys(FORWARDING_HEADERS)
+    ForwardedHeadersMiddleware(view)(RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", **headers))
+    assert seen == {name: headers[name] for name in FORWARDING_HEADERS}

@@ -555,7 +555,7 @@ def _started(target: Callable[[], object]) -> tuple[threading.Thread, list]:
 
 def _key(version: int) -> rendering.PageKey:
     """A shared render's key, as `page_key` makes them."""
-    kind = ReaderKind(False, False, True, True, True, True, True, True)
+    kind = ReaderKind(False, False, True, True, True, True, False, True, True)
     return rendering.PageKey(
         question="q",
         version=version,
@@ -761,3 +761,58 @@ def test_each_reader_gets_exactly_the_slots_their_marks_ask_for() -> None:
             + b"".join((b"yes %d" if n in expected else b"no %d") % n for n in range(len(slots)))
             + b"</p>"
         )
+
+
+# Outside a test transaction: inside one, PostgreSQL's watchdog (ponder/database.py) stays armed
+# after each query until the COMMIT, and a render of 400 ideas on a busy machine outlasted it.
+@pytest.mark.django_db(transaction=True)
+def test_any_number_of_ideas_beyond_the_question_s_shares_one_render(
+    question: Question, bob: Person, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    me = question.participants.get(name="Bob")
+    Idea.objects.bulk_create(
+        Idea(question=question, author=me, title=f"Idea number {n:03}") for n in range(400)
+    )
+    made = []
+    render = rendering._render_parts
+
+    def counted(*args: Any) -> rendering.Shared:
+        made.append(args[-1])  # the key
+        return render(*args)
+
+    bob.get(f"/q/{question.pk}/")  # read the welcome message: the pages below are alike
+    monkeypatch.setattr(rendering, "_render_parts", counted)
+    # The first number asked makes the render, the others find it.
+    for asked in (500, 30000, 400):
+        page = bob.get(f"/q/{question.pk}/?ideas={asked}").content.decode()
+        assert page.count('class="idea-title"') == 400, asked
+        if asked == 500:
+            first = list(made)
+    assert made == first and len(made) == 1
+    assert {key.ideas_shown for key in made} == {420}  # 400 in steps of 30
+    assert sorted(map(str, (k for k in renders.lru if rendering.is_long(k)))) == sorted(
+        map(str, made)
+    )
+
+
+def test_long_renders_wait_for_a_free_slot_and_are_asked_to_come_back_after_a_while(
+    crowded, bob: Person, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = crowded(IDEAS_SHOWN + 5, 0)
+    monkeypatch.setattr(rendering, "long_renders", threading.BoundedSemaphore(1))
+    monkeypatch.setattr(rendering, "LONG_RENDER_WAIT", 0)  # no waiting in a test
+    rendering.long_renders.acquire()  # another long render, in another thread
+    try:
+        busy = bob.get(f"/q/{question.pk}/?ideas={IDEAS_SHOWN + 5}")
+        assert busy.status_code == 503
+        assert int(busy["Retry-After"]) > 0
+        assert "busy showing long pages" in busy.content.decode()
+        # The page as it comes is no long render: it never waits for a slot.
+        assert bob.get(f"/q/{question.pk}/").status_code == 200
+    finally:
+        rendering.long_renders.release()
+    shown = bob.get(f"/q/{question.pk}/?ideas={IDEAS_SHOWN + 5}").content.decode()
+    assert shown.count('class="idea-title"') == IDEAS_SHOWN + 5
+    # Its slot was given back: the next long render finds it free.
+    assert rendering.long_renders.acquire(blocking=False)
+    rendering.long_renders.release()

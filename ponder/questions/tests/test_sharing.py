@@ -30,6 +30,14 @@ def _meta(html: str, key: str) -> str:
 
 
 @pytest.fixture
+def question(question: Question) -> Question:
+    """The shared question, with embedding turned on (off by default: test_embedding.py)."""
+    Question.objects.filter(pk=question.pk).update(allow_embed=True)
+    question.allow_embed = True
+    return question
+
+
+@pytest.fixture
 def idea(question: Question, alice: Person) -> Idea:
     author = Participant.objects.get(question=question, name="Alice")
     return services.idea_add(question=question, author=author, title="Lisbon")

@@ -256,6 +256,7 @@ def untranslated(client: Client, path: str, **extra: object) -> list[str]:
 def busy(question: Question, alice, bob, carol) -> Question:
     """A question with everything on it: settings, ideas, pros and cons, likes, votes, comments."""
     Question.objects.filter(pk=question.pk).update(
+        allow_embed=True,
         description="Let us decide by Friday.",
         max_votes=2,
         deadline=datetime(2030, 6, 1, 18, 0, tzinfo=UTC),
