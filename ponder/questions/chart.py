@@ -43,8 +43,11 @@ class Chart:
     description: str
 
 
-def vote_chart(ideas: list[Idea], *, limit: int | None = None) -> Chart | None:
+def vote_chart(
+    ideas: list[Idea], *, limit: int | None = None, total: int | None = None
+) -> Chart | None:
     """Bars for `ideas` (ordered by votes, as read); None when there is no idea to show.
+    `total`: how many ideas there are, when `ideas` are the leading ones only.
 
     Ranks and winners are shown when the ideas were ranked (a closed question, or an export).
     """
@@ -79,7 +82,7 @@ def vote_chart(ideas: list[Idea], *, limit: int | None = None) -> Chart | None:
     return Chart(
         bars=bars,
         height=y,
-        more=len(ideas) - len(shown),
+        more=max(total or 0, len(ideas)) - len(shown),
         description=_describe(bars),
     )
 

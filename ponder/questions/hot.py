@@ -585,10 +585,11 @@ def _one_idea_sql() -> str:
         f"SELECT COUNT(*) FROM {_table(Argument)} "  # noqa: S608  # nosec B608
         f"WHERE {_column(Argument, 'idea')} = i.{_column(Idea, 'id')}"
     )
+    pros = f"{count} AND {_column(Argument, 'kind')} = %s"
     columns = ", ".join(f"i.{connection.ops.quote_name(c)}" for c in _fields(Idea)[1])
     # Names from the models, values bound: nothing from input is formatted in.
     return (
-        f"SELECT {columns}, p.{_column(Participant, 'name')}, ({count}), "  # noqa: S608  # nosec B608
+        f"SELECT {columns}, p.{_column(Participant, 'name')}, ({count}), ({pros}), "  # noqa: S608  # nosec B608
         f"p.{_column(Participant, 'organiser')} "
         f"FROM {idea} AS i JOIN {participant} AS p ON p.{pid} = i.{_column(Idea, 'author')} "
         f"WHERE i.{_column(Idea, 'id')} = %s AND i.{_column(Idea, 'question')} = %s"
@@ -596,7 +597,7 @@ def _one_idea_sql() -> str:
 
 
 @cache
-def _leading_arguments_sql(limited: bool) -> str:
+def _leading_arguments_sql(limited: bool, per_kind: bool = False) -> str:
     argument, participant = _table(Argument), _table(Participant)
     fields = ("id", "idea", "author")
     columns = [f"a.{_column(Argument, f)}" for f in fields]
@@ -606,27 +607,34 @@ def _leading_arguments_sql(limited: bool) -> str:
     columns.append(f"a.{_column(Argument, 'edited_by_organiser')}")
     likes, at = _column(Argument, "like_count"), _column(Argument, "created_at")
     author = f"p.{_column(Participant, 'id')} = a.{_column(Argument, 'author')}"
+    kind = f" AND a.{_column(Argument, 'kind')} = %s" if per_kind else ""
     # Names from the models, values bound: nothing from input is formatted in.
-    return (
+    one = (
         f"SELECT {', '.join(columns)} FROM {argument} AS a "  # noqa: S608  # nosec B608
         f"JOIN {participant} AS p ON {author} "
-        f"WHERE a.{_column(Argument, 'idea')} = %s "
+        f"WHERE a.{_column(Argument, 'idea')} = %s{kind} "
         f"ORDER BY a.{likes} DESC, a.{at}, a.{_column(Argument, 'id')}"
         + (" LIMIT %s" if limited else "")
     )
+    if not per_kind:
+        return one
+    # The leading pros and the leading cons: each an index walk of the idea's arguments. A
+    # compound's parts may not have their own ORDER BY (SQLite) unless each is a subquery.
+    return f"SELECT * FROM ({one}) AS pros UNION ALL SELECT * FROM ({one}) AS cons"  # noqa: S608  # nosec B608
 
 
 def one_idea(
-    question: Question, idea_id: str, *, arguments: int | None
+    question: Question, idea_id: str, *, arguments: int | None, per_kind: bool = False
 ) -> tuple[Idea | None, list[tuple[Any, ...]]]:
     """The question's idea of that id (None if there is none) with its author and how many
-    arguments it has (`argument_count`), and its `arguments` most liked arguments (all with None)
-    as rows of id, idea, author, author's name, kind, text, created_at, like_count, whether the
-    author is the organiser and whether the organiser edited it (`ShownArgument.FIELDS`), in the
-    order of `ArgumentQuerySet.with_counts`. Two queries, each a small part of what compiling
-    the ORM's (a window over the arguments, a correlated count) costs."""
+    arguments it has (`argument_count`, of them `pro_count` pros), and its `arguments` most
+    liked arguments (all with None; with `per_kind` that many pros and that many cons) as rows
+    of id, idea, author, author's name, kind, text, created_at, like_count, whether the author
+    is the organiser and whether the organiser edited it (`ShownArgument.FIELDS`), in the order
+    of `ArgumentQuerySet.with_counts`. Two queries, each a small part of what compiling the
+    ORM's (a window over the arguments, a correlated count) costs."""
     with connection.cursor() as cursor:
-        cursor.execute(_one_idea_sql(), [idea_id, question.pk])
+        cursor.execute(_one_idea_sql(), [Argument.Kind.PRO.value, idea_id, question.pk])
         row = cursor.fetchone()
     if row is None:
         return None, []
@@ -634,25 +642,33 @@ def one_idea(
     values = [_from_db(Idea, f, v) for f, v in zip(attnames, row, strict=False)]
     found = Idea.from_db(connection.alias, attnames, values)
     found.question = question
-    name, found.argument_count = row[len(attnames)], row[len(attnames) + 1]
-    organiser = _from_db(Participant, "organiser", row[len(attnames) + 2])
+    name, found.argument_count, found.pro_count = row[len(attnames) : len(attnames) + 3]
+    organiser = _from_db(Participant, "organiser", row[len(attnames) + 3])
     found.author = Participant(
         pk=found.author_id, question=question, name=name, organiser=organiser
     )
-    params = [idea_id] if arguments is None else [idea_id, arguments]
+    per_kind = per_kind and arguments is not None
+    if per_kind:
+        params: list[Any] = []
+        for kind in (Argument.Kind.PRO.value, Argument.Kind.CON.value):
+            params += [idea_id, kind, arguments]
+    else:
+        params = [idea_id] if arguments is None else [idea_id, arguments]
     with connection.cursor() as cursor:
-        cursor.execute(_leading_arguments_sql(arguments is not None), params)
-        rows = cursor.fetchall()
-    return found, [
-        (
-            *r[:6],
-            _from_db(Argument, "created_at", r[6]),
-            r[7],
-            _from_db(Participant, "organiser", r[8]),
-            _from_db(Argument, "edited_by_organiser", r[9]),
-        )
-        for r in rows
-    ]
+        cursor.execute(_leading_arguments_sql(arguments is not None, per_kind), params)
+        rows = [
+            (
+                *r[:6],
+                _from_db(Argument, "created_at", r[6]),
+                r[7],
+                _from_db(Participant, "organiser", r[8]),
+                _from_db(Argument, "edited_by_organiser", r[9]),
+            )
+            for r in cursor.fetchall()
+        ]
+    if per_kind:  # the two parts in one order, as the ORM's read of several ideas gives them
+        rows.sort(key=lambda r: (-r[7], r[6], r[0]))
+    return found, rows
 
 
 @cache

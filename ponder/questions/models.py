@@ -21,10 +21,11 @@ from django.utils.translation import gettext_lazy as _
 from ponder.lib.ids import new_id, new_question_id
 
 
-def count_of(model: type[models.Model], field: str) -> Coalesce:
-    """A correlated COUNT(*) subquery: one number per row without multiplying joins."""
+def count_of(model: type[models.Model], field: str, **where: object) -> Coalesce:
+    """A correlated COUNT(*) subquery: one number per row without multiplying joins (of the rows
+    that match `where`, if given)."""
     counted = (
-        model.objects.filter(**{field: OuterRef("pk")})
+        model.objects.filter(**{field: OuterRef("pk")}, **where)
         .order_by()
         .values(field)
         .annotate(n=Count("*"))
@@ -183,12 +184,13 @@ class ArgumentQuerySet(models.QuerySet["Argument"]):
         every read)."""
         return self.order_by("-like_count", "created_at", "pk")
 
-    def leading(self, *, per_idea: int) -> "ArgumentQuerySet":
-        """The `per_idea` most liked arguments of each idea (of `with_counts()`), in one query."""
+    def leading(self, *, per_idea: int, per_kind: bool = False) -> "ArgumentQuerySet":
+        """The `per_idea` most liked arguments of each idea (of `with_counts()`), in one query;
+        with `per_kind`, that many pros and that many cons."""
         ranked = self.annotate(
             position=Window(
                 RowNumber(),
-                partition_by=F("idea_id"),
+                partition_by=[F("idea_id"), F("kind")] if per_kind else F("idea_id"),
                 order_by=[F("like_count").desc(), F("created_at").asc(), F("pk").asc()],
             )
         )

@@ -4,20 +4,66 @@ The page, the htmx fragments and (later) the live updates and API all build from
 row re-rendered after a vote is exactly the row the full page shows.
 """
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Q
 
 from . import hot
 from .access import Access
 from .models import Argument, Comment, Idea, Vote, count_of
 
-VOTERS_SHOWN = 3
+# An idea's first voters read with it. A vote box names them all when there are no more, and
+# one fewer with "and n more" when there are: "and 1 more" would hide a name it could show.
+VOTERS_SHOWN = 4
 # A big question shows its leading ideas and latest comments first; the rest come on demand
 # ("Show more ideas"), so the page stays a size a phone can take.
-IDEAS_SHOWN = 30
+IDEAS_SHOWN = 20
 COMMENTS_SHOWN = 50
-ARGUMENTS_SHOWN = 12  # per idea, the most liked; the idea's own page shows them all
+# Per idea and kind: its strongest pro and its strongest con (the most liked), so that a big
+# question fits a few screens; the rest unfold in place, and the idea's own page shows them all.
+ARGUMENTS_SHOWN = 1
+# How a reader may order the ideas (`?sort=`): the first is the default. "random" is fixed per
+# reader: one of `SHUFFLES` orders, chosen by who they are (`rendering.page_key`), so that a
+# question has a few shared renders of it, not one per reader.
+ORDERS = ("votes", "new", "discussed", "random")
+SHUFFLES = 16
+SEARCH_MAX = 100  # characters of `?q=` looked for; more is cut
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """Which of the ideas a page lists, in which order: `?sort=` and `?q=`, checked."""
+
+    order: str = "votes"
+    search: str = ""
+    shuffle: int = 0  # which of the `SHUFFLES` random orders
+
+    @classmethod
+    def asked(cls, sort: str | None, search: str | None) -> "Listing":
+        order = sort if sort in ORDERS else ORDERS[0]
+        return cls(order=order, search=" ".join((search or "").split())[:SEARCH_MAX].strip())
+
+    @property
+    def is_default(self) -> bool:
+        return self.order == ORDERS[0] and not self.search
+
+    @property
+    def query(self) -> str:
+        """`sort=…&q=…` as the page's own links carry it on ("" for the default)."""
+        asked = {"sort": self.order} if self.order != ORDERS[0] else {}
+        if self.search:
+            asked["q"] = self.search
+        return urlencode(asked)
+
+
+def _shuffled(ids: list[str], shuffle: int) -> list[str]:
+    """`ids` in the `shuffle`th random order: the same every time, and an idea added later
+    takes its place among the others without moving them."""
+    return sorted(ids, key=lambda pk: hashlib.blake2b(f"{shuffle}:{pk}".encode()).digest())
 
 
 class Author:
@@ -89,6 +135,7 @@ class Page:
     ideas: list[Idea]
     comments: list[Comment] = field(default_factory=list)
     my_vote_count: int = 0
+    my_votes_left: int = 0  # of the question's cap
     idea_total: int = 0  # all the question's ideas, shown or not
     comment_total: int = 0
 
@@ -107,7 +154,8 @@ class Page:
 
     @property
     def winners(self) -> list[Idea]:
-        """The idea(s) with the most votes; a tie gives several, no votes gives none."""
+        """The idea(s) with the most votes; a tie gives several, no votes gives none. (Of the
+        ideas read: the page shows them as the result only in their order by votes.)"""
         top = max((i.vote_count for i in self.ideas), default=0)
         return [i for i in self.ideas if top and i.vote_count == top]
 
@@ -115,6 +163,11 @@ class Page:
     def further_ideas(self) -> list[Idea]:
         winners = {i.pk for i in self.winners}
         return [i for i in self.ideas if i.pk not in winners]
+
+
+def named_voters(first: list[str], count: int) -> list[str]:
+    """Of an idea's `first` voters (at most `VOTERS_SHOWN`), the ones its vote box names."""
+    return first if count <= len(first) else first[: VOTERS_SHOWN - 1]
 
 
 def question_page(
@@ -128,6 +181,8 @@ def question_page(
     ideas_from: int = 0,
     comments_shown: int | None = None,
     arguments_shown: int | None = None,
+    per_kind: bool = False,
+    listing: Listing | None = None,
 ) -> Page:
     """Ideas with their counts, arguments, first voters and this person's own votes and likes.
 
@@ -137,7 +192,9 @@ def question_page(
     `ideas_shown` keeps the leading ideas only (and counts them all), from the `ideas_from`th on
     (0: the first) for the API's pages of ideas; `comments_shown` the latest
     comments; each costs one more query, whatever the size. `arguments_shown` keeps the most
-    liked arguments of each idea (and counts them all, in the ideas' query).
+    liked arguments of each idea (and counts them all, in the ideas' query); with `per_kind`, that
+    many pros and that many cons (the question page's rows). `listing` orders and filters the
+    ideas (one more query for a random order).
     """
     question, reader = access.question, access.reader
     if not reader.sees_voter_names():
@@ -146,20 +203,41 @@ def question_page(
     if idea_ids is not None and len(idea_ids) == 1 and ideas_shown is None:
         # One idea (the answer to a change on it): read by hand (`hot.one_idea`), for a tenth
         # of what compiling the queries below costs.
-        one = hot.one_idea(question, idea_ids[0], arguments=arguments_shown)
+        one = hot.one_idea(question, idea_ids[0], arguments=arguments_shown, per_kind=per_kind)
     ideas_qs = Idea.objects.filter(question=question).with_counts().select_related("author")
     voters_qs = Vote.objects.filter(idea__question=question)
     if arguments_shown is not None and one is None:
         ideas_qs = ideas_qs.annotate(argument_count=count_of(Argument, "idea"))
+        if per_kind:
+            ideas_qs = ideas_qs.annotate(pro_count=count_of(Argument, "idea", kind="pro"))
     if idea_ids is not None:
         ideas_qs = ideas_qs.filter(pk__in=idea_ids)
-    if ideas_shown is not None:
+    listed = Idea.objects.filter(question=question)
+    shuffled: list[str] | None = None
+    if listing is not None and not listing.is_default:
+        if listing.search:
+            found = Q(title__icontains=listing.search) | Q(description__icontains=listing.search)
+            ideas_qs, listed = ideas_qs.filter(found), listed.filter(found)
+        if listing.order == "new":
+            ideas_qs = ideas_qs.order_by("-created_at", "-pk")
+        elif listing.order == "discussed":
+            if arguments_shown is None or one is not None:
+                ideas_qs = ideas_qs.annotate(argument_count=count_of(Argument, "idea"))
+            ideas_qs = ideas_qs.order_by("-argument_count", "-vote_count", "created_at", "pk")
+        elif listing.order == "random" and ideas_shown is not None:
+            every = _shuffled(list(ideas_qs.values_list("pk", flat=True)), listing.shuffle)
+            shuffled = every[ideas_from : ideas_from + ideas_shown]
+            ideas_qs = ideas_qs.filter(pk__in=shuffled)
+    if ideas_shown is not None and shuffled is None:
         ideas_qs = ideas_qs[ideas_from : ideas_from + ideas_shown]
     ideas = list(ideas_qs) if one is None else [idea for idea in one[:1] if idea is not None]
+    if shuffled is not None:
+        place = {pk: n for n, pk in enumerate(shuffled)}
+        ideas.sort(key=lambda idea: place[idea.pk])
     idea_total = len(ideas)
     if ideas_shown is not None:
         idea_ids = [idea.pk for idea in ideas]
-        idea_total = Idea.objects.filter(question=question).count()
+        idea_total = listed.count()
     if idea_ids is None:
         args_qs = Argument.objects.filter(idea__question=question)
     else:
@@ -169,7 +247,7 @@ def question_page(
         voters_qs = voters_qs.filter(idea_id__in=idea_ids)
     args_qs = args_qs.with_counts()
     if arguments_shown is not None and one is None:
-        args_qs = args_qs.leading(per_idea=arguments_shown)
+        args_qs = args_qs.leading(per_idea=arguments_shown, per_kind=per_kind)
 
     arguments: dict[str, list[ShownArgument]] = defaultdict(list)
     for row in args_qs.values_list(*ShownArgument.FIELDS) if one is None else one[1]:
@@ -197,7 +275,15 @@ def question_page(
         idea.more_arguments = (
             idea.argument_count - len(idea.argument_list) if arguments_shown is not None else 0
         )
+        if per_kind and arguments_shown is not None:
+            pros = sum(1 for argument in idea.argument_list if argument.kind == "pro")
+            idea.more_pros = idea.pro_count - pros
+            idea.more_cons = idea.more_arguments - idea.more_pros
+        else:
+            idea.more_pros = idea.more_cons = 0
         idea.first_voters = voters[idea.pk]
+        if voters_shown == VOTERS_SHOWN:  # the page's vote box (the API names as many as read)
+            idea.first_voters = named_voters(idea.first_voters, idea.vote_count)
         idea.more_voters = idea.vote_count - len(idea.first_voters)
         idea.voted = idea.pk in my_votes
         idea.rank = None  # set for closed questions below; a missing attribute costs lookups
@@ -206,7 +292,8 @@ def question_page(
     if ranked or not question.is_open():
         _rank(ideas, question, everything=idea_ids is None)
 
-    page = Page(ideas=ideas, my_vote_count=len(my_votes), idea_total=idea_total)
+    left = max((question.max_votes or 0) - len(my_votes), 0)
+    page = Page(ideas=ideas, my_vote_count=len(my_votes), my_votes_left=left, idea_total=idea_total)
     if comments:
         comments_qs = Comment.objects.filter(question=question).select_related("author")
         if comments_shown is None:

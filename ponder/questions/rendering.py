@@ -24,11 +24,13 @@ shows from outside itself (`row_key`), so after a vote only that idea's row is r
 """
 
 import contextlib
+import hashlib
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 from cachetools import LRUCache
@@ -37,15 +39,24 @@ from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from ponder.lib.ids import new_secret
 
-from .access import EVERY, Access, Reader, ReaderKind, remembered_name
+from .access import EVERY, Access, Reader, ReaderKind, participant_token, remembered_name
 from .forms import CommentForm, IdeaForm, NameForm, RenameForm
-from .pages import ARGUMENTS_SHOWN, IDEAS_SHOWN, VOTERS_SHOWN, Page, question_page
+from .pages import (
+    ARGUMENTS_SHOWN,
+    IDEAS_SHOWN,
+    SHUFFLES,
+    VOTERS_SHOWN,
+    Listing,
+    Page,
+    question_page,
+)
 
 QUESTION_PAGE = "questions/detail.html"
 IDEA_PAGE = "questions/idea.html"  # one idea whole: every argument, every voter
@@ -58,6 +69,7 @@ CSRF_MARK = f"ponderCsrf{_NONCE}"
 ADMIN_MARK = new_secret()  # as an admin key: 22 letters and digits
 NAME_MARK = f"ponderName{_NONCE}"
 USED_MARK = f"ponderUsed{_NONCE}"
+LEFT_MARK = f"ponderLeft{_NONCE}"
 PATH_MARK = f"ponderPath{_NONCE}"
 # A field with no name to fill in has no value at all, as a form renders it: the whole attribute
 # is a mark of its own.
@@ -65,7 +77,15 @@ NAME_VALUE_MARK = f' value="{NAME_MARK}"'
 MARKS = re.compile(
     "|".join(
         re.escape(m)
-        for m in (CSRF_MARK, ADMIN_MARK, NAME_VALUE_MARK, NAME_MARK, USED_MARK, PATH_MARK)
+        for m in (
+            CSRF_MARK,
+            ADMIN_MARK,
+            NAME_VALUE_MARK,
+            NAME_MARK,
+            USED_MARK,
+            LEFT_MARK,
+            PATH_MARK,
+        )
     )
 )
 PART_END = "ponderPartEnd"  # in `Shared.parts` only, after each part: not in any HTML
@@ -194,6 +214,33 @@ class PageKey:
     ideas_shown: int | None
     comments_shown: int | None
     idea: str | None  # one idea's row, or one idea's page
+    listing: Listing  # the ideas' order and filter (a random order: which of a few)
+    closes_in: tuple[str, int] | None  # "closes in 2 days": moves without a new version
+
+
+def _shuffle_of(request: HttpRequest, access: Access) -> int:
+    """Which random order a reader gets: one of `SHUFFLES`, the same each time they come, from
+    who they are (their participant id, else their browser's token; a reader with neither gets
+    the first)."""
+    who = access.participant.pk if access.participant is not None else participant_token(request)
+    if not who:
+        return 0
+    digest = hashlib.blake2b(f"{access.question.pk}:{who}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest) % SHUFFLES
+
+
+def _closes_in(access: Access) -> tuple[str, int] | None:
+    """How soon an open question with a deadline closes, as its status says it: in whole days
+    (two or more), whole hours, or "soon" (within the hour)."""
+    deadline = access.question.deadline
+    if not access.is_open or deadline is None:
+        return None
+    left = deadline - timezone.now()
+    if left >= timedelta(days=2):
+        return ("days", left.days)
+    if left >= timedelta(hours=1):
+        return ("hours", int(left.total_seconds() // 3600))
+    return ("soon", 0)
 
 
 def page_key(
@@ -205,9 +252,14 @@ def page_key(
     ideas_shown: int | None = None,
     comments_shown: int | None = None,
     idea_id: str | None = None,
+    listing: Listing | None = None,
 ) -> PageKey:
-    """The key of the shared render of `parts` of `template` for this reader's kind."""
+    """The key of the shared render of `parts` of `template` for this reader's kind (and the
+    order and filter of its ideas)."""
     question = access.question
+    listing = listing or Listing()
+    if listing.order == "random":
+        listing = replace(listing, shuffle=_shuffle_of(request, access))
     return PageKey(
         question=question.pk,
         version=question.version,
@@ -220,6 +272,8 @@ def page_key(
         ideas_shown=ideas_shown,
         comments_shown=comments_shown,
         idea=idea_id,
+        listing=listing,
+        closes_in=_closes_in(access),
     )
 
 
@@ -243,6 +297,8 @@ def row_key(page: PageKey, idea: Any) -> RowKey:
         ideas_shown=None,
         comments_shown=None,
         idea=None,
+        listing=Listing(),  # a row is the same in every order
+        closes_in=None,
     )
     return RowKey(idea=idea.pk, version=idea.version, rank=idea.rank, around=around)
 
@@ -435,6 +491,8 @@ def _render_parts(
             ideas_shown=key.ideas_shown,
             comments_shown=key.comments_shown,
             arguments_shown=ARGUMENTS_SHOWN,
+            per_kind=True,
+            listing=key.listing,
         )
     else:  # one idea: its row on the question page, or its own page
         page = question_page(
@@ -442,12 +500,14 @@ def _render_parts(
             idea_ids=[key.idea],
             comments=False,
             arguments_shown=None if whole else ARGUMENTS_SHOWN,
+            per_kind=not whole,
             voters_shown=None if whole else VOTERS_SHOWN,
         )
         if not page.ideas:
             raise Http404
         context = {**context, "idea": page.ideas[0]}
     page.my_vote_count = USED_MARK  # type: ignore[assignment]
+    page.my_votes_left = LEFT_MARK  # type: ignore[assignment]
     shared_context = {
         **context,
         "access": neutral,
@@ -462,6 +522,8 @@ def _render_parts(
         "messages": (),
         "shared": None,
         "page_key": key,
+        "listing": key.listing,
+        "closes_in": key.closes_in,
     }
     pieces: list[bytes | str | Slot] = []
     for name in key.parts:
@@ -584,6 +646,7 @@ def shared_parts(
     ideas_shown: int | None = None,
     comments_shown: int | None = None,
     idea_id: str | None = None,
+    listing: Listing | None = None,
     lag: float = 0.0,
 ) -> dict[str, bytes]:
     """This reader's HTML of the named partials of `template` (`article`, `ideas`, ... of the
@@ -604,6 +667,7 @@ def shared_parts(
         ideas_shown=ideas_shown,
         comments_shown=comments_shown,
         idea_id=idea_id,
+        listing=listing,
     )
     shared = renders.get(key)
     if shared is None:
@@ -619,6 +683,7 @@ def shared_parts(
         CSRF_MARK: get_token(request).encode(),
         ADMIN_MARK: (access.admin_key or "").encode(),
         USED_MARK: str(len(reader.votes)).encode(),
+        LEFT_MARK: str(max((access.question.max_votes or 0) - len(reader.votes), 0)).encode(),
         PATH_MARK: escape(request.get_full_path()).encode(),
         NAME_MARK: escape(name).encode(),
         NAME_VALUE_MARK: f' value="{escape(name)}"'.encode() if name else b"",

@@ -26,6 +26,8 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
 
+from .pages import named_voters
+
 # Each shaped as what it stands in for: the URLs accept only 12 or 22 base62 letters.
 _QUESTION = "StQuestion00000000000Z"
 _IDEA = "StIdea00000Z"
@@ -136,6 +138,7 @@ def vote_box(
 ) -> SafeString:
     """`detail.html#vote_box` for one idea and reader, in the active language: the same HTML
     as the template renders with these values."""
+    first_voters = named_voters(first_voters, vote_count)
     more = vote_count - len(first_voters)
     # The plural phrases exactly as the partial's {% blocktranslate count %} looks them up: the
     # text each picks decides the variant (two counts with the same text render alike).

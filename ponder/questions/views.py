@@ -4,6 +4,7 @@ with htmx the same URL answers with the changed fragment and a status message in
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
@@ -58,8 +59,8 @@ from .forms import (
     QuestionSettingsForm,
     RenameForm,
 )
-from .models import Argument, Comment, Idea, Participant
-from .pages import ARGUMENTS_SHOWN, COMMENTS_SHOWN, IDEAS_SHOWN, question_page
+from .models import Argument, Comment, Idea, Participant, Vote
+from .pages import ARGUMENTS_SHOWN, COMMENTS_SHOWN, IDEAS_SHOWN, Listing, question_page
 from .rendering import IDEA_PAGE, as_html, shared_parts
 from .services import ActionRefused, VoteResult
 
@@ -82,6 +83,7 @@ def _context(request: HttpRequest, access: Access, **extra: Any) -> dict[str, An
         "access": access,
         "question": access.question,
         "is_open": access.is_open,
+        "listing": Listing(),  # the ideas in their usual order (a shared render has its own)
         # Made when a template shows it: most answers (a page from the shared render, a vote)
         # do not.
         "name_form": SimpleLazyObject(lambda: NameForm(initial={"name": remembered_name(request)})),
@@ -185,15 +187,28 @@ def _shared_row(request: HttpRequest, access: Access, idea_id: str) -> bytes:
     return parts["idea"]
 
 
-def _idea_row(request: HttpRequest, access: Access, idea_id: str) -> dict[str, Any]:
+def _idea_row(
+    request: HttpRequest, access: Access, idea_id: str, *, unfolded: bool = False
+) -> dict[str, Any]:
     """One idea's row for this reader alone (the answer to their own action), as the page shows
-    it."""
+    it: with its strongest pro and con, or `unfolded` with all of them (after an action on one
+    of those, or a new one, which the folded row might not show)."""
     page = question_page(
-        access, idea_ids=[idea_id], comments=False, arguments_shown=ARGUMENTS_SHOWN
+        access,
+        idea_ids=[idea_id],
+        comments=False,
+        arguments_shown=None if unfolded else ARGUMENTS_SHOWN,
+        per_kind=not unfolded,
     )
     if not page.ideas:
         raise Http404
-    return _context(request, access, idea=page.ideas[0], page=page)
+    return _context(request, access, idea=page.ideas[0], page=page, unfolded=unfolded)
+
+
+def _unfolded(request: HttpRequest) -> bool:
+    """Whether the action came from a row showing all its pros and cons (their like buttons say
+    so), which its answer keeps."""
+    return request.POST.get("unfolded") == "1"
 
 
 # Pages --------------------------------------------------------------------------------------
@@ -257,6 +272,7 @@ def detail_context(
         parts=parts,
         ideas_shown=_ideas_shown(request, access),
         comments_shown=None if comments_all else COMMENTS_SHOWN,
+        listing=Listing.asked(request.GET.get("sort"), request.GET.get("q")),
         lag=lag,
     )
     # As the answer itself (bytes), or to be put in a template.
@@ -475,7 +491,7 @@ def idea_detail(request: HttpRequest, question_id: str, idea_id: str) -> HttpRes
         return _argument_form(request, access)
     # From the render of the idea shared by every reader of this kind (`rendering.py`).
     context = _context(request, access, idea=access.idea)
-    if request.htmx and part in {"description", "voters"}:
+    if request.htmx and part in {"description", "voters", "arguments"}:
         parts: tuple[str, ...] = (part,)
     elif len(get_messages(request)):
         # A message to show once: the page around the shared body is rendered for this request.
@@ -556,8 +572,9 @@ def _act_as_participant(
 
 def _vote_box(request: HttpRequest, access: Access, idea: Idea, result: VoteResult) -> str:
     """What a vote changes: the idea's count and first voters, as the service read them, and
-    whether this person now votes for it; filled in from a stencil of the partial."""
-    return stencils.vote_box(
+    whether this person now votes for it; filled in from a stencil of the partial. On a
+    question with a cap, also what the reader has left of it (the note kept in view)."""
+    box = stencils.vote_box(
         question_id=access.question.pk,
         idea_id=idea.pk,
         title=idea.title,
@@ -567,6 +584,16 @@ def _vote_box(request: HttpRequest, access: Access, idea: Idea, result: VoteResu
         is_open=access.is_open,
         csrf_token=get_token(request),
     )
+    cap = access.question.max_votes
+    if not cap:
+        return box
+    used = Vote.objects.filter(participant=access.participant).count()
+    context = {
+        "question": access.question,
+        "page": SimpleNamespace(my_votes_left=max(cap - used, 0)),
+        "oob": True,
+    }
+    return box + render_to_string(f"{DETAIL}#votes_left", context)
 
 
 # Arguments and likes ------------------------------------------------------------------------
@@ -615,7 +642,7 @@ def argument_add(request: HttpRequest, question_id: str, idea_id: str) -> HttpRe
             )
         return _refused(request, access, refused.message, status=409)
     message = _("Your pro was added.") if argument.kind == "pro" else _("Your con was added.")
-    context = _idea_row(request, access, idea.pk)
+    context = _idea_row(request, access, idea.pk, unfolded=True)
     return _done(
         request,
         access,
@@ -650,7 +677,9 @@ def _like_or_unlike(
         access,
         lambda me: action(argument=argument, participant=me),
         answer=lambda _result: render_to_string(
-            f"{DETAIL}#idea", _idea_row(request, access, argument.idea_id), request
+            f"{DETAIL}#idea",
+            _idea_row(request, access, argument.idea_id, unfolded=_unfolded(request)),
+            request,
         ),
         anchor=f"argument-{argument.pk}",
         ask_name=_("Please give your name first, then like."),
@@ -777,7 +806,7 @@ def _after_entry_change(
     idea_id = entry.pk if kind == "idea" else entry.idea_id
     if kind == "idea" and not Idea.objects.filter(pk=idea_id).exists():
         return _done(request, access, message, anchor="ideas")  # the row is simply removed
-    context = _idea_row(request, access, idea_id)
+    context = _idea_row(request, access, idea_id, unfolded=kind == "argument")
     return _done(
         request, access, message, anchor=f"{kind}-{entry.pk}", fragment="idea", context=context
     )

@@ -72,6 +72,7 @@ def full(transactional_db: None) -> Full:
         idea=lisbon, author=people[1], kind="pro", text="Direct flights from everywhere"
     )
     services.argument_add(idea=lisbon, author=people[2], kind="con", text="Too hot in August")
+    services.argument_add(idea=lisbon, author=people[3], kind="pro", text="Trains from the airport")
     long_con = "Hotels are booked out " * 12
     services.argument_add(idea=porto, author=people[3], kind="con", text=long_con)
     services.like_add(argument=pro, participant=people[2])
@@ -183,6 +184,18 @@ def test_every_page_and_state_passes_axe(
     scan(page, "delete confirmation", found)
     page.goto(f"{question}ideas/{full.question.ideas.get(title='Lisbon').pk}/")
     scan(page, "idea detail", found)
+    # Finding one's way: another order and a filter, one that finds nothing, and an idea's pros
+    # and cons unfolded in place.
+    page.goto(f"{question}?q=o&sort=new")
+    expect(page.locator(".listing-note")).to_be_visible()
+    scan(page, "ideas filtered and in another order", found)
+    page.goto(f"{question}?q=nowhere")
+    expect(page.locator("#idea-list .empty")).to_be_visible()
+    scan(page, "a filter that finds nothing", found)
+    page.goto(question)
+    page.locator("article.idea").first.get_by_role("link", name="1 more pro").click()
+    expect(page.locator("article.idea").first.locator("li.argument")).to_have_count(3)
+    scan(page, "pros and cons unfolded", found)
 
     # The organiser: the admin panel (every details open, and told of a crowd of new names),
     # settings, the crowd, report, closing.

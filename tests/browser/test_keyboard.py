@@ -244,7 +244,7 @@ def test_an_organiser_runs_a_question_by_keyboard_alone(
     )
     expect(idea_row(page, "Lisbon").locator(".badge")).to_have_text("Winner")
     assert_targets_are_large_enough(page, f"result page, {width} px")
-    keys.tab_to(page.get_by_role("button", name="Change language"), limit=120)
+    keys.tab_to(page.get_by_role("link", name="Accessibility"), limit=120)
     assert alice.problems == [], alice.problems
 
 
@@ -266,7 +266,7 @@ def test_a_participant_with_a_phone_sized_screen_reaches_everything(
     keys.press_to_load("Enter")
     assert_targets_are_large_enough(page, "question page, participant, 360 px")
     # Down the whole page and back up, with the toast of joining still showing.
-    keys.tab_to(page.get_by_role("button", name="Change language"), limit=120)
+    keys.tab_to(page.get_by_role("link", name="Accessibility"), limit=120)
     keys.tab_to(page.get_by_role("link", name="Ponder", exact=True), backwards=True, limit=120)
     assert dan.problems == [], dan.problems
 

@@ -160,6 +160,8 @@
     // Keep what the reader opened: as many ideas as shown, every comment if asked for.
     var list = document.getElementById("idea-list");
     var extra = part === "ideas" && list && list.dataset.shown ? "&ideas=" + list.dataset.shown : "";
+    // ... in the order and with the filter the reader chose (`?sort=`, `?q=`).
+    if (part === "ideas" && list && list.dataset.query) extra += "&" + list.dataset.query;
     if (part === "comment_list" && element.dataset.all) extra = "&comments=all";
     fetchPart(id, base + "?part=" + part + extra, replacing(id, refresh), refresh);
   }

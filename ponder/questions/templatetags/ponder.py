@@ -1,3 +1,4 @@
+import hashlib
 import json
 from functools import lru_cache
 from types import SimpleNamespace
@@ -48,6 +49,31 @@ def shorten(value: str, limit: int) -> dict[str, object]:
     the template engine finds dict keys at its first try (tuple indexes cost two exceptions)."""
     shortened, cut = text.shorten(value, int(limit))
     return {"text": shortened, "cut": cut}
+
+
+AVATAR_COLOURS = 8  # .avatar-0 … .avatar-7 in ponder.css, each 4.5:1 in light and dark
+
+
+def initials(name: str) -> str:
+    """ "Amara Okafor" → "AO", "Jonas" → "J": the first letter of the first and the last word."""
+    words = [word for word in name.split() if word[:1].isalnum()]
+    if not words:
+        return "?"
+    letters = words[0][0] + (words[-1][0] if len(words) > 1 else "")
+    return letters.upper()
+
+
+@register.filter
+def avatar(person: object) -> SafeString:
+    """A person's initials in their own colour (from their id: the same on every page), to go
+    beside their name. Decoration only: the name beside it says who it is."""
+    pk = str(getattr(person, "pk", "") or "")
+    colour = hashlib.blake2b(pk.encode(), digest_size=2).digest()[0] % AVATAR_COLOURS
+    return format_html(
+        '<span class="avatar avatar-{}" aria-hidden="true">{}</span>',
+        colour,
+        initials(str(getattr(person, "name", ""))),
+    )
 
 
 @lru_cache(maxsize=64)

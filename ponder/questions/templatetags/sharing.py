@@ -17,8 +17,10 @@ SUMMARY_LENGTH = 200  # link previews show about two lines
 
 
 @register.inclusion_tag("questions/_chart.html")
-def chart(ideas: list[Idea], limit: int | None = None) -> dict[str, object]:
-    return {"chart": vote_chart(ideas, limit=limit)}
+def chart(
+    ideas: list[Idea], limit: int | None = None, total: int | None = None
+) -> dict[str, object]:
+    return {"chart": vote_chart(ideas, limit=limit, total=total)}
 
 
 @register.filter

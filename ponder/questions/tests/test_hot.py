@@ -443,14 +443,18 @@ def _shown(idea: Idea) -> tuple[object, ...]:
         idea.vote_count,
         idea.version,
         idea.more_arguments,
+        idea.more_pros,
+        idea.more_cons,
         idea.first_voters,
         arguments,
     )
 
 
-@pytest.mark.parametrize("arguments_shown", [None, 2, 12])
+@pytest.mark.parametrize(
+    "arguments_shown,per_kind", [(None, False), (2, False), (12, False), (1, True), (2, True)]
+)
 def test_one_idea_is_read_as_the_read_of_many_reads_it(
-    question: Question, make_question, arguments_shown: int | None
+    question: Question, make_question, arguments_shown: int | None, per_kind: bool
 ) -> None:
     """`question_page` reads a single idea with `hot.one_idea`: the idea, its author, its
     leading arguments and how many there are come out as the read of several ideas gives them."""
@@ -461,7 +465,7 @@ def test_one_idea_is_read_as_the_read_of_many_reads_it(
     bo, _ = services.participant_join(question=question, name="Bo <b>", token=None)
     lake = services.idea_add(question=question, author=bo, title="Lake", description="Deep")
     hill = services.idea_add(question=question, author=ann, title="Hill")
-    for number, text in enumerate(["Quiet", "Far", "Cold", "Wet"]):
+    for number, text in enumerate(["Quiet", "Far", "Cold", "Wet", "Green", "Dear"]):
         argument = services.argument_add(
             idea=lake, author=(ann, bo)[number % 2], kind=("pro", "con")[number % 2], text=text
         )
@@ -473,10 +477,20 @@ def test_one_idea_is_read_as_the_read_of_many_reads_it(
     )
 
     def read(ids: list[str]) -> dict[str, tuple[object, ...]]:
-        page = question_page(access, idea_ids=ids, comments=False, arguments_shown=arguments_shown)
+        page = question_page(
+            access,
+            idea_ids=ids,
+            comments=False,
+            arguments_shown=arguments_shown,
+            per_kind=per_kind,
+        )
         return {idea.pk: _shown(idea) for idea in page.ideas}
 
     assert read([lake.pk]) == {lake.pk: read([lake.pk, hill.pk])[lake.pk]}
+    if per_kind:  # the strongest of each kind, and how many more of each there are
+        kinds = [argument[4] for argument in read([lake.pk])[lake.pk][-1]]
+        assert sorted(kinds) == ["con"] * arguments_shown + ["pro"] * arguments_shown
+        assert read([lake.pk])[lake.pk][8:10] == (3 - arguments_shown, 3 - arguments_shown)
     assert read([hill.pk]) == {hill.pk: read([lake.pk, hill.pk])[hill.pk]}
     other, _ = make_question(title="Elsewhere")
     elsewhere = Access(

@@ -405,14 +405,16 @@ def _voters_line(html: str, idea: Idea) -> str:
         ([], ""),
         (["Karen"], "Karen"),
         (["Karen", "Sharon", "Mark"], "Karen, Sharon, Mark"),
-        (["Karen", "Sharon", "Mark", "Ann"], "Karen, Sharon, Mark and 1 more"),
+        # "and 1 more" would hide a name there is room for.
+        (["Karen", "Sharon", "Mark", "Ann"], "Karen, Sharon, Mark, Ann"),
+        (["Karen", "Sharon", "Mark", "Ann", "Olu"], "Karen, Sharon, Mark and 2 more"),
         (
             ["Karen", "Sharon", "Mark"] + [f"P{i}" for i in range(47)],
             "Karen, Sharon, Mark and 47 more",
         ),
     ],
 )
-def test_voters_are_shown_as_the_first_three_and_how_many_more(
+def test_voters_are_shown_as_the_first_three_and_how_many_more_or_all_four(
     question, alice, bob, idea, names, line
 ):
     _voted_by(question, idea, names)

@@ -24,7 +24,13 @@ from ponder.questions import rendering, services
 from ponder.questions.access import Reader, ReaderKind, question_for, remembered_name
 from ponder.questions.forms import CommentForm, IdeaForm
 from ponder.questions.models import Idea, Participant, Question
-from ponder.questions.pages import ARGUMENTS_SHOWN, COMMENTS_SHOWN, IDEAS_SHOWN, question_page
+from ponder.questions.pages import (
+    ARGUMENTS_SHOWN,
+    COMMENTS_SHOWN,
+    IDEAS_SHOWN,
+    Listing,
+    question_page,
+)
 from ponder.questions.rendering import Slot, _tidy, renders, rows
 from ponder.questions.views import _context
 
@@ -52,6 +58,7 @@ def _own_document(client: Client, question: Question, path: str, part: str = "")
         ideas_shown=IDEAS_SHOWN,
         comments_shown=COMMENTS_SHOWN,
         arguments_shown=ARGUMENTS_SHOWN,
+        per_kind=True,
     )
     needs_name, name = access.participant is None, remembered_name(request)
     context = _context(
@@ -258,11 +265,11 @@ def test_the_shared_render_keeps_each_readers_own_marks(busy: Question, readers)
         for name, client in readers.items()
     }
     assert pages["bob"].count('class="vote-button voted"') == 2
-    assert "You have used 2 of 3 votes." in pages["bob"]
+    assert "Your votes: 1 of 3 left" in pages["bob"]
     assert pages["carol"].count('class="vote-button voted"') == 1
-    assert "You have used 1 of 3 votes." in pages["carol"]
+    assert "Your votes: 2 of 3 left" in pages["carol"]
     assert 'class="vote-button voted"' not in pages["stranger"]
-    assert "You have used" not in pages["stranger"]
+    assert "Your votes:" not in pages["stranger"]
     # Likes: Bob liked 4 arguments, Carol 1.
     assert pages["bob"].count('class="like-button" aria-pressed="true"') == 4
     assert pages["carol"].count('class="like-button" aria-pressed="true"') == 1
@@ -491,28 +498,39 @@ def test_a_long_discussion_shows_its_latest_comments_and_the_rest_on_demand(crow
     assert 'data-all="1"' in text  # live updates keep every comment shown
 
 
-def test_an_idea_with_many_arguments_shows_the_most_liked_and_links_to_the_rest(
+def test_an_idea_shows_its_strongest_pro_and_con_and_unfolds_the_rest(
     question: Question, bob: Person, carol: Person
 ) -> None:
     me = question.participants.get(name="Bob")
     idea = services.idea_add(question=question, author=me, title="Popular")
-    arguments = [
+    pros = [
         services.argument_add(idea=idea, author=me, kind="pro", text=f"Reason {n:02}")
-        for n in range(ARGUMENTS_SHOWN + 3)
+        for n in range(4)
     ]
-    liked = arguments[-1]  # the newest, but the only one liked: it comes first
+    for n in range(3):
+        services.argument_add(idea=idea, author=me, kind="con", text=f"Doubt {n:02}")
+    liked = pros[-1]  # the newest, but the only one liked: the strongest pro
     services.like_add(argument=liked, participant=question.participants.get(name="Carol"))
     for html in (
         carol.get(f"/q/{question.pk}/").content.decode(),
         carol.get(f"/q/{question.pk}/ideas/{idea.pk}/?part=row", **HX).content.decode(),
     ):
-        assert html.count('class="argument pro"') == ARGUMENTS_SHOWN
-        assert html.index(f"Reason {ARGUMENTS_SHOWN + 2:02}") < html.index("Reason 00")
-        assert f"Reason {ARGUMENTS_SHOWN:02}" not in html  # the oldest unliked go first
-        assert "3 more pros and cons about “<bdi>Popular</bdi>”" in html
-    # The idea's own page shows them all.
+        assert html.count('class="argument pro"') == ARGUMENTS_SHOWN == 1
+        assert html.count('class="argument con"') == 1
+        assert "Reason 03" in html and "Reason 00" not in html
+        assert "Doubt 00" in html and "Doubt 01" not in html  # the oldest of the unliked
+        assert "3 more pros, 2 more cons" in html
+        assert f'hx-get="/q/{question.pk}/ideas/{idea.pk}/?part=arguments"' in html
+    # Unfolded in place: all of them, their like buttons keeping the row unfolded.
+    unfolded = carol.get(f"/q/{question.pk}/ideas/{idea.pk}/?part=arguments", **HX)
+    text = unfolded.content.decode()
+    assert text.startswith(f'<div id="arguments-{idea.pk}" class="argument-list">')
+    assert text.count('class="argument pro"') == 4 and text.count('class="argument con"') == 3
+    assert text.count('name="unfolded" value="1"') == 7
+    assert "more pros" not in text
+    # The idea's own page shows them all too (the link without JavaScript).
     full = carol.get(f"/q/{question.pk}/ideas/{idea.pk}/").content.decode()
-    assert full.count('class="argument pro"') == ARGUMENTS_SHOWN + 3
+    assert full.count('class="argument pro"') == 4 and full.count('class="argument con"') == 3
 
 
 def test_shared_renders_drop_indentation_but_keep_white_space_in_text_areas(
@@ -550,6 +568,8 @@ def _key(version: int) -> rendering.PageKey:
         ideas_shown=None,
         comments_shown=None,
         idea=None,
+        listing=Listing(),
+        closes_in=None,
     )
 
 
@@ -682,7 +702,7 @@ def test_a_growing_question_keeps_each_process_within_its_budget(
         monkeypatch.setattr(rendering, name, cache)
     question = crowded(3, 0)
     me = question.participants.get(name="Bob")
-    for n in range(20):
+    for n in range(IDEAS_SHOWN - 3):  # each new idea among those the page shows
         services.idea_add(
             question=question, author=me, title=f"Later idea {n:03}", description="x" * 500
         )

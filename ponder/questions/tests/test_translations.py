@@ -173,6 +173,9 @@ SAME_IN_EVERY_LANGUAGE = [
     "Alice",
     "Bob",
     "Carol",
+    "A",  # initials beside the names
+    "B",
+    "C",
     "Ponder",
     "Pro",
     "Argument",
