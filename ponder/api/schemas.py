@@ -100,8 +100,13 @@ class VisibleToo:
 
     def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
         schema = handler(core_schema)
-        schema["pattern"] = f"^(?=[\\s\\S]*{visible_character_class()})" + schema["pattern"][1:]
+        schema["pattern"] = with_visible(schema["pattern"])
         return schema
+
+
+def with_visible(pattern: str) -> str:
+    """`pattern` (anchored with ^) that also asks for one visible character somewhere."""
+    return f"^(?=[\\s\\S]*{visible_character_class()})" + pattern[1:]
 
 
 Title = text(IdeaForm.base_fields["title"], "The title")

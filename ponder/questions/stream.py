@@ -14,7 +14,7 @@ from ponder.ratelimit import limit
 from . import hot
 from .access import shown_to_everyone
 from .models import Idea, Question
-from .pages import VOTERS_SHOWN
+from .pages import VOTERS_SHOWN, named_voters
 
 TALLY_EVENTS = frozenset({"vote.cast", "vote.retracted"})
 
@@ -55,7 +55,8 @@ def _describe(question_id: str, events: list[Event], ideas: set[str]) -> None:
     for event in events:
         idea = event.ids.get("idea")
         if event.type in TALLY_EVENTS and idea in counts:
-            shown = list(voters.get(idea, ()))
+            # The names the page's vote box shows: the one rule for both (pages.named_voters).
+            shown = named_voters(list(voters.get(idea, ())), counts[idea])
             more = counts[idea] - len(shown) if shown else 0  # no names, no "and 3 more"
             event.public = {"count": counts[idea], "voters": shown, "more": more}
 

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ponder.api.errors import MAX_ERRORS
-from ponder.api.schemas import text_pattern
+from ponder.api.schemas import text_pattern, with_visible
 from ponder.questions.forms import IdeaForm, NameForm
 from ponder.questions.models import Argument, Comment, Idea, Participant, Question
 
@@ -418,12 +418,25 @@ def test_the_text_pattern_agrees_with_the_form_field(value: str) -> None:
         assert bool(re.fullmatch(pattern, value)) is accepted, (value, field.required)
 
 
+@given(st.text(alphabet=st.sampled_from("a \t\u200b\u3164\u2800\u0300\u202e\u2066"), max_size=8))
+def test_a_labels_pattern_agrees_with_the_name_field(value: str) -> None:
+    """A name or a title: no bidirectional controls, and one visible character at least."""
+    field = NameForm.base_fields["name"]
+    try:
+        field.clean(value)
+        accepted = True
+    except Exception:
+        accepted = False
+    pattern = with_visible(text_pattern(field.max_length, required=True, label=True))
+    assert bool(re.fullmatch(pattern, value)) is accepted, value
+
+
 def test_every_text_field_in_the_openapi_document_carries_its_pattern(db: None) -> None:
     document = Caller().get("/openapi.json").data
     schemas = document["components"]["schemas"]
     name = schemas["ParticipantIn"]["properties"]["name"]
-    assert name["pattern"] == text_pattern(
-        NameForm.base_fields["name"].max_length, required=True, label=True
+    assert name["pattern"] == with_visible(
+        text_pattern(NameForm.base_fields["name"].max_length, required=True, label=True)
     )
     assert schemas["IdeaIn"]["properties"]["description"]["pattern"] == text_pattern(
         TEXT_MAX, required=False

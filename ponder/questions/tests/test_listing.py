@@ -19,7 +19,8 @@ from ponder.questions.models import Idea, Question
 from ponder.questions.pages import IDEAS_SHOWN, SHUFFLES, Listing
 from ponder.questions.tests.test_pages import HX, PAGE_QUERIES, _fill
 
-TITLES = re.compile(r'class="idea-title">([^<]*)</h3>')
+# Other attributes (dir="auto" isolates the title) may follow the class.
+TITLES = re.compile(r'class="idea-title"[^>]*>([^<]*)</h3>')
 
 
 def _titles(html: str) -> list[str]:

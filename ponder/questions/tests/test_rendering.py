@@ -771,7 +771,7 @@ def test_any_number_of_ideas_beyond_the_question_s_shares_one_render(
 ) -> None:
     me = question.participants.get(name="Bob")
     Idea.objects.bulk_create(
-        Idea(question=question, author=me, title=f"Idea number {n:03}") for n in range(400)
+        Idea(question=question, author=me, title=f"Idea number {n:03}") for n in range(401)
     )
     made = []
     render = rendering._render_parts
@@ -783,13 +783,15 @@ def test_any_number_of_ideas_beyond_the_question_s_shares_one_render(
     bob.get(f"/q/{question.pk}/")  # read the welcome message: the pages below are alike
     monkeypatch.setattr(rendering, "_render_parts", counted)
     # The first number asked makes the render, the others find it.
-    for asked in (500, 30000, 400):
+    for asked in (500, 30000, 401):
         page = bob.get(f"/q/{question.pk}/?ideas={asked}").content.decode()
-        assert page.count('class="idea-title"') == 400, asked
+        assert page.count('class="idea-title"') == 401, asked
         if asked == 500:
             first = list(made)
     assert made == first and len(made) == 1
-    assert {key.ideas_shown for key in made} == {420}  # 400 in steps of 30
+    # 401 rounded up to whole steps of the page's IDEAS_SHOWN
+    assert [key.ideas_shown % IDEAS_SHOWN for key in made] == [0]
+    assert 401 < made[0].ideas_shown < 401 + IDEAS_SHOWN
     assert sorted(map(str, (k for k in renders.lru if rendering.is_long(k)))) == sorted(
         map(str, made)
     )
