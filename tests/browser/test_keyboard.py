@@ -242,7 +242,7 @@ def test_an_organiser_runs_a_question_by_keyboard_alone(
     expect(page.locator(".result-banner")).to_have_text(
         "The question was completed. Here is the result:"
     )
-    expect(idea_row(page, "Lisbon").locator(".badge")).to_have_text("Winner")
+    expect(idea_row(page, "Lisbon").locator(".badge.winner")).to_have_text("Winner")
     assert_targets_are_large_enough(page, f"result page, {width} px")
     keys.tab_to(page.get_by_role("link", name="Accessibility"), limit=120)
     assert alice.problems == [], alice.problems

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Route, expect
 
+from ponder.questions.pages import VOTERS_SHOWN
 from tests.live.conftest import Server, Servers, prepare
 
 from .conftest import Person
@@ -186,15 +187,18 @@ def test_a_vote_is_patched_into_an_open_page_from_its_event_without_a_fetch(
     watcher.set_marker()
     rows = _requests_to(watcher, "row")
 
-    for name in ("Ada", "Ben", "Cem"):
+    # One voter more than the vote box names: it names all but the last two, then "and 2 more".
+    others = ["Ada", "Ben", "Cem", "Eve", "Fay", "Gus", "Hal"][:VOTERS_SHOWN]
+    for name in others:
         _api(server, "PUT", f"/ideas/{friday['id']}/vote", token=_voter(server, qid, name))
-    expect(votes_of(watcher.page, "Friday")).to_have_text("4")
+    expect(votes_of(watcher.page, "Friday")).to_have_text(str(len(others) + 1))
     voters = idea_row(watcher.page, "Friday").locator("[data-tally=voters]")
-    expect(voters).to_have_text("Wanda, Ada, Ben and 1 more")
+    named = ["Wanda", *others][: VOTERS_SHOWN - 1]
+    expect(voters).to_have_text(f"{', '.join(named)} and 2 more")
     expect(idea_row(watcher.page, "Friday").locator("[data-tally=unit]")).to_have_text("votes")
-    # "and 1 more" is a link that still loads every voter in place.
-    voters.get_by_role("link", name="1 more").click()
-    expect(idea_row(watcher.page, "Friday").locator(".voters")).to_contain_text("Cem")
+    # "and 2 more" is a link that still loads every voter in place.
+    voters.get_by_role("link", name="2 more").click()
+    expect(idea_row(watcher.page, "Friday").locator(".voters")).to_contain_text(others[-1])
     expect(vote_button(watcher, "Friday")).to_have_attribute("aria-pressed", "true")
     expect(vote_button(watcher, "Monday")).to_have_attribute("aria-pressed", "false")
     # A vote taken back goes down in place, too, and the last voter's name goes with it.

@@ -20,14 +20,16 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def question(transactional_db: None) -> tuple[Question, str]:
     question, admin_key = services.question_create(title="What should we cook on Friday?")
-    organiser, _token = services.participant_join(question=question, name="Dana")
+    # Embedding on, so that the organiser's panel has both copy buttons (link and embed code).
+    Question.objects.filter(pk=question.pk).update(allow_embed=True)
+    kim, _token = services.participant_join(question=question, name="Kim")
     for title in ("Risotto", "Curry"):
-        services.idea_add(question=question, author=organiser, title=title, by_organiser=True)
+        services.idea_add(question=question, author=kim, title=title)
     return question, admin_key
 
 
 def organise(someone: Person, base: str, question: tuple[Question, str]) -> Page:
-    """Open the admin link and give the organiser's name: Dana may then change her ideas."""
+    """Open the admin link and join as Dana: as the organiser she may delete Kim's ideas."""
     q, admin_key = question
     page = someone.page
     page.goto(f"{base}/q/{q.pk}/a/{admin_key}/")
@@ -47,7 +49,10 @@ def test_without_javascript_delete_asks_on_a_page_and_copy_buttons_stay_hidden(
     dana = person("Dana", javascript=False)
     page = organise(dana, live_server.url, question)  # the organiser may delete any entry
 
-    # The links to copy are in read-only fields, the buttons that cannot work are not shown.
+    # The links to copy are in read-only fields, the buttons that cannot work are not shown, not
+    # even with the folded part of the organiser's panel (admin link and embed code) open.
+    page.locator("details.organiser-more > summary").click()
+    expect(page.locator("#embed-code")).to_be_visible()
     expect(page.locator("#share-link")).to_be_visible()
     assert page.locator("#share-link").input_value().endswith(f"/q/{question[0].pk}/")
     buttons = page.locator("button.copy-button")
@@ -84,6 +89,8 @@ def test_with_javascript_delete_asks_in_a_dialog_and_copy_buttons_show(
     page = organise(dana, live_server.url, question)
     expect(page.locator("#share-link")).to_be_visible()
     expect(page.get_by_role("button", name="Copy link")).to_be_visible()
+    page.locator("details.organiser-more > summary").click()
+    expect(page.get_by_role("button", name="Copy code")).to_be_visible()
     dana.set_marker()
 
     # Dismissed: nothing happens.
