@@ -4,6 +4,7 @@ with htmx the same URL answers with the changed fragment and a status message in
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -445,10 +446,17 @@ def admin_key_replace(request: HttpRequest, question_id: str) -> HttpResponse:
 def idea_add(request: HttpRequest, question_id: str) -> HttpResponse:
     access = question_for(request, question_id)
     form = IdeaForm(request.POST, needs_name=access.participant is None)
+    invalid = partial(
+        _form_invalid,
+        request,
+        access,
+        form,
+        partial="idea_form",
+        target="#idea-form",
+        idea_form=form,
+    )
     if not form.is_valid():
-        return _form_invalid(
-            request, access, form, partial="idea_form", target="#idea-form", idea_form=form
-        )
+        return invalid()
     try:
         with transaction.atomic():  # a refused idea must not keep the newcomer who sent it
             author, joined = _participant(request, access, form)
@@ -460,11 +468,11 @@ def idea_add(request: HttpRequest, question_id: str) -> HttpResponse:
                 by_organiser=access.is_organiser,
             )
     except ActionRefused as refused:
-        if _name_taken(form, refused):
-            return _form_invalid(
-                request, access, form, partial="idea_form", target="#idea-form", idea_form=form
-            )
-        return _refused(request, access, refused.message, status=409)
+        return (
+            invalid()
+            if _name_taken(form, refused)
+            else _refused(request, access, refused.message, status=409)
+        )
     context = _idea_row(request, access, idea.pk)
     context["idea_form"] = IdeaForm()
     return _done(
@@ -607,7 +615,8 @@ def argument_add(request: HttpRequest, question_id: str, idea_id: str) -> HttpRe
     form = ArgumentForm(
         request.POST, needs_name=access.participant is None, auto_id=f"id_{idea.pk}_%s"
     )
-    if not form.is_valid():
+
+    def invalid() -> HttpResponse:
         page = question_page(access, idea_ids=[idea.pk], comments=False)
         return _form_invalid(
             request,
@@ -618,6 +627,9 @@ def argument_add(request: HttpRequest, question_id: str, idea_id: str) -> HttpRe
             idea=page.ideas[0],
             argument_form=form,
         )
+
+    if not form.is_valid():
+        return invalid()
     try:
         with transaction.atomic():  # a refused argument must not keep the newcomer who sent it
             author, joined = _participant(request, access, form)
@@ -629,18 +641,11 @@ def argument_add(request: HttpRequest, question_id: str, idea_id: str) -> HttpRe
                 by_organiser=access.is_organiser,
             )
     except ActionRefused as refused:
-        if _name_taken(form, refused):
-            page = question_page(access, idea_ids=[idea.pk], comments=False)
-            return _form_invalid(
-                request,
-                access,
-                form,
-                partial="argument_form",
-                target=f"#argument-form-{idea.pk}",
-                idea=page.ideas[0],
-                argument_form=form,
-            )
-        return _refused(request, access, refused.message, status=409)
+        return (
+            invalid()
+            if _name_taken(form, refused)
+            else _refused(request, access, refused.message, status=409)
+        )
     message = _("Your pro was added.") if argument.kind == "pro" else _("Your con was added.")
     context = _idea_row(request, access, idea.pk, unfolded=True)
     return _done(
@@ -695,10 +700,17 @@ def _like_or_unlike(
 def comment_add(request: HttpRequest, question_id: str) -> HttpResponse:
     access = question_for(request, question_id)
     form = CommentForm(request.POST, needs_name=access.participant is None)
+    invalid = partial(
+        _form_invalid,
+        request,
+        access,
+        form,
+        partial="comment_form",
+        target="#comment-form",
+        comment_form=form,
+    )
     if not form.is_valid():
-        return _form_invalid(
-            request, access, form, partial="comment_form", target="#comment-form", comment_form=form
-        )
+        return invalid()
     try:
         with transaction.atomic():  # a refused comment must not keep the newcomer who sent it
             author, joined = _participant(request, access, form)
@@ -706,16 +718,11 @@ def comment_add(request: HttpRequest, question_id: str) -> HttpResponse:
                 question=access.question, author=author, text=form.cleaned_data["text"]
             )
     except ActionRefused as refused:
-        if _name_taken(form, refused):
-            return _form_invalid(
-                request,
-                access,
-                form,
-                partial="comment_form",
-                target="#comment-form",
-                comment_form=form,
-            )
-        return _refused(request, access, refused.message, status=409)
+        return (
+            invalid()
+            if _name_taken(form, refused)
+            else _refused(request, access, refused.message, status=409)
+        )
     return _done(
         request,
         access,
