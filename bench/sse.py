@@ -22,9 +22,7 @@ import argparse
 import asyncio
 import contextlib
 import gc
-import json
 import os
-import platform
 import re
 import resource
 import shutil
@@ -39,7 +37,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
@@ -47,6 +44,10 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 RESULTS = BENCH / "results"
+sys.path[:0] = [str(BENCH)]
+
+import results  # noqa: E402  (bench/ is not a package)
+
 CONNECT_BATCH = 250  # clients connecting at once: the listen backlog is finite
 EVENT_ID = re.compile(rb"(?:^|\n)id: (\d+)\n")
 
@@ -380,16 +381,7 @@ def main() -> None:
         result = asyncio.run(run(clients, args.votes, args.page, args.budget, args.profile))
         runs.append(result)
         print_row(result)
-    RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    out = RESULTS / f"sse-{stamp}.json"
-    meta = {
-        "machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} CPUs",
-        "load_average": os.getloadavg(),
-        "python": platform.python_version(),
-    }
-    out.write_text(json.dumps({"meta": meta, "runs": runs}, indent=2))
-    print(f"written to {out.relative_to(ROOT)}")
+    results.save("sse", {"runs": runs})
 
 
 def print_row(r: dict[str, Any]) -> None:

@@ -36,7 +36,6 @@ import gzip
 import json
 import multiprocessing
 import os
-import platform
 import random
 import re
 import resource
@@ -50,7 +49,6 @@ import urllib.parse
 import zlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +57,8 @@ ROOT = BENCH.parent
 RESULTS = BENCH / "results"
 sys.path[:0] = [str(BENCH)]
 
-from sse import free_port, percentile  # noqa: E402  (bench/ is not a package)
+import results  # noqa: E402  (bench/ is not a package)
+from sse import free_port, percentile  # noqa: E402
 
 CSRF = re.compile(rb'name="csrfmiddlewaretoken" value="(\w+)"')
 LIVE_VERSION = re.compile(rb'id="live"[^>]*?data-version="(\d+)"', re.S)
@@ -746,16 +745,7 @@ def main() -> None:
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     result = asyncio.run(run(args))
     print_result(result)
-    RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    out = RESULTS / f"workshop-{stamp}.json"
-    meta = {
-        "machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} CPUs",
-        "load_average": os.getloadavg(),
-        "python": platform.python_version(),
-    }
-    out.write_text(json.dumps({"meta": meta, "result": result}, indent=2))
-    print(f"written to {out.relative_to(ROOT)}")
+    results.save("workshop", {"result": result})
 
 
 if __name__ == "__main__":
