@@ -74,6 +74,17 @@ class Question(models.Model):
     allow_embed = models.BooleanField(_("other websites may embed this question"), default=False)
     embed_origins = models.TextField(_("websites that may embed it"), blank=True, default="")
 
+    # The account that asked it (created while logged in, or claimed on signing up with its admin
+    # key in the browser): "My questions" lists it. The admin key still works without an account.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="questions_created",
+        editable=False,
+    )
+
     objects = QuestionQuerySet.as_manager()
 
     class Meta:
@@ -123,6 +134,16 @@ class Participant(models.Model):
     network = models.CharField(max_length=64, blank=True, default="", editable=False)
     # Took part holding the question's admin key: their entries carry the organiser's badge.
     organiser = models.BooleanField(default=False, editable=False)
+    # The account of the person, when they were logged in or have claimed this browser's
+    # contributions since: "My questions" lists the question as one they took part in.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="participations",
+        editable=False,
+    )
 
     class Meta:
         constraints = [
