@@ -64,6 +64,19 @@ class Person:
 
 
 @pytest.fixture
+def many_rows(db: None) -> None:
+    """For a test that writes thousands of rows in its transaction: PostgreSQL checks their
+    deferred foreign keys all at once when the test ends (Django's constraint check), which takes
+    longer than PONDER_DB_TIMEOUT (3 s) on a loaded machine. The timeout is for requests, not for
+    this check, so the test's connection goes without it."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 0")
+
+
+@pytest.fixture
 def make_question(db: None) -> Callable[..., tuple[Question, str]]:
     def make(title: str = "Where should the team offsite be?", **settings: object):
         question, admin_key = services.question_create(title=title)
