@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ponder.lib.ids import new_id, new_question_id
+from ponder.lib.text import name_looks
 
 
 def count_of(model: type[models.Model], field: str, **where: object) -> Coalesce:
@@ -134,6 +135,11 @@ class Participant(models.Model):
     network = models.CharField(max_length=64, blank=True, default="", editable=False)
     # Took part holding the question's admin key: their entries carry the organiser's badge.
     organiser = models.BooleanField(default=False, editable=False)
+    # What the name looks like (`ponder.lib.text.name_looks`, set with it by `take_name`): a
+    # new name that looks like a taken one is found through the indexes below, not by reading
+    # every name of the question.
+    look = models.TextField(default="", editable=False)
+    look_folded = models.TextField(default="", editable=False)
     # The account of the person, when they were logged in or have claimed this browser's
     # contributions since: "My questions" lists the question as one they took part in.
     user = models.ForeignKey(
@@ -155,11 +161,18 @@ class Participant(models.Model):
             # The names that joined from one network lately (`crowds.crowds_of`).
             models.Index(
                 fields=["question", "network", "created_at"], name="participant_network_time"
-            )
+            ),
+            models.Index(fields=["question", "look"], name="participant_look"),
+            models.Index(fields=["question", "look_folded"], name="participant_look_folded"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def take_name(self, name: str) -> None:
+        """Set the name and what it looks like (not saved)."""
+        self.name = name
+        self.look, self.look_folded = name_looks(name)
 
 
 class IdeaQuerySet(models.QuerySet["Idea"]):

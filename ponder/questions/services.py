@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ponder.lib.ids import hash_secret, new_secret
-from ponder.lib.text import isolated, looks_alike
+from ponder.lib.text import isolated, looks_alike, name_keys
 from ponder.live.events import announce, record
 
 from . import hot
@@ -262,7 +262,11 @@ def _require_name_free(
         others = others.exclude(pk=me.pk)
     if organiser:
         others = others.exclude(organiser=True)
-    for taken in others.values_list("name", flat=True).iterator():
+    keys = name_keys(name)
+    # Through the look indexes; a row written around the services (a bulk load) has no look
+    # and is compared by hand.
+    candidates = others.filter(Q(look__in=keys) | Q(look_folded__in=keys) | Q(look=""))
+    for taken in candidates.values_list("name", flat=True).iterator():
         if looks_alike(name, taken):
             raise ActionRefused(
                 _(
@@ -299,9 +303,11 @@ def participant_join(
         participant_rename(participant=participant, name=name, organiser=organiser)
         return participant, token
     _require_name_free(locked, name, me=None, organiser=organiser)
-    participant = Participant.objects.create(
-        question=locked, token_hash=token_hash, name=name, organiser=organiser, network=network
+    participant = Participant(
+        question=locked, token_hash=token_hash, organiser=organiser, network=network
     )
+    participant.take_name(name)
+    participant.save(force_insert=True)
     return participant, token
 
 
@@ -339,9 +345,9 @@ def participant_rename(
     locked = _lock(participant.question)
     _require_open(locked)
     _require_name_free(locked, name, me=participant, organiser=participant.organiser or organiser)
-    participant.name = name
+    participant.take_name(name)
     participant.organiser = participant.organiser or organiser
-    participant.save(update_fields=["name", "organiser"])
+    participant.save(update_fields=["name", "look", "look_folded", "organiser"])
     # The rows that name them: their ideas, the ideas they vote for (as a first voter, or
     # perhaps soon), the ideas they wrote a pro or con on.
     bump_rows(
