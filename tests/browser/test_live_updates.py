@@ -283,3 +283,28 @@ def test_a_row_the_reader_unfolded_stays_unfolded_and_open_across_a_live_refresh
     expect(row.locator("details.add-argument")).to_have_attribute("open", "")
     assert watcher.marker_survived(), "the page was reloaded"
     assert watcher.problems == [], watcher.problems
+
+
+def test_a_new_idea_takes_its_place_in_the_order_and_filter_the_reader_chose(
+    server: Server, person: Callable[..., Person]
+) -> None:
+    qid, admin, _ideas = _question_with_ideas(server, "Friday", "Monday")
+    newest_first, searching = person("Nina"), person("Sam")
+    newest_first.page.goto(f"{server.url}/q/{qid}/?sort=new")
+    searching.page.goto(f"{server.url}/q/{qid}/?q=day")
+    for someone in (newest_first, searching):
+        expect(someone.page.locator("#idea-list article.idea")).to_have_count(2)
+        someone.set_marker()
+
+    _api(server, "POST", f"/questions/{qid}/ideas", {"title": "Sunday"}, admin)
+    _api(server, "POST", f"/questions/{qid}/ideas", {"title": "Next week"}, admin)
+    titles = newest_first.page.locator("#idea-list article.idea [id$=-title]")
+    expect(titles).to_have_count(4)
+    expect(titles.first).to_contain_text("Next week")
+    expect(titles.nth(1)).to_contain_text("Sunday")
+    # "Next week" has no "day" in it: the filtered list shows Sunday, not it.
+    expect(idea_row(searching.page, "Sunday")).to_be_visible()
+    expect(searching.page.locator("#idea-list")).not_to_contain_text("Next week")
+    for someone in (newest_first, searching):
+        assert someone.marker_survived(), f"{someone.name}'s page was reloaded"
+        assert someone.problems == [], someone.problems

@@ -180,6 +180,13 @@
     if (!list) return;
     // While some ideas are not shown, a new one (no votes yet) belongs among those.
     if (document.getElementById("more-ideas")) { announce(live.dataset.msgIdeaAdded); return; }
+    // In an order or with a filter the reader chose (`?sort=`, `?q=`), the list knows where it
+    // goes, or that it is not shown at all.
+    if (list.dataset.query) {
+      refreshPart("ideas", "ideas");
+      announce(live.dataset.msgIdeaAdded);
+      return;
+    }
     fetchPart("new-idea-" + id, base + "ideas/" + id + "/?part=row", function (html) {
       var target = document.getElementById("idea-list");
       // The answer to one's own new idea may have added it meanwhile.
