@@ -201,7 +201,8 @@ def question_page(
     if not reader.sees_voter_names():
         voters_shown = 0  # nobody named
     counted = reader.sees_counts()
-    if not reader.ranks_by_votes() and (listing is None or listing.order == "votes"):
+    by_votes = reader.ranks_by_votes() or (ranked and counted)  # the results: always
+    if not by_votes and (listing is None or listing.order == "votes"):
         # Not by votes: in a random order (the caller's choice of `SHUFFLES`: the page's is the
         # reader's own, `rendering.page_key`; any other read's is the question's first).
         listing = replace(listing or Listing(), order="random")
