@@ -226,9 +226,14 @@ def _shuffle_of(request: HttpRequest, access: Access) -> int:
     who = access.token or participant_token(request)
     if not who and access.participant is not None:
         who = access.participant.pk
+    return shuffle_for(access.question.pk, who or "")
+
+
+def shuffle_for(question_id: str, who: str) -> int:
+    """The random order (of `SHUFFLES`) of the reader known as `who` ("" for the first)."""
     if not who:
         return 0
-    digest = hashlib.blake2b(f"{access.question.pk}:{who}".encode(), digest_size=8).digest()
+    digest = hashlib.blake2b(f"{question_id}:{who}".encode(), digest_size=8).digest()
     return int.from_bytes(digest) % SHUFFLES
 
 
