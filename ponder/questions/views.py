@@ -287,16 +287,25 @@ def detail_context(
 @vary_on_headers("HX-Request")
 def question_detail(request: HttpRequest, question_id: str) -> HttpResponse:
     access = question_for(request, question_id)
-    new_browser = access.token is None and not access.reader.ranks_by_votes()
-    if new_browser:
-        # The ideas come in an order of the reader's own, chosen by their browser's token: a
-        # newcomer's browser gets one now, so their order stays the same on every visit (and
-        # after they join: joining keeps the token).
-        access.token = new_secret()
-    response = _question_detail(request, access)
-    if new_browser:
-        remember_browser(response, token=access.token)
-    return response
+    return in_own_order(access, _question_detail)(request, access)
+
+
+def in_own_order(
+    access: Access, view: Callable[[HttpRequest, Access], HttpResponse]
+) -> Callable[[HttpRequest, Access], HttpResponse]:
+    """`view`, for a reader whose ideas come in an order of their own, chosen by their
+    browser's token (`rendering.page_key`): a newcomer's browser gets one with this answer, so
+    their order stays the same on every visit (and after they join: joining keeps the token)."""
+    if access.token is not None or access.reader.ranks_by_votes():
+        return view
+
+    def with_token(request: HttpRequest, access: Access) -> HttpResponse:
+        access.token = token = new_secret()
+        response = view(request, access)
+        remember_browser(response, token=token)
+        return response
+
+    return with_token
 
 
 def _question_detail(request: HttpRequest, access: Access) -> HttpResponse:
