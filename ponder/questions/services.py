@@ -27,6 +27,7 @@ from ponder.lib.text import isolated, looks_alike
 from ponder.live.events import announce, record
 
 from . import hot
+from .access import shown_to_everyone
 from .models import (
     Argument,
     Comment,
@@ -142,8 +143,6 @@ def tally_ids(question: Question, idea_id: str) -> dict[str, str]:
     """The ids a vote's event names: none while the question's counts are hidden from anyone
     (every open page gets the event alike, and which idea was voted for, event by event, adds up
     to the tally); the idea otherwise (`stream.describe` adds its tally)."""
-    from .access import shown_to_everyone  # access reads through hot, as this module does
-
     counts_shown, _names_shown = shown_to_everyone(question)
     return {"idea": idea_id} if counts_shown else {}
 
