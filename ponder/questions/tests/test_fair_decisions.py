@@ -630,3 +630,48 @@ def test_the_api_lists_a_shuffled_question_in_its_own_random_order(shuffled: Que
 
 def _access(question: Question) -> Access:
     return question_for_token(question.pk, None)
+
+
+# Nothing kept under one answer of the rule is served under another --------------------------
+
+
+def test_a_page_kept_from_the_idea_phase_is_not_served_in_the_vote_phase(phased: Question) -> None:
+    bob = Person("Bob").join(phased)
+    assert bob.post(f"/q/{phased.pk}/ideas/", {"title": "Lake"}).status_code == 302
+    idea = Idea.objects.get(question=phased)
+    before = bob.get(f"/q/{phased.pk}/").content.decode()  # rendered and kept
+    row = bob.get(f"/q/{phased.pk}/ideas/{idea.pk}/?part=row", **HX).content.decode()
+    assert "Phase 1 of 2" in before and f"/ideas/{idea.pk}/vote/" not in before + row
+    # The clock passes the switch: no write, no new version; the kept renders are not it.
+    version = Question.objects.get(pk=phased.pk).version
+    _move_switch(phased, by=-timedelta(seconds=1))
+    assert Question.objects.get(pk=phased.pk).version == version
+    after = bob.get(f"/q/{phased.pk}/").content.decode()
+    row = bob.get(f"/q/{phased.pk}/ideas/{idea.pk}/?part=row", **HX).content.decode()
+    assert "Phase 2 of 2" in after and f"/ideas/{idea.pk}/vote/" in after
+    assert f"/ideas/{idea.pk}/vote/" in row
+
+
+def test_a_hidden_tally_kept_while_open_is_not_served_once_the_deadline_passes(
+    hidden: Room,
+) -> None:
+    q = hidden.question.pk
+    assert 'data-tally="count"' not in hidden.voter.get(f"/q/{q}/").content.decode()
+    # The deadline passes with no write (the worker has not run yet): the tally shows at once.
+    Question.objects.filter(pk=q).update(deadline=timezone.now() - timedelta(seconds=1))
+    page = hidden.voter.get(f"/q/{q}/").content.decode()
+    assert 'data-tally="count">2<' in page and "Rosalind" in page
+    assert Client().get(f"/api/v1/questions/{q}/results").status_code == 200
+
+
+def test_the_organisers_view_of_a_hidden_tally_is_never_served_to_others(
+    make_question,
+) -> None:
+    room = Room(make_question, hide_tally=True, organiser_sees_tally=True)
+    q, lake = room.question.pk, room.ideas[0]
+    for path in (f"/q/{q}/", f"/q/{q}/ideas/{lake.pk}/", f"/q/{q}/ideas/{lake.pk}/?part=row"):
+        assert "Rosalind" in room.organiser.get(path, **HX).content.decode()  # kept
+        for person in (room.newcomer, room.participant, room.voter):
+            assert "Rosalind" not in person.get(path, **HX).content.decode(), path
+    assert "Rosalind" in room.organiser.get(f"/api/v1/questions/{q}", **_bearer(room.key)).text
+    assert "Rosalind" not in Client().get(f"/api/v1/questions/{q}").text
