@@ -555,7 +555,7 @@ def _started(target: Callable[[], object]) -> tuple[threading.Thread, list]:
 
 def _key(version: int) -> rendering.PageKey:
     """A shared render's key, as `page_key` makes them."""
-    kind = ReaderKind(False, False, True, True, True, True, False, True, True)
+    kind = ReaderKind(False, False, True, True, True, True, False, True, True, True, "open")
     return rendering.PageKey(
         question="q",
         version=version,
@@ -720,7 +720,9 @@ def _reader(
     votes: frozenset[str], likes: frozenset[str], me: str | None, *, organiser: bool, is_open: bool
 ) -> Reader:
     """A reader with these marks, of a question open or not (no database needed)."""
-    question = SimpleNamespace(is_open=lambda: is_open)
+    question = SimpleNamespace(
+        is_open=lambda: is_open, phase=lambda at=None: "open" if is_open else "closed"
+    )
     participant = None if me is None else SimpleNamespace(pk=me, marks=(votes, likes))
     return Reader(question, participant, organiser=organiser)  # type: ignore[arg-type]
 
