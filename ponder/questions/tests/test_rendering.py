@@ -524,7 +524,10 @@ def test_an_idea_shows_its_strongest_pro_and_con_and_unfolds_the_rest(
     # Unfolded in place: all of them, their like buttons keeping the row unfolded.
     unfolded = carol.get(f"/q/{question.pk}/ideas/{idea.pk}/?part=arguments", **HX)
     text = unfolded.content.decode()
-    assert text.startswith(f'<div id="arguments-{idea.pk}" class="argument-list">')
+    # Marked unfolded: a live refresh of the row unfolds it again (ponder.js).
+    assert text.startswith(
+        f'<div id="arguments-{idea.pk}" class="argument-list" data-idea="{idea.pk}" data-unfolded>'
+    )
     assert text.count('class="argument pro"') == 4 and text.count('class="argument con"') == 3
     assert text.count('name="unfolded" value="1"') == 7
     assert "more pros" not in text
