@@ -31,7 +31,6 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
 from ponder.database import database_answers
-from ponder.lib.ids import secret_matches
 from ponder.ratelimit import limit
 
 from . import services, stencils
@@ -44,6 +43,7 @@ from .access import (
     forget_participant,
     idea_for,
     is_embedded,
+    key_organises,
     participant_token,
     question_for,
     remember_organiser,
@@ -64,6 +64,7 @@ from .models import Argument, Comment, Idea, Participant, Vote
 from .pages import ARGUMENTS_SHOWN, COMMENTS_SHOWN, IDEAS_SHOWN, Listing, question_page
 from .rendering import IDEA_PAGE, as_html, shared_parts
 from .services import ActionRefused, VoteResult
+from .survey_reads import survey_page_url
 
 DETAIL = "questions/detail.html"
 
@@ -76,6 +77,9 @@ def _page_url(access: Access, anchor: str = "", *, request: HttpRequest | None =
     # refuses to be framed.
     embedded = request is not None and is_embedded(request)
     url = reverse("embed" if embedded else "question", args=[access.question.pk])
+    back = survey_page_url(request, access.question, anchor) if request and not embedded else None
+    if back:  # posted from the page of the survey the question belongs to: back there
+        return back
     return f"{url}#{anchor}" if anchor else url
 
 
@@ -310,7 +314,7 @@ def admin_link(request: HttpRequest, question_id: str, admin_key: str) -> HttpRe
     if request.method == "HEAD":
         return HttpResponse()
     access = question_for(request, question_id)
-    if not secret_matches(admin_key, access.question.admin_key_hash):
+    if not key_organises(access.question, admin_key):
         raise Http404
     response = redirect("question", question_id)
     remember_organiser(response, question_id=question_id, admin_key=admin_key)
