@@ -467,3 +467,44 @@ class CrowdRemoveIn(Input):
 
 class CrowdRemoved(Schema):
     removed: int = Field(description="How many names were removed.")
+
+
+# Surveys ------------------------------------------------------------------------------------
+
+
+class SurveyQuestionIn(Input):
+    title: QuestionTitle
+    description: QuestionDescription = ""
+    settings: SettingsIn | None = None
+
+
+class SurveyIn(Input):
+    title: QuestionTitle
+    description: QuestionDescription = ""
+    questions: list[SurveyQuestionIn] = Field(
+        min_length=1, max_length=15, description="Its questions in their order: 1 to 15."
+    )
+
+
+class SurveyQuestionOut(Schema):
+    id: str
+    title: str
+    status: Literal["open", "closed"]
+    deadline: datetime | None
+    share_url: str
+
+
+class SurveyOut(Schema):
+    id: str
+    title: str
+    description: str
+    share_url: str
+    questions: list[SurveyQuestionOut]
+
+
+class SurveyCreated(SurveyOut):
+    admin_url: str = Field(description="The organiser's link for a browser. Keep it secret.")
+    admin_token: str = Field(
+        description="The organiser's bearer token: it organises every question of the survey "
+        "(use it with the question endpoints too). Keep it secret."
+    )

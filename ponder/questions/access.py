@@ -389,6 +389,15 @@ def survey_organiser_key(request: HttpRequest, survey: Survey) -> str | None:
     return key if secret_matches(key, survey.admin_key_hash) else None
 
 
+def survey_for_token(survey_id: str, token: str | None) -> tuple[Survey, bool]:
+    """The survey as an API client with this bearer token sees it, and whether the token is its
+    admin key (the organiser); 404 for an unknown id."""
+    survey = Survey.objects.filter(pk=survey_id).first()
+    if survey is None:
+        raise Http404
+    return survey, secret_matches(token, survey.admin_key_hash)
+
+
 def remember_survey_organiser(response: HttpResponse, *, survey_id: str, admin_key: str) -> None:
     # For the whole site: the survey's page (/s/) and each of its questions' (/q/) ask for it.
     response.set_signed_cookie(

@@ -98,7 +98,7 @@ def test_an_empty_or_bidi_title_is_refused(db):
 
 def test_the_page_shows_every_question_with_its_ideas_and_vote_buttons(db):
     survey, _key = make_survey(3)
-    first, second, _third = questions_of(survey)
+    first, _second, _third = questions_of(survey)
     kim, _ = services.participant_join(question=first, name="Kim")
     services.idea_add(question=first, author=kim, title="The lake house")
     bob = joined(survey, "Bob")
