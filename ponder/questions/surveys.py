@@ -205,7 +205,7 @@ def survey_idea_add(request: HttpRequest, survey_id: str, question_id: str) -> H
                 "parts": question_part(request, access),
                 "form": _idea_form(request, access),
             }
-            html = render_to_string(f"{SURVEY_QUESTION}#block", {"block": block}, request)
+            html = render_to_string(f"{SURVEY_QUESTION}#block", {"part": block}, request)
             return HttpResponse(html + _status(request, message))
     if refused is not None:
         if request.htmx:
@@ -215,10 +215,10 @@ def survey_idea_add(request: HttpRequest, survey_id: str, question_id: str) -> H
         return redirect(survey_url(survey_id, anchor))
     block = {"access": access, "form": form}
     if request.htmx:
-        html = render_to_string(f"{SURVEY_QUESTION}#idea_form", {"block": block}, request)
+        html = render_to_string(f"{SURVEY_QUESTION}#idea_form", {"part": block}, request)
         html += _status(request, _("Nothing was saved. Please check the form."), error=True)
         return retarget(reswap(HttpResponse(html, status=422), "outerHTML"), f"#add-{question_id}")
-    context = {"survey": survey.survey, "survey_access": survey, "block": block}
+    context = {"survey": survey.survey, "survey_access": survey, "part": block}
     return render(request, "questions/survey_form_page.html", context, status=422)
 
 
