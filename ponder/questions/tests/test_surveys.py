@@ -299,3 +299,41 @@ def test_the_organiser_downloads_every_question_in_one_file(db):
 def test_unknown_surveys_are_404(db):
     assert Client().get(f"/s/{'a' * 22}/").status_code == 404
     assert Client().post(f"/s/{'a' * 22}/join/", {"name": "Bob"}).status_code == 404
+
+
+# German --------------------------------------------------------------------------------------
+
+DE = {"HTTP_ACCEPT_LANGUAGE": "de-DE,de;q=0.9"}
+
+
+def test_the_survey_pages_speak_german(db):
+    survey, admin_key = make_survey(2)
+    first, _second = questions_of(survey)
+    services.question_close(question=first)
+    page = Client().get(f"/s/{survey.pk}/", **DE).content.decode()
+    assert "Eine Umfrage mit 2 Fragen" in page
+    assert "Geben Sie einmal Ihren Namen an" in page
+    assert "Diese Frage ist abgeschlossen." in page and "Ergebnisse" in page
+    created = Client().get("/s/new/", **DE).content.decode()
+    assert (
+        "Eine Umfrage mit mehreren Fragen erstellen" in created
+        and "Fragen, eine pro Zeile" in created
+    )
+    refused = Client().post("/s/new/", {"title": "Plan", "questions": "\n".join("Q" * 16)}, **DE)
+    assert "Eine Umfrage hat höchstens 15 Fragen; diese hat 16." in refused.content.decode()
+    alice = organiser(survey, admin_key)
+    settings_page = alice.get(f"/s/{survey.pk}/settings/", **DE).content.decode()
+    assert "Umfrage und Fragen bearbeiten" in settings_page and "Frage hinzufügen" in settings_page
+    question_page = Client().get(f"/q/{first.pk}/", **DE).content.decode()
+    assert "Teil der Umfrage" in question_page
+
+
+def test_not_you_forgets_the_name_and_comes_back_to_the_survey(db):
+    survey, _key = make_survey(2)
+    bob = joined(survey, "Bob")
+    page = bob.get(f"/s/{survey.pk}/").content.decode()
+    first = questions_of(survey)[0]
+    assert f'action="/q/{first.pk}/forget/"' in page
+    response = bob.post(f"/q/{first.pk}/forget/", HTTP_REFERER=f"http://testserver/s/{survey.pk}/")
+    assert response["Location"] == f"/s/{survey.pk}/#q-{first.pk}"
+    assert 'id="join"' in bob.get(f"/s/{survey.pk}/").content.decode()
