@@ -67,9 +67,13 @@ def survey_create(*, title: str, description: str = "", questions: list[str]) ->
 
 @transaction.atomic
 def survey_update(*, survey: Survey, title: str, description: str) -> Survey:
+    """A new title or description; each question's page names its survey, so each question
+    announces a change (its shared renders are made again, open pages reload)."""
     survey = _lock(survey)
     survey.title, survey.description = title, description
     survey.save(update_fields=["title", "description"])
+    for question in survey.question_list():
+        services.announce_change(question=question)
     return survey
 
 

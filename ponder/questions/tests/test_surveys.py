@@ -337,3 +337,14 @@ def test_not_you_forgets_the_name_and_comes_back_to_the_survey(db):
     response = bob.post(f"/q/{first.pk}/forget/", HTTP_REFERER=f"http://testserver/s/{survey.pk}/")
     assert response["Location"] == f"/s/{survey.pk}/#q-{first.pk}"
     assert 'id="join"' in bob.get(f"/s/{survey.pk}/").content.decode()
+
+
+def test_a_new_survey_title_reaches_each_questions_page(db):
+    survey, admin_key = make_survey(2)
+    first = questions_of(survey)[0]
+    assert "Team day" in Client().get(f"/q/{first.pk}/").content.decode()  # rendered and kept
+    alice = organiser(survey, admin_key)
+    response = alice.post(f"/s/{survey.pk}/settings/", {"title": "Summer party", "description": ""})
+    assert response.status_code == 302
+    page = Client().get(f"/q/{first.pk}/").content.decode()
+    assert "Summer party" in page and "Team day" not in page
