@@ -597,8 +597,8 @@ def _vote_box(request: HttpRequest, access: Access, idea: Idea, result: VoteResu
         csrf_token=get_token(request),
     )
     cap = access.question.max_votes
-    if not cap:
-        return box
+    if not cap or survey_page_url(request, access.question, ""):
+        return box  # a survey's page shows each question's note in its part (live-refreshed)
     used = Vote.objects.filter(participant=access.participant).count()
     context = {
         "question": access.question,

@@ -69,6 +69,9 @@ def test_the_whole_survey_with_javascript(live_server, person: Callable[..., Per
 
     # Each question keeps its own settings: ideas off on the second, set on its own page.
     Question.objects.filter(pk=when.pk).update(allow_ideas=False)
+    # And a cap of two votes on the first: its note is in its part, and a vote in place swaps
+    # only the vote box (no note of the whole page to find: no console error).
+    Question.objects.filter(pk=where.pk).update(max_votes=2)
 
     bob.page.goto(share)
     expect(bob.page.locator("#join")).to_have_count(1)  # the name is asked once for the page
@@ -84,6 +87,8 @@ def test_the_whole_survey_with_javascript(live_server, person: Callable[..., Per
     expect(votes_of(bob.page, "The lake house")).to_have_text("1")
     expect(bob.page.locator("#status")).to_contain_text("Your vote was counted.")
     assert bob.marker_survived()
+    bob.page.reload()
+    expect(section(bob.page, "Where should we go?")).to_contain_text("Your votes: 1 of 2 left")
 
     # The organiser closes the first question from its own page (the survey's admin key
     # organises it); the survey's page then shows its winner at the top.

@@ -348,3 +348,21 @@ def test_a_new_survey_title_reaches_each_questions_page(db):
     assert response.status_code == 302
     page = Client().get(f"/q/{first.pk}/").content.decode()
     assert "Summer party" in page and "Team day" not in page
+
+
+def test_a_capped_question_shows_the_votes_left_in_its_part(db):
+    survey, _key = make_survey(2)
+    capped, _free = questions_of(survey)
+    Question.objects.filter(pk=capped.pk).update(max_votes=2)
+    kim, _ = services.participant_join(question=capped, name="Kim")
+    idea = services.idea_add(question=capped, author=kim, title="Lisbon")
+    bob = joined(survey, "Bob")
+    assert "Your votes: 2 of 2 left" in bob.get(f"/s/{survey.pk}/").content.decode()
+    # A vote from the survey's page answers with the vote box alone (the page has no
+    # question-wide note to swap), and the part then says what is left.
+    page = {"HTTP_HX_CURRENT_URL": f"http://testserver/s/{survey.pk}/", **HX}
+    response = bob.post(f"/q/{capped.pk}/ideas/{idea.pk}/vote/", **page)
+    assert response.status_code == 200 and 'id="votes-left"' not in response.content.decode()
+    assert "Your votes: 1 of 2 left" in bob.get(f"/s/{survey.pk}/").content.decode()
+    on_its_page = bob.post(f"/q/{capped.pk}/ideas/{idea.pk}/unvote/", **HX)
+    assert 'id="votes-left"' in on_its_page.content.decode()
