@@ -13,6 +13,7 @@ from functools import partial
 from typing import Annotated, Any, Literal
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from ninja import Schema
@@ -482,7 +483,9 @@ class SurveyIn(Input):
     title: QuestionTitle
     description: QuestionDescription = ""
     questions: list[SurveyQuestionIn] = Field(
-        min_length=1, max_length=15, description="Its questions in their order: 1 to 15."
+        min_length=1,
+        max_length=settings.PONDER_SURVEY_QUESTIONS_MAX,
+        description=f"Its questions in their order: 1 to {settings.PONDER_SURVEY_QUESTIONS_MAX}.",
     )
 
 

@@ -269,3 +269,42 @@ def test_a_change_to_any_question_reaches_the_open_survey_page(
     expect(votes_of(bob.page, "Friday")).to_have_text("1")
     assert bob.marker_survived(), "the survey page was reloaded"
     assert not bob.problems, bob.problems
+
+
+def test_an_organiser_makes_a_survey_and_adds_an_idea_by_keyboard_alone(
+    live_server, person: Callable[..., Person]
+) -> None:
+    alice = person("Alice")
+    page = alice.page
+    page.goto(f"{live_server.url}/s/new/")
+
+    def tab_to(selector: str) -> None:
+        for _ in range(80):
+            page.keyboard.press("Tab")
+            if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+                return
+        raise AssertionError(f"Tab never reached {selector}")
+
+    tab_to("input[name=title]")
+    page.keyboard.type("Team day")
+    tab_to("textarea[name=questions]")
+    page.keyboard.type("Where?")
+    page.keyboard.press("Enter")
+    page.keyboard.type("When?")
+    tab_to("button[type=submit]:not(.secondary)")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Team day")
+    tab_to("#join input[name=name]")
+    page.keyboard.type("Alice")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    survey = Survey.objects.get()
+    where = survey.question_list()[0]
+    tab_to(f"#add-{where.pk} summary")
+    page.keyboard.press("Enter")  # opens "Add an idea"
+    tab_to(f"#add-{where.pk} input[name=title]")
+    page.keyboard.type("The lake house")
+    page.keyboard.press("Enter")
+    expect(idea_row(page, "The lake house")).to_be_visible()
+    assert not alice.problems, alice.problems
