@@ -713,3 +713,7 @@ def comment_delete(request: HttpRequest, comment_id: str = CommentId) -> Status:
     auth.may_change(access, comment)
     services.comment_delete(comment=comment)
     return Status(204, None)
+
+
+# The survey endpoints register themselves on `api` (they build on the helpers above).
+from . import surveys  # noqa: E402, F401

@@ -13,6 +13,7 @@ from functools import partial
 from typing import Annotated, Any, Literal
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from ninja import Schema
@@ -510,3 +511,46 @@ class CrowdRemoveIn(Input):
 
 class CrowdRemoved(Schema):
     removed: int = Field(description="How many names were removed.")
+
+
+# Surveys ------------------------------------------------------------------------------------
+
+
+class SurveyQuestionIn(Input):
+    title: QuestionTitle
+    description: QuestionDescription = ""
+    settings: SettingsIn | None = None
+
+
+class SurveyIn(Input):
+    title: QuestionTitle
+    description: QuestionDescription = ""
+    questions: list[SurveyQuestionIn] = Field(
+        min_length=1,
+        max_length=settings.PONDER_SURVEY_QUESTIONS_MAX,
+        description=f"Its questions in their order: 1 to {settings.PONDER_SURVEY_QUESTIONS_MAX}.",
+    )
+
+
+class SurveyQuestionOut(Schema):
+    id: str
+    title: str
+    status: Literal["open", "closed"]
+    deadline: datetime | None
+    share_url: str
+
+
+class SurveyOut(Schema):
+    id: str
+    title: str
+    description: str
+    share_url: str
+    questions: list[SurveyQuestionOut]
+
+
+class SurveyCreated(SurveyOut):
+    admin_url: str = Field(description="The organiser's link for a browser. Keep it secret.")
+    admin_token: str = Field(
+        description="The organiser's bearer token: it organises every question of the survey "
+        "(use it with the question endpoints too). Keep it secret."
+    )

@@ -12,6 +12,7 @@ A client that reconnects sends `Last-Event-ID` (browsers do this by themselves) 
 and gets what it missed; one that is too far behind gets a single `refresh` message.
 """
 
+import asyncio
 import weakref
 from collections.abc import AsyncIterator
 
@@ -101,4 +102,64 @@ async def stream(request: HttpRequest, question_id: str, current: int) -> HttpRe
     response = StreamingHttpResponse(body, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx: pass each message through at once
+    return response
+
+
+async def merged_stream(request: HttpRequest, versions: dict[str, int]) -> HttpResponse:
+    """The changes of several questions (each from its version in `versions`) as one stream,
+    for a page that shows them all (a survey's): one `change` message per question and batch,
+    `data:` `{"question": id, "version": v, "types": [...]}`. No replay: a client that
+    reconnects gets a new `hello` with every question's version and reads again what it shows
+    of an older one."""
+    slot = hub.admit()
+    if slot is None:
+        response = JsonResponse(
+            {"detail": _("Too many live connections on this server; retrying shortly.")},
+            status=503,
+        )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    # Each question's version now: a page that shows an older one fetches it again.
+    hello = sse_message("hello", {"type": "hello", "versions": versions})
+    if not isinstance(request, ASGIRequest):  # see `stream`: nothing stays open under WSGI
+        slot.release()
+        return StreamingHttpResponse(
+            [b"retry: 3600000\n" + hello], content_type="text/event-stream"
+        )
+
+    async def messages() -> AsyncIterator[bytes]:
+        queue: asyncio.Queue[tuple[str, list[Event]]] = asyncio.Queue()
+
+        async def pump(question_id: str, since: int) -> None:
+            events = hub.listen(question_id, since)
+            try:
+                async for batch in events:
+                    await queue.put((question_id, batch))
+            finally:
+                await events.aclose()
+
+        pumps = [asyncio.create_task(pump(q, v)) for q, v in versions.items()]
+        try:
+            yield b"retry: 3000\n" + hello
+            while True:
+                question_id, batch = await queue.get()
+                if not batch:
+                    yield KEEPALIVE
+                    continue
+                data = {
+                    "question": question_id,
+                    "version": batch[-1].version,
+                    "types": sorted({event.type for event in batch}),
+                }
+                yield sse_message("change", data)
+        finally:
+            for task in pumps:
+                task.cancel()
+            slot.release()
+
+    body = messages()
+    weakref.finalize(body, slot.release)
+    response = StreamingHttpResponse(body, content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
     return response

@@ -17,7 +17,7 @@ from django.utils import timezone
 from ponder.lib.ids import hash_secret, new_secret, secret_matches
 
 from . import hot
-from .models import Argument, Comment, Idea, Participant, Question
+from .models import Argument, Comment, Idea, Participant, Question, Survey
 
 PARTICIPANT_COOKIE = "ponder_participant"
 NAME_COOKIE = "ponder_name"
@@ -26,6 +26,10 @@ COOKIE_AGE = 60 * 60 * 24 * 400  # the longest browsers keep a cookie
 
 def admin_cookie_name(question_id: str) -> str:
     return f"ponder_admin_{question_id}"
+
+
+def survey_admin_cookie_name(survey_id: str) -> str:
+    return f"ponder_survey_admin_{survey_id}"
 
 
 def _cookie_options(path: str = "/") -> dict[str, object]:
@@ -357,7 +361,10 @@ def question_for(request: HttpRequest, question_id: str, *, idea_id: str | None 
     if question is None:
         raise Http404
     admin_key = request.get_signed_cookie(admin_cookie_name(question.pk), default=None)
-    is_organiser = secret_matches(admin_key, question.admin_key_hash)
+    is_organiser = key_organises(question, admin_key)
+    if not is_organiser and question.survey_id is not None:
+        admin_key = survey_admin_key(request, question.survey_id)
+        is_organiser = survey_key_organises(question, admin_key)
     return Access(
         question=question,
         participant=participant,
@@ -378,13 +385,59 @@ def question_for_token(question_id: str, token: str | None) -> Access:
     question, participant = hot.reader(question_id, hash_secret(token) if token else None)
     if question is None:
         raise Http404
-    is_organiser = secret_matches(token, question.admin_key_hash)
+    is_organiser = key_organises(question, token)
     return Access(
         question=question,
         participant=participant,
         is_organiser=is_organiser,
         token=token,
         admin_key=token if is_organiser else None,
+    )
+
+
+# Surveys ------------------------------------------------------------------------------------
+
+
+def survey_key_organises(question: Question, key: str | None) -> bool:
+    """Whether `key` is the admin key of the survey the question belongs to: it makes its
+    holder the organiser of each of the survey's questions (one query, only for a question of a
+    survey and a key to check)."""
+    if question.survey_id is None or not key:
+        return False
+    digest = Survey.objects.filter(pk=question.survey_id).values_list("admin_key_hash", flat=True)
+    return secret_matches(key, digest.first() or "")
+
+
+def key_organises(question: Question, key: str | None) -> bool:
+    """Whether `key` makes its holder the question's organiser: the question's own admin key,
+    or its survey's."""
+    return secret_matches(key, question.admin_key_hash) or survey_key_organises(question, key)
+
+
+def survey_admin_key(request: HttpRequest, survey_id: str) -> str | None:
+    """The survey's admin key as this browser holds it (not checked)."""
+    return request.get_signed_cookie(survey_admin_cookie_name(survey_id), default=None)
+
+
+def survey_organiser_key(request: HttpRequest, survey: Survey) -> str | None:
+    """The survey's admin key, if this browser holds the right one: its organiser."""
+    key = survey_admin_key(request, survey.pk)
+    return key if secret_matches(key, survey.admin_key_hash) else None
+
+
+def survey_for_token(survey_id: str, token: str | None) -> tuple[Survey, bool]:
+    """The survey as an API client with this bearer token sees it, and whether the token is its
+    admin key (the organiser); 404 for an unknown id."""
+    survey = Survey.objects.filter(pk=survey_id).first()
+    if survey is None:
+        raise Http404
+    return survey, secret_matches(token, survey.admin_key_hash)
+
+
+def remember_survey_organiser(response: HttpResponse, *, survey_id: str, admin_key: str) -> None:
+    # For the whole site: the survey's page (/s/) and each of its questions' (/q/) ask for it.
+    response.set_signed_cookie(
+        survey_admin_cookie_name(survey_id), admin_key, **_cookie_options("/")
     )
 
 

@@ -110,6 +110,18 @@ class Question(models.Model):
         editable=False,
     )
 
+    # A question may be one of a survey's (several questions on one page, `Survey`): its place
+    # there. Its settings, deadline and page stay its own.
+    survey = models.ForeignKey(
+        "Survey",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="questions",
+        editable=False,
+    )
+    survey_position = models.PositiveSmallIntegerField(default=0, editable=False)
+
     objects = QuestionQuerySet.as_manager()
 
     class Meta:
@@ -361,3 +373,23 @@ def recount(questions: models.QuerySet[Question] | None = None) -> None:
 def bump_rows(ideas: models.QuerySet[Idea]) -> int:
     """Mark these ideas' rows changed (their `version` up by one); how many there were."""
     return ideas.update(version=F("version") + 1)
+
+
+class Survey(models.Model):
+    """Several questions on one page (at most `settings.PONDER_SURVEY_QUESTIONS_MAX`), with one
+    share link (`/s/<id>/`) and one admin link: the survey's admin key makes its holder the
+    organiser of each of its questions (`access.survey_key_organises`). Each question keeps its
+    own settings, deadline and page."""
+
+    id = models.CharField(primary_key=True, max_length=22, default=new_question_id, editable=False)
+    title = models.CharField(_("survey"), max_length=settings.PONDER_TITLE_MAX)
+    description = models.TextField(_("description"), blank=True)
+    admin_key_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return self.title
+
+    def question_list(self) -> models.QuerySet[Question]:
+        """Its questions in their order on the page."""
+        return self.questions.order_by("survey_position", "created_at", "pk")

@@ -247,6 +247,15 @@ def question_update(
 
 
 @transaction.atomic
+def announce_change(*, question: Question) -> Question:
+    """Something the question's page shows from outside the question changed (the title of its
+    survey): its version moves and its open pages hear of it, as after a change of settings."""
+    locked = _lock(question)
+    _announce(locked, "question.changed")
+    return locked
+
+
+@transaction.atomic
 def question_admin_key_replace(*, question: Question) -> tuple[Question, str]:
     """Give the question a new admin key; returns it with the key, stored only as a hash.
 

@@ -8,12 +8,12 @@ from django.utils.translation import gettext as _
 
 from ponder.live.db import db_read
 from ponder.live.models import Event
-from ponder.live.views import stream
+from ponder.live.views import merged_stream, stream
 from ponder.ratelimit import limit
 
 from . import hot
 from .access import shown_to_everyone
-from .models import Idea, Question
+from .models import Idea, Question, Survey
 from .pages import VOTERS_SHOWN, named_voters
 
 TALLY_EVENTS = frozenset({"vote.cast", "vote.retracted"})
@@ -82,3 +82,23 @@ async def question_events(request: HttpRequest, question_id: str) -> HttpRespons
     if current is None:
         raise Http404
     return await stream(request, question_id, current)
+
+
+@db_read
+def _survey_versions(survey_id: str) -> dict[str, int] | None:
+    if not Survey.objects.filter(pk=survey_id).exists():
+        return None
+    return dict(Question.objects.filter(survey_id=survey_id).values_list("pk", "version"))
+
+
+@limit("stream", methods=("GET",))
+async def survey_events(request: HttpRequest, survey_id: str) -> HttpResponse:
+    """`GET /s/<id>/events`: a change to any of the survey's questions, as one stream (the
+    survey's page then fetches that question's part again)."""
+    if request.method != "GET":
+        detail = {"detail": _("Only GET is allowed here.")}
+        return JsonResponse(detail, status=405, headers={"Allow": "GET"})
+    versions = await _survey_versions(survey_id)
+    if versions is None:
+        raise Http404
+    return await merged_stream(request, versions)

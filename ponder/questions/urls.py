@@ -1,13 +1,35 @@
 from django.urls import path
 
-from . import crowds, exports, sharing, views
-from .stream import question_events
+from . import crowds, exports, sharing, survey_exports, surveys, views
+from .stream import question_events, survey_events
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accessibility/", views.accessibility_statement, name="accessibility"),
     path("q/<id:question_id>/", views.question_detail, name="question"),
+    path("s/new/", surveys.survey_create, name="survey_create"),
+    path("s/<id:survey_id>/", surveys.survey_detail, name="survey"),
+    path(
+        "s/<id:survey_id>/a/<key:admin_key>/", surveys.survey_admin_link, name="survey_admin_link"
+    ),
+    path("s/<id:survey_id>/join/", surveys.survey_join, name="survey_join"),
+    path("s/<id:survey_id>/events", survey_events, name="survey_events"),
+    path("s/<id:survey_id>/settings/", surveys.survey_settings, name="survey_settings"),
+    path("s/<id:survey_id>/questions/", surveys.survey_question_add, name="survey_question_add"),
+    path(
+        "s/<id:survey_id>/questions/<id:question_id>/<change>/",
+        surveys.survey_question_change,
+        name="survey_question_change",
+    ),
+    path(
+        "s/<id:survey_id>/q/<id:question_id>/ideas/",
+        surveys.survey_idea_add,
+        name="survey_idea_add",
+    ),
+    path("s/<id:survey_id>/export/results.json", survey_exports.json_export, name="survey_json"),
+    path("s/<id:survey_id>/export/results.csv", survey_exports.csv_export, name="survey_csv"),
+    path("s/<id:survey_id>/export/results.xlsx", survey_exports.xlsx_export, name="survey_xlsx"),
     path("q/<id:question_id>/qr.svg", sharing.qr_code, name="qr_code"),
     path("q/<id:question_id>/report/", exports.report, name="report"),
     path("q/<id:question_id>/export/<str:table>.csv", exports.csv_export, name="export_csv"),

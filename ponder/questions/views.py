@@ -31,7 +31,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
 from ponder.database import database_answers
-from ponder.lib.ids import new_secret, secret_matches
+from ponder.lib.ids import new_secret
 from ponder.ratelimit import limit
 
 from . import services, stencils
@@ -44,6 +44,7 @@ from .access import (
     forget_participant,
     idea_for,
     is_embedded,
+    key_organises,
     participant_token,
     question_for,
     remember_browser,
@@ -65,6 +66,7 @@ from .models import Argument, Comment, Idea, Participant, Vote
 from .pages import ARGUMENTS_SHOWN, COMMENTS_SHOWN, IDEAS_SHOWN, Listing, question_page
 from .rendering import IDEA_PAGE, as_html, shared_parts
 from .services import ActionRefused, VoteResult
+from .survey_reads import survey_page_url
 
 DETAIL = "questions/detail.html"
 
@@ -77,6 +79,9 @@ def _page_url(access: Access, anchor: str = "", *, request: HttpRequest | None =
     # refuses to be framed.
     embedded = request is not None and is_embedded(request)
     url = reverse("embed" if embedded else "question", args=[access.question.pk])
+    back = survey_page_url(request, access.question, anchor) if request and not embedded else None
+    if back:  # posted from the page of the survey the question belongs to: back there
+        return back
     return f"{url}#{anchor}" if anchor else url
 
 
@@ -334,7 +339,7 @@ def admin_link(request: HttpRequest, question_id: str, admin_key: str) -> HttpRe
     if request.method == "HEAD":
         return HttpResponse()
     access = question_for(request, question_id)
-    if not secret_matches(admin_key, access.question.admin_key_hash):
+    if not key_organises(access.question, admin_key):
         raise Http404
     response = redirect("question", question_id)
     remember_organiser(response, question_id=question_id, admin_key=admin_key)
@@ -631,8 +636,8 @@ def _vote_box(request: HttpRequest, access: Access, idea: Idea, result: VoteResu
             csrf_token=get_token(request),
         )
     cap = access.question.max_votes
-    if not cap:
-        return box
+    if not cap or survey_page_url(request, access.question, ""):
+        return box  # a survey's page shows each question's note in its part (live-refreshed)
     used = Vote.objects.filter(participant=access.participant).count()
     context = {
         "question": access.question,

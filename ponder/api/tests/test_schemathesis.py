@@ -120,7 +120,11 @@ def _scene(base: str) -> dict[str, str]:
     _call(base, "POST", f"/questions/{qid}/participants", {"name": "Alice"}, admin)
     idea = _call(base, "POST", f"/questions/{qid}/ideas", {"title": "Alice's"}, admin)["id"]
     bob = _call(base, "POST", f"/questions/{qid}/participants", {"name": "Bob"})["token"]
+    # A survey of Alice's: the fuzzer (Bob) reads it, and its organiser's operations find
+    # nothing for him (404).
+    survey = _call(base, "POST", "/surveys", {"title": "Fuzzed", "questions": [{"title": "Q"}]})
     return {
+        "survey": survey["id"],
         "question": qid,
         "bob": bob,
         "idea": idea,
@@ -142,6 +146,7 @@ CONFIG = """
 "path.idea_id" = "{idea}"
 "path.argument_id" = "{argument}"
 "path.comment_id" = "{comment}"
+"path.survey_id" = "{survey}"
 
 [auth.openapi.BearerToken]
 bearer = "{bob}"
@@ -156,7 +161,8 @@ max_response_time = 10.0
 # as a right answer to valid-looking data here; test_hostile_text.py checks the rule itself.
 [[operations]]
 include-operation-id = [
-  "participant_join", "idea_add", "idea_update", "question_create", "question_update"
+  "participant_join", "idea_add", "idea_update", "question_create", "question_update",
+  "survey_create", "survey_question_add"
 ]
 checks.positive_data_acceptance.expected-statuses = [
   "2xx", "3xx", "400", "401", "403", "404", "409", "429"
@@ -188,14 +194,15 @@ include-operation-id = [
   "participant_join", "idea_add", "idea_update", "idea_delete", "vote_cast", "vote_retract",
   "argument_add", "argument_update", "argument_delete", "like_add", "like_remove", "comment_add",
   "comment_update", "comment_delete", "question_update", "question_close", "question_reopen",
-  "question_delete", "question_admin_key_replace",
+  "question_delete", "question_admin_key_replace", "survey_question_add",
+  "survey_question_remove",
 ]
 checks.ignored_auth.enabled = false
 
 # A deadline must lie in the future (or be too far off to exist in UTC), which JSON Schema cannot
 # say: a schema-valid deadline in the past is refused with 400 naming the field.
 [[operations]]
-include-operation-id = ["question_create", "question_update"]
+include-operation-id = ["question_create", "question_update", "survey_create"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "404", "409"]
 """
 
