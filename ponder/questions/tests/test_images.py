@@ -59,7 +59,8 @@ def jpeg(width: int = 40, height: int = 20, *, orientation: int = 1, script: boo
 
 
 def png(width: int = 30, height: int = 30, *, alpha: bool = False, script: bool = False) -> bytes:
-    image = Image.new("RGBA" if alpha else "RGB", (width, height), (0, 128, 0, 128 if alpha else 255))
+    colour = (0, 128, 0, 128 if alpha else 255)
+    image = Image.new("RGBA" if alpha else "RGB", (width, height), colour)
     info = PngImagePlugin.PngInfo()
     if script:
         info.add_text("Comment", SCRIPT.decode())
@@ -79,10 +80,7 @@ def png_claiming(width: int, height: int) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     rows = zlib.compress(b"\0" * 1000)
     return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", rows)
-        + chunk(b"IEND", b"")
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
     )
 
 
@@ -408,8 +406,9 @@ def test_exports_link_the_pictures_and_the_report_shows_thumbnails(
 
 
 def test_only_the_routes_that_take_a_picture_take_a_larger_body(settings) -> None:
-    small, large = settings.PONDER_MAX_BODY, settings.PONDER_MAX_BODY + (
-        settings.PONDER_IMAGE_MAX_BYTES
+    small, large = (
+        settings.PONDER_MAX_BODY,
+        settings.PONDER_MAX_BODY + (settings.PONDER_IMAGE_MAX_BYTES),
     )
     q, i = "a" * 22, "b" * 12
 
