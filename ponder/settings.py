@@ -332,8 +332,6 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = PONDER_MAX_BODY
 # guard, set from this in images.py); images.py refuses one of more pixels before decoding it.
 PONDER_IMAGE_MAX_BYTES = int(os.environ.get("PONDER_IMAGE_MAX_BYTES", 10 * 1024 * 1024))
 PONDER_IMAGE_MAX_PIXELS = int(os.environ.get("PONDER_IMAGE_MAX_PIXELS", 50_000_000))
-# An upload stays in memory (the body was read whole before the view runs): no temporary file.
-FILE_UPLOAD_MAX_MEMORY_SIZE = PONDER_IMAGE_MAX_BYTES + PONDER_MAX_BODY
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
 # Security headers (docs/product-rules.md, docs/reliability.md #25-#27).
