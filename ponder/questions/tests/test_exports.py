@@ -151,9 +151,9 @@ def test_the_workbook_has_a_sheet_each_for_ideas_arguments_votes_and_comments(of
         "Picture",
     ]
     assert [row[:5] + row[6:] for row in ideas[1:]] == [
-        [1, "Lisbon", "Sea, sun and trams", "Alice", 3, offsite.lisbon.pk],
-        [2, "'" + EVIL, None, "Bob", 2, offsite.evil.pk],
-        [None, "Berlin", None, "Carol", 0, offsite.berlin.pk],
+        [1, "Lisbon", "Sea, sun and trams", "Alice", 3, offsite.lisbon.pk, None],
+        [2, "'" + EVIL, None, "Bob", 2, offsite.evil.pk, None],
+        [None, "Berlin", None, "Carol", 0, offsite.berlin.pk, None],
     ]
     added = ideas[1][5]
     assert isinstance(added, datetime)
