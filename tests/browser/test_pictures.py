@@ -4,7 +4,7 @@ both pages wide and narrow, and the form in German."""
 
 import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,9 +13,11 @@ from playwright.sync_api import Browser, Page, expect
 
 from ponder.questions import services
 from ponder.questions.models import Idea, Question
+from tests.live.conftest import Server, Servers, prepare
 
 from .conftest import TIMEOUT_MS, Person
 from .test_accessibility import AXE, AXE_TAGS, RUN_AXE
+from .test_core_loop import add_idea, ask, idea_row
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("PONDER_SCREENSHOTS")  # a directory: screenshots for a person to look at
@@ -153,9 +155,7 @@ def test_the_pages_with_pictures_pass_axe(
         context.close()
 
 
-def test_the_picture_form_speaks_german(
-    live_server, question: Question, browser: Browser
-) -> None:
+def test_the_picture_form_speaks_german(live_server, question: Question, browser: Browser) -> None:
     context = browser.new_context(locale="de-DE")
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
@@ -175,3 +175,43 @@ def test_the_picture_form_speaks_german(
         assert not Idea.objects.filter(title="Das Seehaus").exists()
     finally:
         context.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    """A real `ponder serve` (its live stream, and its limits on a request's body)."""
+    servers = Servers(tmp_path, prepare(tmp_path / "prepared"))
+    try:
+        (started,) = servers.start()
+        yield started
+    finally:
+        servers.stop_all()
+
+
+def test_a_new_picture_appears_on_pages_already_open(
+    server: Server, person: Callable[..., Person]
+) -> None:
+    ann, wes = person("Ann"), person("Wes")
+    share_link = ask(ann, server.url + "/", "Where should the team offsite be?")
+    with ann.page.expect_navigation():
+        add_idea(ann, "Lisbon", with_name=True)
+    wes.page.goto(share_link)
+    expect(idea_row(wes.page, "Lisbon")).to_be_visible()
+    wes.set_marker()
+    # Ann gives her idea a picture on its picture page, through `ponder serve`.
+    row = idea_row(ann.page, "Lisbon")
+    with ann.page.expect_navigation():
+        row.get_by_role("link", name="Picture").click()
+    ann.page.get_by_label("Picture", exact=True).set_input_files(photo())
+    ann.page.get_by_label("What the picture shows").fill("Trams on a hill")
+    with ann.page.expect_navigation():
+        ann.page.get_by_role("button", name="Save picture").click()
+    expect(ann.page.locator("#status")).to_contain_text("Picture saved.")
+    # Wes's open page shows it, without a reload.
+    thumb = idea_row(wes.page, "Lisbon").locator(".idea-thumb img")
+    expect(thumb).to_have_attribute("alt", "Trams on a hill")
+    wes.page.wait_for_function(
+        "(img) => img.complete && img.naturalWidth > 0", arg=thumb.element_handle()
+    )
+    assert wes.marker_survived()
+    assert ann.problems == [] and wes.problems == []
