@@ -17,6 +17,7 @@ a year.
 
 import hashlib
 import io
+import math
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -112,8 +113,10 @@ def prepare(data: bytes) -> Prepared:
             width, height = image.size
             if width * height > settings.PONDER_IMAGE_MAX_PIXELS:
                 raise too_many_pixels()
-            # A JPEG may be decoded at a half, quarter or eighth of its size straight away.
-            image.draft("RGB", (FULL_SIDE, FULL_SIDE))
+            # A JPEG may be decoded at a half, quarter or eighth of its size straight away: as
+            # small as it may be while still as large as the picture shown.
+            scale = min(1.0, FULL_SIDE / max(width, height))
+            image.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
             image.load()
             clean = _redrawn(image)
     except ImageRefused:
@@ -142,12 +145,14 @@ def _redrawn(image: Image.Image) -> Image.Image:
     """The first frame's pixels, upright, in sRGB, at most FULL_SIDE a side, in a new image
     that carries nothing of the upload's metadata."""
     icc = image.info.get("icc_profile")
-    upright = ImageOps.exif_transpose(image)
-    alpha = upright.mode in ("RGBA", "LA", "PA") or (
-        upright.mode == "P" and "transparency" in upright.info
+    alpha = image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info
     )
-    pixels = upright.convert("RGBA" if alpha else "RGB")
+    mode = "RGBA" if alpha else "RGB"
+    # Made small first, while it is one copy: a square bound is the same either way up.
+    pixels = image if image.mode == mode else image.convert(mode)  # keeps `info`, its EXIF too
     pixels.thumbnail((FULL_SIDE, FULL_SIDE), Image.Resampling.LANCZOS)
+    pixels = ImageOps.exif_transpose(pixels)
     if icc:
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
