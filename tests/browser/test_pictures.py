@@ -110,10 +110,15 @@ def test_a_picture_is_added_with_its_idea_and_shown_small_in_the_row(
     page.wait_for_function(
         "(img) => img.complete && img.naturalWidth === 600", arg=picture.element_handle()
     )
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/picture-idea-1280.png", full_page=True)
     # Its author removes it from the picture page, reached by keyboard from there.
     page.get_by_role("link", name="Change or remove the picture").focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")
+    if SHOTS:
+        page.set_viewport_size({"width": 360, "height": 740})
+        page.screenshot(path=f"{SHOTS}/picture-page-360.png", full_page=True)
     page.get_by_role("button", name="Remove the picture").focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")
