@@ -49,6 +49,11 @@ def test_a_question_can_be_asked_with_its_settings(db: None) -> None:
         "max_votes": 3,
         "deadline": deadline.isoformat().replace("+00:00", "Z"),
         "time_zone": "Europe/Berlin",
+        "ideas_until": None,
+        "hide_tally": False,
+        "organiser_sees_tally": True,
+        "anonymous_votes": False,
+        "random_order": True,
     }
 
 

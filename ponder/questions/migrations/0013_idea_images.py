@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('questions', '0010_accounts_links'),
+        ('questions', '0012_fair_decisions'),
     ]
 
     operations = [
