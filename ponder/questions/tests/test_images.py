@@ -428,3 +428,12 @@ def test_the_stored_files_are_the_storages(picture_storage: Path) -> None:
     key = images.store(images.prepare(jpeg()))
     assert storages["images"].exists(f"{key}.webp")
     assert (picture_storage / f"{key}-t.webp").exists()
+
+
+def test_a_picture_whose_file_went_missing_is_a_404_not_a_500(
+    question: Question, bob: Person, picture_storage: Path
+) -> None:
+    _add_with_picture(bob, question, jpeg())
+    idea = _idea(question)
+    (picture_storage / idea.image_file).unlink()  # removed a moment before it was read
+    assert bob.get(_file_url(idea)).status_code == 404
