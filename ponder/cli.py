@@ -26,7 +26,8 @@ commands:
 Configuration comes from the environment: PONDER_DATA_DIR, DATABASE_URL, REDIS_URL,
 SECRET_KEY, ALLOWED_HOSTS, PONDER_HTTPS, PONDER_TRUSTED_PROXIES (the proxies whose
 X-Forwarded-* headers are believed; none by default), PONDER_MAX_BODY, PONDER_BODY_TIMEOUT,
-PONDER_HEADER_TIMEOUT, DEBUG (see README.md).
+PONDER_HEADER_TIMEOUT, PONDER_IMAGE_MAX_BYTES, PONDER_IMAGE_MAX_PIXELS, PONDER_S3_BUCKET (pictures
+on ideas in S3; with PONDER_S3_ENDPOINT_URL and friends), DEBUG (see README.md).
 """
 
 

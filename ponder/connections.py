@@ -12,6 +12,7 @@ has gone, with `request_started` and `request_finished`, by the connection's pee
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -34,10 +35,20 @@ TOO_BIG, TOO_SLOW = "too big", "too slow"
 # Bodies --------------------------------------------------------------------------------------
 
 
+# The routes that take a picture (ponder/questions/images.py) as multipart/form-data: a new idea
+# and an idea's picture, from a page's form and in the API. Django counts no uploaded file
+# against DATA_UPLOAD_MAX_MEMORY_SIZE, so their other fields keep PONDER_MAX_BODY.
+UPLOAD_ROUTES = re.compile(
+    r"/q/[0-9A-Za-z]+/ideas/(?:[0-9A-Za-z]+/image/)?|/api/v1/ideas/[0-9A-Za-z]+/image"
+)
+
+
 def max_body(scope: Message) -> int:
     """The most bytes of body a request may send: PONDER_MAX_BODY (`DATA_UPLOAD_MAX_MEMORY_SIZE`
-    too). One limit for every route today; a route that takes larger bodies (an upload) would
-    be given its own here, by its path."""
+    too), and on the routes that take a picture PONDER_IMAGE_MAX_BYTES more, so that a picture
+    a little too large is refused with a message next to its field rather than a bare 413."""
+    if scope.get("method") == "POST" and UPLOAD_ROUTES.fullmatch(scope.get("path", "")):
+        return settings.PONDER_MAX_BODY + settings.PONDER_IMAGE_MAX_BYTES
     return settings.PONDER_MAX_BODY
 
 

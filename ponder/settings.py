@@ -32,6 +32,12 @@ PONDER_RATE_LIMITS  changes to the rate limits (ponder/ratelimit.py): "vote=200/
 PONDER_MAX_BODY   bytes a request body may have (default: 262144, 256 KiB)
 PONDER_BODY_TIMEOUT   seconds a request body may take to arrive (default: 30)
 PONDER_HEADER_TIMEOUT seconds a request's head (its line and headers) may take (default: 10)
+PONDER_IMAGE_MAX_BYTES   bytes a picture on an idea may have as uploaded (default: 10485760, 10 MiB)
+PONDER_IMAGE_MAX_PIXELS  pixels (width x height) a picture may have (default: 50000000)
+PONDER_S3_BUCKET  keep pictures in this S3 bucket (django-storages) instead of PONDER_DATA_DIR;
+                  with PONDER_S3_ENDPOINT_URL (any S3-compatible server), PONDER_S3_REGION,
+                  PONDER_S3_ACCESS_KEY_ID, PONDER_S3_SECRET_ACCESS_KEY (else boto3's own
+                  AWS_* variables and files), PONDER_S3_PREFIX (default: images)
 PONDER_TRUSTED_PROXIES  comma-separated addresses or networks of the proxies in front; only from
                         them are X-Forwarded-For, X-Forwarded-Proto and Forwarded believed
                         (default: none; ponder/proxies.py)
@@ -273,8 +279,32 @@ MEDIA_URL = "/media/"
 # compressed names then let browsers cache them for a year. Tests and other commands serve the
 # uncollected files.
 _COLLECTED = _flag("PONDER_STATIC_MANIFEST")
+# Pictures on ideas (ponder/questions/images.py): in PONDER_DATA_DIR/images, or in an S3 bucket.
+# Private either way: Ponder serves each picture itself, to those who may see its idea.
+PONDER_S3_BUCKET = os.environ.get("PONDER_S3_BUCKET", "").strip()
+if PONDER_S3_BUCKET:
+    _IMAGES: dict[str, object] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": PONDER_S3_BUCKET,
+            "endpoint_url": os.environ.get("PONDER_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("PONDER_S3_REGION") or None,
+            "access_key": os.environ.get("PONDER_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("PONDER_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("PONDER_S3_PREFIX", "images"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _IMAGES = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": DATA_DIR / "images", "base_url": None},
+    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "images": _IMAGES,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if _COLLECTED
@@ -295,6 +325,13 @@ PONDER_MAX_BODY = int(os.environ.get("PONDER_MAX_BODY", 256 * 1024))
 PONDER_BODY_TIMEOUT = float(os.environ.get("PONDER_BODY_TIMEOUT", "30"))
 PONDER_HEADER_TIMEOUT = float(os.environ.get("PONDER_HEADER_TIMEOUT", "10"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = PONDER_MAX_BODY
+# Pictures on ideas: the routes that take one (connections.max_body) take bodies as large as a
+# picture of PONDER_IMAGE_MAX_BYTES (base64 in the API's JSON) and PONDER_MAX_BODY more. A file
+# over the limit but within the body gets a message next to the field; beyond the body, 413.
+# Pillow refuses to open an image of more than PONDER_IMAGE_MAX_PIXELS (its decompression-bomb
+# guard, set from this in images.py); images.py refuses one of more pixels before decoding it.
+PONDER_IMAGE_MAX_BYTES = int(os.environ.get("PONDER_IMAGE_MAX_BYTES", 10 * 1024 * 1024))
+PONDER_IMAGE_MAX_PIXELS = int(os.environ.get("PONDER_IMAGE_MAX_PIXELS", 50_000_000))
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
 # Security headers (docs/product-rules.md, docs/reliability.md #25-#27).

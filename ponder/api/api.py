@@ -15,14 +15,14 @@ from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, reverse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Path, Query
+from ninja import File, Form, NinjaAPI, Path, Query, UploadedFile
 from ninja.operation import Operation
 from ninja.responses import Status
 
 from ponder.questions import hot, services
 from ponder.questions.access import Access, argument_for, comment_for, idea_for
 from ponder.questions.crowds import NETWORK_PATTERN, crowds_of, network_of_request
-from ponder.questions.forms import QuestionSettingsForm
+from ponder.questions.forms import PictureForm, QuestionSettingsForm
 from ponder.questions.models import Argument, Comment, Idea, Question
 from ponder.questions.shapes import (
     COMMENTS_PER_READ,
@@ -113,6 +113,8 @@ QuestionId = Path(..., pattern=ID_PATTERN, description="The question's id.")
 IdeaId = Path(..., pattern=ID_PATTERN, description="The idea's id.")
 ArgumentId = Path(..., pattern=ID_PATTERN, description="The argument's id.")
 CommentId = Path(..., pattern=ID_PATTERN, description="The comment's id.")
+PictureFile = File(..., description="The picture: JPEG, PNG, WebP or HEIC.")
+PictureAlt = Form(..., description="What the picture shows, for those who cannot see it.")
 
 
 def _errors(*statuses: int) -> dict[int, type[Error]]:
@@ -137,7 +139,7 @@ def _idea(access: Access, idea_id: str, *, capped: bool = False) -> dict[str, An
     page = read(access, idea_ids=[idea_id], comments=False, capped=capped)
     if not page.ideas:
         raise Http404  # deleted meanwhile
-    return idea_data(page.ideas[0])
+    return idea_data(page.ideas[0], access.reader)
 
 
 def _argument(access: Access, argument: Argument) -> dict[str, Any]:
@@ -519,6 +521,53 @@ def idea_delete(request: HttpRequest, idea_id: str = IdeaId) -> Status:
     auth.may_change(access, idea)
     services.idea_delete(idea=idea)
     return Status(204, None)
+
+
+@api.post(
+    "/ideas/{idea_id}/image",
+    response={200: IdeaOut, **_errors(400, 401, 404, 409, 413)},
+    summary="Add or replace an idea's picture (its author or the organiser)",
+    description="multipart/form-data with the file as `image` (JPEG, PNG, WebP or HEIC, at most "
+    "PONDER_IMAGE_MAX_BYTES, 10 MiB by default) and what it shows as `alt` (required). The "
+    "picture is decoded and encoded anew as WebP, upright and without its metadata. A file that "
+    "is no such picture, too large or too big in pixels: 400 naming `image`.",
+    tags=["ideas"],
+)
+@limit_operation("idea", person=bearer_token)
+def idea_image_set(
+    request: HttpRequest,
+    idea_id: str = IdeaId,
+    image: UploadedFile = PictureFile,
+    alt: str = PictureAlt,
+) -> dict[str, Any]:
+    access = auth.changer(request, _question_of(Idea, idea_id))
+    idea = idea_for(access, idea_id)
+    auth.may_change(access, idea)
+    # The pages' own form: one set of rules and messages for a picture.
+    form = PictureForm(request.POST, request.FILES)
+    if not form.is_valid():
+        raise Invalid([(name, str(errors[0])) for name, errors in form.errors.items()])
+    services.idea_image_set(
+        idea=idea,
+        image=form.cleaned_data["image"],
+        alt=form.cleaned_data["alt"],
+        by_organiser=access.is_organiser,
+    )
+    return _idea(access, idea.pk)
+
+
+@api.delete(
+    "/ideas/{idea_id}/image",
+    response={200: IdeaOut, **_errors(401, 404, 409)},
+    summary="Remove an idea's picture (its author or the organiser)",
+    tags=["ideas"],
+)
+def idea_image_remove(request: HttpRequest, idea_id: str = IdeaId) -> dict[str, Any]:
+    access = auth.changer(request, _question_of(Idea, idea_id))
+    idea = idea_for(access, idea_id)
+    auth.may_change(access, idea)
+    services.idea_image_remove(idea=idea, by_organiser=access.is_organiser)
+    return _idea(access, idea.pk)
 
 
 @api.put(

@@ -75,7 +75,17 @@ class Body:
     content_type: str
     schema: SafeString
     fields: list[Field]
-    example: str
+    example: str  # JSON; empty for a form's parts
+    parts: list["Part"] = field(default_factory=list)  # multipart/form-data
+
+
+@dataclass
+class Part:
+    """A field of a multipart/form-data body, for the "Try it" form: a file or a text."""
+
+    name: str
+    file: bool
+    required: bool
 
 
 @dataclass
@@ -233,11 +243,23 @@ class Reference:
         ]
         body = None
         for content_type, content in spec.get("requestBody", {}).get("content", {}).items():
+            schema = self.resolve(content["schema"])
+            if content_type == "multipart/form-data":  # a file upload: its parts, no JSON
+                required = set(schema.get("required", []))
+                parts = [
+                    Part(name, prop.get("format") == "binary", name in required)
+                    for name, prop in schema.get("properties", {}).items()
+                ]
+                example = ""
+            else:
+                parts = []
+                example = json.dumps(self.example(content["schema"]), ensure_ascii=False)
             body = Body(
                 content_type=content_type,
                 schema=self.type_of(content["schema"]),
                 fields=self.fields_of(content["schema"]),
-                example=json.dumps(self.example(content["schema"]), ensure_ascii=False),
+                example=example,
+                parts=parts,
             )
         responses = []
         for status, response in spec.get("responses", {}).items():

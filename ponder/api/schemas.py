@@ -320,6 +320,17 @@ class ArgumentOut(Schema):
     created_at: datetime
 
 
+class ImageOut(Schema):
+    url: str = Field(description="The picture, at most 1600 pixels a side (a path on this site).")
+    width: int
+    height: int
+    thumbnail_url: str = Field(description="Its thumbnail, at most 128 pixels a side.")
+    thumbnail_width: int
+    thumbnail_height: int
+    alt: str = Field(description="What the picture shows, in words (its alt text).")
+    content_type: str = Field(description="Always image/webp: every picture is encoded anew.")
+
+
 class IdeaOut(Schema):
     id: str
     title: str
@@ -346,6 +357,7 @@ class IdeaOut(Schema):
         description="Most liked first: all of them in an idea's own read; the 20 most liked in a "
         "question's read, its pages of ideas and the answer to a vote."
     )
+    image: ImageOut | None = Field(description="Its picture, or null.")
     arguments_total: int = Field(description="How many pros and cons the idea has.")
 
 

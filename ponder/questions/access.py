@@ -194,7 +194,17 @@ class Reader:
             return frozenset((me.pk,))
         return frozenset()
 
+    def may_change_image(self, idea: "Idea") -> bool:
+        """Whether they may add, replace or remove the idea's picture: whoever may edit it."""
+        return self.may_change(idea)
+
     # What they see.
+
+    def sees_image(self, idea: "Idea") -> bool:
+        """Whether the idea's picture is served to them. The idea is there (a deleted idea's
+        picture is gone with it) and they read its question: yes. An idea withheld from some
+        readers would withhold its picture here, for the page and the picture's own URL alike."""
+        return idea.has_image
 
     def sees_counts(self) -> bool:
         """Whether the votes are counted for them (and the ideas ranked). A hidden tally is

@@ -39,8 +39,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from .access import Access, question_for
-from .models import Participant, Question, Vote
+from .access import Access, Reader, question_for
+from .models import Idea, Participant, Question, Vote
 from .pages import Page, question_page
 from .shapes import question_data, results_data
 
@@ -71,6 +71,18 @@ class Results:
     votes: list[VoteRow]
     share_url: str
     exported_at: datetime = field(default_factory=timezone.now)
+    # Who exports, for the pictures they may see, and the site's address, for links to them.
+    reader: Reader | None = None
+    site: str = ""
+
+    def picture_url(self, idea: Idea, *, thumbnail: bool = False) -> str:
+        """The absolute link to the idea's picture (or thumbnail), or "" when it has none or
+        it is not shown to this reader."""
+        if self.reader is None or not self.reader.sees_image(idea):
+            return ""
+        name = idea.thumb_file if thumbnail else idea.image_file
+        path = reverse("idea_picture_file", args=[idea.question_id, idea.pk, name])
+        return f"{self.site.rstrip('/')}{path}"
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -87,6 +99,9 @@ class Results:
         named = self.page.counted and any(vote.at is not None for vote in self.votes)
         for idea in self.page.ideas:
             idea.all_voters = voters[idea.pk] if named else []
+            # The report's links to its picture (none if it has none, or none shown).
+            idea.picture_thumb = self.picture_url(idea, thumbnail=True)
+            idea.picture_full = self.picture_url(idea)
 
 
 def author(participant: Participant) -> str:
@@ -116,7 +131,14 @@ def results_for(request: HttpRequest, access: Access) -> Results:
     # The votes in the ideas' order (most votes first), each idea's in the order they came.
     votes.sort(key=lambda vote: position.get(vote.idea_id, len(position)))
     url = request.build_absolute_uri(reverse("question", args=[access.question.pk]))
-    return Results(question=access.question, page=page, votes=votes, share_url=url)
+    return Results(
+        question=access.question,
+        page=page,
+        votes=votes,
+        share_url=url,
+        reader=access.reader,
+        site=request.build_absolute_uri("/"),
+    )
 
 
 def export_access(request: HttpRequest, question_id: str) -> Access:
@@ -156,11 +178,12 @@ def ideas_table(results: Results) -> Table:
             idea.vote_count,
             results.local(idea.created_at),
             idea.pk,
+            results.picture_url(idea),
         ]
         for idea in results.page.ideas
     ]
     headers = [_("Rank"), _("Idea"), _("Description"), _("Author"), _("Votes")]
-    headers += [_time_header(_("Added"), results), _("Idea ID")]
+    headers += [_time_header(_("Added"), results), _("Idea ID"), _("Picture")]
     return Table("ideas", _("Ideas"), headers, rows)
 
 
@@ -343,6 +366,10 @@ def json_export(request: HttpRequest, question_id: str) -> HttpResponse:
         "results": results_data(access),
         "exported_at": timezone.now(),
     }
+    for idea in data["ideas"]:  # a file read elsewhere: its pictures' links whole
+        if idea["image"] is not None:
+            for link in ("url", "thumbnail_url"):
+                idea["image"][link] = request.build_absolute_uri(idea["image"][link])
     body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2).encode()
     return _download(body, "application/json; charset=utf-8", filename(question, "results.json"))
 

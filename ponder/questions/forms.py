@@ -10,12 +10,14 @@ from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ponder.lib import zones
 from ponder.lib.text import validate_label
 
+from . import images
 from .models import Argument, Question
 
 
@@ -82,6 +84,90 @@ class IdeaForm(ParticipantForm):
 
     title = _title_field(_("Idea"))
     description = _text_field(_("Description (optional)"), required=False)
+
+
+class PictureField(forms.FileField):
+    """A picture (images.py), cleaned into the picture drawn afresh (`images.Prepared`); a file
+    that is none, too large or too big in pixels is refused with its message next to the field."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("widget", forms.FileInput(attrs={"accept": images.ACCEPT}))
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+
+    def clean(self, data: object, initial: object = None) -> images.Prepared | None:
+        upload = super().clean(data, initial)
+        if not upload:
+            return None
+        try:
+            if upload.size > settings.PONDER_IMAGE_MAX_BYTES:
+                raise images.too_large()
+            return images.prepare(upload.read())
+        except images.ImageRefused as refused:
+            raise forms.ValidationError(refused.message, code=refused.code) from None
+
+
+def _picture_field(*, required: bool) -> PictureField:
+    return PictureField(
+        label=_("Picture") if required else _("Picture (optional)"), required=required
+    )
+
+
+def _tell_limits(field: forms.Field) -> None:
+    # Set on each form, in the language of its request (a lazy string formatted at import would
+    # be in the default language).
+    field.help_text = _("JPEG, PNG, WebP or HEIC, up to %(size)s.") % {
+        "size": filesizeformat(settings.PONDER_IMAGE_MAX_BYTES)
+    }
+
+
+def _alt_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("What the picture shows"),
+        max_length=images.ALT_MAX,
+        required=False,
+        validators=[validate_label],
+        help_text=_("Needed with a picture, for those who cannot see it."),
+    )
+
+
+ALT_NEEDED = _("Please say what the picture shows, for those who cannot see it.")
+
+
+class IdeaAddForm(IdeaForm):
+    """A new idea, with a picture if they like (the form posts multipart/form-data)."""
+
+    image = _picture_field(required=False)
+    image_alt = _alt_field()
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        _tell_limits(self.fields["image"])
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean()
+        if cleaned.get("image") is not None and not cleaned.get("image_alt"):
+            self.add_error("image_alt", ALT_NEEDED)
+        if "image" in self.errors or cleaned.get("image") is None:
+            cleaned["image_alt"] = ""  # a description of no picture is kept nowhere
+        return cleaned
+
+
+class PictureForm(Form):
+    """An idea's picture, added or replaced, or its description changed (`has_image`: the idea
+    has one, so the file may be left out)."""
+
+    image = _picture_field(required=True)
+    alt = _alt_field()
+
+    def __init__(self, *args: object, has_image: bool = False, **kwargs: object) -> None:
+        kwargs.setdefault("auto_id", "id_picture_%s")
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["alt"].required = True
+        self.fields["alt"].error_messages["required"] = ALT_NEEDED
+        _tell_limits(self.fields["image"])
+        if has_image:
+            self.fields["image"].required = False
+            self.fields["image"].label = _("New picture (optional)")
 
 
 class ArgumentForm(ParticipantForm):

@@ -228,6 +228,10 @@ class Participant(models.Model):
         self.look, self.look_folded = name_looks(name)
 
 
+# The stored names of an idea's picture and thumbnail: its `image_key` and these (images.py).
+IMAGE_SUFFIX, THUMB_SUFFIX = ".webp", "-t.webp"
+
+
 class IdeaQuerySet(models.QuerySet["Idea"]):
     def with_counts(self) -> "IdeaQuerySet":
         """Ordered by votes (most first), then by age (then by id, so that pages of ideas read one
@@ -249,6 +253,14 @@ class Idea(models.Model):
     # texts, its author's name, its count and first voters, its leading pros and cons with their
     # authors and likes. The kept HTML of the row is keyed on it (`bump_rows` and the services).
     version = models.PositiveIntegerField(default=0, editable=False)
+    # Its picture, if any (images.py): the key of its stored files (empty: none), the full
+    # picture's and the thumbnail's size in pixels, and the text that says what it shows.
+    image_key = models.CharField(max_length=64, blank=True, default="", editable=False)
+    image_width = models.PositiveSmallIntegerField(default=0, editable=False)
+    image_height = models.PositiveSmallIntegerField(default=0, editable=False)
+    thumb_width = models.PositiveSmallIntegerField(default=0, editable=False)
+    thumb_height = models.PositiveSmallIntegerField(default=0, editable=False)
+    image_alt = models.CharField(_("picture description"), max_length=250, blank=True, default="")
 
     objects = IdeaQuerySet.as_manager()
 
@@ -263,6 +275,23 @@ class Idea(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def has_image(self) -> bool:
+        return bool(self.image_key)
+
+    @property
+    def image_file(self) -> str:
+        return f"{self.image_key}{IMAGE_SUFFIX}"
+
+    @property
+    def thumb_file(self) -> str:
+        return f"{self.image_key}{THUMB_SUFFIX}"
+
+    @property
+    def thumb_shown(self) -> tuple[int, int]:
+        """The thumbnail's size on the page, in CSS pixels: half its pixels."""
+        return max(1, self.thumb_width // 2), max(1, self.thumb_height // 2)
 
 
 class ArgumentQuerySet(models.QuerySet["Argument"]):

@@ -47,7 +47,7 @@ from django.utils.translation import get_language
 from ponder.lib.ids import new_secret
 
 from .access import EVERY, Access, Reader, ReaderKind, participant_token, remembered_name
-from .forms import CommentForm, IdeaForm, NameForm, RenameForm
+from .forms import CommentForm, IdeaAddForm, NameForm, RenameForm
 from .pages import (
     ARGUMENTS_SHOWN,
     IDEAS_SHOWN,
@@ -527,7 +527,7 @@ def _render_parts(
         "name_form": NameForm(initial={"name": NAME_MARK}),
         "my_name": NAME_MARK,  # who a participant takes part as, in "You take part as …"
         "rename_form": RenameForm(initial={"name": NAME_MARK}),
-        "idea_form": IdeaForm(needs_name=needs_name, name=NAME_MARK),
+        "idea_form": IdeaAddForm(needs_name=needs_name, name=NAME_MARK),
         "comment_form": CommentForm(needs_name=needs_name, name=NAME_MARK),
         "request": SharedRequest(scheme=request.scheme or "", host=request.get_host()),
         "messages": (),

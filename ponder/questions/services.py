@@ -11,13 +11,14 @@ questions, disabled ideas or arguments, the vote cap).
 
 import functools
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ from ponder.lib.ids import hash_secret, new_secret
 from ponder.lib.text import isolated, looks_alike, name_keys
 from ponder.live.events import announce, record
 
-from . import hot
+from . import hot, images
 from .access import shown_to_everyone
 from .models import (
     Argument,
@@ -302,8 +303,11 @@ def question_reopen(*, question: Question) -> Question:
 @transaction.atomic
 def question_delete(*, question: Question) -> None:
     """Delete a question and everything on it: participants, ideas, arguments, likes, votes,
-    comments and its event log. Writers queued on the question's lock are refused after it."""
-    _lock(question).delete()
+    comments, pictures and its event log. Writers queued on the question's lock are refused
+    after it."""
+    locked = _lock(question)
+    _remove_images(Idea.objects.filter(question=locked))
+    locked.delete()
 
 
 def question_close_due(*, at: datetime | None = None) -> int:
@@ -428,6 +432,7 @@ def crowd_remove(*, question: Question, network: str, since: datetime, until: da
     # Their ideas, arguments, comments, votes and likes go with them (foreign keys cascade).
     removed = crowd.count()
     if removed:
+        _remove_images(Idea.objects.filter(author__in=crowd))
         crowd.delete()
         recount(Question.objects.filter(pk=locked.pk))
         _announce(locked, "participants.removed")
@@ -473,7 +478,6 @@ def _edited_by_organiser(entry: Idea | Argument | Comment, by_organiser: bool) -
 # Ideas --------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def idea_add(
     *,
     question: Question,
@@ -481,13 +485,45 @@ def idea_add(
     title: str,
     description: str = "",
     by_organiser: bool = False,
+    image: images.Prepared | None = None,
+    image_alt: str = "",
+) -> Idea:
+    """Add an idea; with `image` (from `images.prepare`), with that picture, which `image_alt`
+    describes."""
+    with _stored(image) as key:
+        return _idea_add(
+            question=question,
+            author=author,
+            title=title,
+            description=description,
+            by_organiser=by_organiser,
+            image=image,
+            image_key=key,
+            image_alt=image_alt,
+        )
+
+
+@transaction.atomic
+def _idea_add(
+    *,
+    question: Question,
+    author: Participant,
+    title: str,
+    description: str,
+    by_organiser: bool,
+    image: images.Prepared | None,
+    image_key: str,
+    image_alt: str,
 ) -> Idea:
     locked = _lock(question)
     _require_open(locked)
     _require_phase(locked, "ideas")
     if not (locked.allow_ideas or by_organiser):
         raise ActionRefused(_("Only the organiser can add ideas here."), code="ideas_disabled")
-    idea = Idea.objects.create(question=locked, author=author, title=title, description=description)
+    idea = Idea(question=locked, author=author, title=title, description=description)
+    if image is not None:
+        _show_image(idea, image, image_key, image_alt)
+    idea.save(force_insert=True)
     _announce(locked, "idea.added", idea=idea.pk)
     return idea
 
@@ -508,8 +544,103 @@ def idea_update(*, idea: Idea, title: str, description: str, by_organiser: bool 
 def idea_delete(*, idea: Idea) -> None:
     locked = _lock(idea.question)
     idea_id = idea.pk
+    _remove_images(Idea.objects.filter(pk=idea_id))
     idea.delete()
     _announce(locked, "idea.deleted", idea=idea_id)
+
+
+# Pictures on ideas (images.py) ------------------------------------------------------------
+
+
+@contextmanager
+def _stored(image: images.Prepared | None) -> Iterator[str]:
+    """The key of `image` stored (empty without one), removed again if the write that was to
+    show it fails. (A caller's own transaction rolled back after the write leaves the files
+    unshown: never served, as no idea names them.)"""
+    key = images.store(image) if image is not None else ""
+    try:
+        yield key
+    except BaseException:
+        if key:
+            images.remove(key)
+        raise
+
+
+def _show_image(idea: Idea, image: images.Prepared, key: str, alt: str) -> None:
+    idea.image_key, idea.image_alt = key, alt
+    idea.image_width, idea.image_height = image.width, image.height
+    idea.thumb_width, idea.thumb_height = image.thumb_width, image.thumb_height
+
+
+IMAGE_FIELDS = [
+    "image_key",
+    "image_alt",
+    "image_width",
+    "image_height",
+    "thumb_width",
+    "thumb_height",
+    "edited_by_organiser",
+]
+
+
+def _remove_images(ideas: QuerySet[Idea]) -> None:
+    """Remove the files of these ideas' pictures once the transaction commits."""
+    for key in ideas.exclude(image_key="").values_list("image_key", flat=True):
+        images.remove_after_commit(key)
+
+
+def idea_image_set(
+    *,
+    idea: Idea,
+    image: images.Prepared | None,
+    alt: str,
+    by_organiser: bool = False,
+) -> Idea:
+    """Give the idea this picture (from `images.prepare`) described by `alt`, in place of the
+    one it had; with `image` None, describe the picture it has anew."""
+    with _stored(image) as key:
+        return _idea_image_set(idea=idea, image=image, key=key, alt=alt, by_organiser=by_organiser)
+
+
+@transaction.atomic
+def _idea_image_set(
+    *, idea: Idea, image: images.Prepared | None, key: str, alt: str, by_organiser: bool
+) -> Idea:
+    locked = _lock(idea.question)
+    current = Idea.objects.filter(pk=idea.pk).values_list("image_key", flat=True).first()
+    if current is None:
+        raise ActionRefused(_("This idea has been deleted."), code="deleted")
+    if image is None:
+        if not current:
+            raise ActionRefused(_("Please choose a picture."), code="no_image")
+        idea.image_alt = alt
+    else:
+        _show_image(idea, image, key, alt)
+        images.remove_after_commit(current)
+    idea.edited_by_organiser = _edited_by_organiser(idea, by_organiser)
+    idea.save(update_fields=IMAGE_FIELDS)
+    bump_rows(Idea.objects.filter(pk=idea.pk))
+    _announce(locked, "idea.changed", idea=idea.pk)
+    return idea
+
+
+@transaction.atomic
+def idea_image_remove(*, idea: Idea, by_organiser: bool = False) -> Idea:
+    """Take the idea's picture away; its files go once this commits. No picture: nothing."""
+    locked = _lock(idea.question)
+    current = Idea.objects.filter(pk=idea.pk).values_list("image_key", flat=True).first()
+    if current is None:
+        raise ActionRefused(_("This idea has been deleted."), code="deleted")
+    if not current:
+        return idea
+    idea.image_key, idea.image_alt = "", ""
+    idea.image_width = idea.image_height = idea.thumb_width = idea.thumb_height = 0
+    idea.edited_by_organiser = _edited_by_organiser(idea, by_organiser)
+    idea.save(update_fields=IMAGE_FIELDS)
+    images.remove_after_commit(current)
+    bump_rows(Idea.objects.filter(pk=idea.pk))
+    _announce(locked, "idea.changed", idea=idea.pk)
+    return idea
 
 
 # Arguments and likes ------------------------------------------------------------------------

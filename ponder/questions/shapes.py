@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from .access import Access
+from .access import Access, Reader
 from .models import Argument, Comment, Idea
 from .pages import Page, comments_page, question_page
 
@@ -28,7 +28,26 @@ def argument_data(argument: Argument) -> dict[str, Any]:
     }
 
 
-def idea_data(idea: Idea) -> dict[str, Any]:
+def image_data(idea: Idea, reader: Reader) -> dict[str, Any] | None:
+    """The idea's picture as the reader may see it (`Reader.sees_image`), or None: its links
+    relative to the site (the JSON export makes them absolute), sizes in pixels, and its
+    description (the alt text)."""
+    if not reader.sees_image(idea):
+        return None
+    args = (idea.question_id, idea.pk)
+    return {
+        "url": reverse("idea_picture_file", args=[*args, idea.image_file]),
+        "width": idea.image_width,
+        "height": idea.image_height,
+        "thumbnail_url": reverse("idea_picture_file", args=[*args, idea.thumb_file]),
+        "thumbnail_width": idea.thumb_width,
+        "thumbnail_height": idea.thumb_height,
+        "alt": idea.image_alt,
+        "content_type": "image/webp",
+    }
+
+
+def idea_data(idea: Idea, reader: Reader) -> dict[str, Any]:
     return {
         "id": idea.pk,
         "title": idea.title,
@@ -44,6 +63,7 @@ def idea_data(idea: Idea) -> dict[str, Any]:
         "changeable": idea.changeable,
         "created_at": idea.created_at,
         "arguments": [argument_data(argument) for argument in idea.argument_list],
+        "image": image_data(idea, reader),
     }
 
 
@@ -164,7 +184,7 @@ def question_data(
             "organiser": access.is_organiser,
             "votes_left": votes_left,
         },
-        "ideas": [idea_data(idea) for idea in page.ideas],
+        "ideas": [idea_data(idea, access.reader) for idea in page.ideas],
         "ideas_total": page.idea_total,
         "ideas_next": ideas_next(question.pk, page, 0, ideas_shown),
         "comments": [comment_data(access, comment) for comment in page.comments],
@@ -216,7 +236,7 @@ def ideas_data(
         "version": question.version,
         "total": page.idea_total,
         "offset": ideas_from,
-        "ideas": [idea_data(idea) for idea in page.ideas],
+        "ideas": [idea_data(idea, access.reader) for idea in page.ideas],
         "next": ideas_next(question.pk, page, ideas_from, ideas_shown),
     }
     return (data, page) if with_page else data

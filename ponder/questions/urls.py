@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import crowds, exports, sharing, survey_exports, surveys, views
+from . import crowds, exports, image_views, sharing, survey_exports, surveys, views
 from .stream import question_events, survey_events
 
 urlpatterns = [
@@ -49,6 +49,21 @@ urlpatterns = [
     path("q/<id:question_id>/crowds/remove/", crowds.crowd_remove, name="crowd_remove"),
     path("q/<id:question_id>/ideas/", views.idea_add, name="idea_add"),
     path("q/<id:question_id>/ideas/<id:idea_id>/", views.idea_detail, name="idea"),
+    path(
+        "q/<id:question_id>/ideas/<id:idea_id>/image/",
+        image_views.idea_picture,
+        name="idea_picture",
+    ),
+    path(
+        "q/<id:question_id>/ideas/<id:idea_id>/image/remove/",
+        image_views.idea_picture_remove,
+        name="idea_picture_remove",
+    ),
+    path(
+        "q/<id:question_id>/ideas/<id:idea_id>/images/<str:name>",
+        image_views.picture_file,
+        name="idea_picture_file",
+    ),
     path("q/<id:question_id>/ideas/<id:idea_id>/vote/", views.vote, name="vote"),
     path("q/<id:question_id>/ideas/<id:idea_id>/unvote/", views.unvote, name="unvote"),
     path(

@@ -56,6 +56,7 @@ from .crowds import network_of_request
 from .forms import (
     ArgumentForm,
     CommentForm,
+    IdeaAddForm,
     IdeaForm,
     NameForm,
     QuestionCreateForm,
@@ -271,7 +272,7 @@ def detail_context(
     )
     if "page" not in parts and "article" not in parts:  # the forms are rendered here
         name = remembered_name(request)
-        context["idea_form"] = IdeaForm(needs_name=access.participant is None, name=name)
+        context["idea_form"] = IdeaAddForm(needs_name=access.participant is None, name=name)
         context["comment_form"] = CommentForm(needs_name=access.participant is None, name=name)
     shared = shared_parts(
         request,
@@ -479,7 +480,7 @@ def admin_key_replace(request: HttpRequest, question_id: str) -> HttpResponse:
 @limit("idea", newcomer=True, person=participant_token)
 def idea_add(request: HttpRequest, question_id: str) -> HttpResponse:
     access = question_for(request, question_id)
-    form = IdeaForm(request.POST, needs_name=access.participant is None)
+    form = IdeaAddForm(request.POST, request.FILES, needs_name=access.participant is None)
     invalid = partial(
         _form_invalid,
         request,
@@ -500,6 +501,8 @@ def idea_add(request: HttpRequest, question_id: str) -> HttpResponse:
                 title=form.cleaned_data["title"],
                 description=form.cleaned_data["description"],
                 by_organiser=access.is_organiser,
+                image=form.cleaned_data["image"],
+                image_alt=form.cleaned_data["image_alt"],
             )
     except ActionRefused as refused:
         return (
@@ -508,7 +511,7 @@ def idea_add(request: HttpRequest, question_id: str) -> HttpResponse:
             else _refused(request, access, refused.message, status=409)
         )
     context = _idea_row(request, access, idea.pk)
-    context["idea_form"] = IdeaForm()
+    context["idea_form"] = IdeaAddForm()
     return _done(
         request,
         access,

@@ -23,6 +23,7 @@ CONTRACT = {
     "/api/v1/questions/{question_id}/comments": {"get", "post"},
     "/api/v1/ideas/{idea_id}": {"get", "patch", "delete"},
     "/api/v1/ideas/{idea_id}/vote": {"put", "delete"},
+    "/api/v1/ideas/{idea_id}/image": {"post", "delete"},
     "/api/v1/ideas/{idea_id}/arguments": {"post"},
     "/api/v1/arguments/{argument_id}": {"patch", "delete"},
     "/api/v1/arguments/{argument_id}/like": {"put", "delete"},
@@ -102,11 +103,17 @@ def test_the_reference_shows_every_operation_with_its_parameters_body_and_respon
             assert operation["summary"] in shown
             for parameter in operation.get("parameters", []):
                 assert parameter["name"] in shown
-            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            content = operation.get("requestBody", {}).get("content", {})
+            body = content.get("application/json")
+            form = content.get("multipart/form-data")  # a file upload: its parts
             if body:
                 name = body["schema"]["$ref"].rsplit("/", 1)[-1]
                 assert f"application/json: {name}" in shown
                 for field in document["components"]["schemas"][name]["properties"]:
+                    assert re.search(rf"\b{field}\b", shown), (operation["operationId"], field)
+            elif form:
+                assert "multipart/form-data" in shown
+                for field in form["schema"]["properties"]:
                     assert re.search(rf"\b{field}\b", shown), (operation["operationId"], field)
             else:
                 assert "Request body None." in shown

@@ -50,7 +50,19 @@
     if (form.elements.token && form.elements.token.value.trim()) {
       headers.Authorization = "Bearer " + form.elements.token.value.trim();
     }
-    if (form.elements.body) {
+    var parts = form.querySelectorAll("[data-part]");
+    if (parts.length) {
+      // A file upload: multipart/form-data, whose boundary the browser sets.
+      var data = new FormData();
+      Array.prototype.forEach.call(parts, function (input) {
+        if (input.type === "file") {
+          if (input.files.length) data.append(input.dataset.part, input.files[0]);
+        } else {
+          data.append(input.dataset.part, input.value);
+        }
+      });
+      options.body = data;
+    } else if (form.elements.body) {
       try {
         JSON.parse(form.elements.body.value);
       } catch (error) {

@@ -38,6 +38,12 @@ def bdi_list(names: list[str]) -> SafeString:
 
 
 @register.filter
+def sees_image(access: Access, idea: Idea) -> bool:
+    """Whether the idea's picture is shown to this reader: the reader rule's to say."""
+    return access.reader.sees_image(idea)
+
+
+@register.filter
 def no_bidi(value: str) -> str:
     """User text where no markup can isolate it: a page's <title>, a meta tag."""
     return text.without_bidi_controls(str(value))

@@ -12,17 +12,20 @@ API write with no body here fails the Bearer control.
 """
 
 import hashlib
+import io
 import re
 from dataclasses import dataclass
 
 import pytest
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from PIL import Image
 
 from conftest import Person
 from ponder.api.api import api
-from ponder.questions import services
+from ponder.questions import images, services
 from ponder.questions.crowds import network_of
 from ponder.questions.models import Argument, Comment, Idea, Participant, Question, Survey
 
@@ -92,6 +95,8 @@ ROUTE_PARAMETERS = {
     # The question is one of a survey's (its admin key is the survey's too).
     "survey_id": lambda w: [w.question.survey_id],
     "change": lambda w: ["up", "down", "remove"],
+    # The idea's picture and its thumbnail.
+    "name": lambda w: [w.idea.image_file, w.idea.thumb_file],
 }
 
 
@@ -131,9 +136,19 @@ def snapshot() -> dict[str, tuple[int, str]]:
 
 
 @pytest.fixture
-def world(question, alice, bob, mallory) -> World:
+def world(question, alice, bob, mallory, settings, tmp_path) -> World:
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "images": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "images", "base_url": None},
+        },
+    }
     author = Participant.objects.get(question=question, name="Bob")
-    idea = services.idea_add(question=question, author=author, title="Lisbon")
+    picture = images.prepare(_a_picture())
+    idea = services.idea_add(
+        question=question, author=author, title="Lisbon", image=picture, image_alt="A tram"
+    )
     argument = services.argument_add(idea=idea, author=author, kind="pro", text="Sunny")
     comment = services.comment_add(question=question, author=author, text="Any date works")
     services.vote_cast(idea=idea, participant=author)
@@ -163,6 +178,12 @@ def world(question, alice, bob, mallory) -> World:
         people={"organiser": alice, "participant": bob, "anonymous": mallory},
         tokens={"organiser": question.admin_key, "participant": pat.json()["token"]},
     )
+
+
+def _a_picture() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "yellow").save(out, "PNG")
+    return out.getvalue()
 
 
 def _browser_of(person: Person) -> Client:
@@ -267,8 +288,20 @@ NO_TOKEN_NEEDED = {
 REFUSED_BY_A_RULE = {("delete", "api/v1/surveys/<survey_id>/questions/<question_id>"): 409}
 
 
+# A valid multipart/form-data body for each API upload.
+API_FORMS = {
+    ("post", "api/v1/ideas/<idea_id>/image"): lambda: {
+        "image": SimpleUploadedFile("tram.png", _a_picture(), "image/png"),
+        "alt": "Hijacked",
+    },
+}
+
+
 def _api(client: Client, method: str, route: str, world: World, **extra):
     (url,) = urls_for(route, world)
+    form = API_FORMS.get((method, route))
+    if form is not None:
+        return client.post(url, form(), **extra)
     body = API_BODIES.get((method, route))
     if body is None:
         return getattr(client, method)(url, **extra)

@@ -100,11 +100,12 @@ def test_the_ideas_csv_holds_ranks_votes_and_authors(offsite, alice):
         "Votes",
         "Added (UTC)",
         "Idea ID",
+        "Picture",
     ]
     assert [row[:5] + row[6:] for row in rows[1:]] == [
-        ["1", "Lisbon", "Sea, sun and trams", "Alice", "3", offsite.lisbon.pk],
-        ["2", "'" + EVIL, "", "Bob", "2", offsite.evil.pk],
-        ["", "Berlin", "", "Carol", "0", offsite.berlin.pk],
+        ["1", "Lisbon", "Sea, sun and trams", "Alice", "3", offsite.lisbon.pk, ""],
+        ["2", "'" + EVIL, "", "Bob", "2", offsite.evil.pk, ""],
+        ["", "Berlin", "", "Carol", "0", offsite.berlin.pk, ""],
     ]
     assert datetime.fromisoformat(rows[1][5]) == offsite.lisbon.created_at.replace(microsecond=0)
 
@@ -139,11 +140,20 @@ def test_the_workbook_has_a_sheet_each_for_ideas_arguments_votes_and_comments(of
     book = _workbook(alice, offsite.question)
     assert book.sheetnames == ["Ideas", "Arguments", "Votes", "Comments"]
     ideas = _rows(book["Ideas"])
-    assert ideas[0] == ["Rank", "Idea", "Description", "Author", "Votes", "Added (UTC)", "Idea ID"]
+    assert ideas[0] == [
+        "Rank",
+        "Idea",
+        "Description",
+        "Author",
+        "Votes",
+        "Added (UTC)",
+        "Idea ID",
+        "Picture",
+    ]
     assert [row[:5] + row[6:] for row in ideas[1:]] == [
-        [1, "Lisbon", "Sea, sun and trams", "Alice", 3, offsite.lisbon.pk],
-        [2, "'" + EVIL, None, "Bob", 2, offsite.evil.pk],
-        [None, "Berlin", None, "Carol", 0, offsite.berlin.pk],
+        [1, "Lisbon", "Sea, sun and trams", "Alice", 3, offsite.lisbon.pk, None],
+        [2, "'" + EVIL, None, "Bob", 2, offsite.evil.pk, None],
+        [None, "Berlin", None, "Carol", 0, offsite.berlin.pk, None],
     ]
     added = ideas[1][5]
     assert isinstance(added, datetime)
@@ -272,7 +282,7 @@ def test_text_a_spreadsheet_would_split_into_a_formula_is_neutralised(question, 
 
 def test_an_empty_question_exports_headers_only(question, alice):
     assert _csv(alice, question, "ideas") == [
-        ["Rank", "Idea", "Description", "Author", "Votes", "Added (UTC)", "Idea ID"]
+        ["Rank", "Idea", "Description", "Author", "Votes", "Added (UTC)", "Idea ID", "Picture"]
     ]
     book = _workbook(alice, question)
     assert [sheet.max_row for sheet in book] == [1, 1, 1, 1]

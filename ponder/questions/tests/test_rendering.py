@@ -22,7 +22,7 @@ from django.test import Client, RequestFactory
 from conftest import Person
 from ponder.questions import rendering, services
 from ponder.questions.access import Reader, ReaderKind, question_for, remembered_name
-from ponder.questions.forms import CommentForm, IdeaForm
+from ponder.questions.forms import CommentForm, IdeaAddForm
 from ponder.questions.models import Idea, Participant, Question
 from ponder.questions.pages import (
     ARGUMENTS_SHOWN,
@@ -67,7 +67,7 @@ def _own_document(client: Client, question: Question, path: str, part: str = "")
         page=page,
         needs_name=needs_name,
         comments_all=False,
-        idea_form=IdeaForm(needs_name=needs_name, name=name),
+        idea_form=IdeaAddForm(needs_name=needs_name, name=name),
         comment_form=CommentForm(needs_name=needs_name, name=name),
     )
     template = "questions/detail.html" + (f"#{part}" if part else "")
