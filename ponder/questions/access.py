@@ -156,6 +156,10 @@ class Reader:
         return allowed or None
 
     def may_change(self, entry: "Idea | Argument | Comment") -> bool:
+        """Edit or delete it: the organiser anything; its author while it is open and not
+        hidden by the organiser."""
+        if entry.hidden_reason and not self.organiser:
+            return False
         return self.may_change_by(entry.author_id)
 
     def may_change_by(self, author_id: str) -> bool:

@@ -94,13 +94,14 @@ def author(participant: Participant) -> str:
 
 
 def results_for(request: HttpRequest, access: Access) -> Results:
-    page = question_page(access, ranked=True)
+    page = question_page(access, ranked=True, omit_hidden=True)
     position = {idea.pk: place for place, idea in enumerate(page.ideas)}
+    votes_qs = Vote.objects.filter(idea__question=access.question)
+    if not access.reader.sees_hidden():
+        votes_qs = votes_qs.filter(idea__hidden_reason="")  # a hidden idea's are left out too
     votes = [
         VoteRow(idea_id=vote.idea_id, voter=author(vote.participant), at=vote.created_at)
-        for vote in Vote.objects.filter(idea__question=access.question)
-        .select_related("participant")
-        .order_by("created_at")
+        for vote in votes_qs.select_related("participant").order_by("created_at")
     ]
     # The votes in the ideas' order (most votes first), each idea's in the order they came.
     votes.sort(key=lambda vote: position.get(vote.idea_id, len(position)))
