@@ -30,6 +30,11 @@ from .views import ENTRIES, _after_entry_change, _context, _page_url, _refused, 
 MODERATE_PAGE = "questions/moderate.html"
 
 
+def _posted(request: HttpRequest) -> Any:
+    """The form's data when posted (even empty: a form sent blank is a form with errors)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _moderated_entry(request: HttpRequest, question_id: str, kind: str, entry_id: str) -> Any:
     access = moderator_for(request, question_id)
     return access, ENTRIES[kind].find(access, entry_id)
@@ -57,7 +62,7 @@ def _entry_page(
 @vary_on_headers("HX-Request")
 def entry_hide(request: HttpRequest, question_id: str, kind: str, entry_id: str) -> HttpResponse:
     access, entry = _moderated_entry(request, question_id, kind, entry_id)
-    form = HideForm(request.POST or None, auto_id=f"id_hide_{entry.pk}_%s")
+    form = HideForm(_posted(request), auto_id=f"id_hide_{entry.pk}_%s")
     if request.method == "POST" and form.is_valid():
         try:
             services.entry_hide(entry=entry, **form.cleaned_data)
@@ -93,7 +98,7 @@ def entry_report(request: HttpRequest, question_id: str, kind: str, entry_id: st
     entry = ENTRIES[kind].find(access, entry_id)
     if not access.can_report(entry):
         raise Http404
-    form = ReportForm(request.POST or None, auto_id=f"id_report_{entry.pk}_%s")
+    form = ReportForm(_posted(request), auto_id=f"id_report_{entry.pk}_%s")
     if request.method == "POST" and form.is_valid():
         try:
             services.report_add(entry=entry, reporter=access.participant, **form.cleaned_data)
@@ -213,7 +218,7 @@ def idea_merge(request: HttpRequest, question_id: str) -> HttpResponse:
     """Merge a duplicate idea into the one that stays (`services.idea_merge`)."""
     access = moderator_for(request, question_id)
     initial = {"merged": request.GET.get("merged", "")}
-    form = MergeForm(request.POST or None, initial=initial, ideas=_idea_choices(access))
+    form = MergeForm(_posted(request), initial=initial, ideas=_idea_choices(access))
     if request.method == "POST" and form.is_valid():
         keep = idea_for(access, form.cleaned_data["keep"])
         merged = idea_for(access, form.cleaned_data["merged"])
@@ -259,7 +264,7 @@ def participant_remove(request: HttpRequest, question_id: str, participant_id: s
     person = Participant.objects.filter(question=access.question, pk=participant_id).first()
     if person is None or person.organiser:
         raise Http404
-    form = ConfirmForm(request.POST or None)
+    form = ConfirmForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.participant_remove(question=access.question, participant_id=person.pk)
