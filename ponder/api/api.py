@@ -718,8 +718,6 @@ def comment_delete(request: HttpRequest, comment_id: str = CommentId) -> Status:
 
 # Moderation ---------------------------------------------------------------------------------
 
-EntryId = Path(..., pattern=ID_PATTERN, description="The entry's id.")
-
 
 @dataclass(frozen=True)
 class _EntryKind:
@@ -755,7 +753,10 @@ def _moderated(request: HttpRequest, kind: str, entry_id: str) -> tuple[Access, 
 def _entry_operations(kind: str) -> None:
     """Hide, restore, report and dismiss the reports of one kind of entry."""
     spec = ENTRY_KINDS[kind]
-    path = f"/{spec.plural}/{{entry_id}}"
+    # The path names the id as the entry's other paths do: /ideas/{idea_id}/hide.
+    name = f"{kind}_id"
+    path = f"/{spec.plural}/{{{name}}}"
+    EntryId = Path(..., pattern=ID_PATTERN, alias=name, description=f"The {kind}'s id.")  # noqa: N806
 
     def hide(request: HttpRequest, payload: HideIn, entry_id: str = EntryId) -> dict[str, Any]:
         access, entry = _moderated(request, kind, entry_id)

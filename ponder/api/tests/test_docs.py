@@ -27,6 +27,15 @@ CONTRACT = {
     "/api/v1/arguments/{argument_id}": {"patch", "delete"},
     "/api/v1/arguments/{argument_id}/like": {"put", "delete"},
     "/api/v1/comments/{comment_id}": {"patch", "delete"},
+    # Moderation.
+    "/api/v1/questions/{question_id}/reports": {"get"},
+    "/api/v1/questions/{question_id}/merge": {"post"},
+    "/api/v1/questions/{question_id}/participants/{participant_id}": {"delete"},
+    **{
+        f"/api/v1/{kind}s/{{{kind}_id}}/{action}": {"post"}
+        for kind in ("idea", "argument", "comment")
+        for action in ("hide", "restore", "report", "reports/dismiss")
+    },
 }
 DE = {"HTTP_ACCEPT_LANGUAGE": "de-DE,de;q=0.9"}
 
