@@ -756,7 +756,7 @@ def _entry_operations(kind: str) -> None:
     # The path names the id as the entry's other paths do: /ideas/{idea_id}/hide.
     name = f"{kind}_id"
     path = f"/{spec.plural}/{{{name}}}"
-    EntryId = Path(..., pattern=ID_PATTERN, alias=name, description=f"The {kind}'s id.")  # noqa: N806
+    EntryId = Path(..., pattern=ID_PATTERN, alias=name, description=f"The {kind}'s id.")
 
     def hide(request: HttpRequest, payload: HideIn, entry_id: str = EntryId) -> dict[str, Any]:
         access, entry = _moderated(request, kind, entry_id)
