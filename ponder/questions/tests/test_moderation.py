@@ -195,6 +195,9 @@ def _every_surface(board: Board, person: Person) -> dict[str, str]:
         read[name] = response.content.decode("utf-8", errors="replace")
     row = person.get(board.url(f"ideas/{idea.pk}/") + "?part=row", **HX)
     read["idea row"] = row.content.decode()
+    for part in ("description", "voters", "arguments", "argument_form"):
+        fragment = person.get(board.url(f"ideas/{idea.pk}/") + f"?part={part}", **HX)
+        read[f"idea {part}"] = fragment.content.decode()
     read["idea page status"] = str(person.get(board.url(f"ideas/{idea.pk}/")).status_code)
     return read
 
