@@ -60,7 +60,8 @@ class Limit(NamedTuple):
 # times its changes: the backstop is about what a server can answer at all).
 DEFAULT_LIMITS = (
     "write=20000/10m,read=300000/5m,stream=5000/5m,question=100/h,join=2000/h,"
-    "join_question=1000/h,idea=100/h,argument=100/h,comment=100/h,vote=100/h,like=100/h"
+    "join_question=1000/h,idea=100/h,argument=100/h,comment=100/h,vote=100/h,like=100/h,"
+    "report=30/h"
 )
 NAMES = tuple(item.partition("=")[0] for item in DEFAULT_LIMITS.split(","))
 # Whom each bucket counts: the client address, the question and the address, or the person (the
@@ -79,6 +80,7 @@ SCOPES = {
     "comment": PERSON,
     "vote": PERSON,
     "like": PERSON,
+    "report": PERSON,
 }
 JOINING = ("join", "join_question")  # a new name counts against both
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -6,6 +6,8 @@ input never gives a 500.
 """
 
 import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +17,8 @@ from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, reverse
 from django.utils.translation import gettext as _
-from ninja import File, Form, NinjaAPI, Path, Query, UploadedFile
+from ninja import File, Form, NinjaAPI, Path, Query, Schema, UploadedFile
+from ninja.errors import HttpError
 from ninja.operation import Operation
 from ninja.responses import Status
 
@@ -23,7 +26,8 @@ from ponder.questions import hot, services
 from ponder.questions.access import Access, argument_for, comment_for, idea_for
 from ponder.questions.crowds import NETWORK_PATTERN, crowds_of, network_of_request
 from ponder.questions.forms import PictureForm, QuestionSettingsForm
-from ponder.questions.models import Argument, Comment, Idea, Question
+from ponder.questions.models import Argument, Comment, Idea, Participant, Question
+from ponder.questions.moderation import open_reports
 from ponder.questions.shapes import (
     COMMENTS_PER_READ,
     IDEAS_PER_READ,
@@ -54,16 +58,23 @@ from .schemas import (
     CrowdRemoveIn,
     CrowdsOut,
     Error,
+    HideIn,
     IdeaIn,
     IdeaOut,
     IdeaPatch,
     IdeasOut,
+    MergeIn,
     ParticipantIn,
     ParticipantOut,
+    ParticipantRemoved,
     QuestionCreated,
     QuestionIn,
     QuestionOut,
     QuestionPatch,
+    ReportAdded,
+    ReportIn,
+    ReportsDismissed,
+    ReportsOut,
     ResultsOut,
     SettingsIn,
 )
@@ -762,6 +773,208 @@ def comment_delete(request: HttpRequest, comment_id: str = CommentId) -> Status:
     auth.may_change(access, comment)
     services.comment_delete(comment=comment)
     return Status(204, None)
+
+
+# Moderation ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _EntryKind:
+    plural: str  # in the path: /ideas/{id}/hide
+    model: type[Idea] | type[Argument] | type[Comment]
+    find: Callable[[Access, str], Any]
+    out: type[Schema]
+    tag: str
+
+
+ENTRY_KINDS = {
+    "idea": _EntryKind("ideas", Idea, idea_for, IdeaOut, "ideas"),
+    "argument": _EntryKind("arguments", Argument, argument_for, ArgumentOut, "arguments"),
+    "comment": _EntryKind("comments", Comment, comment_for, CommentOut, "comments"),
+}
+
+
+def _entry_out(access: Access, kind: str, entry: Any) -> dict[str, Any]:
+    """An entry as the caller now reads it (the organiser reads hidden ones too)."""
+    if kind == "idea":
+        return _idea(access, entry.pk)
+    if kind == "argument":
+        return _argument(access, entry)
+    return comment_data(access, entry)
+
+
+def _moderated(request: HttpRequest, kind: str, entry_id: str) -> tuple[Access, Any]:
+    spec = ENTRY_KINDS[kind]
+    access = auth.moderator(request, _question_of(spec.model, entry_id))
+    return access, spec.find(access, entry_id)
+
+
+def _entry_operations(kind: str) -> None:
+    """Hide, restore, report and dismiss the reports of one kind of entry."""
+    spec = ENTRY_KINDS[kind]
+    # The path names the id as the entry's other paths do: /ideas/{idea_id}/hide.
+    name = f"{kind}_id"
+    path = f"/{spec.plural}/{{{name}}}"
+    EntryId = Path(..., pattern=ID_PATTERN, alias=name, description=f"The {kind}'s id.")
+
+    def hide(request: HttpRequest, payload: HideIn, entry_id: str = EntryId) -> dict[str, Any]:
+        access, entry = _moderated(request, kind, entry_id)
+        services.entry_hide(entry=entry, reason=payload.reason, note=payload.note)
+        return _entry_out(access, kind, entry)
+
+    def restore(request: HttpRequest, entry_id: str = EntryId) -> dict[str, Any]:
+        access, entry = _moderated(request, kind, entry_id)
+        services.entry_restore(entry=entry)
+        return _entry_out(access, kind, entry)
+
+    def report(request: HttpRequest, payload: ReportIn, entry_id: str = EntryId) -> Status:
+        access = auth.participant(request, _question_of(spec.model, entry_id))
+        entry = spec.find(access, entry_id)
+        if entry.hidden_reason and not access.reader.sees_hidden():
+            raise Http404
+        if not access.can_report(entry):
+            raise HttpError(
+                403, _("You cannot report your own entries; the organiser hides instead.")
+            )
+        services.report_add(
+            entry=entry, reporter=access.participant, reason=payload.reason, note=payload.note
+        )
+        return Status(201, {"detail": _("Thank you. The organiser will look at it.")})
+
+    def dismiss(request: HttpRequest, entry_id: str = EntryId) -> dict[str, Any]:
+        _access, entry = _moderated(request, kind, entry_id)
+        return {"dismissed": services.reports_dismiss(entry=entry)}
+
+    operations = (
+        (
+            hide,
+            api.post,
+            "hide",
+            spec.out,
+            (400, 401, 404, 409, 413),
+            "Hide it (organiser)",
+            'Everyone else then reads nothing of it: on the page it says "Hidden by the '
+            'organiser" and the reason; the API, the exports and the events leave it out. A '
+            "hidden idea keeps its votes but takes no new ones and is out of the result. Its open "
+            "reports are settled.",
+        ),
+        (
+            restore,
+            api.post,
+            "restore",
+            spec.out,
+            (401, 404, 409),
+            "Show it again (organiser)",
+            "As it was before it was hidden.",
+        ),
+        (
+            report,
+            api.post,
+            "report",
+            ReportAdded,
+            (400, 401, 403, 404, 409, 413),
+            "Report it to the organiser",
+            "Once per person and entry (409 `reported` after that). The answer says nothing of "
+            "anyone else's reports.",
+        ),
+        (
+            dismiss,
+            api.post,
+            "reports/dismiss",
+            ReportsDismissed,
+            (401, 404),
+            "Dismiss its reports (organiser)",
+            "The entry stays as it is.",
+        ),
+    )
+    for view, method, action, out, statuses, summary, description in operations:
+        view.__name__ = view.__qualname__ = f"{kind}_{action.replace('reports/', 'reports_')}"
+        status = 201 if view is report else 200
+        method(
+            f"{path}/{action}",
+            response={status: out, **_errors(*statuses)},
+            summary=summary,
+            description=description,
+            tags=[spec.tag],
+        )(limit_operation("report", person=bearer_token)(view) if view is report else view)
+
+
+for _kind in ENTRY_KINDS:
+    _entry_operations(_kind)
+
+
+@api.get(
+    "/questions/{question_id}/reports",
+    response={200: ReportsOut, **_errors(401, 404)},
+    summary="The open reports (organiser)",
+    description="Each reported entry with its open reports, the most reported first.",
+    tags=["moderation"],
+)
+def question_reports(request: HttpRequest, question_id: str = QuestionId) -> dict[str, Any]:
+    access = auth.moderator(request, question_id)
+    reported = open_reports(access)
+    return {
+        "reported": [
+            {
+                "kind": item.kind,
+                "id": item.entry.pk,
+                "idea": item.idea_id or None,
+                "text": item.text,
+                "author": item.entry.author.name,
+                "hidden": item.entry.is_hidden,
+                "count": item.count,
+                "reports": [
+                    {"reason": r.reason, "note": r.note, "created_at": r.created_at}
+                    for r in item.reports
+                ],
+            }
+            for item in reported
+        ],
+        "open": sum(item.count for item in reported),
+    }
+
+
+@api.post(
+    "/questions/{question_id}/merge",
+    response={200: IdeaOut, **_errors(400, 401, 404, 409, 413)},
+    summary="Merge a duplicate idea into another (organiser)",
+    description="The duplicate's votes move to the idea that stays (whoever voted for both keeps "
+    "one vote), and its pros and cons with their likes; then it is gone, and its link leads to "
+    "the idea that stays. The answer is the idea that stays.",
+    tags=["moderation"],
+)
+def idea_merge(request: HttpRequest, payload: MergeIn, question_id: str = QuestionId) -> Any:
+    access = auth.moderator(request, question_id)
+    if payload.keep == payload.merged:
+        raise Invalid([("merged", _("Choose two different ideas."))])
+    ideas = {}
+    for field_name in ("keep", "merged"):
+        found = hot.idea(access.question, getattr(payload, field_name))
+        if found is None:
+            raise Invalid([(field_name, _("Choose an idea of this question."))])
+        ideas[field_name] = found
+    kept = services.idea_merge(keep=ideas["keep"], merged=ideas["merged"])
+    return _idea(access, kept.pk)
+
+
+@api.delete(
+    "/questions/{question_id}/participants/{participant_id}",
+    response={200: ParticipantRemoved, **_errors(401, 404, 409)},
+    summary="Remove a participant and everything they wrote and voted (organiser)",
+    description="Their ideas, pros and cons, comments, votes, likes and reports go, in one step; "
+    "every count is made right again. The organiser's own name is refused (409).",
+    tags=["participants"],
+)
+def participant_remove(
+    request: HttpRequest,
+    question_id: str = QuestionId,
+    participant_id: str = Path(..., pattern=ID_PATTERN, description="The participant's id."),
+) -> dict[str, Any]:
+    access = auth.moderator(request, question_id)
+    if not Participant.objects.filter(question=access.question, pk=participant_id).exists():
+        raise Http404
+    removed = services.participant_remove(question=access.question, participant_id=participant_id)
+    return {"id": participant_id, "name": removed.name}
 
 
 # The survey endpoints register themselves on `api` (they build on the helpers above).

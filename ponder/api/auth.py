@@ -18,6 +18,8 @@ way the pages do:
   question; 403 for an organiser who has not given a name yet).
 - `changer`: the author or the organiser of an entry (`Access.can_change`); others get 404.
 - `organiser`: the holder of the admin key; any other token gets 404, as on the pages.
+- `moderator`: who may hide, restore, merge, remove participants and read reports
+  (`Reader.may_moderate`: the organiser); any other token gets 404.
 """
 
 from django.http import Http404, HttpRequest
@@ -124,6 +126,14 @@ def may_change(access: Access, entry: Idea | Argument | Comment) -> None:
     if access.participant is not None and entry.author_id == access.participant.pk:
         raise ActionRefused(_("This question is closed."), code="closed")
     raise Http404
+
+
+def moderator(request: HttpRequest, question_id: str) -> Access:
+    """Whoever may moderate the question (`Reader.may_moderate`); any other token gets 404."""
+    access = _resolve(question_id, _token(request))
+    if not access.reader.may_moderate():
+        raise Http404
+    return access
 
 
 def organiser(request: HttpRequest, question_id: str) -> Access:

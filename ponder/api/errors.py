@@ -96,7 +96,14 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 # A refusal by a rule of the question; disabled ideas or pros and cons are not this person's to add.
-REFUSED = {"ideas_disabled": 403, "arguments_disabled": 403}
+REFUSED = {
+    "ideas_disabled": 403,
+    "arguments_disabled": 403,
+    "reason": 400,
+    "note": 400,
+    "same_idea": 400,
+    "other_question": 400,
+}
 
 
 def _refused(request: HttpRequest, exc: ActionRefused) -> HttpResponse:

@@ -35,9 +35,11 @@ from ponder.lib.text import BIDI_CONTROLS, validate_label, visible_character_cla
 from ponder.questions.forms import (
     ArgumentForm,
     CommentForm,
+    HideForm,
     IdeaForm,
     NameForm,
     QuestionSettingsForm,
+    ReportForm,
 )
 
 # Any id, as the URL converter has it: a question's is 22 characters (12 if it was asked before
@@ -121,6 +123,9 @@ CommentText = text(CommentForm.base_fields["text"], "The comment")
 Name = text(NameForm.base_fields["name"], "Your name, shown beside what you write")
 
 Kind = Literal["pro", "con"]
+Reason = Literal["off_topic", "duplicate", "offensive", "spam", "other"]
+HideNote = text(HideForm.base_fields["note"], "A note shown with the reason in its place")
+ReportNote = text(ReportForm.base_fields["note"], "Anything the organiser should know")
 
 
 def _canonical_zone(value: str) -> str:
@@ -289,6 +294,23 @@ class CommentPatch(Input):
     text: CommentText = unchanged()
 
 
+class HideIn(Input):
+    reason: Reason
+    note: HideNote = ""
+
+
+class ReportIn(Input):
+    reason: Reason
+    note: ReportNote = ""
+
+
+class MergeIn(Input):
+    keep: str = Field(pattern=ID_PATTERN, description="The id of the idea that stays.")
+    merged: str = Field(
+        pattern=ID_PATTERN, description="The id of its duplicate, merged into it and then gone."
+    )
+
+
 # Responses ----------------------------------------------------------------------------------
 
 
@@ -302,6 +324,18 @@ class Error(Schema):
     errors: list[FieldError] = Field(
         default_factory=list, description="For 400: each field that was refused, and why."
     )
+
+
+class HiddenOut(Schema):
+    reason: Reason
+    note: str
+
+
+HIDDEN = Field(
+    default=None,
+    description="Why the organiser hid it (only the organiser reads hidden entries; for "
+    "everyone else they are left out); null while it is shown.",
+)
 
 
 class ArgumentOut(Schema):
@@ -318,6 +352,7 @@ class ArgumentOut(Schema):
     liked: bool = Field(description="Whether you like it.")
     changeable: bool = Field(description="Whether you may edit or delete it.")
     created_at: datetime
+    hidden: HiddenOut | None = HIDDEN
 
 
 class ImageOut(Schema):
@@ -359,6 +394,7 @@ class IdeaOut(Schema):
     )
     image: ImageOut | None = Field(description="Its picture, or null.")
     arguments_total: int = Field(description="How many pros and cons the idea has.")
+    hidden: HiddenOut | None = HIDDEN
 
 
 class CommentOut(Schema):
@@ -371,6 +407,7 @@ class CommentOut(Schema):
     )
     changeable: bool
     created_at: datetime
+    hidden: HiddenOut | None = HIDDEN
 
 
 class SettingsOut(Schema):
@@ -566,3 +603,38 @@ class SurveyCreated(SurveyOut):
         description="The organiser's bearer token: it organises every question of the survey "
         "(use it with the question endpoints too). Keep it secret."
     )
+
+
+class ReportOut(Schema):
+    reason: Reason
+    note: str
+    created_at: datetime
+
+
+class ReportedOut(Schema):
+    kind: Literal["idea", "argument", "comment"]
+    id: str = Field(description="The entry's id.")
+    idea: str | None = Field(description="The idea of an argument, or the idea itself.")
+    text: str = Field(description="An idea's title, or an argument's or comment's text.")
+    author: str
+    hidden: bool = Field(description="Whether the entry is hidden already.")
+    count: int = Field(description="How many open reports it has.")
+    reports: list[ReportOut] = Field(description="The open reports, oldest first.")
+
+
+class ReportsOut(Schema):
+    reported: list[ReportedOut] = Field(description="The most reported entry first.")
+    open: int = Field(description="How many open reports there are in all.")
+
+
+class ReportAdded(Schema):
+    detail: str = Field(description="That the organiser received it; nothing of other reports.")
+
+
+class ReportsDismissed(Schema):
+    dismissed: int = Field(description="How many open reports were dismissed.")
+
+
+class ParticipantRemoved(Schema):
+    id: str
+    name: str

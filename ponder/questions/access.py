@@ -60,6 +60,8 @@ class ReaderKind:
     sees_voter_names: bool
     ranks_by_votes: bool
     phase: str
+    sees_hidden: bool
+    may_moderate: bool
 
 
 def shown_to_everyone(question: Question) -> tuple[bool, bool]:
@@ -177,6 +179,10 @@ class Reader:
         return allowed or None
 
     def may_change(self, entry: "Idea | Argument | Comment") -> bool:
+        """Edit or delete it: the organiser anything; its author while it is open and not
+        hidden by the organiser."""
+        if entry.hidden_reason and not self.organiser:
+            return False
         return self.may_change_by(entry.author_id)
 
     def may_change_by(self, author_id: str) -> bool:
@@ -205,6 +211,34 @@ class Reader:
         picture is gone with it) and they read its question: yes. An idea withheld from some
         readers would withhold its picture here, for the page and the picture's own URL alike."""
         return idea.has_image
+
+    def may_moderate(self) -> bool:
+        """Hide and restore entries, remove a participant with all they did, merge ideas, and
+        read and settle reports: the organiser's, open or closed."""
+        return self.organiser
+
+    def may_report(self, entry: "Idea | Argument | Comment") -> bool:
+        """Report an entry to the organiser: a participant (who has given a name), about
+        someone else's entry that is shown. The organiser hides instead."""
+        me = self.participant
+        return (
+            me is not None
+            and not self.organiser
+            and entry.author_id != me.pk
+            and not entry.hidden_reason
+        )
+
+    def may_vote_for(self, idea: "Idea") -> bool:
+        """Whether the idea takes votes: not while the organiser hides it."""
+        return self.may_vote() and not idea.hidden_reason
+
+    # What they see.
+
+    def sees_hidden(self) -> bool:
+        """Whether they see what the organiser hid (greyed, with Restore); everyone else sees
+        "Hidden by the organiser: <reason>" in its place on the page, and nothing of it in the
+        API, the exports, the report, the embed or the events."""
+        return self.organiser
 
     def sees_counts(self) -> bool:
         """Whether the votes are counted for them (and the ideas ranked). A hidden tally is
@@ -243,6 +277,8 @@ class Reader:
             sees_voter_names=self.sees_voter_names(),
             ranks_by_votes=self.ranks_by_votes(),
             phase=self.phase,
+            sees_hidden=self.sees_hidden(),
+            may_moderate=self.may_moderate(),
         )
 
     # Their own marks.
@@ -346,6 +382,20 @@ class Access:
 
     def can_embed(self) -> bool:
         return self.reader.may_embed()
+
+    def can_moderate(self) -> bool:
+        return self.reader.may_moderate()
+
+    def can_report(self, entry: Idea | Argument | Comment) -> bool:
+        return self.reader.may_report(entry)
+
+
+def moderator_for(request: HttpRequest, question_id: str) -> Access:
+    """The question, for who may moderate it (`Reader.may_moderate`); 404 for everyone else."""
+    access = question_for(request, question_id)
+    if not access.reader.may_moderate():
+        raise Http404
+    return access
 
 
 def question_for(request: HttpRequest, question_id: str, *, idea_id: str | None = None) -> Access:

@@ -111,20 +111,24 @@ def author(participant: Participant) -> str:
 
 def results_for(request: HttpRequest, access: Access) -> Results:
     """What the exports show this reader: no votes at all while the tally is hidden from them,
-    and no voter (nor when they voted) with anonymous votes (`Reader`)."""
+    no voter (nor when they voted) with anonymous votes (`Reader`), and nothing of what the
+    organiser hid unless they see it."""
     reader = access.reader
-    page = question_page(access, ranked=True)
+    page = question_page(access, ranked=True, omit_hidden=True)
     position = {idea.pk: place for place, idea in enumerate(page.ideas)}
     named = reader.sees_voter_names()
+    votes_qs = Vote.objects.filter(idea__question=access.question)
+    if not reader.sees_hidden():
+        votes_qs = votes_qs.filter(idea__hidden_reason="")  # a hidden idea's are left out too
     votes = [
         VoteRow(
             idea_id=vote.idea_id,
             voter=author(vote.participant) if named else _("anonymous"),
             at=vote.created_at if named else None,
         )
-        for vote in Vote.objects.filter(idea__question=access.question)
-        .select_related("participant")
-        .order_by("created_at" if named else "idea_id")
+        for vote in votes_qs.select_related("participant").order_by(
+            "created_at" if named else "idea_id"
+        )
     ]
     if not reader.sees_counts():
         votes = []

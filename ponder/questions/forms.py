@@ -18,7 +18,7 @@ from ponder.lib import zones
 from ponder.lib.text import validate_label
 
 from . import images
-from .models import Argument, Question
+from .models import HIDDEN_NOTE_MAX, REPORT_NOTE_MAX, Argument, HiddenReason, Question, ReportReason
 
 
 def _title_field(label: str) -> forms.CharField:
@@ -469,3 +469,72 @@ class QuestionSettingsForm(Form):
             "anonymous_votes": question.anonymous_votes,
             "random_order": question.random_order,
         }
+
+
+# Moderation ---------------------------------------------------------------------------------
+
+
+class HideForm(Form):
+    """The organiser hides an entry: why, from a short list, and an optional note shown with it."""
+
+    reason = forms.ChoiceField(
+        label=_("Why hide it?"),
+        choices=HiddenReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Choose one of the reasons.")},
+    )
+    note = forms.CharField(
+        label=_("Note shown in its place (optional)"),
+        max_length=HIDDEN_NOTE_MAX,
+        required=False,
+    )
+
+
+class ReportForm(Form):
+    """A participant reports an entry to the organiser."""
+
+    reason = forms.ChoiceField(
+        label=_("What is wrong with it?"),
+        choices=ReportReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Choose one of the reasons.")},
+    )
+    note = forms.CharField(
+        label=_("Anything the organiser should know (optional)"),
+        max_length=REPORT_NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class MergeForm(Form):
+    """The organiser merges one idea into another: both of this question, not the same."""
+
+    keep = forms.ChoiceField(
+        label=_("The idea that stays"),
+        error_messages={"invalid_choice": _("Choose an idea of this question.")},
+    )
+    merged = forms.ChoiceField(
+        label=_("The duplicate, merged into it"),
+        help_text=_("Its votes, pros and cons move to the idea that stays; then it is gone."),
+        error_messages={"invalid_choice": _("Choose an idea of this question.")},
+    )
+
+    def __init__(self, *args: object, ideas: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", _("Choose an idea")), *ideas]
+        self.fields["keep"].choices = choices  # type: ignore[attr-defined]
+        self.fields["merged"].choices = choices  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        if cleaned.get("keep") and cleaned.get("keep") == cleaned.get("merged"):
+            self.add_error("merged", _("Choose two different ideas."))
+        return cleaned
+
+
+class ConfirmForm(Form):
+    confirm = forms.BooleanField(
+        label=_("Yes, remove this name and everything it wrote and voted"),
+        error_messages={"required": _("Tick the box to confirm, or leave the name as it is.")},
+    )

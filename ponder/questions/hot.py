@@ -428,12 +428,15 @@ def _change(
 
 @cache
 def _insert_unique_sql(model: type, parent: type, parent_field: str, other_field: str) -> str:
-    """Insert (parent, other, created_at) if the parent row still exists and the pair is new."""
+    """Insert (parent, other, created_at) if the parent row still exists, is not hidden by the
+    organiser (no vote for a hidden idea, no like of a hidden argument) and the pair is new."""
     columns = ", ".join(_column(model, f) for f in (parent_field, other_field, "created_at"))
+    shown = f"{_column(parent, 'hidden_reason')} = ''"
     # Names from the models, values bound: nothing from input is formatted in.
     return (
         f"INSERT INTO {_table(model)} ({columns}) SELECT %s, %s, %s "  # noqa: S608  # nosec B608
-        f"WHERE EXISTS (SELECT 1 FROM {_table(parent)} WHERE {_column(parent, 'id')} = %s) "
+        f"WHERE EXISTS (SELECT 1 FROM {_table(parent)} WHERE {_column(parent, 'id')} = %s "
+        f"AND {shown}) "
         f"ON CONFLICT DO NOTHING RETURNING {_column(model, 'id')}"
     )
 
@@ -605,6 +608,7 @@ def _leading_arguments_sql(limited: bool, per_kind: bool = False) -> str:
     columns += [f"a.{_column(Argument, f)}" for f in ("kind", "text", "created_at", "like_count")]
     columns.append(f"p.{_column(Participant, 'organiser')}")
     columns.append(f"a.{_column(Argument, 'edited_by_organiser')}")
+    columns += [f"a.{_column(Argument, f)}" for f in ("hidden_reason", "hidden_note")]
     likes, at = _column(Argument, "like_count"), _column(Argument, "created_at")
     author = f"p.{_column(Participant, 'id')} = a.{_column(Argument, 'author')}"
     kind = f" AND a.{_column(Argument, 'kind')} = %s" if per_kind else ""
@@ -663,6 +667,8 @@ def one_idea(
                 r[7],
                 _from_db(Participant, "organiser", r[8]),
                 _from_db(Argument, "edited_by_organiser", r[9]),
+                r[10],
+                r[11],
             )
             for r in cursor.fetchall()
         ]
@@ -713,7 +719,7 @@ class Cast:
     max_votes: int | None
     used: int  # this person's votes in the question, before it
     here: bool  # whether one of them is for this idea
-    idea_here: bool  # whether the idea is (still) the question's
+    idea_here: bool  # whether the idea is (still) the question's, and not hidden
     vote_count: int  # the idea's, after it
     first_voters: list[str]  # after it, oldest vote first
 
@@ -769,7 +775,8 @@ def _cast_sql() -> str:
         f"COALESCE(SUM(CASE WHEN {videa} = %(idea)s THEN 1 ELSE 0 END), 0) AS here "
         f"FROM {vote} WHERE {voter} = %(participant)s), "
         f"target AS (SELECT {count} FROM {idea} WHERE {iid} = %(idea)s "
-        f"AND {_column(Idea, 'question')} = %(question)s), "
+        f"AND {_column(Idea, 'question')} = %(question)s "
+        f"AND {_column(Idea, 'hidden_reason')} = ''), "
         f"added AS (INSERT INTO {vote} ({columns}) "
         f"SELECT CAST(%(idea)s AS varchar), CAST(%(participant)s AS varchar), {now} "
         f"FROM locked, mine, seen, target WHERE (locked.{version} = seen.{version} "

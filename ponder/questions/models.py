@@ -232,6 +232,42 @@ class Participant(models.Model):
 IMAGE_SUFFIX, THUMB_SUFFIX = ".webp", "-t.webp"
 
 
+class HiddenReason(models.TextChoices):
+    """Why the organiser hid an entry: shown in its place ("Hidden by the organiser: off
+    topic") to everyone but the organiser."""
+
+    OFF_TOPIC = "off_topic", _("off topic")
+    DUPLICATE = "duplicate", _("duplicate")
+    OFFENSIVE = "offensive", _("offensive")
+    SPAM = "spam", _("spam")
+    OTHER = "other", _("other")
+
+
+HIDDEN_NOTE_MAX = 200
+
+
+class Hideable(models.Model):
+    """An entry the organiser can hide (`services.entry_hide`): kept, with its votes and likes,
+    but shown to nobody but the organiser; `hidden_reason` empty while it is shown."""
+
+    hidden_reason = models.CharField(
+        max_length=16, choices=HiddenReason.choices, blank=True, default="", editable=False
+    )
+    hidden_note = models.CharField(
+        max_length=HIDDEN_NOTE_MAX, blank=True, default="", editable=False
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_hidden(self) -> bool:
+        return bool(self.hidden_reason)
+
+    def get_hidden_reason_display(self) -> str:
+        return str(HiddenReason(self.hidden_reason).label) if self.hidden_reason else ""
+
+
 class IdeaQuerySet(models.QuerySet["Idea"]):
     def with_counts(self) -> "IdeaQuerySet":
         """Ordered by votes (most first), then by age (then by id, so that pages of ideas read one
@@ -239,7 +275,7 @@ class IdeaQuerySet(models.QuerySet["Idea"]):
         return self.order_by("-vote_count", "created_at", "pk")
 
 
-class Idea(models.Model):
+class Idea(Hideable):
     id = models.CharField(primary_key=True, max_length=12, default=new_id, editable=False)
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="ideas")
     author = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="ideas")
@@ -313,7 +349,7 @@ class ArgumentQuerySet(models.QuerySet["Argument"]):
         return ranked.filter(position__lte=per_idea)
 
 
-class Argument(models.Model):
+class Argument(Hideable):
     class Kind(models.TextChoices):
         PRO = "pro", _("Pro")
         CON = "con", _("Con")
@@ -373,7 +409,7 @@ class Vote(models.Model):
         return f"{self.participant_id} votes for {self.idea_id}"
 
 
-class Comment(models.Model):
+class Comment(Hideable):
     id = models.CharField(primary_key=True, max_length=12, default=new_id, editable=False)
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="comments")
@@ -386,6 +422,83 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return self.text[:50]
+
+
+class IdeaMerge(models.Model):
+    """An idea merged into another (`services.idea_merge`): its old link leads to the one that
+    stays, whose page says "merged from …"."""
+
+    id = models.CharField(primary_key=True, max_length=12, editable=False)  # the merged idea's
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="merges")
+    into = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="merged_from")
+    title = models.CharField(max_length=settings.PONDER_TITLE_MAX)  # the merged idea's
+    merged_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return f"{self.pk} merged into {self.into_id}"
+
+
+ReportReason = HiddenReason  # a report names one of the reasons the organiser may hide for
+
+
+REPORT_NOTE_MAX = 500
+
+
+class ReportQuerySet(models.QuerySet["Report"]):
+    def open(self) -> "ReportQuerySet":
+        """Neither dismissed nor settled by hiding the entry."""
+        return self.filter(settled_at__isnull=True)
+
+
+class Report(models.Model):
+    """A participant's report of one entry (an idea, a pro or con, or a comment: exactly one of
+    the three), for the organiser. One per person and entry (the database holds it). Hiding the
+    entry or dismissing its reports settles them."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="reports")
+    idea = models.ForeignKey(Idea, null=True, on_delete=models.CASCADE, related_name="reports")
+    argument = models.ForeignKey(
+        Argument, null=True, on_delete=models.CASCADE, related_name="reports"
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, on_delete=models.CASCADE, related_name="reports"
+    )
+    reason = models.CharField(_("reason"), max_length=16, choices=ReportReason.choices)
+    note = models.CharField(_("note"), max_length=REPORT_NOTE_MAX, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    settled_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(idea__isnull=False, argument__isnull=True, comment__isnull=True)
+                    | Q(idea__isnull=True, argument__isnull=False, comment__isnull=True)
+                    | Q(idea__isnull=True, argument__isnull=True, comment__isnull=False)
+                ),
+                name="report_one_entry",
+            ),
+            models.UniqueConstraint(fields=["reporter", "idea"], name="report_one_per_idea"),
+            models.UniqueConstraint(
+                fields=["reporter", "argument"], name="report_one_per_argument"
+            ),
+            models.UniqueConstraint(fields=["reporter", "comment"], name="report_one_per_comment"),
+        ]
+        indexes = [models.Index(fields=["question", "settled_at"], name="report_open")]
+
+    def __str__(self) -> str:
+        return f"{self.reporter_id} reports {self.entry_kind} {self.entry_id}"
+
+    @property
+    def entry_kind(self) -> str:
+        return "idea" if self.idea_id else "argument" if self.argument_id else "comment"
+
+    @property
+    def entry_id(self) -> str:
+        return self.idea_id or self.argument_id or self.comment_id or ""
 
 
 def recount(questions: models.QuerySet[Question] | None = None) -> None:

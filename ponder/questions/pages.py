@@ -14,7 +14,7 @@ from django.db.models import Q
 
 from . import hot
 from .access import Access
-from .models import Argument, Comment, Idea, Vote, count_of
+from .models import Argument, Comment, HiddenReason, Idea, Vote, count_of
 
 # An idea's first voters read with it. A vote box names them all when there are no more, and
 # one fewer with "and n more" when there are: "and 1 more" would hide a name it could show.
@@ -93,6 +93,8 @@ class ShownArgument:
         "changeable",
         "created_at",
         "edited_by_organiser",
+        "hidden_note",
+        "hidden_reason",
         "idea_id",
         "kind",
         "like_count",
@@ -113,11 +115,14 @@ class ShownArgument:
         "like_count",
         "author__organiser",
         "edited_by_organiser",
+        "hidden_reason",
+        "hidden_note",
     )
 
     def __init__(self, row: tuple[Any, ...]) -> None:
         self.pk, self.idea_id, self.author_id, name, self.kind, self.text = row[:6]
-        self.created_at, self.like_count, organiser, self.edited_by_organiser = row[6:]
+        self.created_at, self.like_count, organiser, self.edited_by_organiser = row[6:10]
+        self.hidden_reason, self.hidden_note = row[10:]
         self.author = Author(self.author_id, name, organiser)
         self.liked = False
         self.changeable = False
@@ -128,6 +133,13 @@ class ShownArgument:
 
     def get_kind_display(self) -> str:
         return str(Argument.Kind(self.kind).label)
+
+    @property
+    def is_hidden(self) -> bool:
+        return bool(self.hidden_reason)
+
+    def get_hidden_reason_display(self) -> str:
+        return str(HiddenReason(self.hidden_reason).label) if self.hidden_reason else ""
 
 
 @dataclass
@@ -157,8 +169,9 @@ class Page:
     def winners(self) -> list[Idea]:
         """The idea(s) with the most votes; a tie gives several, no votes gives none. (Of the
         ideas read: the page shows them as the result only in their order by votes.)"""
-        top = max((i.vote_count or 0 for i in self.ideas), default=0)
-        return [i for i in self.ideas if top and i.vote_count == top]
+        ranked = [i for i in self.ideas if not i.is_hidden]  # a hidden idea is out of the result
+        top = max((i.vote_count or 0 for i in ranked), default=0)
+        return [i for i in ranked if top and i.vote_count == top]
 
     @property
     def further_ideas(self) -> list[Idea]:
@@ -184,6 +197,7 @@ def question_page(
     arguments_shown: int | None = None,
     per_kind: bool = False,
     listing: Listing | None = None,
+    omit_hidden: bool = False,
 ) -> Page:
     """Ideas with their counts, arguments, first voters and this person's own votes and likes.
 
@@ -196,8 +210,15 @@ def question_page(
     liked arguments of each idea (and counts them all, in the ideas' query); with `per_kind`, that
     many pros and that many cons (the question page's rows). `listing` orders and filters the
     ideas (one more query for a random order).
+
+    Entries the organiser hid stay in place for a reader who may not see them (`Reader.
+    sees_hidden`), emptied of everything but the reason (`hidden_placeholder`), so that the page
+    can say "Hidden by the organiser: off topic" there; with `omit_hidden` (the API, the exports)
+    they are left out for such a reader, and their ideas' votes with them.
     """
     question, reader = access.question, access.reader
+    hides = not reader.sees_hidden()
+    omit = hides and omit_hidden
     if not reader.sees_voter_names():
         voters_shown = 0  # nobody named
     counted = reader.sees_counts()
@@ -220,6 +241,8 @@ def question_page(
     if idea_ids is not None:
         ideas_qs = ideas_qs.filter(pk__in=idea_ids)
     listed = Idea.objects.filter(question=question)
+    if omit:
+        ideas_qs, listed = ideas_qs.filter(hidden_reason=""), listed.filter(hidden_reason="")
     shuffled: list[str] | None = None
     if listing is not None and not listing.is_default:
         if listing.search:
@@ -239,7 +262,10 @@ def question_page(
             ideas_qs = ideas_qs.filter(pk__in=shuffled)
     if ideas_shown is not None and shuffled is None:
         ideas_qs = ideas_qs[ideas_from : ideas_from + ideas_shown]
-    ideas = list(ideas_qs) if one is None else [idea for idea in one[:1] if idea is not None]
+    if one is None:
+        ideas = list(ideas_qs)
+    else:
+        ideas = [idea for idea in one[:1] if idea is not None and not (omit and idea.is_hidden)]
     if shuffled is not None:
         place = {pk: n for n, pk in enumerate(shuffled)}
         ideas.sort(key=lambda idea: place[idea.pk])
@@ -255,12 +281,16 @@ def question_page(
         args_qs = Argument.objects.filter(idea_id__in=[idea.pk for idea in ideas])
         voters_qs = voters_qs.filter(idea_id__in=idea_ids)
     args_qs = args_qs.with_counts()
+    if omit:
+        args_qs = args_qs.filter(hidden_reason="")
     if arguments_shown is not None and one is None:
         args_qs = args_qs.leading(per_idea=arguments_shown, per_kind=per_kind)
 
     arguments: dict[str, list[ShownArgument]] = defaultdict(list)
     for row in args_qs.values_list(*ShownArgument.FIELDS) if one is None else one[1]:
         argument = ShownArgument(row)
+        if omit and argument.is_hidden:
+            continue
         arguments[argument.idea_id].append(argument)
     voters: dict[str, list[str]] = defaultdict(list)
     if voters_shown == 0:
@@ -297,6 +327,8 @@ def question_page(
         idea.voted = idea.pk in my_votes
         idea.rank = None  # set for closed questions below; a missing attribute costs lookups
         idea.changeable = reader.may_change_by(idea.author_id)
+        if hides:
+            hidden_placeholder(idea)
 
     if not counted:
         # The tally is not theirs to see: no count, no voter, no rank, in any answer built from
@@ -317,38 +349,73 @@ def question_page(
     )
     if comments:
         comments_qs = Comment.objects.filter(question=question).select_related("author")
+        counted = Comment.objects.filter(question=question)
+        if omit:
+            comments_qs, counted = (
+                comments_qs.filter(hidden_reason=""),
+                counted.filter(hidden_reason=""),
+            )
         if comments_shown is None:
             page.comments = list(comments_qs.order_by("created_at", "pk"))
             page.comment_total = len(page.comments)
         else:
             latest = comments_qs.order_by("-created_at", "-pk")[:comments_shown]
             page.comments = list(latest)[::-1]
-            page.comment_total = Comment.objects.filter(question=question).count()
+            page.comment_total = counted.count()
         for comment in page.comments:
             comment.changeable = reader.may_change_by(comment.author_id)
+            if hides:
+                hidden_placeholder(comment)
     return page
+
+
+def hidden_placeholder(entry: Any) -> None:
+    """Empty a hidden entry (an idea with its arguments and votes, a `ShownArgument`, a
+    comment) of all but its id and the reason it was hidden, for a reader who may not see it:
+    whatever shows it then can show nothing of it. A shown entry is left as it is; an idea's
+    hidden arguments are emptied alike."""
+    for argument in getattr(entry, "argument_list", ()):
+        hidden_placeholder(argument)
+    if not entry.is_hidden:
+        return
+    if isinstance(entry, Idea):
+        entry.title = entry.description = ""
+        entry.argument_list = []
+        entry.more_arguments = entry.more_pros = entry.more_cons = 0
+        entry.first_voters, entry.more_voters = [], 0
+        entry.vote_count, entry.voted, entry.rank, entry.changeable = 0, False, None, False
+    elif isinstance(entry, ShownArgument):
+        entry.text, entry.like_count, entry.liked, entry.changeable = "", 0, False, False
+        entry.author = Author(entry.author_id, "")
+    else:
+        entry.text, entry.changeable = "", False
 
 
 def comments_page(access: Access, *, offset: int, limit: int) -> tuple[list[Comment], int]:
     """`limit` of the question's comments, oldest first, after the first `offset`; and how many
-    it has. Two queries, whatever the size."""
-    question = access.question
-    comments_qs = Comment.objects.filter(question=question).select_related("author")
+    it has (hidden ones left out for a reader who may not see them). Two queries, whatever the
+    size."""
+    counted = Comment.objects.filter(question=access.question)
+    if not access.reader.sees_hidden():
+        counted = counted.filter(hidden_reason="")
+    comments_qs = counted.select_related("author")
     comments = list(comments_qs.order_by("created_at", "pk")[offset : offset + limit])
     for comment in comments:
         comment.changeable = access.can_change(comment)
-    return comments, Comment.objects.filter(question=question).count()
+    return comments, counted.count()
 
 
 def _rank(ideas: list[Idea], question: object, *, everything: bool) -> None:
     """Competition ranking by votes (1, 2, 2, 4): equal votes share a rank. Ideas without votes
     get no rank. A fragment of a few ideas ranks them against all the question's ideas."""
-    counts = [i.vote_count for i in ideas]
+    # A hidden idea keeps its votes but is out of the ranking, for everyone.
+    counts = [i.vote_count for i in ideas if not i.is_hidden]
     if not everything:
-        everyone = Idea.objects.filter(question=question).with_counts()
+        everyone = Idea.objects.filter(question=question, hidden_reason="").with_counts()
         counts = list(everyone.values_list("vote_count", flat=True))
     first_place: dict[int, int] = {}
     for place, count in enumerate(sorted(counts, reverse=True), start=1):
         first_place.setdefault(count, place)
     for idea in ideas:
-        idea.rank = first_place.get(idea.vote_count) if idea.vote_count else None
+        shown = idea.vote_count and not idea.is_hidden
+        idea.rank = first_place.get(idea.vote_count) if shown else None

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -30,14 +30,20 @@ from ponder.live.events import announce, record
 from . import hot, images
 from .access import shown_to_everyone
 from .models import (
+    HIDDEN_NOTE_MAX,
+    REPORT_NOTE_MAX,
     Argument,
     Comment,
+    HiddenReason,
     Idea,
+    IdeaMerge,
     Like,
     Participant,
     Question,
+    Report,
     Vote,
     bump_rows,
+    count_of,
     recount,
 )
 from .pages import VOTERS_SHOWN
@@ -153,6 +159,14 @@ def _require_present(entry: Idea | Argument | Comment, message: str) -> None:
     # request waited for the lock, the new row's foreign key would fail at commit, a 500.
     if not type(entry).objects.filter(pk=entry.pk).exists():
         raise ActionRefused(message, code="deleted")
+
+
+def _require_shown(entry: Idea | Argument, message: str) -> None:
+    """Refuse a change to an entry that is gone (`_require_present`) or hidden by the
+    organiser: nobody votes for a hidden idea or likes a hidden argument."""
+    _require_present(entry, message)
+    if type(entry).objects.filter(pk=entry.pk).exclude(hidden_reason="").exists():
+        raise ActionRefused(_("The organiser has hidden this."), code="hidden")
 
 
 # Questions ----------------------------------------------------------------------------------
@@ -652,7 +666,10 @@ def argument_add(
 ) -> Argument:
     locked = _lock(idea.question)
     _require_open(locked)
-    _require_present(idea, _("This idea has been deleted."))
+    if by_organiser:
+        _require_present(idea, _("This idea has been deleted."))
+    else:
+        _require_shown(idea, _("This idea has been deleted."))
     if not (locked.allow_arguments or by_organiser):
         raise ActionRefused(
             _("Only the organiser can add pros and cons here."), code="arguments_disabled"
@@ -703,9 +720,9 @@ def like_add(*, argument: Argument, participant: Participant) -> LikeResult:
     event = _event(locked, "like.added", idea=argument.idea_id, argument=argument.pk)
     like = hot.insert_like(argument.pk, argument.idea_id, participant.pk, event)
     if like is None:
-        # Not inserted: the argument is gone, or this person liked it before (perhaps a
-        # moment ago, in a concurrent request): the database keeps one, and so do we.
-        _require_present(argument, _("This argument has been deleted."))
+        # Not inserted: the argument is gone or hidden, or this person liked it before
+        # (perhaps a moment ago, in a concurrent request): the database keeps one, and so do we.
+        _require_shown(argument, _("This argument has been deleted."))
         kept = Like.objects.get(argument=argument, participant=participant)
         raise _Unchanged(LikeResult(kept, changed=False, version=locked.version - 1))
     announce(locked.pk, locked.version)
@@ -778,9 +795,9 @@ def _vote_cast(*, idea: Idea, participant: Participant) -> VoteResult:
     event = _event(locked, "vote.cast", **tally_ids(locked, idea.pk))
     vote = hot.insert_vote(idea.pk, participant.pk, event)
     if vote is None:
-        # Not inserted: the idea is gone, or this person voted for it before (perhaps a moment
-        # ago, in a concurrent request): the database keeps one, and so do we.
-        _require_present(idea, _("This idea has been deleted."))
+        # Not inserted: the idea is gone or hidden, or this person voted for it before (perhaps
+        # a moment ago, in a concurrent request): the database keeps one, and so do we.
+        _require_shown(idea, _("This idea has been deleted."))
         kept = Vote.objects.get(idea=idea, participant=participant)
         raise _Unchanged(_voted(idea, locked, kept, changed=False))
     announce(locked.pk, locked.version)
@@ -850,7 +867,7 @@ def _cast_answer(
     if cast.max_votes is not None and not cast.here and cast.used >= cast.max_votes:
         raise _vote_cap(cast.max_votes)
     if not cast.idea_here:
-        raise ActionRefused(_("This idea has been deleted."), code="deleted")
+        _require_shown(idea, _("This idea has been deleted."))
     kept = Vote.objects.get(idea=idea, participant=participant)  # voted for it already
     return VoteResult(kept, False, cast.vote_count, voters, cast.version)
 
@@ -897,3 +914,155 @@ def comment_delete(*, comment: Comment) -> None:
     comment_id = comment.pk
     comment.delete()
     _announce(locked, "comment.deleted", comment=comment_id)
+
+
+# Moderation ---------------------------------------------------------------------------------
+
+Entry = Idea | Argument | Comment
+
+
+def entry_kind(entry: Entry) -> str:
+    """ "idea", "argument" or "comment": the name of the entry's kind in events and reports."""
+    return type(entry).__name__.lower()
+
+
+def _question_of(entry: Entry) -> Question:
+    return entry.idea.question if isinstance(entry, Argument) else entry.question
+
+
+def _entry_ids(entry: Entry) -> dict[str, str]:
+    """The ids an event about the entry names: an argument's idea too (its row changes)."""
+    if isinstance(entry, Argument):
+        return {"idea": entry.idea_id, "argument": entry.pk}
+    return {entry_kind(entry): entry.pk}
+
+
+def _bump_row_of(entry: Entry) -> None:
+    if isinstance(entry, Idea):
+        bump_rows(Idea.objects.filter(pk=entry.pk))
+    elif isinstance(entry, Argument):
+        bump_rows(Idea.objects.filter(pk=entry.idea_id))
+
+
+@transaction.atomic
+def entry_hide(*, entry: Entry, reason: str, note: str = "") -> Entry:
+    """Hide an idea, argument or comment (the organiser's): it stays, with its votes and likes,
+    but everyone else sees only "Hidden by the organiser: <reason>" in its place. A hidden idea
+    is out of the ranking and the result, and nobody can vote for it. Its open reports are
+    settled. Hiding a hidden entry again changes its reason."""
+    if reason not in HiddenReason.values:
+        raise ActionRefused(_("Choose one of the reasons."), code="reason")
+    note = note.strip()
+    if len(note) > HIDDEN_NOTE_MAX:
+        raise ActionRefused(
+            _("The note may have at most %(n)d characters.") % {"n": HIDDEN_NOTE_MAX}, code="note"
+        )
+    locked = _lock(_question_of(entry))
+    kind = entry_kind(entry)
+    _require_present(entry, _("This has been deleted."))
+    type(entry).objects.filter(pk=entry.pk).update(hidden_reason=reason, hidden_note=note)
+    entry.hidden_reason, entry.hidden_note = reason, note
+    Report.objects.open().filter(**{kind: entry.pk}).update(settled_at=timezone.now())
+    _bump_row_of(entry)
+    _announce(locked, f"{kind}.hidden", **_entry_ids(entry))
+    return entry
+
+
+@transaction.atomic
+def entry_restore(*, entry: Entry) -> Entry:
+    """Show a hidden entry again, as it was."""
+    locked = _lock(_question_of(entry))
+    _require_present(entry, _("This has been deleted."))
+    type(entry).objects.filter(pk=entry.pk).update(hidden_reason="", hidden_note="")
+    entry.hidden_reason = entry.hidden_note = ""
+    _bump_row_of(entry)
+    _announce(locked, f"{entry_kind(entry)}.restored", **_entry_ids(entry))
+    return entry
+
+
+@transaction.atomic
+def participant_remove(*, question: Question, participant_id: str) -> Participant:
+    """Remove one participant with everything they wrote, voted for and liked, in one step.
+    Every count on the question is made right again and every idea's row drawn afresh. The
+    organiser's own participant is not removed this way."""
+    locked = _lock(question)
+    participant = Participant.objects.filter(question=locked, pk=participant_id).first()
+    if participant is None:
+        raise ActionRefused(_("This participant has been removed."), code="deleted")
+    if participant.organiser:
+        raise ActionRefused(
+            _("These are the organiser's own entries: delete them one by one."), code="organiser"
+        )
+    # Their ideas, arguments, comments, votes, likes and reports go with them (cascades).
+    participant.delete()
+    recount(Question.objects.filter(pk=locked.pk))
+    _announce(locked, "participants.removed")
+    return participant
+
+
+@transaction.atomic
+def report_add(*, entry: Entry, reporter: Participant, reason: str, note: str = "") -> Report:
+    """Report an entry to the organiser, once per person and entry. The answer tells the
+    reporter nothing of anyone else's reports."""
+    if reason not in HiddenReason.values:
+        raise ActionRefused(_("Choose one of the reasons."), code="reason")
+    note = note.strip()
+    if len(note) > REPORT_NOTE_MAX:
+        raise ActionRefused(
+            _("The note may have at most %(n)d characters.") % {"n": REPORT_NOTE_MAX}, code="note"
+        )
+    question = _question_of(entry)
+    if reporter.question_id != question.pk:
+        raise ActionRefused(_("This has been deleted."), code="deleted")
+    kind = entry_kind(entry)
+    _lock(question)  # the entry cannot be deleted between the check and the insert
+    _require_present(entry, _("This has been deleted."))
+    if Report.objects.filter(reporter=reporter, **{kind: entry.pk}).exists():
+        raise ActionRefused(_("You have reported this already."), code="reported")
+    return Report.objects.create(
+        question=question, reporter=reporter, reason=reason, note=note, **{kind: entry}
+    )
+
+
+@transaction.atomic
+def reports_dismiss(*, entry: Entry) -> int:
+    """Settle the open reports of an entry, leaving it as it is; how many there were."""
+    _lock(_question_of(entry))
+    return (
+        Report.objects.open()
+        .filter(**{entry_kind(entry): entry.pk})
+        .update(settled_at=timezone.now())
+    )
+
+
+@transaction.atomic
+def idea_merge(*, keep: Idea, merged: Idea) -> Idea:
+    """Merge the idea `merged` into `keep`, a duplicate of it: its votes move across (a
+    participant who voted for both keeps one vote: nobody ends with more votes than before, so
+    the cap holds), and its pros and cons with their likes; then it is deleted, and its link
+    leads to `keep` (`IdeaMerge`), whose page says "merged from …".
+
+    Under the question's lock, as every vote is: a vote cast meanwhile on either idea is
+    counted before or after the move, never lost or counted twice (test_races.py)."""
+    if keep.pk == merged.pk:
+        raise ActionRefused(_("Choose two different ideas."), code="same_idea")
+    if keep.question_id != merged.question_id:
+        raise ActionRefused(_("Both ideas must belong to this question."), code="other_question")
+    locked = _lock(keep.question)
+    _require_present(keep, _("This idea has been deleted."))
+    _require_present(merged, _("This idea has been deleted."))
+    both = Vote.objects.filter(idea_id=keep.pk).values("participant_id")
+    Vote.objects.filter(idea_id=merged.pk, participant_id__in=both).delete()
+    Vote.objects.filter(idea_id=merged.pk).update(idea_id=keep.pk)
+    Argument.objects.filter(idea_id=merged.pk).update(idea_id=keep.pk)
+    Report.objects.filter(idea_id=merged.pk).delete()  # about an idea that is no more
+    IdeaMerge.objects.filter(into_id=merged.pk).update(into_id=keep.pk)  # earlier merges
+    IdeaMerge.objects.create(id=merged.pk, question=locked, into_id=keep.pk, title=merged.title)
+    Idea.objects.filter(pk=merged.pk).delete()
+    Idea.objects.filter(pk=keep.pk).update(
+        vote_count=count_of(Vote, "idea"), version=F("version") + 1
+    )
+    _announce(locked, "idea.deleted", idea=merged.pk)
+    _announce(locked, "idea.merged", idea=keep.pk, merged=merged.pk)
+    keep.refresh_from_db()
+    return keep

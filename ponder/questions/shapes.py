@@ -25,6 +25,7 @@ def argument_data(argument: Argument) -> dict[str, Any]:
         "liked": argument.liked,
         "changeable": argument.changeable,
         "created_at": argument.created_at,
+        "hidden": hidden_data(argument),
     }
 
 
@@ -64,6 +65,7 @@ def idea_data(idea: Idea, reader: Reader) -> dict[str, Any]:
         "created_at": idea.created_at,
         "arguments": [argument_data(argument) for argument in idea.argument_list],
         "image": image_data(idea, reader),
+        "hidden": hidden_data(idea),
     }
 
 
@@ -76,7 +78,16 @@ def comment_data(access: Access, comment: Comment) -> dict[str, Any]:
         "edited_by_organiser": comment.edited_by_organiser,
         "changeable": access.can_change(comment),
         "created_at": comment.created_at,
+        "hidden": hidden_data(comment),
     }
+
+
+def hidden_data(entry: Any) -> dict[str, str] | None:
+    """Why the organiser hid an entry, for the organiser: everyone else reads no hidden entry
+    (`question_page`'s `omit_hidden`)."""
+    if not entry.hidden_reason:
+        return None
+    return {"reason": entry.hidden_reason, "note": entry.hidden_note}
 
 
 # A read of many ideas (the question's, a page of its ideas) gives each idea its most liked
@@ -114,6 +125,7 @@ def read(
         arguments_shown=ARGUMENTS_PER_IDEA if capped else None,
         ideas_from=ideas_from,
         ideas_shown=ideas_shown,
+        omit_hidden=True,
     )
 
 
@@ -214,7 +226,7 @@ def results_data(access: Access) -> dict[str, Any]:
     if not access.reader.sees_counts():
         status = access.question.status
         return {"status": status, "tally_hidden": True, "winners": [], "ranking": []}
-    page = question_page(access, comments=False, ranked=True, voters_shown=0)
+    page = question_page(access, comments=False, ranked=True, voters_shown=0, omit_hidden=True)
     return {
         "status": access.question.status,
         "tally_hidden": False,
@@ -222,6 +234,7 @@ def results_data(access: Access) -> dict[str, Any]:
         "ranking": [
             {"idea": idea.pk, "title": idea.title, "votes": idea.vote_count, "rank": idea.rank}
             for idea in page.ideas
+            if not idea.is_hidden  # out of the result, for the organiser too
         ],
     }
 

@@ -53,9 +53,9 @@ def _describe(question_id: str, events: list[Event], ideas: set[str]) -> None:
             if event.type in TALLY_EVENTS:
                 event.ids = {}
         return
-    counts = dict(
-        Idea.objects.filter(pk__in=ideas, question_id=question_id).values_list("pk", "vote_count")
-    )
+    # A hidden idea's tally goes to nobody: every page receives the event alike.
+    shown = Idea.objects.filter(pk__in=ideas, question_id=question_id, hidden_reason="")
+    counts = dict(shown.values_list("pk", "vote_count"))
     voters = hot.first_voters(list(counts), per_idea=VOTERS_SHOWN) if names_shown and counts else {}
     for event in events:
         idea = event.ids.get("idea")

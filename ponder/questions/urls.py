@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import crowds, exports, image_views, sharing, survey_exports, surveys, views
+from . import crowds, exports, image_views, moderation, sharing, survey_exports, surveys, views
 from .stream import question_events, survey_events
 
 urlpatterns = [
@@ -47,6 +47,14 @@ urlpatterns = [
     path("q/<id:question_id>/reopen/", views.question_reopen, name="question_reopen"),
     path("q/<id:question_id>/crowds/", crowds.crowds, name="crowds"),
     path("q/<id:question_id>/crowds/remove/", crowds.crowd_remove, name="crowd_remove"),
+    path("q/<id:question_id>/reports/", moderation.reports, name="reports"),
+    path("q/<id:question_id>/merge/", moderation.idea_merge, name="idea_merge"),
+    path("q/<id:question_id>/participants/", moderation.participants, name="participants"),
+    path(
+        "q/<id:question_id>/participants/<id:participant_id>/remove/",
+        moderation.participant_remove,
+        name="participant_remove",
+    ),
     path("q/<id:question_id>/ideas/", views.idea_add, name="idea_add"),
     path("q/<id:question_id>/ideas/<id:idea_id>/", views.idea_detail, name="idea"),
     path(
@@ -81,5 +89,30 @@ urlpatterns = [
         "q/<id:question_id>/<kind:kind>/<id:entry_id>/delete/",
         views.entry_delete,
         name="entry_delete",
+    ),
+    path(
+        "q/<id:question_id>/<kind:kind>/<id:entry_id>/hide/",
+        moderation.entry_hide,
+        name="entry_hide",
+    ),
+    path(
+        "q/<id:question_id>/<kind:kind>/<id:entry_id>/restore/",
+        moderation.entry_restore,
+        name="entry_restore",
+    ),
+    path(
+        "q/<id:question_id>/<kind:kind>/<id:entry_id>/report/",
+        moderation.entry_report,
+        name="entry_report",
+    ),
+    path(
+        "q/<id:question_id>/<kind:kind>/<id:entry_id>/reports/dismiss/",
+        moderation.reports_dismiss,
+        name="reports_dismiss",
+    ),
+    path(
+        "q/<id:question_id>/<kind:kind>/<id:entry_id>/reports/hide/",
+        moderation.reported_hide,
+        name="reported_hide",
     ),
 ]

@@ -63,7 +63,7 @@ from .forms import (
     QuestionSettingsForm,
     RenameForm,
 )
-from .models import Argument, Comment, Idea, Participant, Vote
+from .models import Argument, Comment, Idea, IdeaMerge, Participant, Vote
 from .pages import ARGUMENTS_SHOWN, COMMENTS_SHOWN, IDEAS_SHOWN, Listing, question_page
 from .rendering import IDEA_PAGE, as_html, shared_parts
 from .services import ActionRefused, VoteResult
@@ -527,15 +527,23 @@ def idea_add(request: HttpRequest, question_id: str) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def idea_detail(request: HttpRequest, question_id: str, idea_id: str) -> HttpResponse:
     """One idea in full: its whole description, every argument, every voter, and the form to add
-    a pro or con."""
-    access = question_for(request, question_id, idea_id=idea_id)
+    a pro or con. The link of an idea merged into another leads to the one that stays."""
+    try:
+        access = question_for(request, question_id, idea_id=idea_id)
+    except Http404:
+        merged_into = IdeaMerge.objects.filter(question_id=question_id, pk=idea_id).first()
+        if merged_into is None:
+            raise
+        return redirect("idea", question_id, merged_into.into_id, permanent=True)
     part = request.GET.get("part")
     if request.htmx and part == "row":  # live updates: the row as the whole page shows it
         return HttpResponse(_shared_row(request, access, idea_id))
+    if access.idea.is_hidden and not access.reader.sees_hidden():
+        raise Http404  # its row on the question page says why it is hidden; nothing more
     if request.htmx and part == "argument_form":  # "Add a pro or con" opened on the question page
         return _argument_form(request, access)
     # From the render of the idea shared by every reader of this kind (`rendering.py`).
-    context = _context(request, access, idea=access.idea)
+    context = _context(request, access, idea=access.idea, merged_from=_merged_from(access.idea))
     if request.htmx and part in {"description", "voters", "arguments"}:
         parts: tuple[str, ...] = (part,)
     elif len(get_messages(request)):
@@ -549,6 +557,12 @@ def idea_detail(request: HttpRequest, question_id: str, idea_id: str) -> HttpRes
     if parts == ("body",):
         return render(request, IDEA_PAGE, {**context, "shared": {"body": as_html(shared["body"])}})
     return HttpResponse(shared[parts[0]])
+
+
+def _merged_from(idea: Idea) -> list[str]:
+    """The titles of the ideas merged into this one ("merged from …")."""
+    merges = IdeaMerge.objects.filter(into=idea).order_by("merged_at")
+    return list(merges.values_list("title", flat=True))
 
 
 def _argument_form(request: HttpRequest, access: Access) -> HttpResponse:

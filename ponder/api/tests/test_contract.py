@@ -157,6 +157,7 @@ def test_ideas_arguments_and_comments_are_created_with_201_and_their_id(
         "arguments": [],
         "arguments_total": 0,
         "image": None,
+        "hidden": None,
     }
     assert argument.data["idea"] == idea
     assert (argument.data["kind"], argument.data["text"], argument.data["likes"]) == (

@@ -32,6 +32,15 @@ CONTRACT = {
     "/api/v1/surveys/{survey_id}": {"get"},
     "/api/v1/surveys/{survey_id}/questions": {"post"},
     "/api/v1/surveys/{survey_id}/questions/{question_id}": {"delete"},
+    # Moderation.
+    "/api/v1/questions/{question_id}/reports": {"get"},
+    "/api/v1/questions/{question_id}/merge": {"post"},
+    "/api/v1/questions/{question_id}/participants/{participant_id}": {"delete"},
+    **{
+        f"/api/v1/{kind}s/{{{kind}_id}}/{action}": {"post"}
+        for kind in ("idea", "argument", "comment")
+        for action in ("hide", "restore", "report", "reports/dismiss")
+    },
 }
 DE = {"HTTP_ACCEPT_LANGUAGE": "de-DE,de;q=0.9"}
 

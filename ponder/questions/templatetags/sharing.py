@@ -20,7 +20,8 @@ SUMMARY_LENGTH = 200  # link previews show about two lines
 def chart(
     ideas: list[Idea], limit: int | None = None, total: int | None = None
 ) -> dict[str, object]:
-    return {"chart": vote_chart(ideas, limit=limit, total=total)}
+    shown = [idea for idea in ideas if not idea.is_hidden]  # out of the result (`_rank`)
+    return {"chart": vote_chart(shown, limit=limit, total=total)}
 
 
 @register.filter

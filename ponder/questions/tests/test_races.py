@@ -391,6 +391,41 @@ def test_likes_and_pros_racing_a_deletion_are_refused_not_crashed(board: Board) 
     assert not Like.objects.filter(argument_id=argument.pk).exists()
 
 
+# Merging ideas while people vote -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cap", [None, 3])
+def test_a_merge_amid_votes_loses_no_vote_and_counts_none_twice(
+    board: Board, cap: int | None
+) -> None:
+    """Votes for both ideas race a merge of one into the other. Whatever the order: the
+    duplicate is gone, everyone who voted for either has exactly one vote for the idea that
+    stays, a vote for the duplicate that came after the merge is refused as deleted, and every
+    stored count is its rows' number (the board's check)."""
+    Question.objects.filter(pk=board.question.pk).update(max_votes=cap)
+    keep = board.idea
+    duplicate = services.idea_add(question=board.question, author=board.author, title="Lake")
+    voters = [board.participant(f"Voter {n}") for n in range(THREADS - 1)]
+    early = voters[: len(voters) // 3]  # voted for the duplicate before
+    for voter in early:
+        services.vote_cast(idea=board.fresh_idea(duplicate), participant=voter)
+    votes = [board.vote(voter, keep if n % 2 else duplicate) for n, voter in enumerate(voters)]
+    merge = partial(
+        services.idea_merge, keep=board.fresh_idea(keep), merged=board.fresh_idea(duplicate)
+    )
+    outcomes = race([*votes, merge])
+
+    assert unexpected(outcomes, "deleted") == []
+    assert outcomes[-1].error is None
+    assert not Idea.objects.filter(pk=duplicate.pk).exists()
+    voted = {voter.pk for voter, o in zip(voters, outcomes, strict=False) if o.error is None}
+    stays = list(Vote.objects.filter(idea=keep).values_list("participant_id", flat=True))
+    assert sorted(stays) == sorted(voted | {voter.pk for voter in early})
+    assert Idea.objects.get(pk=keep.pk).vote_count == len(stays)
+    refused = [o for o in outcomes[:-1] if o.error is not None]
+    assert all(o.refused == "deleted" for o in refused)
+
+
 # The database's own guard -------------------------------------------------------------------
 
 

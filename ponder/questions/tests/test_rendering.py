@@ -558,7 +558,9 @@ def _started(target: Callable[[], object]) -> tuple[threading.Thread, list]:
 
 def _key(version: int) -> rendering.PageKey:
     """A shared render's key, as `page_key` makes them."""
-    kind = ReaderKind(False, False, True, True, True, True, False, True, True, True, "open")
+    kind = ReaderKind(
+        False, False, True, True, True, True, False, True, True, True, "open", False, False
+    )
     return rendering.PageKey(
         question="q",
         version=version,
