@@ -286,7 +286,12 @@ def test_a_hidden_idea_keeps_its_votes_but_takes_no_new_ones_and_is_out_of_the_r
     page = board.people["participant"].get(board.url()).content.decode()
     assert "No votes were cast." in page  # the only votes are the hidden idea's
     results = board.people["organiser"].get(f"/api/v1/questions/{board.question.pk}/results")
-    assert results.json() == {"status": "closed", "winners": [], "ranking": []}
+    assert results.json() == {
+        "status": "closed",
+        "tally_hidden": False,
+        "winners": [],
+        "ranking": [],
+    }
     assert counts_off() == []
 
 
