@@ -994,6 +994,7 @@ def participant_remove(*, question: Question, participant_id: str) -> Participan
             _("These are the organiser's own entries: delete them one by one."), code="organiser"
         )
     # Their ideas, arguments, comments, votes, likes and reports go with them (cascades).
+    _remove_images(Idea.objects.filter(author=participant))
     participant.delete()
     recount(Question.objects.filter(pk=locked.pk))
     _announce(locked, "participants.removed")
@@ -1058,6 +1059,7 @@ def idea_merge(*, keep: Idea, merged: Idea) -> Idea:
     Report.objects.filter(idea_id=merged.pk).delete()  # about an idea that is no more
     IdeaMerge.objects.filter(into_id=merged.pk).update(into_id=keep.pk)  # earlier merges
     IdeaMerge.objects.create(id=merged.pk, question=locked, into_id=keep.pk, title=merged.title)
+    _remove_images(Idea.objects.filter(pk=merged.pk))  # the duplicate's picture goes with it
     Idea.objects.filter(pk=merged.pk).delete()
     Idea.objects.filter(pk=keep.pk).update(
         vote_count=count_of(Vote, "idea"), version=F("version") + 1

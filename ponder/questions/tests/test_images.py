@@ -336,6 +336,22 @@ def test_deleting_the_question_removes_its_pictures(
     assert list(picture_storage.iterdir()) == []
 
 
+@pytest.mark.django_db(transaction=True)
+def test_removing_a_participant_or_merging_their_idea_away_removes_its_picture(
+    question: Question, bob: Person, carol: Person, picture_storage: Path
+) -> None:
+    _add_with_picture(bob, question, jpeg())
+    _add_with_picture(carol, question, jpeg(), title="The lake hut")
+    assert len(list(picture_storage.iterdir())) == 4
+    kept, merged = _idea(question), _idea(question, "The lake hut")
+    services.idea_merge(keep=kept, merged=merged)
+    assert sorted(p.name for p in picture_storage.iterdir()) == sorted(
+        [kept.image_file, kept.thumb_file]
+    )
+    services.participant_remove(question=question, participant_id=kept.author_id)
+    assert list(picture_storage.iterdir()) == []
+
+
 # Who may change a picture ----------------------------------------------------------------------
 
 
