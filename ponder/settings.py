@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "ponder.questions",
     "ponder.live",
+    "ponder.accounts",
 ]
 
 MIDDLEWARE = [

@@ -196,16 +196,19 @@ def _checked_settings(
     auth=None,
     response={201: QuestionCreated, **_errors(400, 413)},
     summary="Ask a question",
-    description="No token needed. The answer holds the organiser's `admin_token`: keep it.",
+    description="No token needed. The answer holds the organiser's `admin_token`: keep it. With "
+    "an account token, the question is the account's too (its organiser, listed in `/me/questions`).",
+    openapi_extra=OPTIONAL_TOKEN,
     tags=["questions"],
 )
 @limit_operation("question")
 def question_create(request: HttpRequest, payload: QuestionIn) -> Status:
+    account = auth.account(request)
     new = Question(time_zone=settings.PONDER_TIME_ZONE)
     fields = {"title": payload.title, "description": payload.description}
     checked = _checked_settings(new, fields, payload.settings)
     with transaction.atomic():
-        question, admin_key = services.question_create(**fields)
+        question, admin_key = services.question_create(**fields, created_by=account)
         if payload.settings is not None:
             question = services.question_update(question=question, **checked)
     admin_url = reverse("admin_link", args=[question.pk, admin_key])
@@ -402,7 +405,9 @@ def question_results(request: HttpRequest, question_id: str = QuestionId) -> dic
     response={200: ParticipantOut, 201: ParticipantOut, **_errors(400, 401, 404, 409, 413)},
     summary="Take part by name",
     description="Without a token: you get a new `token` (201). With your token: you change your "
-    "name (200). With the admin token: the organiser takes part under it (201).",
+    "name (200). With the admin token: the organiser takes part under it (201). With an account "
+    "token: the account takes part (201) or changes its name here (200), and `token` is the "
+    "account token itself.",
     tags=["participants"],
 )
 @limit_operation("join")
@@ -410,6 +415,9 @@ def participant_join(
     request: HttpRequest, payload: ParticipantIn, question_id: str = QuestionId
 ) -> Status:
     access = auth.writer(request, question_id)
+    status = 200 if access.participant is not None else 201
+    if access.account is not None:  # the account takes part under its account token
+        return Status(status, _account_joins(request, access, payload.name))
     participant, token = services.participant_join(
         question=access.question,
         name=payload.name,
@@ -417,8 +425,26 @@ def participant_join(
         network=network_of_request(request),
         organiser=access.is_organiser,
     )
-    status = 200 if access.participant is not None else 201
     return Status(status, {"id": participant.pk, "name": participant.name, "token": token})
+
+
+def _account_joins(request: HttpRequest, access: Access, name: str) -> dict[str, str]:
+    if access.participant is not None:
+        participant = services.participant_rename(
+            participant=access.participant, name=name, organiser=access.is_organiser
+        )
+    else:
+        # Found by its account from now on (`question_for_account`): its own token is never
+        # given out.
+        participant, _token = services.participant_join(
+            question=access.question,
+            name=name,
+            network=network_of_request(request),
+            organiser=access.is_organiser,
+            user=access.account,
+        )
+    token = auth.bearer_of(request)
+    return {"id": participant.pk, "name": participant.name, "token": token}
 
 
 # Ideas and votes ----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ entries and wrong keys all end in 404, so nothing tells an outsider what exists.
 """
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import quote, unquote
 
 from django.conf import settings
@@ -52,6 +53,9 @@ class ReaderKind:
     may_embed: bool
     sees_counts: bool
     sees_voter_names: bool
+    # The organiser holds the admin key here (an organiser by their account alone has no admin
+    # link to be shown back).
+    holds_admin_key: bool = False
 
 
 def shown_to_everyone(question: Question) -> tuple[bool, bool]:
@@ -83,7 +87,15 @@ class Reader:
     must not ask who the reader is (`participant`): a shared render asks a stand-in of the kind
     (`anyone_of_kind`), who is nobody."""
 
-    __slots__ = ("_marks", "is_open", "newcomer", "organiser", "participant", "question")
+    __slots__ = (
+        "_marks",
+        "holds_admin_key",
+        "is_open",
+        "newcomer",
+        "organiser",
+        "participant",
+        "question",
+    )
 
     def __init__(
         self,
@@ -92,17 +104,25 @@ class Reader:
         *,
         organiser: bool,
         newcomer: bool | None = None,
+        holds_admin_key: bool | None = None,
     ) -> None:
         self.question = question
         self.participant = participant
         self.organiser = organiser
+        self.holds_admin_key = organiser if holds_admin_key is None else holds_admin_key
         self.newcomer = participant is None if newcomer is None else newcomer
         self.is_open = question.is_open()
         self._marks: tuple[frozenset[str], frozenset[str]] | None = None
 
     def anyone_of_kind(self) -> "Reader":
         """A reader of this kind who is nobody in particular: votes, likes and owns nothing."""
-        stand_in = Reader(self.question, None, organiser=self.organiser, newcomer=self.newcomer)
+        stand_in = Reader(
+            self.question,
+            None,
+            organiser=self.organiser,
+            newcomer=self.newcomer,
+            holds_admin_key=self.holds_admin_key,
+        )
         stand_in._marks = (frozenset(), frozenset())
         return stand_in
 
@@ -193,6 +213,7 @@ class Reader:
             may_embed=self.may_embed(),
             sees_counts=self.sees_counts(),
             sees_voter_names=self.sees_voter_names(),
+            holds_admin_key=self.organiser and self.holds_admin_key,
         )
 
     # Their own marks.
@@ -257,6 +278,9 @@ class Access:
     token: str | None  # the participant token this browser holds, if any
     admin_key: str | None  # the organiser's key, shown back to the organiser only
     idea: Idea | None = None  # the idea the request is about, when read with the question
+    # The account an API client acts as (its account token), if any: it may take part, and
+    # administers the questions it asked (`account_administers`).
+    account: Any = None
     _reader: Reader | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -265,7 +289,10 @@ class Access:
         reader = self._reader
         if reader is None or reader.participant is not self.participant:
             reader = self._reader = Reader(
-                self.question, self.participant, organiser=self.is_organiser
+                self.question,
+                self.participant,
+                organiser=self.is_organiser,
+                holds_admin_key=self.admin_key is not None,
             )
         return reader
 
@@ -321,13 +348,17 @@ def question_for(request: HttpRequest, question_id: str, *, idea_id: str | None 
     if question is None:
         raise Http404
     admin_key = request.get_signed_cookie(admin_cookie_name(question.pk), default=None)
-    is_organiser = secret_matches(admin_key, question.admin_key_hash)
+    holds_key = secret_matches(admin_key, question.admin_key_hash)
+    # The account is looked at only for a question that has one: a read of the session otherwise.
+    is_organiser = holds_key or (
+        question.created_by_id is not None and account_administers(question, request.user)
+    )
     return Access(
         question=question,
         participant=participant,
         is_organiser=is_organiser,
         token=token,
-        admin_key=admin_key if is_organiser else None,
+        admin_key=admin_key if holds_key else None,
         idea=idea,
     )
 
@@ -350,6 +381,37 @@ def question_for_token(question_id: str, token: str | None) -> Access:
         token=token,
         admin_key=token if is_organiser else None,
     )
+
+
+def question_for_account(question_id: str, account: Any) -> Access:
+    """The question as an API client acting as `account` (with its account token) sees it: its
+    organiser if the account administers it, its participant if the account took part (the
+    first of its names there, when it took part from several browsers)."""
+    question, _ = hot.reader(question_id, None)
+    if question is None:
+        raise Http404
+    participant = (
+        Participant.objects.filter(question=question, user=account)
+        .order_by("created_at", "pk")
+        .first()
+    )
+    return Access(
+        question=question,
+        participant=participant,
+        is_organiser=account_administers(question, account),
+        token=None,
+        admin_key=None,
+        account=account,
+    )
+
+
+def account_administers(question: Question, user: Any) -> bool:
+    """Whether this account (a logged-in person, or an API client with an account token) is
+    an organiser of the question without its admin key: it asked the question while logged in,
+    or claimed it since (`ponder.accounts.services.claims_take`)."""
+    if user is None or not user.is_authenticated:
+        return False
+    return question.created_by_id == user.pk
 
 
 def admin_for(request: HttpRequest, question_id: str) -> Access:
@@ -412,7 +474,20 @@ def remember_organiser(response: HttpResponse, *, question_id: str, admin_key: s
 
 
 def remembered_name(request: HttpRequest) -> str:
+    """The name offered to someone about to take part: their account's display name when they
+    are logged in and have one, else the name this browser gave last."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        profile = getattr(user, "profile", None)  # ponder.accounts.models.Profile, if made
+        if profile is not None and profile.display_name:
+            return profile.display_name
     return unquote(request.get_signed_cookie(NAME_COOKIE, default="") or "")
+
+
+def request_account(request: HttpRequest) -> Any:
+    """The logged-in account of a page request, or None."""
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
 
 
 # Embeds -------------------------------------------------------------------------------------

@@ -124,13 +124,27 @@ def _require_present(entry: Idea | Argument | Comment, message: str) -> None:
 
 
 @transaction.atomic
-def question_create(*, title: str, description: str = "") -> tuple[Question, str]:
-    """Create a question; returns it with its admin key, which is stored only as a hash."""
+def question_create(
+    *, title: str, description: str = "", created_by: Any = None
+) -> tuple[Question, str]:
+    """Create a question; returns it with its admin key, which is stored only as a hash.
+    `created_by`: the account that asks it (logged in), which then administers it too."""
     admin_key = new_secret()
     question = Question.objects.create(
-        title=title, description=description, admin_key_hash=hash_secret(admin_key)
+        title=title,
+        description=description,
+        admin_key_hash=hash_secret(admin_key),
+        created_by=created_by,
     )
     return question, admin_key
+
+
+def questions_claim(*, questions: list[Question], account: Any) -> int:
+    """Make these questions the account's (`created_by`), each only if no account has it yet:
+    the person proved they hold its admin key. Returns how many became theirs."""
+    ids = [question.pk for question in questions]
+    # One statement: a question another account claimed a moment ago is left as it is.
+    return Question.objects.filter(pk__in=ids, created_by__isnull=True).update(created_by=account)
 
 
 @transaction.atomic
@@ -282,11 +296,12 @@ def participant_join(
     token: str | None = None,
     network: str = "",
     organiser: bool = False,
+    user: Any = None,
 ) -> tuple[Participant, str]:
     """Take part under `name`. With the token of an existing participant, rename them instead.
     `network`: the keyed hash of the network a new participant joins from (`crowds.network_of`).
     `organiser`: the request holds the question's admin key, so the participant is marked as
-    the organiser.
+    the organiser. `user`: the account of a new participant (logged in, or an account token).
 
     Returns the participant and their token (new when none was given)."""
     _require_open(question)
@@ -300,7 +315,12 @@ def participant_join(
         return participant, token
     _require_name_free(locked, name, me=None, organiser=organiser)
     participant = Participant.objects.create(
-        question=locked, token_hash=token_hash, name=name, organiser=organiser, network=network
+        question=locked,
+        token_hash=token_hash,
+        name=name,
+        organiser=organiser,
+        network=network,
+        user=user,
     )
     return participant, token
 

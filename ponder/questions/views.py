@@ -49,6 +49,7 @@ from .access import (
     remember_organiser,
     remember_participant,
     remembered_name,
+    request_account,
 )
 from .crowds import network_of_request
 from .forms import (
@@ -175,6 +176,7 @@ def _participant(request: HttpRequest, access: Access, form: Form) -> tuple[Part
         token=browser_token(request),
         network=network_of_request(request),
         organiser=access.is_organiser,
+        user=request_account(request),
     )
     access.participant = participant
     return participant, (token, participant.name)
@@ -220,7 +222,9 @@ def _unfolded(request: HttpRequest) -> bool:
 def home(request: HttpRequest) -> HttpResponse:
     form = QuestionCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        question, admin_key = services.question_create(title=form.cleaned_data["title"])
+        question, admin_key = services.question_create(
+            title=form.cleaned_data["title"], created_by=request_account(request)
+        )
         messages.success(
             request, _("Your question is ready. Add the first ideas, then share the link.")
         )
@@ -285,6 +289,7 @@ def detail_context(
 @vary_on_headers("HX-Request")
 def question_detail(request: HttpRequest, question_id: str) -> HttpResponse:
     access = question_for(request, question_id)
+    _claim_if_asked_here(request, access)
     if request.htmx:
         # In place (htmx, and the live updates): one part of the page, with this reader's state.
         part = request.GET.get("part", "ideas")
@@ -312,13 +317,27 @@ def admin_link(request: HttpRequest, question_id: str, admin_key: str) -> HttpRe
     access = question_for(request, question_id)
     if not secret_matches(admin_key, access.question.admin_key_hash):
         raise Http404
+    access.admin_key = admin_key
+    _claim_if_asked_here(request, access)
     response = redirect("question", question_id)
     remember_organiser(response, question_id=question_id, admin_key=admin_key)
     return response
 
 
-@require_POST
-@limit("join")
+def _claim_if_asked_here(request: HttpRequest, access: Access) -> None:
+    """A logged-in person holding the admin key of a question no account has makes it their
+    account's ("My questions"). Logging in claims what the login request carries; the admin
+    keys' cookies are sent only under their question's path, so the rest is claimed here, the
+    first time the person opens the question or its admin link logged in."""
+    if access.admin_key is None or access.question.created_by_id is not None:
+        return
+    account = request_account(request)
+    if account is not None and services.questions_claim(
+        questions=[access.question], account=account
+    ):
+        access.question.created_by_id = account.pk
+
+
 def join(request: HttpRequest, question_id: str) -> HttpResponse:
     access = question_for(request, question_id)
     form = NameForm(request.POST)
@@ -333,6 +352,7 @@ def join(request: HttpRequest, question_id: str) -> HttpResponse:
             token=browser_token(request),
             network=network_of_request(request),
             organiser=access.is_organiser,
+            user=request_account(request),
         )
     except ActionRefused as refused:
         if _name_taken(form, refused):
