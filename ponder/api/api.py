@@ -196,8 +196,9 @@ def _checked_settings(
     auth=None,
     response={201: QuestionCreated, **_errors(400, 413)},
     summary="Ask a question",
-    description="No token needed. The answer holds the organiser's `admin_token`: keep it. With "
-    "an account token, the question is the account's too (its organiser, listed in `/me/questions`).",
+    description="No token needed. The answer holds the organiser's `admin_token`: keep it. "
+    "With an account token, the question is the account's too (it administers it, and "
+    "`/me/questions` lists it).",
     openapi_extra=OPTIONAL_TOKEN,
     tags=["questions"],
 )
