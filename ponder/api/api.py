@@ -16,9 +16,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, reverse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Path, Query
+from ninja.errors import AuthenticationError
 from ninja.operation import Operation
 from ninja.responses import Status
 
+from ponder.accounts import dashboard
+from ponder.accounts.models import Profile
 from ponder.questions import hot, services
 from ponder.questions.access import Access, argument_for, comment_for, idea_for
 from ponder.questions.crowds import NETWORK_PATTERN, crowds_of, network_of_request
@@ -42,6 +45,7 @@ from .docs import ReferencePage
 from .errors import Invalid
 from .schemas import (
     ID_PATTERN,
+    AccountOut,
     AdminTokenOut,
     ArgumentIn,
     ArgumentOut,
@@ -58,6 +62,7 @@ from .schemas import (
     IdeaOut,
     IdeaPatch,
     IdeasOut,
+    MyQuestionsOut,
     ParticipantIn,
     ParticipantOut,
     QuestionCreated,
@@ -74,6 +79,11 @@ Everything the pages do, as JSON. Send `Authorization: Bearer <token>` where a t
 the `admin_token` you got when creating a question (you are its organiser), or the `token` you got
 when taking part (`POST /api/v1/questions/{id}/participants`). A token belongs to one question.
 The organiser takes part too by sending a name to the participants endpoint with the admin token.
+
+Account tokens (`ponder_…`, made and revoked on the account page, /me/settings/) let a program
+act as a person's account on every question: the organiser of the questions the account asked,
+a participant where it took part, and free to take part anywhere. `GET /api/v1/me` says whose
+token it is; `GET /api/v1/me/questions` lists the account's questions.
 
 Live updates: `GET /api/v1/questions/{id}/events` (server-sent events, no token needed).
 
@@ -186,6 +196,69 @@ def _checked_settings(
             ]
         )
     return form.cleaned_data
+
+
+# The account ---------------------------------------------------------------------------------
+
+
+@api.get(
+    "/me",
+    response={200: AccountOut, **_errors(401)},
+    summary="Who am I",
+    description="With an account token (`ponder_…`, made on the account page): the account.",
+    tags=["account"],
+)
+def me(request: HttpRequest) -> dict[str, str]:
+    account = _account(request)
+    profile = Profile.objects.filter(user=account).first()
+    return {
+        "username": account.get_username(),
+        "email": account.email,
+        "display_name": profile.display_name if profile else "",
+    }
+
+
+@api.get(
+    "/me/questions",
+    response={200: MyQuestionsOut, **_errors(401)},
+    summary="My questions",
+    description="With an account token: the questions the account asked or took part in, open "
+    "ones and closed ones, each with its counts (as on the page My questions).",
+    tags=["account"],
+)
+def my_questions(request: HttpRequest) -> dict[str, list[dict[str, Any]]]:
+    account = _account(request)
+
+    def listed(question: Question) -> dict[str, Any]:
+        return {
+            "id": question.pk,
+            "title": question.title,
+            "status": "open" if question.is_open_now else "closed",
+            "asked": question.asked,
+            "took_part": question.took_part,
+            "created_at": question.created_at,
+            "deadline": question.deadline,
+            "time_zone": question.time_zone,
+            "closed_at": question.closed_at,
+            "ideas": question.idea_count,
+            "participants": question.participant_count,
+            "votes": question.vote_count,
+            "share_url": _share_url(request, question),
+        }
+
+    return {
+        "open": [listed(q) for q in dashboard.open_questions(account)],
+        "closed": [listed(q) for q in dashboard.closed_questions(account)],
+    }
+
+
+def _account(request: HttpRequest) -> Any:
+    account = auth.account(request)
+    if account is None:
+        raise AuthenticationError(
+            message=_("Send an account token as: Authorization: Bearer ponder_…")
+        )
+    return account
 
 
 # Questions ----------------------------------------------------------------------------------

@@ -15,10 +15,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
-from django.utils import timezone
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from ponder.lib.ids import hash_secret, new_secret
 from ponder.lib.text import isolated, looks_alike
@@ -373,6 +375,54 @@ def participant_rename(
     )
     _announce(locked, "participant.changed", participant=participant.pk)
     return participant
+
+
+# Written as the name of someone who left (their account deleted) while their entries stay. In the
+# site's language: it is stored, as every name is.
+FORMER_PARTICIPANT = gettext_noop("Former participant")
+
+
+@transaction.atomic
+def participant_leave(*, participant: Participant, remove: bool) -> None:
+    """The person behind `participant` leaves for good (they deleted their account).
+
+    Without `remove`, everything they wrote stays, under "Former participant", and their votes
+    and likes stay counted. With `remove`, their votes, likes and comments go, and so do their
+    ideas and pros and cons, except those that others answered (an idea others voted for or
+    argued about, an argument others liked): removing those would remove other people's votes,
+    pros and cons, and likes with them, so they stay, under "Former participant". Either way
+    nothing is left to tie the participant to the person: no account, no token, no network."""
+    locked = _lock(participant.question)
+    ideas = Idea.objects.filter(question=locked)
+    shows_them = Q(author=participant) | Q(votes__participant=participant)
+    shows_them |= Q(arguments__author=participant)
+    if remove:
+        Vote.objects.filter(participant=participant).delete()
+        Like.objects.filter(participant=participant).delete()
+        Comment.objects.filter(author=participant).delete()
+        answered = Like.objects.filter(argument=OuterRef("pk")).exclude(participant=participant)
+        Argument.objects.filter(author=participant).exclude(Exists(answered)).delete()
+        voted = Vote.objects.filter(idea=OuterRef("pk"))
+        argued = Argument.objects.filter(idea=OuterRef("pk"))
+        ideas.filter(author=participant).exclude(Exists(voted) | Exists(argued)).delete()
+        recount(Question.objects.filter(pk=locked.pk))  # moves every idea's version too
+        kept = (
+            Idea.objects.filter(author=participant).exists()
+            or Argument.objects.filter(author=participant).exists()
+        )
+        if not kept:
+            participant.delete()
+            _announce(locked, "participants.removed")
+            return
+    else:
+        bump_rows(ideas.filter(shows_them))
+    with translation.override(settings.LANGUAGE_CODE):
+        participant.name = translation.gettext(FORMER_PARTICIPANT)
+    participant.user = None
+    participant.network = ""
+    participant.token_hash = hash_secret(new_secret())  # their browser's token acts no more
+    participant.save(update_fields=["name", "user", "network", "token_hash"])
+    _announce(locked, "participant.changed", participant=participant.pk)
 
 
 def _edited_by_organiser(entry: Idea | Argument | Comment, by_organiser: bool) -> bool:
