@@ -4,6 +4,7 @@ asked and wrote before logging in, its API tokens, and deleting it."""
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -62,7 +63,7 @@ def api_token_create(*, account: Any, label: str) -> tuple[ApiToken, str]:
     """A new API token for the account; returns it with the token, which is stored only as a
     hash and shown this once."""
     # Lock the account's row: two quick clicks must not both pass the limit.
-    type(account).objects.select_for_update().filter(pk=account.pk).first()
+    get_user_model().objects.select_for_update().filter(pk=account.pk).first()
     if ApiToken.objects.filter(user=account).count() >= TOKENS_PER_ACCOUNT:
         raise ActionRefused(
             _("You have %(n)d tokens already. Revoke one you no longer use first.")

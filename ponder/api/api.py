@@ -267,7 +267,7 @@ def _account(request: HttpRequest) -> Any:
 @api.post(
     "/questions",
     auth=None,
-    response={201: QuestionCreated, **_errors(400, 413)},
+    response={201: QuestionCreated, **_errors(400, 401, 413)},
     summary="Ask a question",
     description="No token needed. The answer holds the organiser's `admin_token`: keep it. "
     "With an account token, the question is the account's too (it administers it, and "
