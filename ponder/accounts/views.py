@@ -110,7 +110,7 @@ def data_download(request: HttpRequest) -> HttpResponse:
 def account_delete(request: HttpRequest) -> HttpResponse:
     """Asked first: the person chooses what happens to their contributions, and is told what
     happens to the questions they asked."""
-    form = AccountDeleteForm(request.POST or None)
+    form = AccountDeleteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         remove = form.cleaned_data["contributions"] == AccountDeleteForm.REMOVE
         services.account_delete(account=request.user, remove_contributions=remove)
