@@ -141,3 +141,24 @@ def test_a_token_needs_a_label_and_the_number_of_tokens_is_bounded(dana: Member)
     assert response.status_code == 422
     assert "Revoke one you no longer use first." in response.text
     assert ApiToken.objects.filter(user=dana.account).count() == TOKENS_PER_ACCOUNT
+
+
+def test_another_accounts_token_is_no_organiser_but_may_take_part(
+    dana: Member, erin: Member
+) -> None:
+    dana_token, erin_token = make_token(dana), make_token(erin)
+    qid = api("post", "/questions", dana_token, {"title": "Which venue?"}).json()["id"]
+    api("post", f"/questions/{qid}/participants", dana_token, {"name": "Dana"})
+    idea = api("post", f"/questions/{qid}/ideas", dana_token, {"title": "The lake"}).json()["id"]
+
+    assert api("post", f"/questions/{qid}/close", erin_token).status_code == 404
+    assert api("patch", f"/questions/{qid}", erin_token, {"title": "Mine"}).status_code == 404
+    assert api("delete", f"/ideas/{idea}", erin_token).status_code == 404
+    assert api("get", f"/ideas/{idea}", erin_token).status_code == 404  # not a member yet
+    assert api("get", f"/questions/{qid}", erin_token).status_code == 200
+    assert api("put", f"/ideas/{idea}/vote", erin_token).status_code == 403  # a name first
+    joined = api("post", f"/questions/{qid}/participants", erin_token, {"name": "Erin"})
+    assert joined.status_code == 201 and joined.json()["token"] == erin_token
+    assert api("put", f"/ideas/{idea}/vote", erin_token).status_code == 200
+    assert api("delete", f"/ideas/{idea}", erin_token).status_code == 404  # Dana's idea
+    assert api("delete", f"/ideas/{idea}", dana_token).status_code == 204
