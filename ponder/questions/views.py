@@ -338,6 +338,8 @@ def _claim_if_asked_here(request: HttpRequest, access: Access) -> None:
         access.question.created_by_id = account.pk
 
 
+@require_POST
+@limit("join")
 def join(request: HttpRequest, question_id: str) -> HttpResponse:
     access = question_for(request, question_id)
     form = NameForm(request.POST)

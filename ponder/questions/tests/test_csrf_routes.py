@@ -89,6 +89,9 @@ ROUTE_PARAMETERS = {
     "entry_id": None,
     # The network the test client's names joined from (a crowd of the organiser's view).
     "network": lambda w: [network_of("127.0.0.1")],
+    # An account's API token (/me/tokens/<id>/revoke/): nobody here is logged in, so any number
+    # does; the account's own tests revoke real ones (ponder/accounts/tests/test_tokens.py).
+    "token_id": lambda w: [1],
 }
 
 
