@@ -318,8 +318,13 @@ def test_crawling_every_get_route_changes_no_row(world, role, state):
             for extra in ({}, {"HTTP_HX_REQUEST": "true"}):
                 response = person.get(url, **(bearer if route in NINJA else {}), **extra)
                 _read(response)
-                statuses[url] = response.status_code
                 assert response.status_code < 500, (url, response.status_code)
+                if url.startswith(("/me/", "/api/v1/me")):
+                    # An account's own, for the logged-in and account tokens only: crawled by
+                    # ponder/accounts/tests/test_get_changes_nothing.py.
+                    assert response.status_code in (302, 401, 405), (url, response.status_code)
+                    continue
+                statuses[url] = response.status_code
     assert snapshot() == before
     # The crawl really read pages, not only error answers.
     assert sum(status == 200 for status in statuses.values()) >= len(statuses) // 2, statuses
