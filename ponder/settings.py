@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "ponder.questions",
     "ponder.live",
+    "ponder.accounts",
 ]
 
 MIDDLEWARE = [
@@ -245,6 +246,9 @@ PONDER_LIVE_DESCRIBE = "ponder.questions.stream.describe"
 # starts.
 PONDER_RATE_LIMITS = os.environ.get("PONDER_RATE_LIMITS", "")
 PONDER_TRUSTED_PROXIES = os.environ.get("PONDER_TRUSTED_PROXIES", "")
+
+# Pages for the logged-in only (/me/) send everyone else here, and back after it.
+LOGIN_URL = "/accounts/login/"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -38,6 +38,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     # The language switcher in the footer posts to /i18n/setlang/ (Django's set_language).
     path("i18n/", include("django.conf.urls.i18n")),
+    # My questions and the account's settings (the sign-in pages are at /accounts/).
+    path("me/", include("ponder.accounts.urls_me")),
     path("", include("ponder.questions.urls")),
 ]
 

@@ -18,10 +18,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, NinjaAPI, Path, Query, Schema, UploadedFile
-from ninja.errors import HttpError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.operation import Operation
 from ninja.responses import Status
 
+from ponder.accounts import dashboard
+from ponder.accounts.models import Profile
 from ponder.questions import hot, services
 from ponder.questions.access import Access, argument_for, comment_for, idea_for
 from ponder.questions.crowds import NETWORK_PATTERN, crowds_of, network_of_request
@@ -46,6 +48,7 @@ from .docs import ReferencePage
 from .errors import Invalid
 from .schemas import (
     ID_PATTERN,
+    AccountOut,
     AdminTokenOut,
     ArgumentIn,
     ArgumentOut,
@@ -64,6 +67,7 @@ from .schemas import (
     IdeaPatch,
     IdeasOut,
     MergeIn,
+    MyQuestionsOut,
     ParticipantIn,
     ParticipantOut,
     ParticipantRemoved,
@@ -85,6 +89,11 @@ Everything the pages do, as JSON. Send `Authorization: Bearer <token>` where a t
 the `admin_token` you got when creating a question (you are its organiser), or the `token` you got
 when taking part (`POST /api/v1/questions/{id}/participants`). A token belongs to one question.
 The organiser takes part too by sending a name to the participants endpoint with the admin token.
+
+Account tokens (`ponder_…`, made and revoked on the account page, /me/settings/) let a program
+act as a person's account on every question: the organiser of the questions the account asked,
+a participant where it took part, and free to take part anywhere. `GET /api/v1/me` says whose
+token it is; `GET /api/v1/me/questions` lists the account's questions.
 
 Live updates: `GET /api/v1/questions/{id}/events` (server-sent events, no token needed).
 
@@ -206,24 +215,91 @@ def _checked_settings(
     return form.cleaned_data
 
 
+# The account ---------------------------------------------------------------------------------
+
+
+@api.get(
+    "/me",
+    response={200: AccountOut, **_errors(401)},
+    summary="Who am I",
+    description="With an account token (`ponder_…`, made on the account page): the account.",
+    tags=["account"],
+)
+def me(request: HttpRequest) -> dict[str, str]:
+    account = _account(request)
+    profile = Profile.objects.filter(user=account).first()
+    return {
+        "username": account.get_username(),
+        "email": account.email,
+        "display_name": profile.display_name if profile else "",
+    }
+
+
+@api.get(
+    "/me/questions",
+    response={200: MyQuestionsOut, **_errors(401)},
+    summary="My questions",
+    description="With an account token: the questions the account asked or took part in, open "
+    "ones and closed ones, each with its counts (as on the page My questions).",
+    tags=["account"],
+)
+def my_questions(request: HttpRequest) -> dict[str, list[dict[str, Any]]]:
+    account = _account(request)
+
+    def listed(question: Question) -> dict[str, Any]:
+        return {
+            "id": question.pk,
+            "title": question.title,
+            "status": "open" if question.is_open_now else "closed",
+            "asked": question.asked,
+            "took_part": question.took_part,
+            "created_at": question.created_at,
+            "deadline": question.deadline,
+            "time_zone": question.time_zone,
+            "closed_at": question.closed_at,
+            "ideas": question.idea_count,
+            "participants": question.participant_count,
+            "votes": question.vote_count,
+            "share_url": _share_url(request, question),
+        }
+
+    return {
+        "open": [listed(q) for q in dashboard.open_questions(account)],
+        "closed": [listed(q) for q in dashboard.closed_questions(account)],
+    }
+
+
+def _account(request: HttpRequest) -> Any:
+    account = auth.account(request)
+    if account is None:
+        raise AuthenticationError(
+            message=_("Send an account token as: Authorization: Bearer ponder_…")
+        )
+    return account
+
+
 # Questions ----------------------------------------------------------------------------------
 
 
 @api.post(
     "/questions",
     auth=None,
-    response={201: QuestionCreated, **_errors(400, 413)},
+    response={201: QuestionCreated, **_errors(400, 401, 413)},
     summary="Ask a question",
-    description="No token needed. The answer holds the organiser's `admin_token`: keep it.",
+    description="No token needed. The answer holds the organiser's `admin_token`: keep it. "
+    "With an account token, the question is the account's too (it administers it, and "
+    "`/me/questions` lists it).",
+    openapi_extra=OPTIONAL_TOKEN,
     tags=["questions"],
 )
 @limit_operation("question")
 def question_create(request: HttpRequest, payload: QuestionIn) -> Status:
+    account = auth.account(request)
     new = Question(time_zone=settings.PONDER_TIME_ZONE)
     fields = {"title": payload.title, "description": payload.description}
     checked = _checked_settings(new, fields, payload.settings)
     with transaction.atomic():
-        question, admin_key = services.question_create(**fields)
+        question, admin_key = services.question_create(**fields, created_by=account)
         if payload.settings is not None:
             question = services.question_update(question=question, **checked)
     admin_url = reverse("admin_link", args=[question.pk, admin_key])
@@ -425,7 +501,9 @@ def question_results(request: HttpRequest, question_id: str = QuestionId) -> Any
     response={200: ParticipantOut, 201: ParticipantOut, **_errors(400, 401, 404, 409, 413)},
     summary="Take part by name",
     description="Without a token: you get a new `token` (201). With your token: you change your "
-    "name (200). With the admin token: the organiser takes part under it (201).",
+    "name (200). With the admin token: the organiser takes part under it (201). With an account "
+    "token: the account takes part (201) or changes its name here (200), and `token` is the "
+    "account token itself.",
     tags=["participants"],
 )
 @limit_operation("join")
@@ -433,6 +511,9 @@ def participant_join(
     request: HttpRequest, payload: ParticipantIn, question_id: str = QuestionId
 ) -> Status:
     access = auth.writer(request, question_id)
+    status = 200 if access.participant is not None else 201
+    if access.account is not None:  # the account takes part under its account token
+        return Status(status, _account_joins(request, access, payload.name))
     participant, token = services.participant_join(
         question=access.question,
         name=payload.name,
@@ -440,8 +521,26 @@ def participant_join(
         network=network_of_request(request),
         organiser=access.is_organiser,
     )
-    status = 200 if access.participant is not None else 201
     return Status(status, {"id": participant.pk, "name": participant.name, "token": token})
+
+
+def _account_joins(request: HttpRequest, access: Access, name: str) -> dict[str, str]:
+    if access.participant is not None:
+        participant = services.participant_rename(
+            participant=access.participant, name=name, organiser=access.is_organiser
+        )
+    else:
+        # Found by its account from now on (`question_for_account`): its own token is never
+        # given out.
+        participant, _token = services.participant_join(
+            question=access.question,
+            name=name,
+            network=network_of_request(request),
+            organiser=access.is_organiser,
+            user=access.account,
+        )
+    token = auth.bearer_of(request)
+    return {"id": participant.pk, "name": participant.name, "token": token}
 
 
 # Ideas and votes ----------------------------------------------------------------------------

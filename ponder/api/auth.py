@@ -4,7 +4,11 @@ No endpoint looks at cookies, so a browser's session or participant cookie never
 API and no CSRF token is needed (a cross-site page cannot set the Authorization header).
 
 A token means something only on one question: it is that question's admin key (the organiser) or
-the token of one of its participants (`ponder.questions.access.question_for_token`). The door
+the token of one of its participants (`ponder.questions.access.question_for_token`). An account
+token (`ponder_…`, made on the account page: `ponder.accounts.tokens`) is the exception: the
+program acts as the account on every question, as the person does logged in on the pages
+(`question_for_account`): the organiser of what the account asked, a participant where it took
+part, and free to take part anywhere. A revoked, wrong or unknown account token gets 401. The door
 (`BearerToken`) only checks that a token came; the functions below decide, per question, the same
 way the pages do:
 
@@ -22,12 +26,15 @@ way the pages do:
   (`Reader.may_moderate`: the organiser); any other token gets 404.
 """
 
+from typing import Any
+
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer
 
-from ponder.questions.access import Access, question_for_token
+from ponder.accounts.tokens import account_of, is_account_token
+from ponder.questions.access import Access, question_for_account, question_for_token
 from ponder.questions.models import Argument, Comment, Idea
 from ponder.questions.services import ActionRefused
 
@@ -52,10 +59,32 @@ def _token(request: HttpRequest) -> str | None:
     return token
 
 
+def bearer_of(request: HttpRequest) -> str | None:
+    """The bearer token sent, if any (`_token`)."""
+    return _token(request)
+
+
+def account(request: HttpRequest) -> Any:
+    """The account whose token was sent (`Authorization: Bearer ponder_…`), or None when no
+    account token was sent. 401 for a revoked, wrong or unknown one."""
+    token = _token(request)
+    return _account_of(token) if token is not None and is_account_token(token) else None
+
+
+def _account_of(token: str) -> Any:
+    found = account_of(token)
+    if found is None:
+        raise AuthenticationError(
+            message=_("This account token is not valid: it was revoked, or it is mistyped.")
+        )
+    return found
+
+
 def _resolve(question_id: str, token: str | None) -> Access:
-    # Account API tokens go here once accounts exist: a token that is neither this question's admin
-    # key nor one of its participants' tokens is then looked up among the accounts' tokens, and the
-    # account's own standing on this question (organiser, participant) gives the Access.
+    # An account token is looked up among the accounts' tokens only; any other token is this
+    # question's admin key or one of its participants' tokens.
+    if token is not None and is_account_token(token):
+        return question_for_account(question_id, _account_of(token))
     return question_for_token(question_id, token)
 
 
@@ -97,7 +126,7 @@ def member(request: HttpRequest, question_id: str) -> Access:
 def participant(request: HttpRequest, question_id: str) -> Access:
     access = writer(request, question_id)
     if access.participant is None:
-        if access.is_organiser:
+        if access.is_organiser or access.account is not None:
             raise HttpError(
                 403,
                 _(
@@ -112,7 +141,7 @@ def participant(request: HttpRequest, question_id: str) -> Access:
 
 def changer(request: HttpRequest, question_id: str) -> Access:
     access = writer(request, question_id)
-    if not access.token:
+    if not (access.token or access.account):
         raise AuthenticationError(message=_("Send your token as: Authorization: Bearer <token>."))
     return access
 

@@ -638,3 +638,30 @@ class ReportsDismissed(Schema):
 class ParticipantRemoved(Schema):
     id: str
     name: str
+
+
+class AccountOut(Schema):
+    username: str
+    email: str
+    display_name: str = Field(description="Offered as the name when the account takes part.")
+
+
+class MyQuestionOut(Schema):
+    id: str
+    title: str
+    status: Literal["open", "closed"]
+    asked: bool = Field(description="The account asked it: it administers it.")
+    took_part: bool = Field(description="The account took part in it.")
+    created_at: datetime
+    deadline: datetime | None
+    time_zone: str = Field(description="The time zone the deadline was set in.")
+    closed_at: datetime | None
+    ideas: int
+    participants: int
+    votes: int
+    share_url: str
+
+
+class MyQuestionsOut(Schema):
+    open: list[MyQuestionOut] = Field(description="Closing soonest first (no deadline last).")
+    closed: list[MyQuestionOut] = Field(description="The archive: most recently closed first.")

@@ -7,6 +7,7 @@ entries and wrong keys all end in 404, so nothing tells an outsider what exists.
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 from urllib.parse import quote, unquote
 
 from django.conf import settings
@@ -62,6 +63,9 @@ class ReaderKind:
     phase: str
     sees_hidden: bool
     may_moderate: bool
+    # The organiser holds the admin key here (an organiser by their account alone has no admin
+    # link to be shown back).
+    holds_admin_key: bool = False
 
 
 def shown_to_everyone(question: Question) -> tuple[bool, bool]:
@@ -95,6 +99,7 @@ class Reader:
 
     __slots__ = (
         "_marks",
+        "holds_admin_key",
         "is_open",
         "newcomer",
         "organiser",
@@ -111,10 +116,12 @@ class Reader:
         organiser: bool,
         newcomer: bool | None = None,
         at: datetime | None = None,
+        holds_admin_key: bool | None = None,
     ) -> None:
         self.question = question
         self.participant = participant
         self.organiser = organiser
+        self.holds_admin_key = organiser if holds_admin_key is None else holds_admin_key
         self.newcomer = participant is None if newcomer is None else newcomer
         # Read once, from one instant: a reader is never in two phases at once.
         self.phase = question.phase(at=at or timezone.now())
@@ -123,7 +130,13 @@ class Reader:
 
     def anyone_of_kind(self) -> "Reader":
         """A reader of this kind who is nobody in particular: votes, likes and owns nothing."""
-        stand_in = Reader(self.question, None, organiser=self.organiser, newcomer=self.newcomer)
+        stand_in = Reader(
+            self.question,
+            None,
+            organiser=self.organiser,
+            newcomer=self.newcomer,
+            holds_admin_key=self.holds_admin_key,
+        )
         stand_in.phase, stand_in.is_open = self.phase, self.is_open
         stand_in._marks = (frozenset(), frozenset())
         return stand_in
@@ -279,6 +292,7 @@ class Reader:
             phase=self.phase,
             sees_hidden=self.sees_hidden(),
             may_moderate=self.may_moderate(),
+            holds_admin_key=self.organiser and self.holds_admin_key,
         )
 
     # Their own marks.
@@ -343,6 +357,9 @@ class Access:
     token: str | None  # the participant token this browser holds, if any
     admin_key: str | None  # the organiser's key, shown back to the organiser only
     idea: Idea | None = None  # the idea the request is about, when read with the question
+    # The account an API client acts as (its account token), if any: it may take part, and
+    # administers the questions it asked (`account_administers`).
+    account: Any = None
     _reader: Reader | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -351,7 +368,10 @@ class Access:
         reader = self._reader
         if reader is None or reader.participant is not self.participant:
             reader = self._reader = Reader(
-                self.question, self.participant, organiser=self.is_organiser
+                self.question,
+                self.participant,
+                organiser=self.is_organiser,
+                holds_admin_key=self.admin_key is not None,
             )
         return reader
 
@@ -421,16 +441,20 @@ def question_for(request: HttpRequest, question_id: str, *, idea_id: str | None 
     if question is None:
         raise Http404
     admin_key = request.get_signed_cookie(admin_cookie_name(question.pk), default=None)
-    is_organiser = key_organises(question, admin_key)
-    if not is_organiser and question.survey_id is not None:
+    holds_key = key_organises(question, admin_key)
+    if not holds_key and question.survey_id is not None:
         admin_key = survey_admin_key(request, question.survey_id)
-        is_organiser = survey_key_organises(question, admin_key)
+        holds_key = survey_key_organises(question, admin_key)
+    # The account is looked at only for a question that has one: a read of the session otherwise.
+    is_organiser = holds_key or (
+        question.created_by_id is not None and account_administers(question, request.user)
+    )
     return Access(
         question=question,
         participant=participant,
         is_organiser=is_organiser,
         token=token,
-        admin_key=admin_key if is_organiser else None,
+        admin_key=admin_key if holds_key else None,
         idea=idea,
     )
 
@@ -501,6 +525,37 @@ def remember_survey_organiser(response: HttpResponse, *, survey_id: str, admin_k
     )
 
 
+def question_for_account(question_id: str, account: Any) -> Access:
+    """The question as an API client acting as `account` (with its account token) sees it: its
+    organiser if the account administers it, its participant if the account took part (the
+    first of its names there, when it took part from several browsers)."""
+    question, _ = hot.reader(question_id, None)
+    if question is None:
+        raise Http404
+    participant = (
+        Participant.objects.filter(question=question, user=account)
+        .order_by("created_at", "pk")
+        .first()
+    )
+    return Access(
+        question=question,
+        participant=participant,
+        is_organiser=account_administers(question, account),
+        token=None,
+        admin_key=None,
+        account=account,
+    )
+
+
+def account_administers(question: Question, user: Any) -> bool:
+    """Whether this account (a logged-in person, or an API client with an account token) is
+    an organiser of the question without its admin key: it asked the question while logged in,
+    or claimed it since (`ponder.accounts.services.claims_take`)."""
+    if user is None or not user.is_authenticated:
+        return False
+    return question.created_by_id == user.pk
+
+
 def admin_for(request: HttpRequest, question_id: str) -> Access:
     """The question, for its organiser only; 404 for everyone else."""
     access = question_for(request, question_id)
@@ -567,7 +622,20 @@ def remember_organiser(response: HttpResponse, *, question_id: str, admin_key: s
 
 
 def remembered_name(request: HttpRequest) -> str:
+    """The name offered to someone about to take part: their account's display name when they
+    are logged in and have one, else the name this browser gave last."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        profile = getattr(user, "profile", None)  # ponder.accounts.models.Profile, if made
+        if profile is not None and profile.display_name:
+            return profile.display_name
     return unquote(request.get_signed_cookie(NAME_COOKIE, default="") or "")
+
+
+def request_account(request: HttpRequest) -> Any:
+    """The logged-in account of a page request, or None."""
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
 
 
 # Embeds -------------------------------------------------------------------------------------

@@ -17,11 +17,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from ponder.lib.ids import hash_secret, new_secret
 from ponder.lib.text import isolated, looks_alike, name_keys
@@ -173,13 +175,27 @@ def _require_shown(entry: Idea | Argument, message: str) -> None:
 
 
 @transaction.atomic
-def question_create(*, title: str, description: str = "") -> tuple[Question, str]:
-    """Create a question; returns it with its admin key, which is stored only as a hash."""
+def question_create(
+    *, title: str, description: str = "", created_by: Any = None
+) -> tuple[Question, str]:
+    """Create a question; returns it with its admin key, which is stored only as a hash.
+    `created_by`: the account that asks it (logged in), which then administers it too."""
     admin_key = new_secret()
     question = Question.objects.create(
-        title=title, description=description, admin_key_hash=hash_secret(admin_key)
+        title=title,
+        description=description,
+        admin_key_hash=hash_secret(admin_key),
+        created_by=created_by,
     )
     return question, admin_key
+
+
+def questions_claim(*, questions: list[Question], account: Any) -> int:
+    """Make these questions the account's (`created_by`), each only if no account has it yet:
+    the person proved they hold its admin key. Returns how many became theirs."""
+    ids = [question.pk for question in questions]
+    # One statement: a question another account claimed a moment ago is left as it is.
+    return Question.objects.filter(pk__in=ids, created_by__isnull=True).update(created_by=account)
 
 
 @transaction.atomic
@@ -405,11 +421,12 @@ def participant_join(
     token: str | None = None,
     network: str = "",
     organiser: bool = False,
+    user: Any = None,
 ) -> tuple[Participant, str]:
     """Take part under `name`. With the token of an existing participant, rename them instead.
     `network`: the keyed hash of the network a new participant joins from (`crowds.network_of`).
     `organiser`: the request holds the question's admin key, so the participant is marked as
-    the organiser.
+    the organiser. `user`: the account of a new participant (logged in, or an account token).
 
     Returns the participant and their token (new when none was given)."""
     _require_open(question)
@@ -423,7 +440,7 @@ def participant_join(
         return participant, token
     _require_name_free(locked, name, me=None, organiser=organiser)
     participant = Participant(
-        question=locked, token_hash=token_hash, organiser=organiser, network=network
+        question=locked, token_hash=token_hash, organiser=organiser, network=network, user=user
     )
     participant.take_name(name)
     participant.save(force_insert=True)
@@ -479,6 +496,54 @@ def participant_rename(
     )
     _announce(locked, "participant.changed", participant=participant.pk)
     return participant
+
+
+# Written as the name of someone who left (their account deleted) while their entries stay. In the
+# site's language: it is stored, as every name is.
+FORMER_PARTICIPANT = gettext_noop("Former participant")
+
+
+@transaction.atomic
+def participant_leave(*, participant: Participant, remove: bool) -> None:
+    """The person behind `participant` leaves for good (they deleted their account).
+
+    Without `remove`, everything they wrote stays, under "Former participant", and their votes
+    and likes stay counted. With `remove`, their votes, likes and comments go, and so do their
+    ideas and pros and cons, except those that others answered (an idea others voted for or
+    argued about, an argument others liked): removing those would remove other people's votes,
+    pros and cons, and likes with them, so they stay, under "Former participant". Either way
+    nothing is left to tie the participant to the person: no account, no token, no network."""
+    locked = _lock(participant.question)
+    ideas = Idea.objects.filter(question=locked)
+    shows_them = Q(author=participant) | Q(votes__participant=participant)
+    shows_them |= Q(arguments__author=participant)
+    if remove:
+        Vote.objects.filter(participant=participant).delete()
+        Like.objects.filter(participant=participant).delete()
+        Comment.objects.filter(author=participant).delete()
+        answered = Like.objects.filter(argument=OuterRef("pk")).exclude(participant=participant)
+        Argument.objects.filter(author=participant).exclude(Exists(answered)).delete()
+        voted = Vote.objects.filter(idea=OuterRef("pk"))
+        argued = Argument.objects.filter(idea=OuterRef("pk"))
+        ideas.filter(author=participant).exclude(Exists(voted) | Exists(argued)).delete()
+        recount(Question.objects.filter(pk=locked.pk))  # moves every idea's version too
+        kept = (
+            Idea.objects.filter(author=participant).exists()
+            or Argument.objects.filter(author=participant).exists()
+        )
+        if not kept:
+            participant.delete()
+            _announce(locked, "participants.removed")
+            return
+    else:
+        bump_rows(ideas.filter(shows_them))
+    with translation.override(settings.LANGUAGE_CODE):
+        participant.name = translation.gettext(FORMER_PARTICIPANT)
+    participant.user = None
+    participant.network = ""
+    participant.token_hash = hash_secret(new_secret())  # their browser's token acts no more
+    participant.save(update_fields=["name", "user", "network", "token_hash"])
+    _announce(locked, "participant.changed", participant=participant.pk)
 
 
 def _edited_by_organiser(entry: Idea | Argument | Comment, by_organiser: bool) -> bool:

@@ -51,6 +51,7 @@ from .access import (
     remember_organiser,
     remember_participant,
     remembered_name,
+    request_account,
 )
 from .crowds import network_of_request
 from .forms import (
@@ -183,6 +184,7 @@ def _participant(request: HttpRequest, access: Access, form: Form) -> tuple[Part
         token=browser_token(request),
         network=network_of_request(request),
         organiser=access.is_organiser,
+        user=request_account(request),
     )
     access.participant = participant
     return participant, (token, participant.name)
@@ -228,7 +230,9 @@ def _unfolded(request: HttpRequest) -> bool:
 def home(request: HttpRequest) -> HttpResponse:
     form = QuestionCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        question, admin_key = services.question_create(title=form.cleaned_data["title"])
+        question, admin_key = services.question_create(
+            title=form.cleaned_data["title"], created_by=request_account(request)
+        )
         messages.success(
             request, _("Your question is ready. Add the first ideas, then share the link.")
         )
@@ -293,6 +297,7 @@ def detail_context(
 @vary_on_headers("HX-Request")
 def question_detail(request: HttpRequest, question_id: str) -> HttpResponse:
     access = question_for(request, question_id)
+    _claim_if_asked_here(request, access)
     return in_own_order(access, _question_detail)(request, access)
 
 
@@ -342,9 +347,25 @@ def admin_link(request: HttpRequest, question_id: str, admin_key: str) -> HttpRe
     access = question_for(request, question_id)
     if not key_organises(access.question, admin_key):
         raise Http404
+    access.admin_key = admin_key
+    _claim_if_asked_here(request, access)
     response = redirect("question", question_id)
     remember_organiser(response, question_id=question_id, admin_key=admin_key)
     return response
+
+
+def _claim_if_asked_here(request: HttpRequest, access: Access) -> None:
+    """A logged-in person holding the admin key of a question no account has makes it their
+    account's ("My questions"). Logging in claims what the login request carries; the admin
+    keys' cookies are sent only under their question's path, so the rest is claimed here, the
+    first time the person opens the question or its admin link logged in."""
+    if access.admin_key is None or access.question.created_by_id is not None:
+        return
+    account = request_account(request)
+    if account is not None and services.questions_claim(
+        questions=[access.question], account=account
+    ):
+        access.question.created_by_id = account.pk
 
 
 @require_POST
@@ -363,6 +384,7 @@ def join(request: HttpRequest, question_id: str) -> HttpResponse:
             token=browser_token(request),
             network=network_of_request(request),
             organiser=access.is_organiser,
+            user=request_account(request),
         )
     except ActionRefused as refused:
         if _name_taken(form, refused):

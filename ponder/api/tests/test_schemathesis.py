@@ -76,12 +76,19 @@ def database_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[str]:
+def server_env(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("fuzz")
-    port = _free_port()
     env = {**os.environ, "PONDER_DATA_DIR": str(folder / "data"), "DATABASE_URL": database_url}
     for name in ("REDIS_URL", "DJANGO_SETTINGS_MODULE", "DEBUG"):
         env.pop(name, None)
+    return env
+
+
+@pytest.fixture(scope="module")
+def server(server_env: dict[str, str], database_url: str) -> Iterator[str]:
+    env = server_env
+    folder = Path(env["PONDER_DATA_DIR"]).parent
+    port = _free_port()
     log = (folder / "serve.log").open("w")
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and command
         [sys.executable, "-m", "ponder", "serve", "--port", str(port), "--no-worker"],
@@ -199,6 +206,11 @@ include-operation-id = [
 ]
 checks.ignored_auth.enabled = false
 
+# The account's own endpoints answer an account token only: the fuzzer sends one there.
+[[operations]]
+include-operation-id = ["me", "my_questions"]
+headers = {{ Authorization = "Bearer {account}" }}
+
 # A deadline must lie in the future (or be too far off to exist in UTC), which JSON Schema cannot
 # say: a schema-valid deadline in the past is refused with 400 naming the field.
 [[operations]]
@@ -207,8 +219,32 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "404",
 """
 
 
-def test_the_openapi_document_holds_against_a_running_server(server: str, tmp_path: Path) -> None:
-    (tmp_path / "schemathesis.toml").write_text(CONFIG.format(**_scene(server)))
+# An account and its API token, made in the server's database as the account page makes them.
+ACCOUNT = """
+from django.contrib.auth import get_user_model
+from ponder.accounts import services
+dana = get_user_model().objects.create_user("dana", "dana@example.org")
+print(services.api_token_create(account=dana, label="fuzzer")[1])
+"""
+
+
+def _account_token(env: dict[str, str]) -> str:
+    made = subprocess.run(  # noqa: S603 - our own interpreter and command
+        [sys.executable, "-m", "ponder", "shell", "-c", ACCOUNT],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return made.stdout.strip().splitlines()[-1]
+
+
+def test_the_openapi_document_holds_against_a_running_server(
+    server: str, server_env: dict[str, str], tmp_path: Path
+) -> None:
+    scene = {**_scene(server), "account": _account_token(server_env)}
+    (tmp_path / "schemathesis.toml").write_text(CONFIG.format(**scene))
     seed = os.environ.get("PONDER_FUZZ_SEED")
     command = [
         sys.executable,
