@@ -16,7 +16,8 @@ Ponder: collaborative brainstorming and decisions.
 commands:
   serve       apply migrations, collect static files and run the production server
               (ponder serve --help for its options)
-  worker      close questions at their deadlines (serve runs one for you)
+  worker      close questions at their deadlines and send the queued mail
+              (serve runs one for you)
   demo        create a demo question the size of a real one and print its links
   backup      write the whole database to one file (ponder backup --help)
   restore     load such a file into an empty database (ponder restore --help)

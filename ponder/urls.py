@@ -1,6 +1,7 @@
 from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 
+from ponder.accounts import legal
 from ponder.api.api import api
 from ponder.lib.ids import QUESTION_ID_REGEX, SECRET_LENGTH
 from ponder.questions.stream import question_events
@@ -38,6 +39,9 @@ urlpatterns = [
     path("api/v1/", api.urls),
     # The language switcher in the footer posts to /i18n/setlang/ (Django's set_language).
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("ponder.accounts.urls")),
+    path("terms/", legal.terms, name="terms"),
+    path("privacy/", legal.privacy, name="privacy"),
     path("", include("ponder.questions.urls")),
 ]
 

@@ -17,9 +17,11 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ponder.accounts import mail
 from ponder.lib.ids import hash_secret, new_secret
 from ponder.lib.text import isolated, looks_alike
 from ponder.live.events import announce, record
@@ -650,3 +652,16 @@ def comment_delete(*, comment: Comment) -> None:
     comment_id = comment.pk
     comment.delete()
     _announce(locked, "comment.deleted", comment=comment_id)
+
+
+def question_links_send(*, question: Question, email: str, share_url: str, admin_url: str) -> None:
+    """Mail the organiser the share link and the admin link of their new question. The address
+    is used for this mail only: it is not stored with the question (the queued mail holds it
+    until it is sent)."""
+    context = {"title": question.title, "share_url": share_url, "admin_url": admin_url}
+    subject = render_to_string("questions/email/links_subject.txt", context)
+    mail.send(
+        to=email,
+        subject=" ".join(subject.split()),
+        body=render_to_string("questions/email/links_message.txt", context),
+    )
