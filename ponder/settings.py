@@ -35,7 +35,7 @@ PONDER_HEADER_TIMEOUT seconds a request's head (its line and headers) may take (
 PONDER_TRUSTED_PROXIES  comma-separated addresses or networks of the proxies in front; only from
                         them are X-Forwarded-For, X-Forwarded-Proto and Forwarded believed
                         (default: none; ponder/proxies.py)
-EMAIL_URL         where mail goes: smtp://user:pass@host:587/?tls=1, smtps://user:pass@host:465,
+EMAIL_URL         where mail goes: smtp://user:pass@host:587/?tls=1, smtps://user:pass@host,
                   console:// (the default: mails are written to the worker's output)
 EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL
                   the same, one variable each (EMAIL_HOST set means SMTP)
@@ -457,24 +457,29 @@ SOCIALACCOUNT_PROVIDERS = {
 }
 
 
-def _email_settings(url: str) -> dict:
-    """EMAIL_URL as Django's e-mail settings: smtp://user:pass@host:587/?tls=1 (STARTTLS),
-    smtps://user:pass@host:465 (TLS from the start), console://."""
+def _smtp_mailer(url: str) -> dict:
+    """EMAIL_URL as a mailer: smtp://user:pass@host:587/?tls=1 (STARTTLS), smtps://user:pass@host
+    (TLS from the start, port 465), console:// (mails written to the worker's output)."""
     parts = urlsplit(url)
-    if parts.scheme in {"", "console"}:
-        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
-    if parts.scheme not in {"smtp", "smtps", "submission"}:
+    if parts.scheme == "console":
+        return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parts.scheme not in {"smtp", "smtps"}:
         raise SystemExit("EMAIL_URL must start with smtp://, smtps:// or console://")
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-    ssl = parts.scheme == "smtps" or query.get("ssl", "0") in {"1", "true", "yes"}
+    yes = {"1", "true", "yes", "on"}
+    ssl = parts.scheme == "smtps" or query.get("ssl", "0") in yes
+    tls = not ssl and query.get("tls", "0") in yes
     return {
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": parts.hostname or "localhost",
-        "EMAIL_PORT": parts.port or (465 if ssl else 587 if query.get("tls") else 25),
-        "EMAIL_HOST_USER": unquote(parts.username or ""),
-        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
-        "EMAIL_USE_SSL": ssl,
-        "EMAIL_USE_TLS": not ssl and query.get("tls", "0") in {"1", "true", "yes"},
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": parts.hostname or "localhost",
+            "port": parts.port or (465 if ssl else 587 if tls else 25),
+            "username": unquote(parts.username or ""),
+            "password": unquote(parts.password or ""),
+            "use_ssl": ssl,
+            "use_tls": tls,
+            "timeout": 10,
+        },
     }
 
 
@@ -482,18 +487,24 @@ def _email_settings(url: str) -> dict:
 # mail is sent by `ponder worker` from the task queue (ponder/accounts/mail.py), never during a
 # request: a slow or absent SMTP server delays mail, not pages.
 if os.environ.get("EMAIL_URL"):
-    globals().update(_email_settings(os.environ["EMAIL_URL"]))
+    MAILERS = {"default": _smtp_mailer(os.environ["EMAIL_URL"])}
 elif os.environ.get("EMAIL_HOST"):
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = os.environ["EMAIL_HOST"]
-    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
-    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-    EMAIL_USE_TLS = _flag("EMAIL_USE_TLS")
-    EMAIL_USE_SSL = _flag("EMAIL_USE_SSL")
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ["EMAIL_HOST"],
+                "port": int(os.environ.get("EMAIL_PORT", "25")),
+                "username": os.environ.get("EMAIL_HOST_USER", ""),
+                "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": _flag("EMAIL_USE_TLS"),
+                "use_ssl": _flag("EMAIL_USE_SSL"),
+                "timeout": 10,
+            },
+        }
+    }
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-EMAIL_TIMEOUT = 10
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ponder@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PONDER_MAIL_RETRY_SECONDS = float(os.environ.get("PONDER_MAIL_RETRY_SECONDS", "30"))

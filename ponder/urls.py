@@ -49,3 +49,5 @@ handler400 = "ponder.questions.errors.bad_request"
 handler403 = "ponder.questions.errors.forbidden"
 handler404 = "ponder.questions.errors.not_found"
 handler500 = "ponder.questions.errors.server_error"
+# allauth's rate limits (ponder/accounts) answer with this.
+handler429 = "ponder.accounts.limits.too_many_requests"

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.tasks import task
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -72,8 +72,8 @@ def send_mail_task(message: dict[str, Any], first_tried: str, attempt: int) -> s
     if message.get("html"):
         mail.attach_alternative(message["html"], "text/html")
     try:
-        # A connection of its own each time: after a failure, the next try starts afresh.
-        mail.connection = get_connection(fail_silently=False)
+        # A connection of its own each time (mailers makes one per use): after a failure, the
+        # next try starts afresh.
         mail.send()
     except (OSError, smtplib.SMTPException) as error:
         # Only the error's kind is logged: its text may quote the server's greeting or the
@@ -97,13 +97,17 @@ def run_due() -> None:
     from django_tasks_db.management.commands.db_worker import Worker
     from django_tasks_db.models import DBTaskResult
 
+    # At most the mails due now: one queued again by a failed try waits for the next run.
+    due = DBTaskResult.objects.filter(queue_name="mail").ready().count()
+    if not due:
+        return
     Worker(
         queue_names=["mail"],
         interval=0,
         batch=True,
         backend_name="default",
         startup_delay=False,
-        max_tasks=None,
+        max_tasks=due,
         worker_id=get_random_string(32),
         excluded_queue_names=[],
     ).run()
