@@ -100,13 +100,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_tasks_db",
+    # Before allauth: its templates (login, sign-up, ...) are overridden by Ponder's.
+    "ponder.accounts",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "ponder.questions",
     "ponder.live",
-    "ponder.accounts",
 ]
 
 MIDDLEWARE = [
