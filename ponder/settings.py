@@ -511,3 +511,4 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PONDER_MAIL_RETRY_SECONDS = float(os.environ.get("PONDER_MAIL_RETRY_SECONDS", "30"))
 # Work done outside the request (mail): queued in the database, run by `ponder worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail"]}}
+ACCOUNT_FORMS = {"login": "ponder.accounts.forms.LoginForm"}
