@@ -5,8 +5,10 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.mail import EmailMultiAlternatives
+from django.http import HttpRequest
 
 from ponder.accounts import mail
+from ponder.proxies import client_address
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -27,3 +29,9 @@ class AccountAdapter(DefaultAccountAdapter):
             from_email=message.from_email,
             headers=dict(message.extra_headers),
         )
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # allauth's rate limits per address count the client Ponder believes (PONDER_TRUSTED_
+        # PROXIES), not the proxy in front, which would put everyone behind it in one bucket.
+        address = client_address(request.META)
+        return str(address) if address is not None else super().get_client_ip(request)
