@@ -37,7 +37,9 @@ def _walk(patterns, prefix: str = ""):
             yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
         else:
             assert isinstance(pattern, URLPattern)
-            yield prefix + str(pattern.pattern), pattern.callback
+            # allauth's OpenID Connect routes are regular expressions: named as the others.
+            route = re.sub(r"\^?\(\?P<(\w+)>[^)]*\)", r"<\1>", prefix + str(pattern.pattern))
+            yield route.replace("^", "").replace("$", ""), pattern.callback
 
 
 ALL_ROUTES = list(_walk(get_resolver().url_patterns))
@@ -89,6 +91,8 @@ ROUTE_PARAMETERS = {
     "entry_id": None,
     # The network the test client's names joined from (a crowd of the organiser's view).
     "network": lambda w: [network_of("127.0.0.1")],
+    # An OpenID Connect provider's id (none is configured here: the routes answer 404).
+    "provider_id": lambda w: ["google"],
 }
 
 
@@ -318,5 +322,7 @@ def test_crawling_every_get_route_changes_no_row(world, role, state):
                 statuses[url] = response.status_code
                 assert response.status_code < 500, (url, response.status_code)
     assert snapshot() == before
-    # The crawl really read pages, not only error answers.
-    assert sum(status == 200 for status in statuses.values()) >= len(statuses) // 2, statuses
+    # The crawl really read pages, not only error answers. (allauth's account pages send a
+    # visitor who is not logged in to the login page: they are not counted.)
+    ours = {url: status for url, status in statuses.items() if not url.startswith("/accounts/")}
+    assert sum(status == 200 for status in ours.values()) >= len(ours) // 2, ours
