@@ -74,7 +74,8 @@ def serve(argv: list[str]) -> None:
         prog="ponder serve",
         description="Run Ponder on a production ASGI server (uvicorn): pages and the API on a "
         "pool of threads through Django's WSGI handler, live streams on the event loop. Applies "
-        "migrations and collects static files first, and runs the deadline worker beside it. "
+        "migrations and collects static files first, and runs the worker (deadlines, mail) "
+        "beside it. "
         "SIGHUP replaces the workers one at a time (with --workers 2 or more).",
     )
     parser.add_argument(
@@ -93,7 +94,7 @@ def serve(argv: list[str]) -> None:
     parser.add_argument(
         "--no-worker",
         action="store_true",
-        help="do not run the deadline worker (run `ponder worker` on one machine instead)",
+        help="do not run the worker (deadlines and mail; run `ponder worker` yourself instead)",
     )
     parser.add_argument(
         "--no-migrate", action="store_true", help="skip migrations and collectstatic at start"
