@@ -41,12 +41,23 @@ PONDER_S3_BUCKET  keep pictures in this S3 bucket (django-storages) instead of P
 PONDER_TRUSTED_PROXIES  comma-separated addresses or networks of the proxies in front; only from
                         them are X-Forwarded-For, X-Forwarded-Proto and Forwarded believed
                         (default: none; ponder/proxies.py)
+EMAIL_URL         where mail goes: smtp://user:pass@host:587/?tls=1, smtps://user:pass@host,
+                  console:// (the default: mails are written to the worker's output)
+EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL
+                  the same, one variable each (EMAIL_HOST set means SMTP)
+DEFAULT_FROM_EMAIL  the sender of Ponder's mails (default: ponder@localhost)
+PONDER_MAIL_RETRY_SECONDS  the first wait before a mail is tried again when the SMTP server
+                  fails; each wait doubles, up to an hour (default: 30)
+PONDER_OIDC_PROVIDERS  a JSON list of OpenID Connect providers to log in with, each
+                  {"id", "name", "server_url", "client_id", "secret"} (README "Accounts and e-mail")
 """
 
+import json
 import os
 import secrets
 import warnings
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
 from django.utils.csp import CSP
@@ -94,9 +105,15 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks_db",
+    # Before allauth: its templates (login, sign-up, ...) are overridden by Ponder's.
+    "ponder.accounts",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "ponder.questions",
     "ponder.live",
-    "ponder.accounts",
 ]
 
 MIDDLEWARE = [
@@ -117,6 +134,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -248,7 +266,6 @@ PONDER_RATE_LIMITS = os.environ.get("PONDER_RATE_LIMITS", "")
 PONDER_TRUSTED_PROXIES = os.environ.get("PONDER_TRUSTED_PROXIES", "")
 
 # Pages for the logged-in only (/me/) send everyone else here, and back after it.
-LOGIN_URL = "/accounts/login/"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -399,7 +416,9 @@ LOGGING = {
     "loggers": {
         f"django.security.{name}": {"filters": ["clients_mistake"]}
         for name in ("RequestDataTooBig", "TooManyFieldsSent", "TooManyFilesSent")
-    },
+    }
+    # The mail queue's worker says so each time it starts and finds nothing to do (every second).
+    | {"django_tasks_db": {"level": "WARNING"}, "django.tasks": {"level": "WARNING"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
@@ -409,3 +428,128 @@ PONDER_TEXT_MAX = 10_000
 PONDER_NAME_MAX = 80
 # Questions on one survey's page (README.md "Surveys").
 PONDER_SURVEY_QUESTIONS_MAX = 15
+
+
+# Accounts (django-allauth; README "Accounts and e-mail"). Most people never make one: a name
+# is still all it takes to take part.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/"
+ACCOUNT_ADAPTER = "ponder.accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# A code of six characters, not a link: it is typed where the sign-up happened, so it works when
+# the mail is read on another device, survives mail clients that break or pre-open long links,
+# and keeps the person in the page they were on.
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
+# Sign-up and "Forgot password?" answer alike whether an address has an account or not.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Ponder] "
+# allauth's rate limits (its defaults: login failures, sign-ups, mails sent per address) stay on;
+# they count in the cache above, shared through Redis.
+ACCOUNT_RATE_LIMITS_ENABLED = True
+# A provider that vouches for the address (email_verified) needs no code on top; an address it
+# does not vouch for gets one, as at sign-up. A provider's login never takes over an account
+# that someone made with the same address (SOCIALACCOUNT_EMAIL_AUTHENTICATION stays off).
+SOCIALACCOUNT_STORE_TOKENS = False
+
+
+def _oidc_providers(text: str) -> list[dict]:
+    """PONDER_OIDC_PROVIDERS, a JSON list, as allauth's openid_connect apps. A wrong list stops
+    the server as it starts, with a message that names no secret."""
+    if not text.strip():
+        return []
+    try:
+        providers = json.loads(text)
+        return [
+            {
+                "provider_id": str(p["id"]),
+                "name": str(p.get("name") or p["id"]),
+                "client_id": str(p["client_id"]),
+                "secret": str(p.get("secret", "")),
+                "settings": {
+                    "server_url": str(p["server_url"]),
+                    # "client_secret_basic" for a provider that wants the secret in a header.
+                    "token_auth_method": str(p.get("token_auth_method", "client_secret_post")),
+                },
+            }
+            for p in providers
+        ]
+    except (ValueError, TypeError, KeyError) as error:
+        raise SystemExit(
+            "PONDER_OIDC_PROVIDERS must be a JSON list of objects with id, server_url, client_id"
+            f" and secret ({type(error).__name__})"
+        ) from None
+
+
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "APPS": _oidc_providers(os.environ.get("PONDER_OIDC_PROVIDERS", "")),
+        "OAUTH_PKCE_ENABLED": True,
+    }
+}
+
+
+def _smtp_mailer(url: str) -> dict:
+    """EMAIL_URL as a mailer: smtp://user:pass@host:587/?tls=1 (STARTTLS), smtps://user:pass@host
+    (TLS from the start, port 465), console:// (mails written to the worker's output)."""
+    parts = urlsplit(url)
+    if parts.scheme == "console":
+        return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parts.scheme not in {"smtp", "smtps"}:
+        raise SystemExit("EMAIL_URL must start with smtp://, smtps:// or console://")
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    yes = {"1", "true", "yes", "on"}
+    ssl = parts.scheme == "smtps" or query.get("ssl", "0") in yes
+    tls = not ssl and query.get("tls", "0") in yes
+    return {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": parts.hostname or "localhost",
+            "port": parts.port or (465 if ssl else 587 if tls else 25),
+            "username": unquote(parts.username or ""),
+            "password": unquote(parts.password or ""),
+            "use_ssl": ssl,
+            "use_tls": tls,
+            "timeout": 10,
+        },
+    }
+
+
+# E-mail: the console by default; SMTP from EMAIL_URL or the usual separate variables. Every
+# mail is sent by `ponder worker` from the task queue (ponder/accounts/mail.py), never during a
+# request: a slow or absent SMTP server delays mail, not pages.
+if os.environ.get("EMAIL_URL"):
+    MAILERS = {"default": _smtp_mailer(os.environ["EMAIL_URL"])}
+elif os.environ.get("EMAIL_HOST"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ["EMAIL_HOST"],
+                "port": int(os.environ.get("EMAIL_PORT", "25")),
+                "username": os.environ.get("EMAIL_HOST_USER", ""),
+                "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": _flag("EMAIL_USE_TLS"),
+                "use_ssl": _flag("EMAIL_USE_SSL"),
+                "timeout": 10,
+            },
+        }
+    }
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ponder@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+PONDER_MAIL_RETRY_SECONDS = float(os.environ.get("PONDER_MAIL_RETRY_SECONDS", "30"))
+# Work done outside the request (mail): queued in the database, run by `ponder worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail"]}}
+ACCOUNT_FORMS = {"login": "ponder.accounts.forms.LoginForm"}

@@ -1,6 +1,7 @@
 from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 
+from ponder.accounts import legal
 from ponder.api.api import api
 from ponder.lib.ids import QUESTION_ID_REGEX, SECRET_LENGTH
 from ponder.questions.stream import question_events
@@ -40,6 +41,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # My questions and the account's settings (the sign-in pages are at /accounts/).
     path("me/", include("ponder.accounts.urls_me")),
+    path("accounts/", include("ponder.accounts.urls")),
+    path("terms/", legal.terms, name="terms"),
+    path("privacy/", legal.privacy, name="privacy"),
     path("", include("ponder.questions.urls")),
 ]
 
@@ -47,3 +51,5 @@ handler400 = "ponder.questions.errors.bad_request"
 handler403 = "ponder.questions.errors.forbidden"
 handler404 = "ponder.questions.errors.not_found"
 handler500 = "ponder.questions.errors.server_error"
+# allauth's rate limits (ponder/accounts) answer with this.
+handler429 = "ponder.accounts.limits.too_many_requests"

@@ -6,3 +6,7 @@ class AccountsConfig(AppConfig):
     name = "ponder.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        # Logging in claims what the browser asked and wrote before (claims.py).
+        from . import claims  # noqa: F401

@@ -1,6 +1,9 @@
 """The account page's forms. Names follow `ponder.lib.text.validate_label`, as participants'
 names do: stripped, required, no bidirectional controls, at least one visible character."""
 
+from typing import Any
+
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -42,3 +45,10 @@ class AccountDeleteForm(Form):
         ],
         widget=forms.RadioSelect,
     )
+
+
+class LoginForm(AllauthLoginForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The login box has its own "Forgot password?" below the button: one link, not two.
+        self.fields["password"].help_text = ""

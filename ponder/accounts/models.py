@@ -44,8 +44,3 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return self.label
-
-
-# Logging in claims what the browser asked and wrote before (claims.py): connected here, as the
-# app's models are imported once, when Django starts.
-from . import claims  # noqa: E402, F401

@@ -302,7 +302,14 @@ def question_create(request: HttpRequest, payload: QuestionIn) -> Status:
         question, admin_key = services.question_create(**fields, created_by=account)
         if payload.settings is not None:
             question = services.question_update(question=question, **checked)
-    admin_url = reverse("admin_link", args=[question.pk, admin_key])
+        admin_url = reverse("admin_link", args=[question.pk, admin_key])
+        if payload.email:
+            services.question_links_send(
+                question=question,
+                email=payload.email,
+                share_url=_share_url(request, question),
+                admin_url=request.build_absolute_uri(admin_url),
+            )
     return Status(
         201,
         {

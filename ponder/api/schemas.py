@@ -38,6 +38,7 @@ from ponder.questions.forms import (
     HideForm,
     IdeaForm,
     NameForm,
+    QuestionCreateForm,
     QuestionSettingsForm,
     ReportForm,
 )
@@ -250,10 +251,33 @@ class SettingsIn(Input):
     )
 
 
+def _email(value: str) -> str:
+    try:
+        return QuestionCreateForm.base_fields["email"].clean(value)
+    except DjangoValidationError as error:
+        message = " ".join(error.messages)
+        raise PydanticCustomError("email", "{message}", {"message": message}) from None
+
+
+Email = Annotated[
+    StrictStr,
+    AfterValidator(_email),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "maxLength": 320,
+            "description": "An e-mail address to send the share link and the admin link to "
+            "(optional; used for this mail only, never stored or shown).",
+        }
+    ),
+]
+
+
 class QuestionIn(Input):
     title: QuestionTitle
     description: QuestionDescription = ""
     settings: SettingsIn | None = None
+    email: Email | None = None
 
 
 class QuestionPatch(Input):

@@ -184,3 +184,17 @@ def looks_alike(name: str, other: str) -> bool:
     """Whether two names can be taken for one another: "Anna", "\\u0410nna" (a Cyrillic A),
     "An\\u200bna", "ANNA"."""
     return not name_keys(name).isdisjoint(name_keys(other))
+
+
+def render_document(text: str) -> SafeString:
+    """A page of Markdown the operator wrote (terms, privacy policy): render_markdown's
+    allowlist, and headings. HTML is shown as text here too."""
+    html = markdown.markdown(text.replace("<", "&lt;"), extensions=["sane_lists"])
+    clean = nh3.clean(
+        html,
+        tags=_TAGS | {"h2", "h3", "h4"},
+        attributes=_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener",
+    )
+    return mark_safe(clean)  # noqa: S308 - nh3 output is sanitised by an allowlist.

@@ -77,6 +77,16 @@ class RenameForm(NameForm):
 
 class QuestionCreateForm(Form):
     title = _title_field(_("Your question"))
+    # Used once, to send the two links, and never stored (services.question_links_send).
+    email = forms.EmailField(
+        label=_("Your e-mail address (optional)"),
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=_(
+            "We send you the share link and the admin link, so you don't lose them. "
+            "The address is not kept."
+        ),
+    )
 
 
 class IdeaForm(ParticipantForm):

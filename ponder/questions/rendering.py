@@ -71,6 +71,8 @@ NAME_MARK = f"ponderName{_NONCE}"
 USED_MARK = f"ponderUsed{_NONCE}"
 LEFT_MARK = f"ponderLeft{_NONCE}"
 PATH_MARK = f"ponderPath{_NONCE}"
+# The header's "Log in", or the account's name with "My questions" and "Log out".
+ACCOUNT_MARK = f"ponderAccount{_NONCE}"
 # A field with no name to fill in has no value at all, as a form renders it: the whole attribute
 # is a mark of its own.
 NAME_VALUE_MARK = f' value="{NAME_MARK}"'
@@ -85,6 +87,7 @@ MARKS = re.compile(
             USED_MARK,
             LEFT_MARK,
             PATH_MARK,
+            ACCOUNT_MARK,
         )
     )
 )
@@ -532,6 +535,7 @@ def _render_parts(
         "comment_form": CommentForm(needs_name=needs_name, name=NAME_MARK),
         "request": SharedRequest(scheme=request.scheme or "", host=request.get_host()),
         "messages": (),
+        "account_nav": ACCOUNT_MARK,
         "shared": None,
         "page_key": key,
         "listing": key.listing,
@@ -699,6 +703,8 @@ def shared_parts(
         PATH_MARK: escape(request.get_full_path()).encode(),
         NAME_MARK: escape(name).encode(),
         NAME_VALUE_MARK: f' value="{escape(name)}"'.encode() if name else b"",
+        # Rendered by the autoescaping template for this reader.
+        ACCOUNT_MARK: render_to_string("accounts/_account.html", request=request).encode(),
     }
     return dict(zip(parts, _assemble(shared, reader, values), strict=True))
 

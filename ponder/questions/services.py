@@ -20,11 +20,13 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from ponder.accounts import mail
 from ponder.lib.ids import hash_secret, new_secret
 from ponder.lib.text import isolated, looks_alike, name_keys
 from ponder.live.events import announce, record
@@ -1133,3 +1135,16 @@ def idea_merge(*, keep: Idea, merged: Idea) -> Idea:
     _announce(locked, "idea.merged", idea=keep.pk, merged=merged.pk)
     keep.refresh_from_db()
     return keep
+
+
+def question_links_send(*, question: Question, email: str, share_url: str, admin_url: str) -> None:
+    """Mail the organiser the share link and the admin link of their new question. The address
+    is used for this mail only: it is not stored with the question (the queued mail holds it
+    until it is sent)."""
+    context = {"title": question.title, "share_url": share_url, "admin_url": admin_url}
+    subject = render_to_string("questions/email/links_subject.txt", context)
+    mail.send(
+        to=email,
+        subject=" ".join(subject.split()),
+        body=render_to_string("questions/email/links_message.txt", context),
+    )

@@ -233,6 +233,15 @@ def home(request: HttpRequest) -> HttpResponse:
         question, admin_key = services.question_create(
             title=form.cleaned_data["title"], created_by=request_account(request)
         )
+        if form.cleaned_data["email"]:
+            services.question_links_send(
+                question=question,
+                email=form.cleaned_data["email"],
+                share_url=request.build_absolute_uri(reverse("question", args=[question.pk])),
+                admin_url=request.build_absolute_uri(
+                    reverse("admin_link", args=[question.pk, admin_key])
+                ),
+            )
         messages.success(
             request, _("Your question is ready. Add the first ideas, then share the link.")
         )

@@ -40,7 +40,9 @@ def _walk(patterns, prefix: str = ""):
             yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
         else:
             assert isinstance(pattern, URLPattern)
-            yield prefix + str(pattern.pattern), pattern.callback
+            # allauth's OpenID Connect routes are regular expressions: named as the others.
+            route = re.sub(r"\^?\(\?P<(\w+)>[^)]*\)", r"<\1>", prefix + str(pattern.pattern))
+            yield route.replace("^", "").replace("$", ""), pattern.callback
 
 
 ALL_ROUTES = list(_walk(get_resolver().url_patterns))
@@ -102,6 +104,8 @@ ROUTE_PARAMETERS = {
     # An account's API token (/me/tokens/<id>/revoke/): nobody here is logged in, so any number
     # does; the account's own tests revoke real ones (ponder/accounts/tests/test_tokens.py).
     "token_id": lambda w: [1],
+    # An OpenID Connect provider's id (none is configured here: the routes answer 404).
+    "provider_id": lambda w: ["google"],
 }
 
 
@@ -397,5 +401,7 @@ def test_crawling_every_get_route_changes_no_row(world, role, state):
                 statuses[url] = response.status_code
     assert snapshot() == before
     # The crawl really read pages, not only error answers (a third at least: the organiser's
-    # moderation pages are 404 for the other roles).
-    assert sum(status == 200 for status in statuses.values()) >= len(statuses) // 3, statuses
+    # moderation pages are 404 for the other roles; allauth's account pages send a visitor who
+    # is not logged in to the login page, and are not counted).
+    ours = {url: status for url, status in statuses.items() if not url.startswith("/accounts/")}
+    assert sum(status == 200 for status in ours.values()) >= len(ours) // 3, ours
