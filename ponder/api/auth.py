@@ -50,15 +50,17 @@ def _token(request: HttpRequest) -> str | None:
     return token
 
 
-def _resolve(question_id: str, token: str | None) -> Access:
+def _resolve(question_id: str, token: str | None, *, gate: bool = True) -> Access:
     # Account API tokens go here once accounts exist: a token that is neither this question's admin
     # key nor one of its participants' tokens is then looked up among the accounts' tokens, and the
     # account's own standing on this question (organiser, participant) gives the Access.
-    return question_for_token(question_id, token)
+    # Whoever the question's access setting keeps out gets 403 (`Gated`), unless `gate` is off.
+    return question_for_token(question_id, token, gate=gate)
 
 
 def public(question_id: str) -> Access:
-    """Anyone, as anyone: what is the same for everybody (the results). No token is looked at."""
+    """Anyone, as anyone: what is the same for everybody. No token is looked at (and a question
+    open to some only answers 403: `Gated`)."""
     return question_for_token(question_id, None)
 
 
@@ -69,10 +71,11 @@ def reader(request: HttpRequest, question_id: str) -> Access:
     return access
 
 
-def writer(request: HttpRequest, question_id: str) -> Access:
+def writer(request: HttpRequest, question_id: str, *, gate: bool = True) -> Access:
     """Whoever writes: a token that is sent must belong to the question, else 404 (not 401,
-    which an unknown id never gets: the two answers would tell an entry's existence)."""
-    access = _resolve(question_id, _token(request))
+    which an unknown id never gets: the two answers would tell an entry's existence). `gate`
+    off: for joining, which may bring the password or an invitation."""
+    access = _resolve(question_id, _token(request), gate=gate)
     if access.token and not (access.is_organiser or access.participant):
         raise Http404
     return access

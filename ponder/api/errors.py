@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from ponder.questions.access import Gated
 from ponder.questions.services import ActionRefused
 
 
@@ -127,6 +128,17 @@ def json_405(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return answer
 
 
+def gated_json(exc: Gated) -> HttpResponse:
+    """Kept out by the question's access setting: 403, saying what is needed (`needs`)."""
+    from ponder.questions.gates import needs_message
+
+    return _detail(403, needs_message(exc.needs), code="gated", needs=exc.needs)
+
+
+def _gated(request: HttpRequest, exc: Gated) -> HttpResponse:
+    return gated_json(exc)
+
+
 HANDLERS: dict[type[Exception], Callable[[HttpRequest, Any], HttpResponse]] = {
     Invalid: _invalid,
     ValidationError: _validation_error,
@@ -135,4 +147,5 @@ HANDLERS: dict[type[Exception], Callable[[HttpRequest, Any], HttpResponse]] = {
     HttpError: _http_error,
     ActionRefused: _refused,
     RequestDataTooBig: _too_big,
+    Gated: _gated,
 }

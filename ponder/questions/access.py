@@ -6,6 +6,7 @@ entries and wrong keys all end in 404, so nothing tells an outsider what exists.
 """
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import quote, unquote
 
 from django.conf import settings
@@ -15,7 +16,16 @@ from django.shortcuts import get_object_or_404
 from ponder.lib.ids import hash_secret, new_secret, secret_matches
 
 from . import hot
-from .models import Argument, Comment, Idea, Participant, Question
+from .models import (
+    Argument,
+    Comment,
+    CoOrganiser,
+    Idea,
+    Invitation,
+    Participant,
+    Question,
+    TakingPart,
+)
 
 PARTICIPANT_COOKIE = "ponder_participant"
 NAME_COOKIE = "ponder_name"
@@ -44,6 +54,8 @@ class ReaderKind:
     with it and nothing kept under the old rule is served."""
 
     organiser: bool
+    holds_key: bool  # the organiser by the admin key (a co-organiser is not shown the key)
+    may_view: bool  # admitted: see `admission`
     newcomer: bool  # has given no name here yet: the forms ask for one
     may_add_ideas: bool
     may_add_arguments: bool
@@ -83,7 +95,16 @@ class Reader:
     must not ask who the reader is (`participant`): a shared render asks a stand-in of the kind
     (`anyone_of_kind`), who is nobody."""
 
-    __slots__ = ("_marks", "is_open", "newcomer", "organiser", "participant", "question")
+    __slots__ = (
+        "_marks",
+        "admitted",
+        "holds_key",
+        "is_open",
+        "newcomer",
+        "organiser",
+        "participant",
+        "question",
+    )
 
     def __init__(
         self,
@@ -92,17 +113,29 @@ class Reader:
         *,
         organiser: bool,
         newcomer: bool | None = None,
+        admitted: bool = True,
+        holds_key: bool | None = None,
     ) -> None:
         self.question = question
         self.participant = participant
         self.organiser = organiser
+        self.holds_key = organiser if holds_key is None else holds_key
+        # The organiser is always let in (`admission`).
+        self.admitted = admitted or organiser
         self.newcomer = participant is None if newcomer is None else newcomer
         self.is_open = question.is_open()
         self._marks: tuple[frozenset[str], frozenset[str]] | None = None
 
     def anyone_of_kind(self) -> "Reader":
         """A reader of this kind who is nobody in particular: votes, likes and owns nothing."""
-        stand_in = Reader(self.question, None, organiser=self.organiser, newcomer=self.newcomer)
+        stand_in = Reader(
+            self.question,
+            None,
+            organiser=self.organiser,
+            newcomer=self.newcomer,
+            admitted=self.admitted,
+            holds_key=self.holds_key,
+        )
         stand_in._marks = (frozenset(), frozenset())
         return stand_in
 
@@ -122,19 +155,29 @@ class Reader:
 
     # What they may do.
 
+    def may_view(self) -> bool:
+        """Whether they see the question at all: its ideas, arguments, votes and comments, on
+        every surface (page, fragments, live events, API, exports, report, embed). Those the
+        question's access setting keeps out see a gate saying what is needed (`admission`)."""
+        return self.admitted
+
+    def may_take_part(self) -> bool:
+        """Whether they may give a name and add, vote, like and comment (while it is open)."""
+        return self.admitted
+
     def may_add_ideas(self) -> bool:
-        return self.is_open and (self.question.allow_ideas or self.organiser)
+        return self.admitted and self.is_open and (self.question.allow_ideas or self.organiser)
 
     def may_add_arguments(self) -> bool:
-        return self.is_open and (self.question.allow_arguments or self.organiser)
+        return self.admitted and self.is_open and (self.question.allow_arguments or self.organiser)
 
     def may_vote(self) -> bool:
         """Whether the page offers them a vote (a newcomer is asked for a name first)."""
-        return self.is_open
+        return self.admitted and self.is_open
 
     def may_export(self) -> bool:
         """The results (CSV, Excel, JSON, report): the organiser's, and everyone's if allowed."""
-        return self.organiser or self.question.allow_exports
+        return self.organiser or (self.admitted and self.question.allow_exports)
 
     def may_embed(self) -> bool:
         """Whether other websites may show the question in an iframe (/embed/<id>/): only when
@@ -185,6 +228,8 @@ class Reader:
     def kind(self) -> ReaderKind:
         return ReaderKind(
             organiser=self.organiser,
+            holds_key=self.holds_key,
+            may_view=self.may_view(),
             newcomer=self.newcomer,
             may_add_ideas=self.may_add_ideas(),
             may_add_arguments=self.may_add_arguments(),
@@ -257,6 +302,7 @@ class Access:
     token: str | None  # the participant token this browser holds, if any
     admin_key: str | None  # the organiser's key, shown back to the organiser only
     idea: Idea | None = None  # the idea the request is about, when read with the question
+    admission: "Admission" = field(default_factory=lambda: ADMITTED)
     _reader: Reader | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -265,9 +311,18 @@ class Access:
         reader = self._reader
         if reader is None or reader.participant is not self.participant:
             reader = self._reader = Reader(
-                self.question, self.participant, organiser=self.is_organiser
+                self.question,
+                self.participant,
+                organiser=self.is_organiser,
+                admitted=self.admission.admitted,
+                holds_key=self.admin_key is not None,
             )
         return reader
+
+    @property
+    def invitation(self) -> Invitation | None:
+        """The invitation this browser or client came in by, if any."""
+        return self.admission.invitation
 
     def anyone_of_kind(self, *, admin_key: str | None = None) -> "Access":
         """This access as any reader of its kind has it: nobody in particular, with `admin_key`
@@ -298,9 +353,12 @@ class Access:
         return self.reader.may_embed()
 
 
-def question_for(request: HttpRequest, question_id: str, *, idea_id: str | None = None) -> Access:
+def question_for(
+    request: HttpRequest, question_id: str, *, idea_id: str | None = None, gate: bool = True
+) -> Access:
     """With `idea_id`, the question's idea of that id is read in the same query (`idea_for`
-    then finds it there): 404 if there is none."""
+    then finds it there): 404 if there is none. Someone the question's access setting keeps out
+    gets `Gated` (a gate page, 403), unless `gate` is off (the gate's own views)."""
     # Every page read starts here: one read in SQL written out once (hot.py).
     token = participant_token(request)
     token_hash = hash_secret(token) if token else None
@@ -321,35 +379,46 @@ def question_for(request: HttpRequest, question_id: str, *, idea_id: str | None 
     if question is None:
         raise Http404
     admin_key = request.get_signed_cookie(admin_cookie_name(question.pk), default=None)
-    is_organiser = secret_matches(admin_key, question.admin_key_hash)
-    return Access(
+    holds_key = secret_matches(admin_key, question.admin_key_hash)
+    is_organiser = holds_key or is_co_organiser(question, request_user(request))
+    access = Access(
         question=question,
         participant=participant,
         is_organiser=is_organiser,
         token=token,
-        admin_key=admin_key if is_organiser else None,
+        admin_key=admin_key if holds_key else None,
         idea=idea,
+        admission=admission_of_request(request, question, participant, organiser=is_organiser),
     )
+    if gate and not access.reader.may_view():
+        raise Gated(question, access.admission.needs)
+    return access
 
 
-def question_for_token(question_id: str, token: str | None) -> Access:
+def question_for_token(question_id: str, token: str | None, *, gate: bool = True) -> Access:
     """The question as an API client sending this bearer token sees it.
 
     The token is the question's admin key (the organiser) or a participant's token. The organiser
     takes part under the admin key itself once they have given a name, so one token does both.
+    A client the question's access setting keeps out gets `Gated` (403), unless `gate` is off
+    (joining, which may bring the password or an invitation).
     """
     # One read for the question, the participant and their votes and likes (hot.py).
     question, participant = hot.reader(question_id, hash_secret(token) if token else None)
     if question is None:
         raise Http404
     is_organiser = secret_matches(token, question.admin_key_hash)
-    return Access(
+    access = Access(
         question=question,
         participant=participant,
         is_organiser=is_organiser,
         token=token,
         admin_key=token if is_organiser else None,
+        admission=admission_of_participant(question, participant, organiser=is_organiser),
     )
+    if gate and not access.reader.may_view():
+        raise Gated(question, access.admission.needs)
+    return access
 
 
 def admin_for(request: HttpRequest, question_id: str) -> Access:
@@ -358,6 +427,159 @@ def admin_for(request: HttpRequest, question_id: str) -> Access:
     if not access.is_organiser:
         raise Http404
     return access
+
+
+# Who may take part ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """Whether the question's access setting lets this reader in, and if not, what they need:
+    "login", "password", "invitation" (they hold none) or "revoked". (An invitation link opened
+    in a second browser answers "invitation_used" itself: `gates.invitation_link`.)"""
+
+    admitted: bool
+    needs: str = ""
+    invitation: Invitation | None = None  # the invitation they came in by
+
+
+ADMITTED = Admission(admitted=True)
+
+
+class Gated(Exception):
+    """Someone the question's access setting keeps out asked for it: answered with the gate
+    page (`gates.gate_page`) or, in the API, a 403 in JSON."""
+
+    def __init__(self, question: Question, needs: str) -> None:
+        super().__init__(needs)
+        self.question = question
+        self.needs = needs
+
+
+def admission(
+    question: Question,
+    *,
+    organiser: bool,
+    account: bool,
+    knows_password: bool,
+    invitation: Invitation | None,
+) -> Admission:
+    """THE rule of who may take part (and so see the question). The organiser always; then by
+    the question's setting: anyone with the link; someone with an account; someone who gave the
+    password (or joined with it); someone holding an invitation not revoked."""
+    mode = question.taking_part
+    if organiser or mode == TakingPart.LINK:
+        return ADMITTED
+    if mode == TakingPart.ACCOUNT:
+        return ADMITTED if account else Admission(False, "login")
+    if mode == TakingPart.PASSWORD:
+        return ADMITTED if knows_password else Admission(False, "password")
+    if invitation is not None:
+        if invitation.revoked_at is not None:
+            return Admission(False, "revoked")
+        return Admission(True, "", invitation)
+    return Admission(False, "invitation")
+
+
+def request_user(request: HttpRequest) -> Any:
+    """The account logged in, or None."""
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+def admission_of_request(
+    request: HttpRequest,
+    question: Question,
+    participant: Participant | None,
+    *,
+    organiser: bool,
+) -> Admission:
+    """`admission` for a browser: its login, its password cookie, its invitation cookie."""
+    if organiser or question.taking_part == TakingPart.LINK:
+        return ADMITTED  # nothing more to read
+    return admission(
+        question,
+        organiser=organiser,
+        account=request_user(request) is not None,
+        # Who joined, knew it (or took part before it was set): a new password keeps newcomers out.
+        knows_password=participant is not None or knows_password(request, question),
+        invitation=held_invitation(request, question),
+    )
+
+
+def admission_of_participant(
+    question: Question, participant: Participant | None, *, organiser: bool
+) -> Admission:
+    """`admission` for an API client, by its token: a participant who joined with an account,
+    with the password, or by an invitation (`participant_join` in the API asks for them)."""
+    if organiser or question.taking_part == TakingPart.LINK:
+        return ADMITTED
+    invitation = None
+    if participant is not None and question.taking_part == TakingPart.INVITATION:
+        invitation = Invitation.objects.filter(question=question, participant=participant).first()
+    return admission(
+        question,
+        organiser=organiser,
+        account=participant is not None and participant.user_id is not None,
+        knows_password=participant is not None,
+        invitation=invitation,
+    )
+
+
+def is_co_organiser(question: Question, user: Any) -> bool:
+    """A co-organiser, logged in, is the question's organiser without its admin key."""
+    if user is None:
+        return False
+    return CoOrganiser.objects.filter(question=question, user=user).exists()
+
+
+# A browser's proof of the password: a digest of the question's password hash, so that a new
+# password makes every proof of the old one worthless. Signed, per question.
+def password_cookie_name(question_id: str) -> str:
+    return f"ponder_pass_{question_id}"
+
+
+def _password_proof(question: Question) -> str:
+    return hash_secret(f"{question.pk}:{question.password_hash}")
+
+
+def knows_password(request: HttpRequest, question: Question) -> bool:
+    if not question.password_hash:
+        return False
+    proof = request.get_signed_cookie(password_cookie_name(question.pk), default=None)
+    return proof is not None and secret_matches(proof, hash_secret(_password_proof(question)))
+
+
+def remember_password(response: HttpResponse, question: Question) -> None:
+    response.set_signed_cookie(
+        password_cookie_name(question.pk), _password_proof(question), **_cookie_options()
+    )
+
+
+# An invitation held by this browser: the invitation's id and the secret it was bound with.
+
+
+def invitation_cookie_name(question_id: str) -> str:
+    return f"ponder_invite_{question_id}"
+
+
+def held_invitation(request: HttpRequest, question: Question) -> Invitation | None:
+    held = request.get_signed_cookie(invitation_cookie_name(question.pk), default=None)
+    if not held:
+        return None
+    invitation_id, _, secret = held.partition(":")
+    invitation = Invitation.objects.filter(pk=invitation_id, question=question).first()
+    if invitation is None or not secret_matches(secret, invitation.browser_hash):
+        return None
+    return invitation
+
+
+def remember_invitation(
+    response: HttpResponse, question: Question, invitation: Invitation, secret: str
+) -> None:
+    response.set_signed_cookie(
+        invitation_cookie_name(question.pk), f"{invitation.pk}:{secret}", **_cookie_options()
+    )
 
 
 def idea_for(access: Access, idea_id: str) -> Idea:

@@ -481,7 +481,7 @@ def _render_parts(
     # Rendered as nobody in particular of the reader's kind: an organiser or not (that changes
     # what they may add), a newcomer or not (newcomers' forms ask for a name). Everything else
     # is a slot or a mark.
-    organiser_key = ADMIN_MARK if access.is_organiser else None
+    organiser_key = ADMIN_MARK if access.admin_key else None
     neutral = access.anyone_of_kind(admin_key=organiser_key)
     needs_name = neutral.reader.is_newcomer
     whole = key.template == IDEA_PAGE

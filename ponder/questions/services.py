@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -28,7 +30,9 @@ from . import hot
 from .models import (
     Argument,
     Comment,
+    CoOrganiser,
     Idea,
+    Invitation,
     Like,
     Participant,
     Question,
@@ -147,10 +151,17 @@ def question_update(
     allow_exports: bool | None = None,
     allow_embed: bool | None = None,
     embed_origins: list[str] | None = None,
+    taking_part: str | None = None,
+    password: str = "",
 ) -> Question:
-    """Change the question and its settings; `allow_exports`, `allow_embed` or `embed_origins`
-    left at None keep theirs. `embed_origins` are checked origins (`forms.clean_origins`)."""
+    """Change the question and its settings; `allow_exports`, `allow_embed`, `embed_origins` or
+    `taking_part` left at None keep theirs, and so does an empty `password` (kept hashed only).
+    `embed_origins` are checked origins (`forms.clean_origins`)."""
     locked = _lock(question)
+    if taking_part is not None:
+        locked.taking_part = taking_part
+    if password:
+        locked.password_hash = make_password(password)
     locked.title, locked.description = title, description
     locked.allow_ideas, locked.allow_arguments = allow_ideas, allow_arguments
     locked.max_votes, locked.deadline, locked.time_zone = max_votes, deadline, time_zone
@@ -172,6 +183,8 @@ def question_update(
             "allow_exports",
             "allow_embed",
             "embed_origins",
+            "taking_part",
+            "password_hash",
         ]
     )
     _announce(locked, "question.changed")
@@ -282,11 +295,13 @@ def participant_join(
     token: str | None = None,
     network: str = "",
     organiser: bool = False,
+    invitation: Invitation | None = None,
 ) -> tuple[Participant, str]:
     """Take part under `name`. With the token of an existing participant, rename them instead.
     `network`: the keyed hash of the network a new participant joins from (`crowds.network_of`).
     `organiser`: the request holds the question's admin key, so the participant is marked as
-    the organiser.
+    the organiser. `invitation`: the invitation they came in by, which a new participant is
+    bound to (revoking it then shuts them out: `access.admission`).
 
     Returns the participant and their token (new when none was given)."""
     _require_open(question)
@@ -302,7 +317,38 @@ def participant_join(
     participant = Participant.objects.create(
         question=locked, token_hash=token_hash, name=name, organiser=organiser, network=network
     )
+    if invitation is not None and invitation.participant_id is None:
+        invitation.participant = participant
+        invitation.save(update_fields=["participant"])
     return participant, token
+
+
+# Co-organisers ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def co_organiser_add(*, question: Question, email: str) -> CoOrganiser:
+    """Make the account with this e-mail address a co-organiser of `question`. Refused when no
+    account has the address, or it is the question's own creator's."""
+    users = get_user_model().objects.filter(email__iexact=email.strip())
+    user = users.order_by("pk").first()
+    if user is None:
+        raise ActionRefused(
+            _("No account has this e-mail address. Ask them to sign up first, then add them."),
+            code="no_account",
+        )
+    if user.pk == question.created_by_id:
+        raise ActionRefused(_("This account organises the question already."), code="creator")
+    co_organiser, _created = CoOrganiser.objects.get_or_create(question=question, user=user)
+    _announce(question, "question.changed")
+    return co_organiser
+
+
+@transaction.atomic
+def co_organiser_remove(*, question: Question, user_id: int) -> None:
+    """Take a co-organiser's rights back (the creator is never one: nobody can remove them)."""
+    CoOrganiser.objects.filter(question=question, user_id=user_id).delete()
+    _announce(question, "question.changed")
 
 
 @transaction.atomic

@@ -34,7 +34,7 @@ from ponder.database import database_answers
 from ponder.lib.ids import secret_matches
 from ponder.ratelimit import limit
 
-from . import services, stencils
+from . import gates, services, stencils
 from .access import (
     Access,
     admin_for,
@@ -175,6 +175,7 @@ def _participant(request: HttpRequest, access: Access, form: Form) -> tuple[Part
         token=browser_token(request),
         network=network_of_request(request),
         organiser=access.is_organiser,
+        invitation=access.invitation,
     )
     access.participant = participant
     return participant, (token, participant.name)
@@ -333,6 +334,7 @@ def join(request: HttpRequest, question_id: str) -> HttpResponse:
             token=browser_token(request),
             network=network_of_request(request),
             organiser=access.is_organiser,
+            invitation=access.invitation,
         )
     except ActionRefused as refused:
         if _name_taken(form, refused):
@@ -401,9 +403,8 @@ def question_settings(request: HttpRequest, question_id: str) -> HttpResponse:
         messages.success(request, _("Settings saved."))
         return redirect("question", question_id)
     status = 422 if form.errors else 200
-    return render(
-        request, "questions/settings.html", _context(request, access, form=form), status=status
-    )
+    context = {**_context(request, access), **gates.people_context(request, access), "form": form}
+    return render(request, "questions/settings.html", context, status=status)
 
 
 @require_POST
@@ -425,8 +426,11 @@ def question_reopen(request: HttpRequest, question_id: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def admin_key_replace(request: HttpRequest, question_id: str) -> HttpResponse:
     """Replace the admin link (asked first): the old one stops working at once. The new link is
-    shown once, and this browser remembers it."""
+    shown once, and this browser remembers it. Only for whoever holds the key: a co-organiser
+    must not lock its holder out."""
     access = admin_for(request, question_id)
+    if access.admin_key is None:
+        raise Http404
     if request.method == "GET":
         return render(request, "questions/admin_key.html", _context(request, access))
     question, admin_key = services.question_admin_key_replace(question=access.question)
