@@ -17,8 +17,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, reverse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Path, Query
-from ninja.operation import Operation
 from ninja.errors import HttpError
+from ninja.operation import Operation
 from ninja.responses import Status
 
 from ponder.questions import hot, invitations, services
@@ -486,7 +486,7 @@ def _invitation(invitation: Invitation, url: str | None = None) -> dict[str, Any
     "/questions/{question_id}/invitations",
     response={200: InvitationsOut, **_errors(401, 404)},
     summary="The invitations, used or not (organiser)",
-    tags=["taking part"],
+    tags=["access"],
 )
 def invitations_list(request: HttpRequest, question_id: str = QuestionId) -> dict[str, Any]:
     access = auth.organiser(request, question_id)
@@ -502,7 +502,7 @@ def invitations_list(request: HttpRequest, question_id: str = QuestionId) -> dic
     "many links, labelled `label` 1, 2 …). Each link lets one person in: the first browser that "
     "opens it, or the first client that joins with its key. The answer holds the links: they "
     "are not shown again.",
-    tags=["taking part"],
+    tags=["access"],
 )
 def invitations_create(
     request: HttpRequest, payload: InvitationsIn, question_id: str = QuestionId
@@ -543,7 +543,7 @@ def invitations_create(
     response={200: InvitationOut, **_errors(401, 404)},
     summary="Revoke an invitation (organiser)",
     description="Its link lets nobody in any more, nor whoever came in by it.",
-    tags=["taking part"],
+    tags=["access"],
 )
 def invitation_revoke(
     request: HttpRequest,
@@ -571,7 +571,7 @@ def _co_organisers(question: Question) -> dict[str, Any]:
     "/questions/{question_id}/co-organisers",
     response={200: CoOrganisersOut, **_errors(401, 404)},
     summary="The co-organisers (organiser)",
-    tags=["taking part"],
+    tags=["access"],
 )
 def co_organisers_list(request: HttpRequest, question_id: str = QuestionId) -> dict[str, Any]:
     return _co_organisers(auth.organiser(request, question_id).question)
@@ -582,7 +582,7 @@ def co_organisers_list(request: HttpRequest, question_id: str = QuestionId) -> d
     response={201: CoOrganisersOut, **_errors(400, 401, 404, 409, 413)},
     summary="Give an account the organiser's rights (organiser)",
     description="By the e-mail address of the account: 409 `no_account` when no account has it.",
-    tags=["taking part"],
+    tags=["access"],
 )
 @limit_operation("co_organiser")
 def co_organiser_add(
@@ -600,7 +600,7 @@ def co_organiser_add(
     "/questions/{question_id}/co-organisers/{user_id}",
     response={204: None, **_errors(401, 404)},
     summary="Take an account's organiser rights back (organiser)",
-    tags=["taking part"],
+    tags=["access"],
 )
 def co_organiser_remove(
     request: HttpRequest,

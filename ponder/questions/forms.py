@@ -257,6 +257,7 @@ class QuestionSettingsForm(Form):
     taking_part = forms.ChoiceField(
         label=_("Who may take part"),
         choices=TakingPart.choices,
+        required=False,  # left out: kept
         widget=forms.RadioSelect,
         help_text=_(
             "Everyone else sees only a page saying what they need: to log in, the password, or "
@@ -294,9 +295,16 @@ class QuestionSettingsForm(Form):
     def clean_embed_origins(self) -> list[str]:
         return clean_origins(self.cleaned_data.get("embed_origins") or "")
 
+    def clean_taking_part(self) -> str:
+        return (
+            self.cleaned_data.get("taking_part")
+            or self.initial.get("taking_part")
+            or TakingPart.LINK
+        )
+
     def clean_password(self) -> str:
         password = self.cleaned_data.get("password") or ""
-        mode = self.data.get("taking_part")
+        mode = self.data.get("taking_part") or self.initial.get("taking_part")
         if not password and mode == TakingPart.PASSWORD and not self.initial.get("has_password"):
             raise forms.ValidationError(
                 _("Choose a password, or choose another way of taking part."), code="required"

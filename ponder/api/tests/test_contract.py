@@ -49,6 +49,7 @@ def test_a_question_can_be_asked_with_its_settings(db: None) -> None:
         "max_votes": 3,
         "deadline": deadline.isoformat().replace("+00:00", "Z"),
         "time_zone": "Europe/Berlin",
+        "taking_part": "link",
     }
 
 

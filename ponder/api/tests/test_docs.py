@@ -27,6 +27,10 @@ CONTRACT = {
     "/api/v1/arguments/{argument_id}": {"patch", "delete"},
     "/api/v1/arguments/{argument_id}/like": {"put", "delete"},
     "/api/v1/comments/{comment_id}": {"patch", "delete"},
+    "/api/v1/questions/{question_id}/invitations": {"get", "post"},
+    "/api/v1/questions/{question_id}/invitations/{invitation_id}/revoke": {"post"},
+    "/api/v1/questions/{question_id}/co-organisers": {"get", "post"},
+    "/api/v1/questions/{question_id}/co-organisers/{user_id}": {"delete"},
 }
 DE = {"HTTP_ACCEPT_LANGUAGE": "de-DE,de;q=0.9"}
 
