@@ -264,7 +264,9 @@ class InvitationsIn(Input):
     emails: list[Annotated[str, Field(max_length=254)]] = Field(
         default=None, max_length=500, json_schema_extra=_no_default
     )
-    count: StrictInt = Field(default=None, ge=1, le=500, json_schema_extra=_no_default)
+    count: Annotated[StrictInt, BeforeValidator(_whole)] = Field(
+        default=None, ge=1, le=500, json_schema_extra=_no_default
+    )
     label: str = Field(
         default=None,
         max_length=100,

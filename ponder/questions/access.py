@@ -54,8 +54,6 @@ class ReaderKind:
     with it and nothing kept under the old rule is served."""
 
     organiser: bool
-    holds_key: bool  # the organiser by the admin key (a co-organiser is not shown the key)
-    may_view: bool  # admitted: see `admission`
     newcomer: bool  # has given no name here yet: the forms ask for one
     may_add_ideas: bool
     may_add_arguments: bool
@@ -64,6 +62,8 @@ class ReaderKind:
     may_embed: bool
     sees_counts: bool
     sees_voter_names: bool
+    holds_key: bool = False  # the organiser by the admin key (a co-organiser is not shown it)
+    may_view: bool = True  # admitted (`admission`): else nothing is rendered for them at all
 
 
 def shown_to_everyone(question: Question) -> tuple[bool, bool]:
@@ -228,8 +228,6 @@ class Reader:
     def kind(self) -> ReaderKind:
         return ReaderKind(
             organiser=self.organiser,
-            holds_key=self.holds_key,
-            may_view=self.may_view(),
             newcomer=self.newcomer,
             may_add_ideas=self.may_add_ideas(),
             may_add_arguments=self.may_add_arguments(),
@@ -238,6 +236,8 @@ class Reader:
             may_embed=self.may_embed(),
             sees_counts=self.sees_counts(),
             sees_voter_names=self.sees_voter_names(),
+            holds_key=self.holds_key,
+            may_view=self.may_view(),
         )
 
     # Their own marks.

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap
 
 from ponder.lib.ids import new_secret
@@ -105,11 +105,12 @@ def password_enter(request: HttpRequest, question_id: str) -> HttpResponse:
     return response
 
 
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def invitation_link(request: HttpRequest, question_id: str, key: str) -> HttpResponse:
-    """An invitee's personal link: the first browser to open it is let in, from then on; any
-    other browser is told the link was used."""
-    if request.method == "HEAD":  # link previews: nothing bound, nothing looked up
+    """An invitee's personal link. Opening it asks them to go on (a page: mail scanners and link
+    previews open links too, and must not take the invitation); going on (a form post) lets this
+    browser in, from then on. Any other browser is told that the link was used."""
+    if request.method == "HEAD":  # link previews: nothing looked up
         return HttpResponse()
     access = question_for(request, question_id, gate=False)
     question = access.question
@@ -121,6 +122,13 @@ def invitation_link(request: HttpRequest, question_id: str, key: str) -> HttpRes
     held = access.invitation
     if held is not None and held.pk == invitation.pk:
         return redirect("question", question_id)  # this browser holds it already
+    if invitation.used_at is not None:
+        return gate_page(request, question, "invitation_used")
+    if request.method == "GET":
+        context = {"question_id": question_id, "key": key}
+        response = render(request, "questions/invitation.html", context)
+        response["Cache-Control"] = "private, no-store"
+        return response
     secret = new_secret()
     if not invitations.invitation_bind(invitation=invitation, secret=secret):
         return gate_page(request, question, "invitation_used")
