@@ -548,6 +548,8 @@ def test_a_co_organiser_is_added_by_the_address_of_their_account(question, alice
     assert CoOrganiser.objects.filter(question=question, user=cora).exists()
     assert "cora@example.org" in alice.get(f"/q/{question.pk}/settings/").content.decode()
 
+    # The key holder's page is rendered first: its render, with the admin link, is not theirs.
+    assert "/a/" in alice.get(f"/q/{question.pk}/").content.decode()
     browser = Client()
     browser.force_login(cora)
     page = browser.get(f"/q/{question.pk}/").content.decode()
