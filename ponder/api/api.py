@@ -91,6 +91,10 @@ The organiser takes part too by sending a name to the participants endpoint with
 
 Live updates: `GET /api/v1/questions/{id}/events` (server-sent events, no token needed).
 
+Who may take part: on a question open to some only (`settings.taking_part`), everyone else gets
+403 with `needs` (`login`, `password`, `invitation` or `revoked`); join with the question's
+`password` or your `invitation` key to get a token that lets you in.
+
 Rate limits: per token, 100 votes, likes, ideas, arguments or comments an hour each; per question
 and client address, 1,000 new names an hour; per address, backstops sized for a room of a
 thousand people behind one address. Over a limit the answer is 429 with `Retry-After` (seconds to
