@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ponder.questions.access import Gated
+from ponder.questions.gates import gated_json
 from ponder.questions.services import ActionRefused
 
 
@@ -128,14 +129,8 @@ def json_405(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return answer
 
 
-def gated_json(exc: Gated) -> HttpResponse:
-    """Kept out by the question's access setting: 403, saying what is needed (`needs`)."""
-    from ponder.questions.gates import needs_message
-
-    return _detail(403, needs_message(exc.needs), code="gated", needs=exc.needs)
-
-
 def _gated(request: HttpRequest, exc: Gated) -> HttpResponse:
+    """Kept out by the question's access setting: 403, saying what is needed (`needs`)."""
     return gated_json(exc)
 
 

@@ -5,7 +5,7 @@ itself is `access.admission`."""
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.hashers import check_password
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -233,12 +233,16 @@ def co_organiser_remove(request: HttpRequest, question_id: str, user_id: int) ->
     return redirect(reverse("question_settings", args=[question_id]) + "#co-organisers-heading")
 
 
+def gated_json(gated: Gated) -> JsonResponse:
+    """Kept out, in JSON (the API, the live stream): 403, saying what is needed (`needs`)."""
+    detail = {"detail": needs_message(gated.needs), "code": "gated", "needs": gated.needs}
+    return JsonResponse(detail, status=403)
+
+
 def gated_answer(request: HttpRequest, gated: Gated) -> HttpResponse:
     """The answer to a request `Gated` refused (`middleware.GateMiddleware`)."""
     if request.path.startswith("/api/") or request.headers.get("Accept", "").startswith(
         ("application/json", "text/event-stream")
     ):
-        from ponder.api.errors import gated_json
-
         return gated_json(gated)
     return gate_page(request, gated.question, gated.needs)

@@ -13,6 +13,7 @@ from ponder.ratelimit import bearer_token, limit
 
 from . import hot
 from .access import Gated, question_for, question_for_token, shown_to_everyone
+from .gates import gated_json
 from .models import Idea, Question, TakingPart
 from .pages import VOTERS_SHOWN, named_voters
 
@@ -88,10 +89,7 @@ async def question_events(request: HttpRequest, question_id: str) -> HttpRespons
     try:
         current = await _admitted_version(request, question_id)
     except Gated as gated:
-        from .gates import needs_message
-
-        detail = {"detail": needs_message(gated.needs), "code": "gated", "needs": gated.needs}
-        return JsonResponse(detail, status=403)
+        return gated_json(gated)
     if current is None:
         raise Http404
     return await stream(request, question_id, current)
