@@ -61,7 +61,7 @@ class Limit(NamedTuple):
 DEFAULT_LIMITS = (
     "write=20000/10m,read=300000/5m,stream=5000/5m,question=100/h,join=2000/h,"
     "join_question=1000/h,idea=100/h,argument=100/h,comment=100/h,vote=100/h,like=100/h,"
-    "report=30/h"
+    "report=30/h,password=10/10m,password_any=50/h,co_organiser=30/h"
 )
 NAMES = tuple(item.partition("=")[0] for item in DEFAULT_LIMITS.split(","))
 # Whom each bucket counts: the client address, the question and the address, or the person (the
@@ -81,6 +81,12 @@ SCOPES = {
     "vote": PERSON,
     "like": PERSON,
     "report": PERSON,
+    # Wrong passwords of a question (`wrong_password`): per question and address, and per
+    # address over every question.
+    "password": QUESTION,
+    "password_any": ADDRESS,
+    # Adding co-organisers: the answer tells whether an address has an account.
+    "co_organiser": ADDRESS,
 }
 JOINING = ("join", "join_question")  # a new name counts against both
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -300,6 +306,44 @@ def hit(counts: Iterable[tuple[str, str]]) -> Refusal | None:
         )
         return None
     return refusal
+
+
+# Wrong passwords: only wrong guesses count, and once over, no guess is even checked.
+GUESSES = ("password", "password_any")
+
+
+def guesses_left(request: HttpRequest, question_id: str) -> Refusal | None:
+    """A `Refusal` if this address has made too many wrong guesses at the question's password
+    lately (counted by `wrong_password`); None if it may guess. Counts nothing."""
+    limits = configured_limits()
+    now = clock()
+    refusal: Refusal | None = None
+    try:
+        for bucket, who in counts_for(request, GUESSES, question_id=question_id):
+            limit = limits.get(bucket)
+            if limit is None:
+                continue
+            window = int(now // limit.period)
+            if (cache.get(f"ratelimit:{bucket}:{who}:{window}") or 0) >= limit.count:
+                wait = max(math.ceil((window + 1) * limit.period - now), 1)
+                if refusal is None or wait > refusal.wait:
+                    refusal = Refusal(wait, SCOPES[bucket])
+    except Exception:
+        log.warning("Password guesses are not limited now: the cache failed", exc_info=True)
+        return None
+    return refusal
+
+
+def wrong_password(request: HttpRequest, question_id: str) -> None:
+    """Count a wrong guess at the question's password."""
+    hit(counts_for(request, GUESSES, question_id=question_id))
+
+
+def guesses_message(refusal: Refusal) -> str:
+    return _(
+        "Too many wrong passwords were tried from your network. Please wait %(wait)s, then "
+        "try again."
+    ) % {"wait": _wait_text(refusal.wait)}
 
 
 def buckets_for(request: HttpRequest, view: Callable) -> list[str]:

@@ -140,6 +140,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "ponder.ratelimit.RateLimitMiddleware",
     "ponder.questions.middleware.BusyMiddleware",
+    "ponder.questions.middleware.GateMiddleware",
     "ponder.database.DatabaseUnavailableMiddleware",
 ]
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.db import transaction
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
@@ -24,11 +25,25 @@ from ninja.responses import Status
 
 from ponder.accounts import dashboard
 from ponder.accounts.models import Profile
-from ponder.questions import hot, services
-from ponder.questions.access import Access, argument_for, comment_for, idea_for
+from ponder.questions import hot, invitations, services
+from ponder.questions.access import Access, Gated, argument_for, comment_for, idea_for
 from ponder.questions.crowds import NETWORK_PATTERN, crowds_of, network_of_request
-from ponder.questions.forms import PictureForm, QuestionSettingsForm
-from ponder.questions.models import Argument, Comment, Idea, Participant, Question
+from ponder.questions.forms import (
+    CoOrganiserForm,
+    InvitationsForm,
+    PictureForm,
+    QuestionSettingsForm,
+)
+from ponder.questions.gates import invitation_url
+from ponder.questions.models import (
+    Argument,
+    Comment,
+    CoOrganiser,
+    Idea,
+    Invitation,
+    Participant,
+    Question,
+)
 from ponder.questions.moderation import open_reports
 from ponder.questions.shapes import (
     COMMENTS_PER_READ,
@@ -41,7 +56,13 @@ from ponder.questions.shapes import (
     read,
     results_data,
 )
-from ponder.ratelimit import bearer_token, limit_operation
+from ponder.ratelimit import (
+    bearer_token,
+    guesses_left,
+    guesses_message,
+    limit_operation,
+    wrong_password,
+)
 
 from . import auth, errors
 from .docs import ReferencePage
@@ -57,6 +78,8 @@ from .schemas import (
     CommentOut,
     CommentPatch,
     CommentsOut,
+    CoOrganiserIn,
+    CoOrganisersOut,
     CrowdRemoved,
     CrowdRemoveIn,
     CrowdsOut,
@@ -66,6 +89,9 @@ from .schemas import (
     IdeaOut,
     IdeaPatch,
     IdeasOut,
+    InvitationOut,
+    InvitationsIn,
+    InvitationsOut,
     MergeIn,
     MyQuestionsOut,
     ParticipantIn,
@@ -96,6 +122,10 @@ a participant where it took part, and free to take part anywhere. `GET /api/v1/m
 token it is; `GET /api/v1/me/questions` lists the account's questions.
 
 Live updates: `GET /api/v1/questions/{id}/events` (server-sent events, no token needed).
+
+Who may take part: on a question open to some only (`settings.taking_part`), everyone else gets
+403 with `needs` (`login`, `password`, `invitation` or `revoked`); join with the question's
+`password` or your `invitation` key to get a token that lets you in.
 
 Rate limits: per token, 100 votes, likes, ideas, arguments or comments an hour each; per question
 and client address, 1,000 new names an hour; per address, backstops sized for a room of a
@@ -484,14 +514,16 @@ def crowd_remove(
 @api.get(
     "/questions/{question_id}/results",
     auth=None,
+    openapi_extra=OPTIONAL_TOKEN,
     response={200: ResultsOut, **_errors(401, 403, 404)},
     summary="The ranking by votes",
     description="While the question is open, the ranking so far; 403 while its tally is hidden "
     "(only the organiser's token reads it then, if they chose to see it).",
     tags=["questions"],
-    openapi_extra=OPTIONAL_TOKEN,
 )
 def question_results(request: HttpRequest, question_id: str = QuestionId) -> Any:
+    # The token says who is asking: the organiser may see a hidden tally, and a question open to
+    # some only answers its admitted readers alone (`Gated`, 403, otherwise).
     access = auth.reader(request, question_id)
     if not access.reader.sees_counts():
         return Status(403, {"detail": _("The votes are hidden until the question closes.")})
@@ -505,33 +537,44 @@ def question_results(request: HttpRequest, question_id: str = QuestionId) -> Any
     "/questions/{question_id}/participants",
     auth=None,
     openapi_extra=OPTIONAL_TOKEN,
-    response={200: ParticipantOut, 201: ParticipantOut, **_errors(400, 401, 404, 409, 413)},
+    response={
+        200: ParticipantOut,
+        201: ParticipantOut,
+        **_errors(400, 401, 403, 404, 409, 413, 429),
+    },
     summary="Take part by name",
     description="Without a token: you get a new `token` (201). With your token: you change your "
     "name (200). With the admin token: the organiser takes part under it (201). With an account "
     "token: the account takes part (201) or changes its name here (200), and `token` is the "
-    "account token itself.",
+    "account token itself. On a question open to some only, send its `password` or your "
+    "`invitation`; 403 says what is needed, 429 after too many wrong passwords.",
     tags=["participants"],
 )
 @limit_operation("join")
 def participant_join(
     request: HttpRequest, payload: ParticipantIn, question_id: str = QuestionId
 ) -> Status:
-    access = auth.writer(request, question_id)
+    access = auth.writer(request, question_id, gate=False)
     status = 200 if access.participant is not None else 201
+    invitation = access.invitation
+    if not access.reader.may_take_part():
+        invitation = _let_in(request, access, payload)
     if access.account is not None:  # the account takes part under its account token
-        return Status(status, _account_joins(request, access, payload.name))
+        return Status(status, _account_joins(request, access, payload.name, invitation))
     participant, token = services.participant_join(
         question=access.question,
         name=payload.name,
         token=access.token,
         network=network_of_request(request),
         organiser=access.is_organiser,
+        invitation=invitation,
     )
     return Status(status, {"id": participant.pk, "name": participant.name, "token": token})
 
 
-def _account_joins(request: HttpRequest, access: Access, name: str) -> dict[str, str]:
+def _account_joins(
+    request: HttpRequest, access: Access, name: str, invitation: Invitation | None
+) -> dict[str, str]:
     if access.participant is not None:
         participant = services.participant_rename(
             participant=access.participant, name=name, organiser=access.is_organiser
@@ -545,9 +588,176 @@ def _account_joins(request: HttpRequest, access: Access, name: str) -> dict[str,
             network=network_of_request(request),
             organiser=access.is_organiser,
             user=access.account,
+            invitation=invitation,
         )
     token = auth.bearer_of(request)
     return {"id": participant.pk, "name": participant.name, "token": token}
+
+
+def _let_in(request: HttpRequest, access: Access, payload: ParticipantIn) -> Invitation | None:
+    """Let a new participant of a question open to some only in, by its password or their
+    invitation (the invitation they take, which is theirs from then on); else `Gated`, 403."""
+    question, needs = access.question, access.admission.needs
+    if needs == "password" and payload.password is not None:
+        refusal = guesses_left(request, question.pk)
+        if refusal is not None:
+            raise HttpError(429, guesses_message(refusal))
+        if check_password(payload.password, question.password_hash):
+            return None
+        wrong_password(request, question.pk)
+        raise Invalid([("password", _("This is not the password."))])
+    if needs == "invitation" and payload.invitation is not None:
+        invitation = invitations.invitation_of_key(question, payload.invitation)
+        if invitation is None:
+            raise Invalid([("invitation", _("This is not an invitation to this question."))])
+        return invitations.invitation_take(invitation=invitation)
+    raise Gated(question, needs)
+
+
+# Invitations and co-organisers --------------------------------------------------------------
+
+
+def _invitation(invitation: Invitation, url: str | None = None) -> dict[str, Any]:
+    return {
+        "id": invitation.pk,
+        "label": invitation.label,
+        "email": invitation.email,
+        "state": invitation.state,
+        "created_at": invitation.created_at,
+        "used_at": invitation.used_at,
+        "revoked_at": invitation.revoked_at,
+        "url": url,
+    }
+
+
+@api.get(
+    "/questions/{question_id}/invitations",
+    response={200: InvitationsOut, **_errors(401, 404)},
+    summary="The invitations, used or not (organiser)",
+    tags=["access"],
+)
+def invitations_list(request: HttpRequest, question_id: str = QuestionId) -> dict[str, Any]:
+    access = auth.organiser(request, question_id)
+    made = Invitation.objects.filter(question=access.question).order_by("created_at")
+    return {"invitations": [_invitation(invitation) for invitation in made]}
+
+
+@api.post(
+    "/questions/{question_id}/invitations",
+    response={201: InvitationsOut, **_errors(400, 401, 404, 413)},
+    summary="Invite people (organiser)",
+    description="Send `emails` (each address gets a mail with its own link) or `count` (that "
+    "many links, labelled `label` 1, 2 …). Each link lets one person in: the first browser that "
+    "opens it, or the first client that joins with its key. The answer holds the links: they "
+    "are not shown again.",
+    tags=["access"],
+)
+def invitations_create(
+    request: HttpRequest, payload: InvitationsIn, question_id: str = QuestionId
+) -> Status:
+    access = auth.organiser(request, question_id)
+    data = {
+        "emails": "\n".join(payload.emails or []),
+        "count": payload.count,
+        "label": payload.label or "",
+    }
+    form = InvitationsForm(data)
+    if not form.is_valid():
+        raise Invalid(
+            [
+                ("body" if name == "__all__" else name, message)
+                for name, messages in form.errors.items()
+                for message in messages
+            ]
+        )
+    question = access.question
+    if form.cleaned_data["emails"]:
+        made = invitations.invitation_create_for_emails(
+            question=question, emails=form.cleaned_data["emails"]
+        )
+    else:
+        made = invitations.invitation_create_links(
+            question=question, count=form.cleaned_data["count"], label=form.cleaned_data["label"]
+        )
+    links = [(new, invitation_url(request, question, new.key)) for new in made]
+    for new, url in links:
+        if new.invitation.email:
+            invitations.send_invitation_mail(to=new.invitation.email, question=question, url=url)
+    return Status(201, {"invitations": [_invitation(new.invitation, url) for new, url in links]})
+
+
+@api.post(
+    "/questions/{question_id}/invitations/{invitation_id}/revoke",
+    response={200: InvitationOut, **_errors(401, 404)},
+    summary="Revoke an invitation (organiser)",
+    description="Its link lets nobody in any more, nor whoever came in by it.",
+    tags=["access"],
+)
+def invitation_revoke(
+    request: HttpRequest,
+    question_id: str = QuestionId,
+    invitation_id: str = Path(..., pattern=ID_PATTERN, description="The invitation's id."),
+) -> dict[str, Any]:
+    access = auth.organiser(request, question_id)
+    invitation = Invitation.objects.filter(pk=invitation_id, question=access.question).first()
+    if invitation is None:
+        raise Http404
+    return _invitation(invitations.invitation_revoke(invitation=invitation))
+
+
+def _co_organisers(question: Question) -> dict[str, Any]:
+    found = CoOrganiser.objects.filter(question=question).select_related("user")
+    return {
+        "co_organisers": [
+            {"id": co.user_id, "email": co.user.email, "added_at": co.added_at}
+            for co in found.order_by("added_at")
+        ]
+    }
+
+
+@api.get(
+    "/questions/{question_id}/co-organisers",
+    response={200: CoOrganisersOut, **_errors(401, 404)},
+    summary="The co-organisers (organiser)",
+    tags=["access"],
+)
+def co_organisers_list(request: HttpRequest, question_id: str = QuestionId) -> dict[str, Any]:
+    return _co_organisers(auth.organiser(request, question_id).question)
+
+
+@api.post(
+    "/questions/{question_id}/co-organisers",
+    response={201: CoOrganisersOut, **_errors(400, 401, 404, 409, 413)},
+    summary="Give an account the organiser's rights (organiser)",
+    description="By the e-mail address of the account: 409 `no_account` when no account has it.",
+    tags=["access"],
+)
+@limit_operation("co_organiser")
+def co_organiser_add(
+    request: HttpRequest, payload: CoOrganiserIn, question_id: str = QuestionId
+) -> Status:
+    access = auth.organiser(request, question_id)
+    form = CoOrganiserForm({"email": payload.email})
+    if not form.is_valid():
+        raise Invalid([("email", message) for message in form.errors["email"]])
+    services.co_organiser_add(question=access.question, email=form.cleaned_data["email"])
+    return Status(201, _co_organisers(access.question))
+
+
+@api.delete(
+    "/questions/{question_id}/co-organisers/{user_id}",
+    response={204: None, **_errors(401, 404)},
+    summary="Take an account's organiser rights back (organiser)",
+    tags=["access"],
+)
+def co_organiser_remove(
+    request: HttpRequest,
+    question_id: str = QuestionId,
+    user_id: int = Path(..., ge=1, le=2**62, description="The account's id."),
+) -> Status:
+    access = auth.organiser(request, question_id)
+    services.co_organiser_remove(question=access.question, user_id=user_id)
+    return Status(204, None)
 
 
 # Ideas and votes ----------------------------------------------------------------------------

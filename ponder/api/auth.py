@@ -80,16 +80,18 @@ def _account_of(token: str) -> Any:
     return found
 
 
-def _resolve(question_id: str, token: str | None) -> Access:
+def _resolve(question_id: str, token: str | None, *, gate: bool = True) -> Access:
     # An account token is looked up among the accounts' tokens only; any other token is this
-    # question's admin key or one of its participants' tokens.
+    # question's admin key or one of its participants' tokens. Whoever the question's access
+    # setting keeps out gets 403 (`Gated`), unless `gate` is off.
     if token is not None and is_account_token(token):
-        return question_for_account(question_id, _account_of(token))
-    return question_for_token(question_id, token)
+        return question_for_account(question_id, _account_of(token), gate=gate)
+    return question_for_token(question_id, token, gate=gate)
 
 
 def public(question_id: str) -> Access:
-    """Anyone, as anyone: what is the same for everybody (the results). No token is looked at."""
+    """Anyone, as anyone: what is the same for everybody. No token is looked at (and a question
+    open to some only answers 403: `Gated`)."""
     return question_for_token(question_id, None)
 
 
@@ -100,10 +102,11 @@ def reader(request: HttpRequest, question_id: str) -> Access:
     return access
 
 
-def writer(request: HttpRequest, question_id: str) -> Access:
+def writer(request: HttpRequest, question_id: str, *, gate: bool = True) -> Access:
     """Whoever writes: a token that is sent must belong to the question, else 404 (not 401,
-    which an unknown id never gets: the two answers would tell an entry's existence)."""
-    access = _resolve(question_id, _token(request))
+    which an unknown id never gets: the two answers would tell an entry's existence). `gate`
+    off: for joining, which may bring the password or an invitation."""
+    access = _resolve(question_id, _token(request), gate=gate)
     if access.token and not (access.is_organiser or access.participant):
         raise Http404
     return access

@@ -36,6 +36,7 @@ TAGS = {
     "ideas": gettext_lazy("Ideas and votes"),
     "arguments": gettext_lazy("Pros, cons and likes"),
     "comments": gettext_lazy("Comments"),
+    "access": gettext_lazy("Who may take part"),
 }
 STATUSES = {
     200: gettext_lazy("OK"),

@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from ponder.questions.access import Gated
+from ponder.questions.gates import gated_json
 from ponder.questions.services import ActionRefused
 
 
@@ -134,6 +136,11 @@ def json_405(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return answer
 
 
+def _gated(request: HttpRequest, exc: Gated) -> HttpResponse:
+    """Kept out by the question's access setting: 403, saying what is needed (`needs`)."""
+    return gated_json(exc)
+
+
 HANDLERS: dict[type[Exception], Callable[[HttpRequest, Any], HttpResponse]] = {
     Invalid: _invalid,
     ValidationError: _validation_error,
@@ -142,4 +149,5 @@ HANDLERS: dict[type[Exception], Callable[[HttpRequest, Any], HttpResponse]] = {
     HttpError: _http_error,
     ActionRefused: _refused,
     RequestDataTooBig: _too_big,
+    Gated: _gated,
 }

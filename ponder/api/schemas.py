@@ -193,6 +193,9 @@ class Input(Schema):
 # Requests -----------------------------------------------------------------------------------
 
 
+TakingPartName = Literal["link", "account", "password", "invitation"]
+
+
 class SettingsIn(Input):
     """Omitted settings keep their value (or get the default, for a new question)."""
 
@@ -250,6 +253,22 @@ class SettingsIn(Input):
         json_schema_extra=_no_default,
     )
 
+    taking_part: TakingPartName = Field(
+        default=None,
+        description="Who may take part: `link` (anyone with the link, the default), `account` "
+        "(people with an account), `password` (people who know `password`) or `invitation` "
+        "(people with an invitation: `/questions/{id}/invitations`).",
+        json_schema_extra=_no_default,
+    )
+    password: str = Field(
+        default=None,
+        min_length=4,
+        max_length=128,
+        description="The question's password, for `taking_part` `password`. Write-only: it is "
+        "stored hashed and never read back; left out, it is kept.",
+        json_schema_extra=_no_default,
+    )
+
 
 def _email(value: str) -> str:
     try:
@@ -288,6 +307,67 @@ class QuestionPatch(Input):
 
 class ParticipantIn(Input):
     name: Name
+    password: str = Field(
+        default=None,
+        max_length=128,
+        description="The question's password, when only people who know it may take part.",
+        json_schema_extra=_no_default,
+    )
+    invitation: str = Field(
+        default=None,
+        pattern=r"^[0-9A-Za-z]{22}$",
+        description="The key of your invitation (the last part of its link, "
+        "`/q/{id}/i/{key}/`), when only invitees may take part. It is yours from then on.",
+        json_schema_extra=_no_default,
+    )
+
+
+class InvitationsIn(Input):
+    """E-mail addresses (each gets a mail with its own link) or a number of links."""
+
+    emails: list[Annotated[str, Field(max_length=254)]] = Field(
+        default=None, max_length=500, json_schema_extra=_no_default
+    )
+    count: Annotated[StrictInt, BeforeValidator(_whole)] = Field(
+        default=None, ge=1, le=500, json_schema_extra=_no_default
+    )
+    label: str = Field(
+        default=None,
+        max_length=100,
+        description="The links' label, numbered: “Team 1”, “Team 2” …",
+        json_schema_extra=_no_default,
+    )
+
+
+class InvitationOut(Schema):
+    id: str
+    label: str
+    email: str
+    state: Literal["unused", "used", "revoked"]
+    created_at: datetime
+    used_at: datetime | None
+    revoked_at: datetime | None
+    url: str | None = Field(
+        description="The personal link: only in the answer that made it, never again."
+    )
+
+
+class InvitationsOut(Schema):
+    invitations: list[InvitationOut]
+
+
+class CoOrganiserIn(Input):
+    email: str = Field(max_length=254, description="The e-mail address of their account.")
+
+
+class CoOrganiserOut(Schema):
+    id: int = Field(description="The account's id.")
+    email: str
+    added_at: datetime
+
+
+class CoOrganisersOut(Schema):
+    co_organisers: list[CoOrganiserOut]
 
 
 class IdeaIn(Input):
@@ -448,6 +528,7 @@ class SettingsOut(Schema):
     organiser_sees_tally: bool
     anonymous_votes: bool
     random_order: bool
+    taking_part: Literal["link", "account", "password", "invitation"]
 
 
 class ParticipantRef(Schema):

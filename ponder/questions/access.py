@@ -18,7 +18,17 @@ from django.utils import timezone
 from ponder.lib.ids import hash_secret, new_secret, secret_matches
 
 from . import hot
-from .models import Argument, Comment, Idea, Participant, Question, Survey
+from .models import (
+    Argument,
+    Comment,
+    CoOrganiser,
+    Idea,
+    Invitation,
+    Participant,
+    Question,
+    Survey,
+    TakingPart,
+)
 
 PARTICIPANT_COOKIE = "ponder_participant"
 NAME_COOKIE = "ponder_name"
@@ -63,9 +73,10 @@ class ReaderKind:
     phase: str
     sees_hidden: bool
     may_moderate: bool
-    # The organiser holds the admin key here (an organiser by their account alone has no admin
-    # link to be shown back).
-    holds_admin_key: bool = False
+    # The organiser holds the admin key here: an organiser by their account alone (its creator,
+    # or a co-organiser) is not shown the admin link.
+    holds_key: bool = False
+    may_view: bool = True  # admitted (`admission`): else nothing is rendered for them at all
 
 
 def shown_to_everyone(question: Question) -> tuple[bool, bool]:
@@ -99,7 +110,8 @@ class Reader:
 
     __slots__ = (
         "_marks",
-        "holds_admin_key",
+        "admitted",
+        "holds_key",
         "is_open",
         "newcomer",
         "organiser",
@@ -116,12 +128,15 @@ class Reader:
         organiser: bool,
         newcomer: bool | None = None,
         at: datetime | None = None,
-        holds_admin_key: bool | None = None,
+        admitted: bool = True,
+        holds_key: bool | None = None,
     ) -> None:
         self.question = question
         self.participant = participant
         self.organiser = organiser
-        self.holds_admin_key = organiser if holds_admin_key is None else holds_admin_key
+        self.holds_key = organiser if holds_key is None else holds_key
+        # The organiser is always let in (`admission`).
+        self.admitted = admitted or organiser
         self.newcomer = participant is None if newcomer is None else newcomer
         # Read once, from one instant: a reader is never in two phases at once.
         self.phase = question.phase(at=at or timezone.now())
@@ -135,7 +150,8 @@ class Reader:
             None,
             organiser=self.organiser,
             newcomer=self.newcomer,
-            holds_admin_key=self.holds_admin_key,
+            admitted=self.admitted,
+            holds_key=self.holds_key,
         )
         stand_in.phase, stand_in.is_open = self.phase, self.is_open
         stand_in._marks = (frozenset(), frozenset())
@@ -157,22 +173,36 @@ class Reader:
 
     # What they may do.
 
+    def may_view(self) -> bool:
+        """Whether they see the question at all: its ideas, arguments, votes and comments, on
+        every surface (page, fragments, live events, API, exports, report, embed). Those the
+        question's access setting keeps out see a gate saying what is needed (`admission`)."""
+        return self.admitted
+
+    def may_take_part(self) -> bool:
+        """Whether they may give a name and add, vote, like and comment (while it is open)."""
+        return self.admitted
+
     def may_add_ideas(self) -> bool:
         """Not in the vote phase, for anyone: an idea added then would meet votes already cast.
         Pros, cons and comments stay open in both phases: weighing the ideas goes on."""
-        return self.phase in ("open", "ideas") and (self.question.allow_ideas or self.organiser)
+        return (
+            self.admitted
+            and self.phase in ("open", "ideas")
+            and (self.question.allow_ideas or self.organiser)
+        )
 
     def may_add_arguments(self) -> bool:
-        return self.is_open and (self.question.allow_arguments or self.organiser)
+        return self.admitted and self.is_open and (self.question.allow_arguments or self.organiser)
 
     def may_vote(self) -> bool:
         """Whether the page offers them a vote (a newcomer is asked for a name first): not in
         the idea phase."""
-        return self.phase in ("open", "votes")
+        return self.admitted and self.phase in ("open", "votes")
 
     def may_export(self) -> bool:
         """The results (CSV, Excel, JSON, report): the organiser's, and everyone's if allowed."""
-        return self.organiser or self.question.allow_exports
+        return self.organiser or (self.admitted and self.question.allow_exports)
 
     def may_embed(self) -> bool:
         """Whether other websites may show the question in an iframe (/embed/<id>/): only when
@@ -292,7 +322,8 @@ class Reader:
             phase=self.phase,
             sees_hidden=self.sees_hidden(),
             may_moderate=self.may_moderate(),
-            holds_admin_key=self.organiser and self.holds_admin_key,
+            holds_key=self.organiser and self.holds_key,
+            may_view=self.may_view(),
         )
 
     # Their own marks.
@@ -360,6 +391,7 @@ class Access:
     # The account an API client acts as (its account token), if any: it may take part, and
     # administers the questions it asked (`account_administers`).
     account: Any = None
+    admission: "Admission" = field(default_factory=lambda: ADMITTED)
     _reader: Reader | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -371,9 +403,15 @@ class Access:
                 self.question,
                 self.participant,
                 organiser=self.is_organiser,
-                holds_admin_key=self.admin_key is not None,
+                admitted=self.admission.admitted,
+                holds_key=self.admin_key is not None,
             )
         return reader
+
+    @property
+    def invitation(self) -> Invitation | None:
+        """The invitation this browser or client came in by, if any."""
+        return self.admission.invitation
 
     def anyone_of_kind(self, *, admin_key: str | None = None) -> "Access":
         """This access as any reader of its kind has it: nobody in particular, with `admin_key`
@@ -418,9 +456,12 @@ def moderator_for(request: HttpRequest, question_id: str) -> Access:
     return access
 
 
-def question_for(request: HttpRequest, question_id: str, *, idea_id: str | None = None) -> Access:
+def question_for(
+    request: HttpRequest, question_id: str, *, idea_id: str | None = None, gate: bool = True
+) -> Access:
     """With `idea_id`, the question's idea of that id is read in the same query (`idea_for`
-    then finds it there): 404 if there is none."""
+    then finds it there): 404 if there is none. Someone the question's access setting keeps out
+    gets `Gated` (a gate page, 403), unless `gate` is off (the gate's own views)."""
     # Every page read starts here: one read in SQL written out once (hot.py).
     token = participant_token(request)
     token_hash = hash_secret(token) if token else None
@@ -445,38 +486,45 @@ def question_for(request: HttpRequest, question_id: str, *, idea_id: str | None 
     if not holds_key and question.survey_id is not None:
         admin_key = survey_admin_key(request, question.survey_id)
         holds_key = survey_key_organises(question, admin_key)
-    # The account is looked at only for a question that has one: a read of the session otherwise.
-    is_organiser = holds_key or (
-        question.created_by_id is not None and account_administers(question, request.user)
-    )
-    return Access(
+    is_organiser = holds_key or account_administers(question, request_user(request))
+    access = Access(
         question=question,
         participant=participant,
         is_organiser=is_organiser,
         token=token,
         admin_key=admin_key if holds_key else None,
         idea=idea,
+        admission=admission_of_request(request, question, participant, organiser=is_organiser),
     )
+    if gate and not access.reader.may_view():
+        raise Gated(question, access.admission.needs)
+    return access
 
 
-def question_for_token(question_id: str, token: str | None) -> Access:
+def question_for_token(question_id: str, token: str | None, *, gate: bool = True) -> Access:
     """The question as an API client sending this bearer token sees it.
 
     The token is the question's admin key (the organiser) or a participant's token. The organiser
     takes part under the admin key itself once they have given a name, so one token does both.
+    A client the question's access setting keeps out gets `Gated` (403), unless `gate` is off
+    (joining, which may bring the password or an invitation).
     """
     # One read for the question, the participant and their votes and likes (hot.py).
     question, participant = hot.reader(question_id, hash_secret(token) if token else None)
     if question is None:
         raise Http404
     is_organiser = key_organises(question, token)
-    return Access(
+    access = Access(
         question=question,
         participant=participant,
         is_organiser=is_organiser,
         token=token,
         admin_key=token if is_organiser else None,
+        admission=admission_of_participant(question, participant, organiser=is_organiser),
     )
+    if gate and not access.reader.may_view():
+        raise Gated(question, access.admission.needs)
+    return access
 
 
 # Surveys ------------------------------------------------------------------------------------
@@ -525,10 +573,13 @@ def remember_survey_organiser(response: HttpResponse, *, survey_id: str, admin_k
     )
 
 
-def question_for_account(question_id: str, account: Any) -> Access:
+def question_for_account(question_id: str, account: Any, *, gate: bool = True) -> Access:
     """The question as an API client acting as `account` (with its account token) sees it: its
     organiser if the account administers it, its participant if the account took part (the
-    first of its names there, when it took part from several browsers)."""
+    first of its names there, when it took part from several browsers). An account is let in
+    where an account is what it takes; where a password or an invitation is, its participant
+    must have joined with one (`admission_of_participant`), or it gets `Gated` unless `gate`
+    is off."""
     question, _ = hot.reader(question_id, None)
     if question is None:
         raise Http404
@@ -537,23 +588,38 @@ def question_for_account(question_id: str, account: Any) -> Access:
         .order_by("created_at", "pk")
         .first()
     )
-    return Access(
+    is_organiser = account_administers(question, account)
+    if question.taking_part == TakingPart.ACCOUNT:
+        admitted = ADMITTED
+    else:
+        admitted = admission_of_participant(question, participant, organiser=is_organiser)
+    access = Access(
         question=question,
         participant=participant,
-        is_organiser=account_administers(question, account),
+        is_organiser=is_organiser,
         token=None,
         admin_key=None,
         account=account,
+        admission=admitted,
     )
+    if gate and not access.reader.may_view():
+        raise Gated(question, access.admission.needs)
+    return access
+
+
+def asked_by(question: Question, user: Any) -> bool:
+    """Whether this account asked the question (or claimed it since): it is its creator."""
+    return user is not None and user.is_authenticated and question.created_by_id == user.pk
 
 
 def account_administers(question: Question, user: Any) -> bool:
     """Whether this account (a logged-in person, or an API client with an account token) is
     an organiser of the question without its admin key: it asked the question while logged in,
-    or claimed it since (`ponder.accounts.services.claims_take`)."""
+    or claimed it since (`ponder.accounts.services.claims_take`), or the organiser made it a
+    co-organiser (`is_co_organiser`)."""
     if user is None or not user.is_authenticated:
         return False
-    return question.created_by_id == user.pk
+    return question.created_by_id == user.pk or is_co_organiser(question, user)
 
 
 def admin_for(request: HttpRequest, question_id: str) -> Access:
@@ -562,6 +628,159 @@ def admin_for(request: HttpRequest, question_id: str) -> Access:
     if not access.is_organiser:
         raise Http404
     return access
+
+
+# Who may take part ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """Whether the question's access setting lets this reader in, and if not, what they need:
+    "login", "password", "invitation" (they hold none) or "revoked". (An invitation link opened
+    in a second browser answers "invitation_used" itself: `gates.invitation_link`.)"""
+
+    admitted: bool
+    needs: str = ""
+    invitation: Invitation | None = None  # the invitation they came in by
+
+
+ADMITTED = Admission(admitted=True)
+
+
+class Gated(Exception):
+    """Someone the question's access setting keeps out asked for it: answered with the gate
+    page (`gates.gate_page`) or, in the API, a 403 in JSON."""
+
+    def __init__(self, question: Question, needs: str) -> None:
+        super().__init__(needs)
+        self.question = question
+        self.needs = needs
+
+
+def admission(
+    question: Question,
+    *,
+    organiser: bool,
+    account: bool,
+    knows_password: bool,
+    invitation: Invitation | None,
+) -> Admission:
+    """THE rule of who may take part (and so see the question). The organiser always; then by
+    the question's setting: anyone with the link; someone with an account; someone who gave the
+    password (or joined with it); someone holding an invitation not revoked."""
+    mode = question.taking_part
+    if organiser or mode == TakingPart.LINK:
+        return ADMITTED
+    if mode == TakingPart.ACCOUNT:
+        return ADMITTED if account else Admission(False, "login")
+    if mode == TakingPart.PASSWORD:
+        return ADMITTED if knows_password else Admission(False, "password")
+    if invitation is not None:
+        if invitation.revoked_at is not None:
+            return Admission(False, "revoked")
+        return Admission(True, "", invitation)
+    return Admission(False, "invitation")
+
+
+def request_user(request: HttpRequest) -> Any:
+    """The account logged in, or None."""
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+def admission_of_request(
+    request: HttpRequest,
+    question: Question,
+    participant: Participant | None,
+    *,
+    organiser: bool,
+) -> Admission:
+    """`admission` for a browser: its login, its password cookie, its invitation cookie."""
+    if organiser or question.taking_part == TakingPart.LINK:
+        return ADMITTED  # nothing more to read
+    return admission(
+        question,
+        organiser=organiser,
+        account=request_user(request) is not None,
+        # Who joined, knew it (or took part before it was set): a new password keeps newcomers out.
+        knows_password=participant is not None or knows_password(request, question),
+        invitation=held_invitation(request, question),
+    )
+
+
+def admission_of_participant(
+    question: Question, participant: Participant | None, *, organiser: bool
+) -> Admission:
+    """`admission` for an API client, by its token: a participant who joined with an account,
+    with the password, or by an invitation (`participant_join` in the API asks for them)."""
+    if organiser or question.taking_part == TakingPart.LINK:
+        return ADMITTED
+    invitation = None
+    if participant is not None and question.taking_part == TakingPart.INVITATION:
+        invitation = Invitation.objects.filter(question=question, participant=participant).first()
+    return admission(
+        question,
+        organiser=organiser,
+        account=participant is not None and participant.user_id is not None,
+        knows_password=participant is not None,
+        invitation=invitation,
+    )
+
+
+def is_co_organiser(question: Question, user: Any) -> bool:
+    """A co-organiser, logged in, is the question's organiser without its admin key."""
+    if user is None:
+        return False
+    return CoOrganiser.objects.filter(question=question, user=user).exists()
+
+
+# A browser's proof of the password: a digest of the question's password hash, so that a new
+# password makes every proof of the old one worthless. Signed, per question.
+def password_cookie_name(question_id: str) -> str:
+    return f"ponder_pass_{question_id}"
+
+
+def _password_proof(question: Question) -> str:
+    return hash_secret(f"{question.pk}:{question.password_hash}")
+
+
+def knows_password(request: HttpRequest, question: Question) -> bool:
+    if not question.password_hash:
+        return False
+    proof = request.get_signed_cookie(password_cookie_name(question.pk), default=None)
+    return proof is not None and secret_matches(proof, hash_secret(_password_proof(question)))
+
+
+def remember_password(response: HttpResponse, question: Question) -> None:
+    response.set_signed_cookie(
+        password_cookie_name(question.pk), _password_proof(question), **_cookie_options()
+    )
+
+
+# An invitation held by this browser: the invitation's id and the secret it was bound with.
+
+
+def invitation_cookie_name(question_id: str) -> str:
+    return f"ponder_invite_{question_id}"
+
+
+def held_invitation(request: HttpRequest, question: Question) -> Invitation | None:
+    held = request.get_signed_cookie(invitation_cookie_name(question.pk), default=None)
+    if not held:
+        return None
+    invitation_id, _, secret = held.partition(":")
+    invitation = Invitation.objects.filter(pk=invitation_id, question=question).first()
+    if invitation is None or not secret_matches(secret, invitation.browser_hash):
+        return None
+    return invitation
+
+
+def remember_invitation(
+    response: HttpResponse, question: Question, invitation: Invitation, secret: str
+) -> None:
+    response.set_signed_cookie(
+        invitation_cookie_name(question.pk), f"{invitation.pk}:{secret}", **_cookie_options()
+    )
 
 
 def idea_for(access: Access, idea_id: str) -> Idea:

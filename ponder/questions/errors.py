@@ -6,7 +6,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 
-def _answer(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+def answer(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    """An error page (JSON for the API and for clients that ask for JSON)."""
     if request.path.startswith("/api/") or request.headers.get("Accept", "").startswith(
         "application/json"
     ):
@@ -17,18 +18,18 @@ def _answer(request: HttpRequest, status: int, title: str, message: str) -> Http
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if isinstance(exception, RequestDataTooBig | TooManyFieldsSent):
-        return _answer(
+        return answer(
             request,
             413,
             _("Too much at once"),
             _("What you sent is larger than this site accepts. Shorten it and try again."),
         )
-    return _answer(request, 400, _("Bad request"), _("The request could not be understood."))
+    return answer(request, 400, _("Bad request"), _("The request could not be understood."))
 
 
 def request_timeout(request: HttpRequest) -> HttpResponse:
     """A body that did not arrive in time (PONDER_BODY_TIMEOUT): a connection too slow, or gone."""
-    return _answer(
+    return answer(
         request,
         408,
         _("Too slow"),
@@ -38,7 +39,7 @@ def request_timeout(request: HttpRequest) -> HttpResponse:
 
 def busy(request: HttpRequest, *, retry_after: int) -> HttpResponse:
     """The server is too busy for this (long) page just now: 503, and when to come back."""
-    response = _answer(
+    response = answer(
         request,
         503,
         _("Try again in a moment"),
@@ -49,11 +50,11 @@ def busy(request: HttpRequest, *, retry_after: int) -> HttpResponse:
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _answer(request, 403, _("Not allowed"), _("You are not allowed to do this."))
+    return answer(request, 403, _("Not allowed"), _("You are not allowed to do this."))
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _answer(
+    return answer(
         request,
         404,
         _("Not found"),
@@ -62,7 +63,7 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _answer(
+    return answer(
         request,
         500,
         _("Something went wrong"),

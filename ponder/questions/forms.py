@@ -18,7 +18,15 @@ from ponder.lib import zones
 from ponder.lib.text import validate_label
 
 from . import images
-from .models import HIDDEN_NOTE_MAX, REPORT_NOTE_MAX, Argument, HiddenReason, Question, ReportReason
+from .models import (
+    HIDDEN_NOTE_MAX,
+    REPORT_NOTE_MAX,
+    Argument,
+    HiddenReason,
+    Question,
+    ReportReason,
+    TakingPart,
+)
 
 
 def _title_field(label: str) -> forms.CharField:
@@ -247,6 +255,8 @@ class TimeZoneField(forms.ChoiceField):
 
 
 EMBED_ORIGINS_MAX = 20
+PASSWORD_MIN, PASSWORD_MAX = 4, 128  # a question's password: a word to share with a room
+INVITATIONS_MAX = 500  # invitations made at once
 
 
 def clean_origins(text: str) -> list[str]:
@@ -387,6 +397,28 @@ class QuestionSettingsForm(Form):
             "embed it."
         ),
     )
+    taking_part = forms.ChoiceField(
+        label=_("Who may take part"),
+        choices=TakingPart.choices,
+        required=False,  # left out: kept
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Everyone else sees only a page saying what they need: to log in, the password, or "
+            "an invitation. You always get in with your admin link."
+        ),
+    )
+    password = forms.CharField(
+        label=_("Password (for “People who know a password”)"),
+        required=False,
+        min_length=PASSWORD_MIN,
+        max_length=PASSWORD_MAX,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "Tell it to those who should take part. Leave empty to keep the present one; people "
+            "who already take part stay in when you change it."
+        ),
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -405,6 +437,22 @@ class QuestionSettingsForm(Form):
 
     def clean_embed_origins(self) -> list[str]:
         return clean_origins(self.cleaned_data.get("embed_origins") or "")
+
+    def clean_taking_part(self) -> str:
+        return (
+            self.cleaned_data.get("taking_part")
+            or self.initial.get("taking_part")
+            or TakingPart.LINK
+        )
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data.get("password") or ""
+        mode = self.data.get("taking_part") or self.initial.get("taking_part")
+        if not password and mode == TakingPart.PASSWORD and not self.initial.get("has_password"):
+            raise forms.ValidationError(
+                _("Choose a password, or choose another way of taking part."), code="required"
+            )
+        return password
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
@@ -478,7 +526,87 @@ class QuestionSettingsForm(Form):
             "organiser_sees_tally": question.organiser_sees_tally,
             "anonymous_votes": question.anonymous_votes,
             "random_order": question.random_order,
+            "taking_part": question.taking_part,
+            "password": "",  # never shown; empty keeps it
+            "has_password": bool(question.password_hash),
         }
+
+
+class InvitationsForm(Form):
+    """Invitations: by e-mail (one address a line; each gets a mail with their link) or a
+    number of links to hand out, each with a label."""
+
+    emails = forms.CharField(
+        label=_("E-mail addresses, one a line"),
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "autocomplete": "off"}),
+        help_text=_("Each address gets an e-mail with its own link."),
+    )
+    count = forms.IntegerField(
+        label=_("Or this many personal links"),
+        required=False,
+        min_value=1,
+        max_value=INVITATIONS_MAX,
+        help_text=_("Shown to you once, to hand out yourself; each lets one person in."),
+    )
+    label = forms.CharField(
+        label=_("Label of the links (optional)"),
+        required=False,
+        max_length=100,
+        validators=[validate_label],
+        help_text=_("Numbered: “Team 1”, “Team 2” …"),
+    )
+
+    def clean_emails(self) -> list[str]:
+        found: list[str] = []
+        for given in re.split(r"[\s,;]+", self.cleaned_data.get("emails") or ""):
+            if not given:
+                continue
+            try:
+                forms.EmailField().clean(given)
+            except forms.ValidationError:
+                raise forms.ValidationError(
+                    _("“%(value)s” is not an e-mail address."),
+                    params={"value": given[:100]},
+                    code="email",
+                ) from None
+            if given.lower() not in (f.lower() for f in found):
+                found.append(given)
+        if len(found) > INVITATIONS_MAX:
+            raise forms.ValidationError(
+                _("Invite at most %(n)s addresses at once."), params={"n": INVITATIONS_MAX}
+            )
+        return found
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if not self.errors and not data.get("emails") and not data.get("count"):
+            raise forms.ValidationError(
+                _("Give e-mail addresses or a number of links."), code="required"
+            )
+        if data.get("emails") and data.get("count"):
+            raise forms.ValidationError(
+                _("Give e-mail addresses or a number of links, not both."), code="both"
+            )
+        return data
+
+
+class CoOrganiserForm(Form):
+    email = forms.EmailField(
+        label=_("E-mail address of their account"),
+        max_length=254,
+        help_text=_("They must have an account with this address."),
+    )
+
+
+class PasswordGateForm(Form):
+    password = forms.CharField(
+        label=_("Password"),
+        max_length=PASSWORD_MAX,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 # Moderation ---------------------------------------------------------------------------------

@@ -115,7 +115,7 @@ def _reader_sql(with_idea: bool = False, with_marks: bool = True) -> str:
     )
 
 
-PARTICIPANT_FIELDS = ("id", "name", "token_hash", "created_at", "organiser")
+PARTICIPANT_FIELDS = ("id", "name", "token_hash", "created_at", "organiser", "user_id")
 
 
 @cache

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from .access import allow_cookies_in_embeds, is_embedded
+from .access import Gated, allow_cookies_in_embeds, is_embedded
 from .errors import busy
 from .rendering import LONG_RENDER_WAIT, RenderBusy
 
@@ -41,6 +41,24 @@ class NoIndexMiddleware:
         if request.path.startswith(self.PRIVATE_PREFIXES):
             response.setdefault("X-Robots-Tag", "noindex, nofollow")
         return response
+
+
+class GateMiddleware:
+    """Someone a question's access setting keeps out (`access.Gated`, raised wherever the
+    question is looked up): the gate page, or a 403 in JSON."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, Gated):
+            from .gates import gated_answer
+
+            return gated_answer(request, exception)
+        return None
 
 
 class BusyMiddleware:

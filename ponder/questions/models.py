@@ -48,6 +48,13 @@ class QuestionQuerySet(models.QuerySet["Question"]):
         )
 
 
+class TakingPart(models.TextChoices):
+    LINK = "link", _("Anyone with the link")
+    ACCOUNT = "account", _("Only people with an account, logged in")
+    PASSWORD = "password", _("People who know a password")
+    INVITATION = "invitation", _("Only people I invite")
+
+
 class Question(models.Model):
     # The private link: 22 characters, or 12 for a question asked before ids grew (migration 0003).
     id = models.CharField(primary_key=True, max_length=22, default=new_question_id, editable=False)
@@ -121,6 +128,15 @@ class Question(models.Model):
         editable=False,
     )
     survey_position = models.PositiveSmallIntegerField(default=0, editable=False)
+    # Who may take part (README, Who may take part): the rule is `access.admission`.
+    taking_part = models.CharField(
+        _("who may take part"),
+        max_length=10,
+        choices=TakingPart.choices,
+        default=TakingPart.LINK,
+    )
+    # Django's password hash (`make_password`) of the question's password, in TakingPart.PASSWORD.
+    password_hash = models.CharField(max_length=128, blank=True, default="", editable=False)
 
     objects = QuestionQuerySet.as_manager()
 
@@ -499,6 +515,60 @@ class Report(models.Model):
     @property
     def entry_id(self) -> str:
         return self.idea_id or self.argument_id or self.comment_id or ""
+
+
+class Invitation(models.Model):
+    """A personal link to a question that only its invitees may take part in. The first browser
+    to open it is bound to it (the hash of a secret only that browser holds), and so is the
+    participant who joins from there; once revoked it lets nobody in."""
+
+    id = models.CharField(primary_key=True, max_length=12, default=new_id, editable=False)
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="invitations")
+    label = models.CharField(_("label"), max_length=settings.PONDER_TITLE_MAX)
+    email = models.EmailField(_("e-mail address"), blank=True, default="")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    browser_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    participant = models.ForeignKey(
+        Participant,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations",
+        editable=False,
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["question", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        return "used" if self.used_at is not None else "unused"
+
+
+class CoOrganiser(models.Model):
+    """An account that organises a question besides the one who asked it."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="co_organisers")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="co_organised"
+    )
+    added_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["question", "user"], name="co_organiser_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} organises {self.question_id}"
 
 
 def recount(questions: models.QuerySet[Question] | None = None) -> None:

@@ -18,6 +18,8 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
@@ -38,9 +40,11 @@ from .models import (
     REPORT_NOTE_MAX,
     Argument,
     Comment,
+    CoOrganiser,
     HiddenReason,
     Idea,
     IdeaMerge,
+    Invitation,
     Like,
     Participant,
     Question,
@@ -219,11 +223,14 @@ def question_update(
     organiser_sees_tally: bool | None = None,
     anonymous_votes: bool | None = None,
     random_order: bool | None = None,
+    taking_part: str | None = None,
+    password: str = "",
 ) -> Question:
-    """Change the question and its settings; `allow_exports`, `allow_embed`, `embed_origins`
-    and the fair-decision settings left at None keep theirs (`ideas_until` None: no phases).
-    `embed_origins` are checked origins (`forms.clean_origins`). Anonymous votes cannot be
-    turned off once anyone has voted: they voted trusting that nobody would see their names."""
+    """Change the question and its settings; `allow_exports`, `allow_embed`, `embed_origins`,
+    `taking_part` and the fair-decision settings left at None keep theirs (`ideas_until` None:
+    no phases), and so does an empty `password` (kept hashed only). `embed_origins` are checked
+    origins (`forms.clean_origins`). Anonymous votes cannot be turned off once anyone has voted:
+    they voted trusting that nobody would see their names."""
     locked = _lock(question)
     if (
         anonymous_votes is False
@@ -247,6 +254,10 @@ def question_update(
     ):
         if value is not None:
             setattr(locked, name, value)
+    if taking_part is not None:
+        locked.taking_part = taking_part
+    if password:
+        locked.password_hash = make_password(password)
     locked.title, locked.description = title, description
     locked.allow_ideas, locked.allow_arguments = allow_ideas, allow_arguments
     locked.max_votes, locked.deadline, locked.time_zone = max_votes, deadline, time_zone
@@ -273,6 +284,8 @@ def question_update(
             "organiser_sees_tally",
             "anonymous_votes",
             "random_order",
+            "taking_part",
+            "password_hash",
         ]
     )
     _announce(locked, "question.changed")
@@ -424,11 +437,14 @@ def participant_join(
     network: str = "",
     organiser: bool = False,
     user: Any = None,
+    invitation: Invitation | None = None,
 ) -> tuple[Participant, str]:
     """Take part under `name`. With the token of an existing participant, rename them instead.
     `network`: the keyed hash of the network a new participant joins from (`crowds.network_of`).
     `organiser`: the request holds the question's admin key, so the participant is marked as
     the organiser. `user`: the account of a new participant (logged in, or an account token).
+    `invitation`: the invitation they came in by, which a new participant is
+    bound to (revoking it then shuts them out: `access.admission`).
 
     Returns the participant and their token (new when none was given)."""
     _require_open(question)
@@ -446,7 +462,38 @@ def participant_join(
     )
     participant.take_name(name)
     participant.save(force_insert=True)
+    if invitation is not None and invitation.participant_id is None:
+        invitation.participant = participant
+        invitation.save(update_fields=["participant"])
     return participant, token
+
+
+# Co-organisers ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def co_organiser_add(*, question: Question, email: str) -> CoOrganiser:
+    """Make the account with this e-mail address a co-organiser of `question`. Refused when no
+    account has the address, or it is the question's own creator's."""
+    users = get_user_model().objects.filter(email__iexact=email.strip())
+    user = users.order_by("pk").first()
+    if user is None:
+        raise ActionRefused(
+            _("No account has this e-mail address. Ask them to sign up first, then add them."),
+            code="no_account",
+        )
+    if user.pk == question.created_by_id:
+        raise ActionRefused(_("This account organises the question already."), code="creator")
+    co_organiser, _created = CoOrganiser.objects.get_or_create(question=question, user=user)
+    _announce(question, "question.changed")
+    return co_organiser
+
+
+@transaction.atomic
+def co_organiser_remove(*, question: Question, user_id: int) -> None:
+    """Take a co-organiser's rights back (the creator is never one: nobody can remove them)."""
+    CoOrganiser.objects.filter(question=question, user_id=user_id).delete()
+    _announce(question, "question.changed")
 
 
 @transaction.atomic

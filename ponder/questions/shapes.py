@@ -181,6 +181,7 @@ def question_data(
             "allow_exports": question.allow_exports,
             "allow_embed": question.allow_embed,
             "embed_origins": question.embed_origin_list,
+            "taking_part": question.taking_part,
             "max_votes": question.max_votes,
             "deadline": question.deadline,
             "time_zone": question.time_zone,

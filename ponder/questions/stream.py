@@ -9,11 +9,12 @@ from django.utils.translation import gettext as _
 from ponder.live.db import db_read
 from ponder.live.models import Event
 from ponder.live.views import merged_stream, stream
-from ponder.ratelimit import limit
+from ponder.ratelimit import bearer_token, limit
 
 from . import hot
-from .access import shown_to_everyone
-from .models import Idea, Question, Survey
+from .access import Gated, question_for, question_for_token, shown_to_everyone
+from .gates import gated_json
+from .models import Idea, Question, Survey, TakingPart
 from .pages import VOTERS_SHOWN, named_voters
 
 TALLY_EVENTS = frozenset({"vote.cast", "vote.retracted"})
@@ -67,8 +68,20 @@ def _describe(question_id: str, events: list[Event], ideas: set[str]) -> None:
 
 
 @db_read
-def _question_version(question_id: str) -> int | None:
-    return Question.objects.filter(pk=question_id).values_list("version", flat=True).first()
+def _admitted_version(request: HttpRequest, question_id: str) -> int | None:
+    """The question's version, if the caller may view it (else `Gated`); None if there is no
+    such question. The reader rule decides, as for the page (a browser's cookies) or the API
+    (a bearer token, when one is sent)."""
+    found = Question.objects.filter(pk=question_id).values_list("version", "taking_part").first()
+    if found is None:
+        return None
+    version, taking_part = found
+    if taking_part != TakingPart.LINK:
+        if "Authorization" in request.headers:
+            question_for_token(question_id, bearer_token(request))
+        else:
+            question_for(request, question_id)
+    return version
 
 
 @limit("stream", methods=("GET",))
@@ -78,7 +91,10 @@ async def question_events(request: HttpRequest, question_id: str) -> HttpRespons
     if request.method != "GET":
         detail = {"detail": _("Only GET is allowed here.")}
         return JsonResponse(detail, status=405, headers={"Allow": "GET"})
-    current = await _question_version(question_id)
+    try:
+        current = await _admitted_version(request, question_id)
+    except Gated as gated:
+        return gated_json(gated)
     if current is None:
         raise Http404
     return await stream(request, question_id, current)

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from . import crowds, exports, image_views, moderation, sharing, survey_exports, surveys, views
+from . import (
+    crowds,
+    exports,
+    gates,
+    image_views,
+    moderation,
+    sharing,
+    survey_exports,
+    surveys,
+    views,
+)
 from .stream import question_events, survey_events
 
 urlpatterns = [
@@ -38,6 +48,20 @@ urlpatterns = [
     path("embed/<id:question_id>/", sharing.embed, name="embed"),
     path("q/<id:question_id>/a/<key:admin_key>/", views.admin_link, name="admin_link"),
     path("q/<id:question_id>/join/", views.join, name="join"),
+    path("q/<id:question_id>/password/", gates.password_enter, name="password_enter"),
+    path("q/<id:question_id>/i/<key:key>/", gates.invitation_link, name="invitation_link"),
+    path("q/<id:question_id>/invitations/", gates.invitations_create, name="invitations_create"),
+    path(
+        "q/<id:question_id>/invitations/<id:invitation_id>/revoke/",
+        gates.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("q/<id:question_id>/co-organisers/", gates.co_organiser_add, name="co_organiser_add"),
+    path(
+        "q/<id:question_id>/co-organisers/<int:user_id>/remove/",
+        gates.co_organiser_remove,
+        name="co_organiser_remove",
+    ),
     path("q/<id:question_id>/name/", views.rename, name="rename"),
     path("q/<id:question_id>/forget/", views.forget, name="forget"),
     path("q/<id:question_id>/events", question_events, name="question_events"),

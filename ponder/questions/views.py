@@ -34,11 +34,12 @@ from ponder.database import database_answers
 from ponder.lib.ids import new_secret
 from ponder.ratelimit import limit
 
-from . import services, stencils
+from . import errors, gates, services, stencils
 from .access import (
     Access,
     admin_for,
     argument_for,
+    asked_by,
     browser_token,
     comment_for,
     forget_participant,
@@ -52,6 +53,7 @@ from .access import (
     remember_participant,
     remembered_name,
     request_account,
+    request_user,
 )
 from .crowds import network_of_request
 from .forms import (
@@ -185,6 +187,7 @@ def _participant(request: HttpRequest, access: Access, form: Form) -> tuple[Part
         network=network_of_request(request),
         organiser=access.is_organiser,
         user=request_account(request),
+        invitation=access.invitation,
     )
     access.participant = participant
     return participant, (token, participant.name)
@@ -353,7 +356,8 @@ def admin_link(request: HttpRequest, question_id: str, admin_key: str) -> HttpRe
     remembered, and no "Method Not Allowed" log line quoting the link."""
     if request.method == "HEAD":
         return HttpResponse()
-    access = question_for(request, question_id)
+    # Ungated: the admin key always lets its holder in, whoever the question admits.
+    access = question_for(request, question_id, gate=False)
     if not key_organises(access.question, admin_key):
         raise Http404
     access.admin_key = admin_key
@@ -394,6 +398,7 @@ def join(request: HttpRequest, question_id: str) -> HttpResponse:
             network=network_of_request(request),
             organiser=access.is_organiser,
             user=request_account(request),
+            invitation=access.invitation,
         )
     except ActionRefused as refused:
         if _name_taken(form, refused):
@@ -467,9 +472,8 @@ def question_settings(request: HttpRequest, question_id: str) -> HttpResponse:
             messages.success(request, _("Settings saved."))
             return redirect("question", question_id)
     status = 422 if form.errors else 200
-    return render(
-        request, "questions/settings.html", _context(request, access, form=form), status=status
-    )
+    context = {**_context(request, access), **gates.people_context(request, access), "form": form}
+    return render(request, "questions/settings.html", context, status=status)
 
 
 @require_POST
@@ -491,8 +495,19 @@ def question_reopen(request: HttpRequest, question_id: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def admin_key_replace(request: HttpRequest, question_id: str) -> HttpResponse:
     """Replace the admin link (asked first): the old one stops working at once. The new link is
-    shown once, and this browser remembers it."""
+    shown once, and this browser remembers it. For whoever holds the key, and for the account
+    that asked the question (which lost its link); a co-organiser must not lock them out."""
     access = admin_for(request, question_id)
+    if access.admin_key is None and not asked_by(access.question, request_user(request)):
+        return errors.answer(
+            request,
+            403,
+            _("Not allowed"),
+            _(
+                "Only the account that asked the question, or whoever holds its admin link, can "
+                "make a new admin link."
+            ),
+        )
     if request.method == "GET":
         return render(request, "questions/admin_key.html", _context(request, access))
     question, admin_key = services.question_admin_key_replace(question=access.question)

@@ -54,6 +54,7 @@ def test_a_question_can_be_asked_with_its_settings(db: None) -> None:
         "organiser_sees_tally": True,
         "anonymous_votes": False,
         "random_order": True,
+        "taking_part": "link",
     }
 
 

@@ -43,6 +43,10 @@ CONTRACT = {
     },
     "/api/v1/me": {"get"},
     "/api/v1/me/questions": {"get"},
+    "/api/v1/questions/{question_id}/invitations": {"get", "post"},
+    "/api/v1/questions/{question_id}/invitations/{invitation_id}/revoke": {"post"},
+    "/api/v1/questions/{question_id}/co-organisers": {"get", "post"},
+    "/api/v1/questions/{question_id}/co-organisers/{user_id}": {"delete"},
 }
 # The account's own endpoints name no id that could be unknown.
 WITHOUT_IDS = {"/api/v1/questions", "/api/v1/surveys", "/api/v1/me", "/api/v1/me/questions"}
