@@ -527,7 +527,7 @@ def _smtp_mailer(url: str) -> dict:
 
 
 # E-mail: the console by default; SMTP from EMAIL_URL or the usual separate variables. Every
-# mail is sent by `ponder worker` from the task queue (ponder/accounts/mail.py), never during a
+# mail is sent by `ponder worker` from the task queue (ponder/mail.py), never during a
 # request: a slow or absent SMTP server delays mail, not pages.
 if os.environ.get("EMAIL_URL"):
     MAILERS = {"default": _smtp_mailer(os.environ["EMAIL_URL"])}

@@ -1,4 +1,4 @@
-"""Ponder's ways with allauth: its mails go through the task queue (ponder.accounts.mail)."""
+"""Ponder's ways with allauth: its mails go through the task queue (ponder.mail)."""
 
 from typing import Any
 
@@ -7,7 +7,7 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.core.mail import EmailMultiAlternatives
 from django.http import HttpRequest
 
-from ponder.accounts import mail
+from ponder import mail
 from ponder.proxies import client_address
 
 

@@ -396,9 +396,14 @@ class Access:
 
     @property
     def reader(self) -> Reader:
-        """The rule for this reader (made again once they join: `participant` set)."""
+        """The rule for this reader (made again once they join, `participant` set, or once the
+        question was changed, `question` set)."""
         reader = self._reader
-        if reader is None or reader.participant is not self.participant:
+        if (
+            reader is None
+            or reader.participant is not self.participant
+            or reader.question is not self.question
+        ):
             reader = self._reader = Reader(
                 self.question,
                 self.participant,

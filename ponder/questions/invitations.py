@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ponder.accounts import mail
+from ponder import mail
 from ponder.lib.ids import hash_secret, new_secret, secret_matches
 from ponder.lib.text import without_bidi_controls
 
@@ -113,5 +113,5 @@ def send_invitation_mail(*, to: str, question: Question, url: str) -> None:
         "Your personal link (it lets you in, in the first browser you open it in):\n%(url)s\n\n"
         "Do not pass it on: it is yours alone.\n"
     ) % {"title": question.title, "url": url}
-    # Queued, and sent by the worker (ponder/accounts/mail.py), never during the request.
+    # Queued, and sent by the worker (ponder/mail.py), never during the request.
     mail.send(to=to, subject=" ".join(without_bidi_controls(subject).split()), body=body)

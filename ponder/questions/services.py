@@ -28,7 +28,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from ponder.accounts import mail
+from ponder import mail
 from ponder.lib.ids import hash_secret, new_secret
 from ponder.lib.text import isolated, looks_alike, name_keys
 from ponder.live.events import announce, record

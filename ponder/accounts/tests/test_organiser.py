@@ -47,7 +47,7 @@ def test_the_page_of_an_organiser_without_the_key_shows_no_broken_admin_link(
 
     page = elsewhere.get(f"/q/{question.pk}/").content.decode()
 
-    assert "You manage this question through your account" in page
+    assert "You organise this question through your account" in page
     assert f"/q/{question.pk}/a//" not in page
     assert f'href="/q/{question.pk}/admin-link/"' in page
     # The browser that holds the key still sees its admin link.

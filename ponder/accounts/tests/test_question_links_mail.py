@@ -6,7 +6,7 @@ import json
 import pytest
 from django.test import Client
 
-from ponder.accounts import mail
+from ponder import mail
 from ponder.questions.models import Question
 
 from .conftest import Inbox, run_worker

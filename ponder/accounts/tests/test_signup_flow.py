@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from ponder.accounts import mail
+from ponder import mail
 
 from .conftest import Inbox, run_worker
 

@@ -30,7 +30,7 @@ def test_two_workers_send_each_mail_once(tmp_path: Path) -> None:
     env.pop("DJANGO_SETTINGS_MODULE", None)
     ponder(env, "migrate", "-v", "0")
     queue = (
-        "from ponder.accounts import mail\n"
+        "from ponder import mail\n"
         f"for n in range({MAILS}):\n"
         "    mail.send(to='x@example.org', subject=f'mail {n}', body='hello')\n"
     )

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 
-from ponder.accounts import mail
+from ponder import mail
 from ponder.questions.services import question_close_due, question_phase_due
 
 logger = logging.getLogger(__name__)
