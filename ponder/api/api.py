@@ -53,6 +53,7 @@ from .schemas import (
     CrowdRemoved,
     CrowdRemoveIn,
     CrowdsOut,
+    DuplicateIn,
     Error,
     IdeaIn,
     IdeaOut,
@@ -305,12 +306,47 @@ def question_reopen(request: HttpRequest, question_id: str = QuestionId) -> dict
     "/questions/{question_id}",
     response={204: None, **_errors(401, 404, 409)},
     summary="Delete a question with everything on it (organiser)",
+    description="Everything on it is deleted at once. Its links, and this API's paths of it, "
+    "answer 410 Gone afterwards.",
     tags=["questions"],
 )
 def question_delete(request: HttpRequest, question_id: str = QuestionId) -> Status:
     access = auth.organiser(request, question_id)
     services.question_delete(question=access.question)
     return Status(204, None)
+
+
+@api.post(
+    "/questions/{question_id}/duplicate",
+    response={201: QuestionCreated, **_errors(400, 401, 404, 409)},
+    summary="Duplicate a question (organiser)",
+    description="A new question with this one's title, description and settings, and a new id "
+    "and `admin_token` (keep it). With `ideas`, its ideas too, and with `arguments` their pros "
+    "and cons, as the organiser's in the copy. Participants, votes, likes and comments are "
+    "never copied.",
+    tags=["questions"],
+)
+def question_duplicate(
+    request: HttpRequest, payload: DuplicateIn, question_id: str = QuestionId
+) -> Status:
+    access = auth.organiser(request, question_id)
+    if payload.arguments and not payload.ideas:
+        message = _("Pros and cons are copied only with their ideas: send ideas: true too.")
+        raise Invalid([("arguments", message)])
+    question, admin_key = services.question_duplicate(
+        question=access.question, with_ideas=payload.ideas, with_arguments=payload.arguments
+    )
+    admin_url = reverse("admin_link", args=[question.pk, admin_key])
+    return Status(
+        201,
+        {
+            "id": question.pk,
+            "title": question.title,
+            "share_url": _share_url(request, question),
+            "admin_url": request.build_absolute_uri(admin_url),
+            "admin_token": admin_key,
+        },
+    )
 
 
 @api.post(

@@ -186,6 +186,10 @@ class Input(Schema):
 # Requests -----------------------------------------------------------------------------------
 
 
+# A limit: a whole number from 1, or null for none (the form checks the upper bound).
+Limit = Annotated[StrictInt, BeforeValidator(_whole), Field(ge=1)] | None
+
+
 class SettingsIn(Input):
     """Omitted settings keep their value (or get the default, for a new question)."""
 
@@ -209,6 +213,30 @@ class SettingsIn(Input):
     )
     deadline: Deadline = None
     time_zone: TimeZone = unchanged()
+    max_ideas_per_person: Limit = Field(
+        default=None,
+        description="Ideas each participant may add (the organiser may always add); null for no "
+        "limit. A lowered limit deletes nothing.",
+    )
+    max_ideas: Limit = Field(default=None, description="Ideas in total; null for no limit.")
+    max_text_length: Limit = Field(
+        default=None,
+        description="The longest description, pro, con or comment, in characters (at most the "
+        "server's own limit, 10,000 by default); null for the server's limit.",
+    )
+    max_votes_per_idea: Annotated[StrictInt, BeforeValidator(_whole), Field(ge=1, le=100)] = Field(
+        default=None,
+        description="Votes a participant may put on one idea: 1 is approval voting (the "
+        "default), more is dot voting, within `max_votes` in total.",
+        json_schema_extra=_no_default,
+    )
+
+
+class DuplicateIn(Input):
+    ideas: StrictBool = Field(default=False, description="Copy the ideas too.")
+    arguments: StrictBool = Field(
+        default=False, description="Copy the ideas' pros and cons too (with `ideas`)."
+    )
 
 
 class QuestionIn(Input):
@@ -336,6 +364,10 @@ class SettingsOut(Schema):
     max_votes: int | None
     deadline: datetime | None
     time_zone: str
+    max_ideas_per_person: int | None
+    max_ideas: int | None
+    max_text_length: int | None
+    max_votes_per_idea: int
 
 
 class ParticipantRef(Schema):

@@ -59,6 +59,7 @@ class IdeaKey:
     version: int  # moved by every service that changes what the idea shows (names included)
     rank: int | None  # from the other ideas' counts, once the question is closed
     reader: ReaderKind
+    question: str  # whose (`rendering.forget_question`)
 
 
 def _everyones(
@@ -86,7 +87,8 @@ def _everyones(
     pairs = zip(data["ideas"], page.ideas, strict=True)
     kind = access.reader.kind
     ideas = [
-        _checked(shown, IdeaKey(idea.pk, idea.version, idea.rank, kind)) for shown, idea in pairs
+        _checked(shown, IdeaKey(idea.pk, idea.version, idea.rank, kind, access.question.pk))
+        for shown, idea in pairs
     ]
     checked["ideas"] = [idea for idea, _ in ideas]
     return checked, authors, size + sum(weight for _, weight in ideas)

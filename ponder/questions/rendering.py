@@ -173,6 +173,7 @@ class Cache:
     def __init__(self, budget: int) -> None:
         self.lru: LRUCache[Any, tuple[Any, int]] = LRUCache(budget, getsizeof=_weight)
         self.lock = threading.Lock()
+        _caches.append(self)
 
     def get(self, key: Any) -> Any:
         with self.lock:
@@ -189,6 +190,36 @@ class Cache:
     def clear(self) -> None:
         with self.lock:
             self.lru.clear()
+
+    def keys(self) -> list[Any]:
+        with self.lock:
+            return list(self.lru)
+
+    def forget(self, question_id: str) -> None:
+        """Drop everything kept of one question (its keys name it: `question_of_key`)."""
+        with self.lock:
+            for key in [key for key in self.lru if question_of_key(key) == question_id]:
+                self.lru.pop(key, None)
+
+
+_caches: list[Cache] = []  # every cache of shared work in the process, for `forget_question`
+
+
+def question_of_key(key: Any) -> str | None:
+    """The question a key of shared work belongs to: every key names it, itself (`PageKey`, the
+    API's keys) or in the page around it (`RowKey`)."""
+    question = getattr(key, "question", None)
+    if question is None:
+        question = getattr(getattr(key, "around", None), "question", None)
+    return question
+
+
+def forget_question(question_id: str) -> None:
+    """Drop every render and read of a deleted question that this process keeps. Nothing could
+    serve them (every request reads the question first, and finds none), but they need not wait
+    for the least-recently-used rule to make room; other processes drop theirs that way."""
+    for cache in _caches:
+        cache.forget(question_id)
 
 
 renders = Cache(SHARED_BYTES)
@@ -508,6 +539,7 @@ def _render_parts(
         context = {**context, "idea": page.ideas[0]}
     page.my_vote_count = USED_MARK  # type: ignore[assignment]
     page.my_votes_left = LEFT_MARK  # type: ignore[assignment]
+    text_max = neutral.question.text_max  # a setting: its change moves the version
     shared_context = {
         **context,
         "access": neutral,
@@ -516,8 +548,8 @@ def _render_parts(
         "name_form": NameForm(initial={"name": NAME_MARK}),
         "my_name": NAME_MARK,  # who a participant takes part as, in "You take part as …"
         "rename_form": RenameForm(initial={"name": NAME_MARK}),
-        "idea_form": IdeaForm(needs_name=needs_name, name=NAME_MARK),
-        "comment_form": CommentForm(needs_name=needs_name, name=NAME_MARK),
+        "idea_form": IdeaForm(needs_name=needs_name, name=NAME_MARK, text_max=text_max),
+        "comment_form": CommentForm(needs_name=needs_name, name=NAME_MARK, text_max=text_max),
         "request": SharedRequest(scheme=request.scheme or "", host=request.get_host()),
         "messages": (),
         "shared": None,

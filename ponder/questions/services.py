@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ponder.lib.ids import hash_secret, new_secret
 from ponder.lib.text import isolated, looks_alike
@@ -28,24 +29,29 @@ from . import hot
 from .models import (
     Argument,
     Comment,
+    DeletedQuestion,
     Idea,
     Like,
     Participant,
     Question,
     Vote,
     bump_rows,
+    deleted_question_key,
     recount,
 )
 from .pages import VOTERS_SHOWN
+from .rendering import forget_question
 
 
 class ActionRefused(Exception):
-    """A rule refused the action. `message` is shown to the person; `code` names the rule."""
+    """A rule refused the action. `message` is shown to the person; `code` names the rule;
+    `field`, the input it is about, if one (shown next to it, or named in the API's 400)."""
 
-    def __init__(self, message: str, *, code: str) -> None:
+    def __init__(self, message: str, *, code: str, field: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+        self.field = field
 
 
 def _lock(question: Question) -> Question:
@@ -113,6 +119,42 @@ def _require_open(question: Question) -> None:
         raise ActionRefused(_("This question is closed."), code="closed")
 
 
+def _require_short(question: Question, field: str, text: str) -> None:
+    """The organiser's text limit (checked by the forms too, where the message is shown next to
+    the field; here for every other way in)."""
+    if len(text) > question.text_max:
+        raise ActionRefused(
+            _("The organiser allows at most %(limit)d characters here; this text has %(count)d.")
+            % {"limit": question.text_max, "count": len(text)},
+            code="too_long",
+            field=field,
+        )
+
+
+def _require_room_for_idea(question: Question, author: Participant, *, by_organiser: bool) -> None:
+    """The question's limits on ideas, counted under its lock: two ideas sent at once at the
+    limit queue on the lock, and the second finds no room."""
+    ideas = Idea.objects.filter(question=question)
+    if question.max_ideas is not None and ideas.count() >= question.max_ideas:
+        raise ActionRefused(
+            _("This question takes no more ideas: it has all %(n)d it may have.")
+            % {"n": question.max_ideas},
+            code="idea_limit",
+        )
+    per_person = question.max_ideas_per_person
+    mine = ideas.filter(author=author)
+    if per_person is not None and not by_organiser and mine.count() >= per_person:
+        raise ActionRefused(
+            ngettext(
+                "You have added the %(n)d idea each participant may add here.",
+                "You have added all %(n)d ideas each participant may add here.",
+                per_person,
+            )
+            % {"n": per_person},
+            code="idea_limit_per_person",
+        )
+
+
 def _require_present(entry: Idea | Argument | Comment, message: str) -> None:
     # Checked under the question lock: if the organiser deleted the idea or argument while this
     # request waited for the lock, the new row's foreign key would fail at commit, a 500.
@@ -147,10 +189,17 @@ def question_update(
     allow_exports: bool | None = None,
     allow_embed: bool | None = None,
     embed_origins: list[str] | None = None,
+    max_ideas_per_person: int | None = None,
+    max_ideas: int | None = None,
+    max_text_length: int | None = None,
+    max_votes_per_idea: int = 1,
 ) -> Question:
     """Change the question and its settings; `allow_exports`, `allow_embed` or `embed_origins`
-    left at None keep theirs. `embed_origins` are checked origins (`forms.clean_origins`)."""
+    left at None keep theirs. `embed_origins` are checked origins (`forms.clean_origins`).
+    The limits (None: none) apply to what comes after: a lowered one deletes nothing."""
     locked = _lock(question)
+    locked.max_ideas_per_person, locked.max_ideas = max_ideas_per_person, max_ideas
+    locked.max_text_length, locked.max_votes_per_idea = max_text_length, max_votes_per_idea
     locked.title, locked.description = title, description
     locked.allow_ideas, locked.allow_arguments = allow_ideas, allow_arguments
     locked.max_votes, locked.deadline, locked.time_zone = max_votes, deadline, time_zone
@@ -172,6 +221,10 @@ def question_update(
             "allow_exports",
             "allow_embed",
             "embed_origins",
+            "max_ideas_per_person",
+            "max_ideas",
+            "max_text_length",
+            "max_votes_per_idea",
         ]
     )
     _announce(locked, "question.changed")
@@ -225,8 +278,69 @@ def question_reopen(*, question: Question) -> Question:
 @transaction.atomic
 def question_delete(*, question: Question) -> None:
     """Delete a question and everything on it: participants, ideas, arguments, likes, votes,
-    comments and its event log. Writers queued on the question's lock are refused after it."""
-    _lock(question).delete()
+    comments and its event log (foreign keys cascade). Writers queued on the question's lock are
+    refused after it. A hash of its id is kept (`DeletedQuestion`) so that its links answer 410
+    Gone; this process's kept renders of it are dropped after the commit."""
+    locked = _lock(question)
+    DeletedQuestion.objects.get_or_create(pk=deleted_question_key(locked.pk))
+    locked.delete()
+    question_id = question.pk
+    transaction.on_commit(lambda: forget_question(question_id))
+
+
+# What a copy of a question takes over: its text and every setting, not its state (closed, the
+# deadline), its people or what they did.
+COPIED_SETTINGS = (
+    "allow_ideas",
+    "allow_arguments",
+    "max_votes",
+    "time_zone",
+    "allow_exports",
+    "allow_embed",
+    "embed_origins",
+    "max_ideas_per_person",
+    "max_ideas",
+    "max_text_length",
+    "max_votes_per_idea",
+)
+
+
+@transaction.atomic
+def question_duplicate(
+    *, question: Question, with_ideas: bool = False, with_arguments: bool = False
+) -> tuple[Question, str]:
+    """A new question with the title, description and settings of `question` (a new id and a new
+    admin key, returned with it; open, without a deadline). `with_ideas`: its ideas too, and
+    `with_arguments` their pros and cons, all written by the organiser in the copy (the
+    participants are not copied, so neither are their names). Votes, likes and comments are
+    never copied."""
+    source = _lock(question)
+    copy, admin_key = question_create(title=source.title, description=source.description)
+    for name in COPIED_SETTINGS:
+        setattr(copy, name, getattr(source, name))
+    copy.save(update_fields=list(COPIED_SETTINGS))
+    if not with_ideas:
+        return copy, admin_key
+    # The organiser's name from the question copied, if they took part under one there.
+    took_part = Participant.objects.filter(question=source, organiser=True).order_by("created_at")
+    author = Participant.objects.create(
+        question=copy,
+        name=took_part.values_list("name", flat=True).first() or _("Organiser"),
+        token_hash=copy.admin_key_hash,  # the organiser takes part under their admin key
+        organiser=True,
+    )
+    ideas = list(Idea.objects.filter(question=source).order_by("created_at", "pk"))
+    copies = Idea.objects.bulk_create(
+        Idea(question=copy, author=author, title=idea.title, description=idea.description)
+        for idea in ideas
+    )
+    if with_arguments:
+        new_ids = {idea.pk: new.pk for idea, new in zip(ideas, copies, strict=True)}
+        Argument.objects.bulk_create(
+            Argument(idea_id=new_ids[a.idea_id], author=author, kind=a.kind, text=a.text)
+            for a in Argument.objects.filter(idea__question=source).order_by("created_at", "pk")
+        )
+    return copy, admin_key
 
 
 def question_close_due(*, at: datetime | None = None) -> int:
@@ -379,6 +493,8 @@ def idea_add(
     _require_open(locked)
     if not (locked.allow_ideas or by_organiser):
         raise ActionRefused(_("Only the organiser can add ideas here."), code="ideas_disabled")
+    _require_short(locked, "description", description)
+    _require_room_for_idea(locked, author, by_organiser=by_organiser)
     idea = Idea.objects.create(question=locked, author=author, title=title, description=description)
     _announce(locked, "idea.added", idea=idea.pk)
     return idea
@@ -388,6 +504,8 @@ def idea_add(
 def idea_update(*, idea: Idea, title: str, description: str, by_organiser: bool = False) -> Idea:
     locked = _lock(idea.question)
     _require_present(idea, _("This idea has been deleted."))
+    if description != idea.description:  # a text saved before a lowered limit may stay
+        _require_short(locked, "description", description)
     idea.title, idea.description = title, description
     idea.edited_by_organiser = _edited_by_organiser(idea, by_organiser)
     idea.save(update_fields=["title", "description", "edited_by_organiser"])
@@ -418,6 +536,7 @@ def argument_add(
         raise ActionRefused(
             _("Only the organiser can add pros and cons here."), code="arguments_disabled"
         )
+    _require_short(locked, "text", text)
     argument = Argument.objects.create(idea=idea, author=author, kind=kind, text=text)
     bump_rows(Idea.objects.filter(pk=idea.pk))
     _announce(locked, "argument.added", idea=idea.pk, argument=argument.pk)
@@ -430,6 +549,8 @@ def argument_update(
 ) -> Argument:
     locked = _lock(argument.idea.question)
     _require_present(argument, _("This argument has been deleted."))
+    if text != argument.text:
+        _require_short(locked, "text", text)
     argument.kind, argument.text = kind, text
     argument.edited_by_organiser = _edited_by_organiser(argument, by_organiser)
     argument.save(update_fields=["kind", "text", "edited_by_organiser"])
@@ -628,6 +749,7 @@ def vote_retract(*, idea: Idea, participant: Participant) -> VoteResult:
 def comment_add(*, question: Question, author: Participant, text: str) -> Comment:
     locked = _lock(question)
     _require_open(locked)
+    _require_short(locked, "text", text)
     comment = Comment.objects.create(question=locked, author=author, text=text)
     _announce(locked, "comment.added", comment=comment.pk)
     return comment
@@ -637,6 +759,8 @@ def comment_add(*, question: Question, author: Participant, text: str) -> Commen
 def comment_update(*, comment: Comment, text: str, by_organiser: bool = False) -> Comment:
     locked = _lock(comment.question)
     _require_present(comment, _("This comment has been deleted."))
+    if text != comment.text:
+        _require_short(locked, "text", text)
     comment.text = text
     comment.edited_by_organiser = _edited_by_organiser(comment, by_organiser)
     comment.save(update_fields=["text", "edited_by_organiser"])

@@ -152,6 +152,10 @@ def question_data(
             "max_votes": question.max_votes,
             "deadline": question.deadline,
             "time_zone": question.time_zone,
+            "max_ideas_per_person": question.max_ideas_per_person,
+            "max_ideas": question.max_ideas,
+            "max_text_length": question.max_text_length,
+            "max_votes_per_idea": question.max_votes_per_idea,
         },
         "me": {
             "participant": {"id": me.pk, "name": me.name} if me else None,

@@ -49,6 +49,10 @@ def test_a_question_can_be_asked_with_its_settings(db: None) -> None:
         "max_votes": 3,
         "deadline": deadline.isoformat().replace("+00:00", "Z"),
         "time_zone": "Europe/Berlin",
+        "max_ideas_per_person": None,
+        "max_ideas": None,
+        "max_text_length": None,
+        "max_votes_per_idea": 1,
     }
 
 
@@ -237,8 +241,8 @@ def test_the_organiser_changes_closes_reopens_and_deletes_the_question(
 
     assert alice.delete(f"/questions/{qid}").status_code == 204
     assert not Question.objects.filter(pk=qid).exists()
-    assert Caller().get(f"/questions/{qid}").status_code == 404
-    assert alice.delete(f"/questions/{qid}").status_code == 404
+    assert Caller().get(f"/questions/{qid}").status_code == 410  # gone, not unknown
+    assert alice.delete(f"/questions/{qid}").status_code == 410
 
 
 def test_a_deadline_that_passed_closes_the_question_for_the_api_too(
