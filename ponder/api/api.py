@@ -67,6 +67,7 @@ from .schemas import (
     QuestionPatch,
     ResultsOut,
     SettingsIn,
+    VoteIn,
 )
 from .shared import ideas_response, question_response
 
@@ -551,22 +552,29 @@ def idea_delete(request: HttpRequest, idea_id: str = IdeaId) -> Status:
     "/ideas/{idea_id}/vote",
     response={200: IdeaOut, **_errors(401, 403, 404, 409)},
     summary="Vote for an idea",
-    description="Voting again keeps one vote. 409 when the question is closed or your votes are "
-    "used up.",
+    description="Voting again keeps one vote. Where the organiser lets people put several votes "
+    'on one idea (`max_votes_per_idea`), send `{"votes": 3}` to have 3 of your votes on it '
+    "(fewer takes some back). 409 when the question is closed, your votes are used up, or more "
+    "than `max_votes_per_idea` are asked for.",
     tags=["ideas"],
 )
 @limit_operation("vote", person=bearer_token)
-def vote_cast(request: HttpRequest, idea_id: str = IdeaId) -> dict[str, Any]:
+def vote_cast(
+    request: HttpRequest, payload: VoteIn | None = None, idea_id: str = IdeaId
+) -> dict[str, Any]:
     access = auth.participant(request, _question_of(Idea, idea_id))
     idea = idea_for(access, idea_id)
-    services.vote_cast(idea=idea, participant=access.participant)
+    if payload is None or (payload.votes == 1 and access.question.max_votes_per_idea <= 1):
+        services.vote_cast(idea=idea, participant=access.participant)
+    else:
+        services.vote_set(idea=idea, participant=access.participant, votes=payload.votes)
     return _idea(access, idea.pk, capped=True)
 
 
 @api.delete(
     "/ideas/{idea_id}/vote",
     response={200: IdeaOut, **_errors(401, 403, 404, 409)},
-    summary="Take your vote back",
+    summary="Take your vote back (all of your votes on the idea)",
     tags=["ideas"],
 )
 @limit_operation("vote", person=bearer_token)

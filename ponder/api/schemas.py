@@ -232,6 +232,14 @@ class SettingsIn(Input):
     )
 
 
+class VoteIn(Input):
+    votes: Annotated[StrictInt, BeforeValidator(_whole), Field(ge=1, le=100)] = Field(
+        default=1,
+        description="How many of your votes to have on the idea (more than 1 only where the "
+        "organiser allows several per idea). Sending the same number again changes nothing.",
+    )
+
+
 class DuplicateIn(Input):
     ideas: StrictBool = Field(default=False, description="Copy the ideas too.")
     arguments: StrictBool = Field(
@@ -330,6 +338,10 @@ class IdeaOut(Schema):
         "(`votes` counts them all)."
     )
     voted: bool = Field(description="Whether you voted for it.")
+    my_votes: int = Field(
+        description="How many of your votes are on it: 0 or 1, or more where the organiser lets "
+        "people put several votes on one idea (`max_votes_per_idea`)."
+    )
     rank: int | None = Field(
         description="Place by votes once the question is closed (equal votes share a place; no "
         "votes, no place); null while it is open."

@@ -146,6 +146,7 @@ class _Yours:
         return {
             **shared,
             "voted": shared["id"] in self.votes,
+            "my_votes": self.reader.votes_on(shared["id"]),
             "changeable": changeable(shared["id"]),
             "arguments": [
                 {**a, "liked": a["id"] in likes, "changeable": changeable(a["id"])}
@@ -163,7 +164,7 @@ def question_response(
     yours = _Yours(access, authors)
     votes_left = None
     if question.max_votes is not None:
-        votes_left = max(0, question.max_votes - len(yours.votes))
+        votes_left = max(0, question.max_votes - yours.reader.votes_used())
     data = {
         **everyones,
         "share_url": share_url,

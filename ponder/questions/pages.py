@@ -261,7 +261,8 @@ def question_page(
         # thousands of votes between them, which a window over them all would sort).
         voters.update(hot.first_voters([idea.pk for idea in ideas], per_idea=voters_shown))
     else:  # every voter of each idea (the API), in one query
-        voters_qs = voters_qs.order_by("idea_id", "created_at")
+        # Each voter once, by their first vote on the idea (stack 1).
+        voters_qs = voters_qs.filter(stack=1).order_by("idea_id", "created_at")
         for idea_id, name in voters_qs.values_list("idea_id", "participant__name"):
             voters[idea_id].append(name)
 
@@ -286,14 +287,16 @@ def question_page(
             idea.first_voters = named_voters(idea.first_voters, idea.vote_count)
         idea.more_voters = idea.vote_count - len(idea.first_voters)
         idea.voted = idea.pk in my_votes
+        idea.my_votes = reader.votes_on(idea.pk) if idea.voted else 0
         idea.rank = None  # set for closed questions below; a missing attribute costs lookups
         idea.changeable = reader.may_change_by(idea.author_id)
 
     if ranked or not question.is_open():
         _rank(ideas, question, everything=idea_ids is None)
 
-    left = max((question.max_votes or 0) - len(my_votes), 0)
-    page = Page(ideas=ideas, my_vote_count=len(my_votes), my_votes_left=left, idea_total=idea_total)
+    used = reader.votes_used()
+    left = max((question.max_votes or 0) - used, 0)
+    page = Page(ideas=ideas, my_vote_count=used, my_votes_left=left, idea_total=idea_total)
     if comments:
         comments_qs = Comment.objects.filter(question=question).select_related("author")
         if comments_shown is None:

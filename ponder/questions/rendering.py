@@ -71,6 +71,9 @@ NAME_MARK = f"ponderName{_NONCE}"
 USED_MARK = f"ponderUsed{_NONCE}"
 LEFT_MARK = f"ponderLeft{_NONCE}"
 PATH_MARK = f"ponderPath{_NONCE}"
+# How many of their votes a reader has on an idea (where several may go on one): the mark and
+# the idea's id, filled in per reader (`_Values`).
+STACK_MARK = f"ponderStack{_NONCE}"
 # A field with no name to fill in has no value at all, as a form renders it: the whole attribute
 # is a mark of its own.
 NAME_VALUE_MARK = f' value="{NAME_MARK}"'
@@ -87,6 +90,9 @@ MARKS = re.compile(
             PATH_MARK,
         )
     )
+    + "|"
+    + re.escape(STACK_MARK)
+    + "[0-9A-Za-z]{12}"
 )
 PART_END = "ponderPartEnd"  # in `Shared.parts` only, after each part: not in any HTML
 SLOT = re.compile(r"<!--ponder-slot-(\d+)-->")
@@ -478,6 +484,24 @@ def _wanted(plan: _Plan, reader: Reader) -> list[int]:
     return wanted
 
 
+class _Values(dict[str, bytes]):
+    """A reader's value of each mark; of a stack mark (`STACK_MARK` and an idea's id), how many of
+    their votes are on that idea."""
+
+    def __init__(self, reader: Reader, values: dict[str, bytes]) -> None:
+        super().__init__(values)
+        self.reader = reader
+
+    def __missing__(self, mark: str) -> bytes:
+        if not mark.startswith(STACK_MARK):
+            raise KeyError(mark)
+        return str(self.reader.votes_on(mark[len(STACK_MARK) :])).encode()
+
+
+def stack_mark(idea_id: str) -> str:
+    return STACK_MARK + idea_id
+
+
 def _assemble(shared: Shared, reader: Reader, values: dict[str, bytes]) -> list[bytes]:
     """The reader's HTML (UTF-8) of each part: their variant of each slot, their value for each
     mark. The parts were rendered and escaped by our templates; the marks' values are a CSRF
@@ -714,13 +738,13 @@ def shared_parts(
         # The reader's own token, as `{% csrf_token %}` would give it.
         CSRF_MARK: get_token(request).encode(),
         ADMIN_MARK: (access.admin_key or "").encode(),
-        USED_MARK: str(len(reader.votes)).encode(),
-        LEFT_MARK: str(max((access.question.max_votes or 0) - len(reader.votes), 0)).encode(),
+        USED_MARK: str(reader.votes_used()).encode(),
+        LEFT_MARK: str(max((access.question.max_votes or 0) - reader.votes_used(), 0)).encode(),
         PATH_MARK: escape(request.get_full_path()).encode(),
         NAME_MARK: escape(name).encode(),
         NAME_VALUE_MARK: f' value="{escape(name)}"'.encode() if name else b"",
     }
-    return dict(zip(parts, _assemble(shared, reader, values), strict=True))
+    return dict(zip(parts, _assemble(shared, reader, _Values(reader, values)), strict=True))
 
 
 def as_html(part: bytes) -> SafeString:

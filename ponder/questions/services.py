@@ -652,8 +652,7 @@ def _vote_cast(*, idea: Idea, participant: Participant) -> VoteResult:
     if locked.max_votes is not None:
         used, here = hot.votes_used(participant.pk, idea.pk)
         if here:  # a vote cast again is no new vote, even at the cap
-            kept = Vote.objects.get(idea=idea, participant=participant)
-            raise _Unchanged(_voted(idea, locked, kept, changed=False))
+            raise _Unchanged(_voted(idea, locked, _kept(idea, participant), changed=False))
         if used >= locked.max_votes:
             raise _vote_cap(locked.max_votes)
     vote = hot.insert_vote(idea.pk, participant.pk, _event(locked, "vote.cast", idea=idea.pk))
@@ -661,8 +660,7 @@ def _vote_cast(*, idea: Idea, participant: Participant) -> VoteResult:
         # Not inserted: the idea is gone, or this person voted for it before (perhaps a moment
         # ago, in a concurrent request): the database keeps one, and so do we.
         _require_present(idea, _("This idea has been deleted."))
-        kept = Vote.objects.get(idea=idea, participant=participant)
-        raise _Unchanged(_voted(idea, locked, kept, changed=False))
+        raise _Unchanged(_voted(idea, locked, _kept(idea, participant), changed=False))
     announce(locked.pk, locked.version)
     return _voted(idea, locked, vote, changed=True)
 
@@ -727,13 +725,77 @@ def _cast_answer(
         raise _vote_cap(cast.max_votes)
     if not cast.idea_here:
         raise ActionRefused(_("This idea has been deleted."), code="deleted")
-    kept = Vote.objects.get(idea=idea, participant=participant)  # voted for it already
+    kept = _kept(idea, participant)  # voted for it already
     return VoteResult(kept, False, cast.vote_count, voters, cast.version)
+
+
+def _kept(idea: Idea, participant: Participant) -> Vote | None:
+    """The person's first vote on the idea (stack 1), if they have one."""
+    return Vote.objects.filter(idea=idea, participant=participant).order_by("stack").first()
+
+
+def _per_idea_cap(votes: int) -> ActionRefused:
+    return ActionRefused(
+        ngettext(
+            "You may put at most %(n)d vote on one idea.",
+            "You may put at most %(n)d of your votes on one idea.",
+            votes,
+        )
+        % {"n": votes},
+        code="vote_cap_per_idea",
+    )
+
+
+@_unless_unchanged
+def vote_set(*, idea: Idea, participant: Participant, votes: int) -> VoteResult:
+    """Have `votes` of one's votes on the idea (0 takes them all back): where the organiser lets
+    people put several on one idea (`max_votes_per_idea`), within their votes in total
+    (`max_votes`). The same number again changes nothing, so two quick clicks of one button
+    count once. Fewer than one has is always allowed, even beyond a lowered limit.
+
+    Each vote is a row numbered by its stack, added or taken back under the question's lock;
+    the database holds one row per stack, so the idea's count (moved with every row) and the
+    rows cannot part, even if two requests add "the second vote" at once."""
+    locked = _bump(idea.question)
+    _require_open(locked)
+    used, here, top = hot.my_votes(participant.pk, idea.pk)
+    if votes == here:
+        raise _Unchanged(_voted(idea, locked, _kept(idea, participant), changed=False))
+    event = _event(locked, "vote.cast" if votes > here else "vote.retracted", idea=idea.pk)
+    if votes < here:
+        hot.delete_votes_above(idea.pk, participant.pk, votes, event)
+    else:
+        if votes > locked.max_votes_per_idea:
+            raise _per_idea_cap(locked.max_votes_per_idea)
+        if locked.max_votes is not None and used - here + votes > locked.max_votes:
+            raise _vote_cap(locked.max_votes)
+        for stack in range(top + 1, top + 1 + votes - here):
+            # The event is logged once, with the first row.
+            if hot.insert_vote(idea.pk, participant.pk, event, stack=stack) is None:
+                _require_present(idea, _("This idea has been deleted."))
+            event = None  # type: ignore[assignment]
+    announce(locked.pk, locked.version)
+    return _voted(idea, locked, _kept(idea, participant), changed=True)
+
+
+def vote_add(*, idea: Idea, participant: Participant) -> VoteResult:
+    """One more of one's votes on the idea (the vote box's plus); in approval voting, the vote."""
+    if idea.question.max_votes_per_idea <= 1:
+        return vote_cast(idea=idea, participant=participant)
+    _used, here, _top = hot.my_votes(participant.pk, idea.pk)
+    return vote_set(idea=idea, participant=participant, votes=here + 1)
+
+
+def vote_remove(*, idea: Idea, participant: Participant) -> VoteResult:
+    """One of one's votes on the idea taken back (the vote box's "minus")."""
+    _used, here, _top = hot.my_votes(participant.pk, idea.pk)
+    return vote_set(idea=idea, participant=participant, votes=max(here - 1, 0))
 
 
 @_unless_unchanged
 def vote_retract(*, idea: Idea, participant: Participant) -> VoteResult:
-    """Take a vote back. Taking it back twice changes nothing the second time."""
+    """Take a vote back (every one of one's votes on the idea). Taking it back twice changes
+    nothing the second time."""
     locked = _bump(idea.question)
     _require_open(locked)
     if not hot.delete_vote(idea.pk, participant.pk, _event(locked, "vote.retracted", idea=idea.pk)):

@@ -40,6 +40,7 @@ def idea_data(idea: Idea) -> dict[str, Any]:
         "voters": idea.first_voters,
         "arguments_total": len(idea.argument_list) + idea.more_arguments,
         "voted": idea.voted,
+        "my_votes": idea.my_votes,
         "rank": getattr(idea, "rank", None),
         "changeable": idea.changeable,
         "created_at": idea.created_at,

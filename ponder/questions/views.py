@@ -602,6 +602,8 @@ def _vote_or_unvote(
     access = question_for(request, question_id, idea_id=idea_id)
     idea = idea_for(access, idea_id)
     action = services.vote_cast if cast else services.vote_retract
+    if access.question.max_votes_per_idea > 1:  # one of several on the idea: "+" and "minus"
+        action = services.vote_add if cast else services.vote_remove
     return _act_as_participant(
         request,
         access,
@@ -639,6 +641,12 @@ def _vote_box(request: HttpRequest, access: Access, idea: Idea, result: VoteResu
     """What a vote changes: the idea's count and first voters, as the service read them, and
     whether this person now votes for it; filled in from a stencil of the partial. On a
     question with a cap, also what the reader has left of it (the note kept in view)."""
+    if access.question.max_votes_per_idea > 1:
+        # Several votes on one idea: the box says how many are theirs (no stencil of it).
+        access.reader.read_marks_now()
+        context = _idea_row(request, access, idea.pk)
+        box = render_to_string(f"{DETAIL}#vote_box", context, request)
+        return box + _votes_left(access)
     box = stencils.vote_box(
         question_id=access.question.pk,
         idea_id=idea.pk,
@@ -649,16 +657,21 @@ def _vote_box(request: HttpRequest, access: Access, idea: Idea, result: VoteResu
         is_open=access.is_open,
         csrf_token=get_token(request),
     )
+    return box + _votes_left(access)
+
+
+def _votes_left(access: Access) -> str:
+    """On a question with a cap, the reader's "Your votes: 2 of 5 left", to swap in."""
     cap = access.question.max_votes
     if not cap:
-        return box
+        return ""
     used = Vote.objects.filter(participant=access.participant).count()
     context = {
         "question": access.question,
         "page": SimpleNamespace(my_votes_left=max(cap - used, 0)),
         "oob": True,
     }
-    return box + render_to_string(f"{DETAIL}#votes_left", context)
+    return render_to_string(f"{DETAIL}#votes_left", context)
 
 
 # Arguments and likes ------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from ponder.lib import text
 from ponder.questions.access import Access, Reader, remembered_name
 from ponder.questions.forms import ArgumentForm
 from ponder.questions.models import Idea
-from ponder.questions.rendering import NAME_MARK, Slot, shared_row, slot_marker
+from ponder.questions.rendering import NAME_MARK, Slot, shared_row, slot_marker, stack_mark
 
 register = template.Library()
 
@@ -189,6 +189,15 @@ def personal(parser: template.base.Parser, token: template.base.Token) -> Person
         no = parser.parse(("endpersonal",))
         parser.delete_first_token()
     return PersonalNode(bits[1], parser.compile_filter(bits[2]), yes, no)
+
+
+@register.simple_tag(takes_context=True)
+def my_votes(context: template.Context, idea: Idea) -> str:
+    """How many of the reader's votes are on the idea: in a shared render, a mark that each
+    reader's own number replaces (`rendering.STACK_MARK`)."""
+    if context.get("shared_slots") is not None:
+        return stack_mark(idea.pk)
+    return str(context["access"].reader.votes_on(idea.pk))
 
 
 class SharedRowNode(template.Node):
