@@ -280,11 +280,13 @@ def question_delete(*, question: Question) -> None:
     """Delete a question and everything on it: participants, ideas, arguments, likes, votes,
     comments and its event log (foreign keys cascade). Writers queued on the question's lock are
     refused after it. A hash of its id is kept (`DeletedQuestion`) so that its links answer 410
-    Gone; this process's kept renders of it are dropped after the commit."""
+    Gone; this process's kept renders and reads of it are dropped."""
     locked = _lock(question)
     DeletedQuestion.objects.get_or_create(pk=deleted_question_key(locked.pk))
     locked.delete()
     question_id = question.pk
+    # Now, and again after the commit: a reader may keep a render of it in between.
+    forget_question(question_id)
     transaction.on_commit(lambda: forget_question(question_id))
 
 
