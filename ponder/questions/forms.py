@@ -12,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -319,8 +320,6 @@ class QuestionSettingsForm(Form):
         required=False,
         min_value=1,
         max_value=settings.PONDER_TEXT_MAX,
-        help_text=_("Leave empty for the most this site allows: %(n)s.")
-        % {"n": f"{settings.PONDER_TEXT_MAX:,}"},
     )
     max_votes_per_idea = forms.IntegerField(
         label=_("Votes per idea per participant"),
@@ -336,6 +335,9 @@ class QuestionSettingsForm(Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["max_text_length"].help_text = _(
+            "Leave empty for the most this site allows: %(n)s."
+        ) % {"n": number_format(settings.PONDER_TEXT_MAX, force_grouping=True)}
         zone_field = self.fields["time_zone"]
         zone_field.initial = settings.PONDER_TIME_ZONE
         zone_field.keep = self.initial.get("time_zone", "")

@@ -197,7 +197,8 @@ class Cache:
         with self.lock:
             self.lru.clear()
 
-    def keys(self) -> list[Any]:
+    def held(self) -> list[Any]:
+        """The keys of what is kept now."""
         with self.lock:
             return list(self.lru)
 
@@ -218,6 +219,11 @@ def question_of_key(key: Any) -> str | None:
     if question is None:
         question = getattr(getattr(key, "around", None), "question", None)
     return question
+
+
+def kept_of(question_id: str) -> list[Any]:
+    """The keys of everything this process keeps of one question."""
+    return [key for cache in _caches for key in cache.held() if question_of_key(key) == question_id]
 
 
 def forget_question(question_id: str) -> None:

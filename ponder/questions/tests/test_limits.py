@@ -114,7 +114,9 @@ def test_the_api_sets_and_reads_the_limits_and_refuses_bad_ones(db):
 # Ideas per person and in total --------------------------------------------------------------
 
 
-def test_a_participant_over_the_ideas_per_person_limit_reads_why_above_the_form(question, alice, bob):
+def test_a_participant_over_the_ideas_per_person_limit_reads_why_above_the_form(
+    question, alice, bob
+):
     set_limits(alice, question, max_ideas_per_person=1)
     assert bob.post(f"/q/{question.pk}/ideas/", {"title": "The lake"}).status_code == 302
     refused = bob.post(f"/q/{question.pk}/ideas/", {"title": "The city"})
@@ -314,9 +316,7 @@ def test_the_api_sets_a_number_of_votes_and_counts_them_everywhere(question):
     assert counts_off() == []
 
 
-def test_a_lowered_votes_per_idea_keeps_the_votes_and_lets_them_be_taken_back(
-    question, alice, bob
-):
+def test_a_lowered_votes_per_idea_keeps_the_votes_and_lets_them_be_taken_back(question, alice, bob):
     set_limits(alice, question, max_votes_per_idea=3)
     idea = services.idea_add(question=question, author=participant(question, "Alice"), title="A")
     for _ in range(3):
