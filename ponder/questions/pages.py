@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from . import hot
 from .access import Access
-from .models import Argument, Comment, Idea, Vote, count_of
+from .models import Argument, Comment, Idea, Question, Vote, count_of
 
 # An idea's first voters read with it. A vote box names them all when there are no more, and
 # one fewer with "and n more" when there are: "and 1 more" would hide a name it could show.
@@ -170,6 +170,16 @@ def named_voters(first: list[str], count: int) -> list[str]:
     return first if count <= len(first) else first[: VOTERS_SHOWN - 1]
 
 
+def voter_counts(question: Question, idea_ids: list[str]) -> dict[str, int] | None:
+    """How many people vote for each idea, where that is not its count of votes (people may put
+    several on one idea: `max_votes_per_idea`); None where it is (one query fewer)."""
+    if question.max_votes_per_idea <= 1:
+        return None
+    firsts = Vote.objects.filter(idea_id__in=idea_ids, stack=1).order_by()
+    counted = firsts.values("idea_id").annotate(n=Count("*")).values_list("idea_id", "n")
+    return dict.fromkeys(idea_ids, 0) | dict(counted)
+
+
 def question_page(
     access: Access,
     *,
@@ -268,6 +278,7 @@ def question_page(
 
     # The reader's own marks, as they are now: this request may have changed them.
     my_votes, my_likes = reader.read_marks_now()
+    people_voting = voter_counts(question, [idea.pk for idea in ideas]) if voters_shown else None
     for idea in ideas:
         idea.argument_list = arguments[idea.pk]
         for argument in idea.argument_list:
@@ -283,9 +294,10 @@ def question_page(
         else:
             idea.more_pros = idea.more_cons = 0
         idea.first_voters = voters[idea.pk]
+        people = idea.vote_count if people_voting is None else people_voting[idea.pk]
         if voters_shown == VOTERS_SHOWN:  # the page's vote box (the API names as many as read)
-            idea.first_voters = named_voters(idea.first_voters, idea.vote_count)
-        idea.more_voters = idea.vote_count - len(idea.first_voters)
+            idea.first_voters = named_voters(idea.first_voters, people)
+        idea.more_voters = people - len(idea.first_voters)
         idea.voted = idea.pk in my_votes
         idea.my_votes = reader.votes_on(idea.pk) if idea.voted else 0
         idea.rank = None  # set for closed questions below; a missing attribute costs lookups

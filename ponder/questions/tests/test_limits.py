@@ -260,6 +260,7 @@ def test_a_participant_puts_several_votes_on_one_idea_with_plus_and_minus(questi
     # His three votes on the lake name him once among its voters.
     voters = re.search(rf'id="votes-{lake.pk}".*?data-tally="voters">(.*?)</p>', page, re.S)
     assert voters is not None and voters[1].count("Bob") == 1
+    assert "more" not in voters[1]  # three votes, one person: no "and 2 more"
 
     refused = bob.post(vote_url(question, lake), headers={"HX-Request": "true"})
     assert refused.status_code == 409
