@@ -327,9 +327,11 @@ def question_delete(request: HttpRequest, question_id: str = QuestionId) -> Stat
     "never copied.",
     tags=["questions"],
 )
+@limit_operation("question")  # a copy is a new question
 def question_duplicate(
-    request: HttpRequest, payload: DuplicateIn, question_id: str = QuestionId
+    request: HttpRequest, payload: DuplicateIn | None = None, question_id: str = QuestionId
 ) -> Status:
+    payload = payload or DuplicateIn()
     access = auth.organiser(request, question_id)
     if payload.arguments and not payload.ideas:
         message = _("Pros and cons are copied only with their ideas: send ideas: true too.")

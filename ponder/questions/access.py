@@ -252,14 +252,6 @@ class Reader:
         votes = self.votes
         return len(votes) + sum(n - 1 for n in self._stacks.values())
 
-    def may_add_vote_on(self, idea_id: str) -> bool:
-        """Whether one more of their votes may go on the idea: under the question's votes per
-        idea and its votes per person."""
-        question = self.question
-        if self.votes_on(idea_id) >= question.max_votes_per_idea:
-            return False
-        return question.max_votes is None or self.votes_used() < question.max_votes
-
     def likes_argument(self, argument_id: str) -> bool:
         return argument_id in self.likes
 

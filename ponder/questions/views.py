@@ -453,6 +453,7 @@ def admin_key_replace(request: HttpRequest, question_id: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@limit("question")  # a copy is a new question
 def question_duplicate(request: HttpRequest, question_id: str) -> HttpResponse:
     """A copy of the question with its settings (with its ideas, and their pros and cons, if
     asked), opened as a new question of this browser's."""
