@@ -67,7 +67,6 @@ from .schemas import (
     QuestionPatch,
     ResultsOut,
     SettingsIn,
-    VoteIn,
 )
 from .shared import ideas_response, question_response
 
@@ -329,9 +328,8 @@ def question_delete(request: HttpRequest, question_id: str = QuestionId) -> Stat
 )
 @limit_operation("question")  # a copy is a new question
 def question_duplicate(
-    request: HttpRequest, payload: DuplicateIn | None = None, question_id: str = QuestionId
+    request: HttpRequest, payload: DuplicateIn, question_id: str = QuestionId
 ) -> Status:
-    payload = payload or DuplicateIn()
     access = auth.organiser(request, question_id)
     if payload.arguments and not payload.ideas:
         message = _("Pros and cons are copied only with their ideas: send ideas: true too.")
@@ -555,21 +553,30 @@ def idea_delete(request: HttpRequest, idea_id: str = IdeaId) -> Status:
     response={200: IdeaOut, **_errors(401, 403, 404, 409)},
     summary="Vote for an idea",
     description="Voting again keeps one vote. Where the organiser lets people put several votes "
-    'on one idea (`max_votes_per_idea`), send `{"votes": 3}` to have 3 of your votes on it '
-    "(fewer takes some back). 409 when the question is closed, your votes are used up, or more "
+    "on one idea (`max_votes_per_idea`), `?votes=3` puts 3 of your votes on it (fewer takes "
+    "some back). 409 when the question is closed, your votes are used up, or more "
     "than `max_votes_per_idea` are asked for.",
     tags=["ideas"],
 )
 @limit_operation("vote", person=bearer_token)
 def vote_cast(
-    request: HttpRequest, payload: VoteIn | None = None, idea_id: str = IdeaId
+    request: HttpRequest,
+    idea_id: str = IdeaId,
+    votes: int | None = Query(
+        None,
+        ge=1,
+        le=100,
+        description="How many of your votes to have on the idea, where the organiser allows "
+        "several per idea (`max_votes_per_idea`). The same number again changes nothing; fewer "
+        "takes some back. Without it: one vote, or the ones you have.",
+    ),
 ) -> dict[str, Any]:
     access = auth.participant(request, _question_of(Idea, idea_id))
     idea = idea_for(access, idea_id)
-    if payload is None or (payload.votes == 1 and access.question.max_votes_per_idea <= 1):
+    if votes is None:
         services.vote_cast(idea=idea, participant=access.participant)
     else:
-        services.vote_set(idea=idea, participant=access.participant, votes=payload.votes)
+        services.vote_set(idea=idea, participant=access.participant, votes=votes)
     return _idea(access, idea.pk, capped=True)
 
 

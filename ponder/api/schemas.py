@@ -232,14 +232,6 @@ class SettingsIn(Input):
     )
 
 
-class VoteIn(Input):
-    votes: Annotated[StrictInt, BeforeValidator(_whole), Field(ge=1, le=100)] = Field(
-        default=1,
-        description="How many of your votes to have on the idea (more than 1 only where the "
-        "organiser allows several per idea). Sending the same number again changes nothing.",
-    )
-
-
 class DuplicateIn(Input):
     ideas: StrictBool = Field(default=False, description="Copy the ideas too.")
     arguments: StrictBool = Field(

@@ -150,6 +150,7 @@ def test_ideas_arguments_and_comments_are_created_with_201_and_their_id(
         "votes": 0,
         "voters": [],
         "voted": False,
+        "my_votes": 0,
         "rank": None,
         "changeable": True,
         "created_at": new_idea.data["created_at"],

@@ -290,21 +290,21 @@ def test_the_api_sets_a_number_of_votes_and_counts_them_everywhere(question):
     join(qid, "Alice", organiser)
     idea = organiser.post(f"/questions/{qid}/ideas", {"title": "Lake"}).data["id"]
     bob = join(qid, "Bob")
-    voted = bob.call("PUT", f"/ideas/{idea}/vote", {"votes": 3})
+    voted = bob.put(f"/ideas/{idea}/vote?votes=3")
     assert voted.status_code == 200
     assert (voted.data["votes"], voted.data["my_votes"], voted.data["voters"]) == (3, 3, ["Bob"])
-    again = bob.call("PUT", f"/ideas/{idea}/vote", {"votes": 3})  # the same number: no change
+    again = bob.put(f"/ideas/{idea}/vote?votes=3")  # the same number: no change
     assert again.data["votes"] == 3
-    over = bob.call("PUT", f"/ideas/{idea}/vote", {"votes": 4})
+    over = bob.put(f"/ideas/{idea}/vote?votes=4")
     assert (over.status_code, over.data["code"]) == (409, "vote_cap_per_idea")
     read = bob.get(f"/questions/{qid}").data
     assert read["me"]["votes_left"] == 2
     assert read["ideas"][0]["my_votes"] == 3
-    fewer = bob.call("PUT", f"/ideas/{idea}/vote", {"votes": 1})
+    fewer = bob.put(f"/ideas/{idea}/vote?votes=1")
     assert (fewer.data["votes"], fewer.data["my_votes"]) == (1, 1)
-    bob.call("PUT", f"/ideas/{idea}/vote", {"votes": 2})
+    bob.put(f"/ideas/{idea}/vote?votes=2")
     assert bob.delete(f"/ideas/{idea}/vote").data["votes"] == 0  # every vote taken back
-    bob.call("PUT", f"/ideas/{idea}/vote", {"votes": 2})
+    bob.put(f"/ideas/{idea}/vote?votes=2")
     organiser.post(f"/questions/{qid}/close")
     results = organiser.get(f"/questions/{qid}/results").data
     assert results["winners"] == [idea]
