@@ -373,6 +373,7 @@ def write_bulk(plan: Plan, *, deterministic_ids: bool = True, label: str = "") -
         new_id,
         new_question_id,
     )
+    from ponder.lib.text import name_looks
     from ponder.live.models import Event
     from ponder.questions.models import (
         Argument,
@@ -411,6 +412,8 @@ def write_bulk(plan: Plan, *, deterministic_ids: bool = True, label: str = "") -
                 name=name,
                 token_hash=hash_secret(token),
                 created_at=EPOCH + timedelta(milliseconds=i + 1),
+                look=name_looks(name)[0],
+                look_folded=name_looks(name)[1],
             )
             for i, (name, token) in enumerate(plan.people)
         ]
@@ -490,13 +493,19 @@ def add_participants(question_id: str, count: int, *, seed: str) -> list[tuple[s
     """`count` more participants who have done nothing yet (for the write scenarios): their ids
     and tokens. Joining announces nothing, so these are the rows `participant_join` writes."""
     from ponder.lib.ids import hash_secret, new_id
+    from ponder.lib.text import name_looks
     from ponder.questions.models import Participant
 
     rng = random.Random(seed)  # noqa: S311 - bench tokens
     people = [(new_id(), _secret(rng, 22)) for _ in range(count)]
     rows = [
         Participant(
-            id=pk, question_id=question_id, name=f"Voter {n + 1}", token_hash=hash_secret(t)
+            id=pk,
+            question_id=question_id,
+            name=f"Voter {n + 1}",
+            token_hash=hash_secret(t),
+            look=name_looks(f"Voter {n + 1}")[0],
+            look_folded=name_looks(f"Voter {n + 1}")[1],
         )
         for n, (pk, t) in enumerate(people)
     ]

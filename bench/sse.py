@@ -1,9 +1,11 @@
-"""Live updates under load: N event streams on one `ponder serve` process.
+"""Live updates under load: N event streams on `ponder serve`.
 
     .venv/bin/python bench/sse.py [--clients 100 1000 5000] [--votes 20] [--page]
+        [--workers 1] [--redis-url redis://127.0.0.1:6379/0]
 
-For each N it starts its own `ponder serve` (one process, SQLite in a temporary data directory,
-no Redis: the in-process fan-out), creates a question with one idea, lets `--votes` people join,
+For each N it starts its own `ponder serve` (SQLite in a temporary data directory; one process
+and no Redis, the in-process fan-out, unless `--workers` asks for more, which fan out through
+Redis), creates a question with one idea, lets `--votes` people join,
 opens N SSE clients on the question's event stream, then has the people vote one after the other
 through the vote form. It prints, and writes to bench/results/sse-<time>.json:
 
@@ -62,10 +64,16 @@ def free_port() -> int:
 
 
 def rss_kib(pid: int) -> int:
+    """VmRSS of the process and its children (the worker processes of `--workers`)."""
+    total = 0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
+            total += int(line.split()[1])
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            with contextlib.suppress(OSError):
+                total += rss_kib(int(child))
+    return total
 
 
 @dataclass
@@ -89,18 +97,22 @@ class Server:
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
-def start_server(clients: int) -> Server:
+def start_server(clients: int, workers: int = 1, redis_url: str = "") -> Server:
     data_dir = Path(tempfile.mkdtemp(prefix="ponder-sse-"))
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}}
     env |= {
         "PONDER_DATA_DIR": str(data_dir),
+        # The limit is per worker process; the streams spread over the workers unevenly.
         "PONDER_MAX_STREAMS": str(clients + 100),
         "LOG_LEVEL": "WARNING",
     }
+    if workers > 1:
+        env["REDIS_URL"] = redis_url
     log = (data_dir / "serve.log").open("wb")
+    command = [sys.executable, "-m", "ponder", "serve", "--port", str(port), "--no-worker"]
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and command
-        [sys.executable, "-m", "ponder", "serve", "--port", str(port), "--no-worker"],
+        [*command, "--workers", str(workers)],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -222,11 +234,17 @@ def percentile(samples: list[float], p: float) -> float:
 
 
 async def run(
-    clients_wanted: int, votes: int, page: bool, budget: float, profile: bool = False
+    clients_wanted: int,
+    votes: int,
+    page: bool,
+    budget: float,
+    profile: bool = False,
+    workers: int = 1,
+    redis_url: str = "",
 ) -> dict[str, Any]:
     started = time.monotonic()
     deadline = started + budget
-    server = start_server(clients_wanted)
+    server = start_server(clients_wanted, workers, redis_url)
     loop = asyncio.get_running_loop()
     clients: list[Client] = []
     try:
@@ -314,6 +332,7 @@ async def run(
         held = sum(1 for client in clients if not client.closed)
         result = {
             "clients_wanted": clients_wanted,
+            "workers": workers,
             "connections_held": held,
             "connect_seconds": round(connect_seconds, 2),
             "endpoint": "page" if page else "api",
@@ -369,6 +388,14 @@ def main() -> None:
         "--profile", action="store_true", help="sample the server with py-spy during the votes"
     )
     parser.add_argument("--budget", type=float, default=180, help="seconds per run at most")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="ponder serve's worker processes (default 1)"
+    )
+    parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/0",
+        help="the Redis that carries events between workers (with --workers 2 or more)",
+    )
     args = parser.parse_args()
 
     raise_fd_limit(max(args.clients))
@@ -378,7 +405,17 @@ def main() -> None:
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     runs = []
     for clients in args.clients:
-        result = asyncio.run(run(clients, args.votes, args.page, args.budget, args.profile))
+        result = asyncio.run(
+            run(
+                clients,
+                args.votes,
+                args.page,
+                args.budget,
+                args.profile,
+                args.workers,
+                args.redis_url,
+            )
+        )
         runs.append(result)
         print_row(result)
     results.save("sse", {"runs": runs})
@@ -387,7 +424,7 @@ def main() -> None:
 def print_row(r: dict[str, Any]) -> None:
     lat = r["latency_ms"]
     print(
-        f"N={r['clients_wanted']:>5}  held={r['connections_held']:>5}  "
+        f"N={r['clients_wanted']:>5}  workers={r['workers']}  held={r['connections_held']:>5}  "
         f"RSS/conn={r['server_rss_kib_per_connection']:>6} KiB  "
         f"latency p50={lat.get('p50')} ms p99={lat.get('p99')} ms max={lat.get('max')} ms  "
         f"missing={r['events_missing']}  votes={r['votes']}  ({r['seconds']} s)",

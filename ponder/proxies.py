@@ -119,3 +119,24 @@ class ForwardedHeadersMiddleware:
             for name in FORWARDING_HEADERS:
                 request.META.pop(name, None)
         return self.get_response(request)
+
+
+def check_trusted_proxies(**kwargs: Any) -> list[Any]:
+    """`ponder check --deploy`: PONDER_HTTPS says a proxy in front speaks HTTPS (`ponder serve`
+    does not), yet none is trusted. Its X-Forwarded-Proto would be thrown away, every request
+    would look like plain HTTP and be redirected to HTTPS again, and every visitor would have the
+    proxy's address (one rate limit for all)."""
+    from django.core.checks import Warning
+
+    if not settings.HTTPS or settings.PONDER_TRUSTED_PROXIES.strip():
+        return []
+    return [
+        Warning(
+            "PONDER_HTTPS is on, but PONDER_TRUSTED_PROXIES names no proxy.",
+            hint="Set PONDER_TRUSTED_PROXIES to the address of the proxy in front of ponder serve "
+            "(127.0.0.1 when it runs on this machine): until then every request looks like plain "
+            "HTTP and is redirected again, and all visitors share the proxy's address and its "
+            "rate limits.",
+            id="ponder.W001",
+        )
+    ]

@@ -169,14 +169,19 @@ def _checked_settings(
     if isinstance(data["embed_origins"], list):  # the form reads them as typed, one a line
         data["embed_origins"] = "\n".join(data["embed_origins"])
     # The API speaks in instants; the form, in wall-clock time in the question's time zone.
-    deadline: datetime | None = given.get("deadline", question.deadline)
-    if deadline is not None:
-        try:
-            wall = deadline.astimezone(zoneinfo.ZoneInfo(data["time_zone"]))
-        except OverflowError:
-            message = _("The deadline is too far in the future.")
-            raise Invalid([("settings.deadline", message)]) from None
-        data["deadline"] = wall.replace(tzinfo=None)  # a new one with seconds is refused
+    for name in ("deadline", "ideas_until"):
+        moment: datetime | None = given.get(name, getattr(question, name))
+        if moment is not None:
+            try:
+                wall = moment.astimezone(zoneinfo.ZoneInfo(data["time_zone"]))
+            except OverflowError:
+                message = (
+                    _("The deadline is too far in the future.")
+                    if name == "deadline"
+                    else _("The end of collecting ideas is too far in the future.")
+                )
+                raise Invalid([(f"settings.{name}", message)]) from None
+            data[name] = wall.replace(tzinfo=None)  # a new one with seconds is refused
     form = QuestionSettingsForm(data, initial=initial)
     if not form.is_valid():
         raise Invalid(
@@ -420,13 +425,18 @@ def crowd_remove(
 @api.get(
     "/questions/{question_id}/results",
     auth=None,
-    response={200: ResultsOut, **_errors(404)},
+    response={200: ResultsOut, **_errors(401, 403, 404)},
     summary="The ranking by votes",
-    description="While the question is open, the ranking so far.",
+    description="While the question is open, the ranking so far; 403 while its tally is hidden "
+    "(only the organiser's token reads it then, if they chose to see it).",
     tags=["questions"],
+    openapi_extra=OPTIONAL_TOKEN,
 )
-def question_results(request: HttpRequest, question_id: str = QuestionId) -> dict[str, Any]:
-    return results_data(auth.public(question_id))
+def question_results(request: HttpRequest, question_id: str = QuestionId) -> Any:
+    access = auth.reader(request, question_id)
+    if not access.reader.sees_counts():
+        return Status(403, {"detail": _("The votes are hidden until the question closes.")})
+    return results_data(access)
 
 
 # Taking part --------------------------------------------------------------------------------

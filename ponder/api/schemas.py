@@ -212,6 +212,16 @@ class SettingsIn(Input):
         default=None, description="Votes per participant; null for unlimited."
     )
     deadline: Deadline = None
+    ideas_until: Annotated[
+        datetime | None,
+        BeforeValidator(_must_be_text),
+        AfterValidator(_with_offset),
+        Field(
+            description="Phases: ideas are collected until then (no voting yet), then voted on "
+            "until the deadline (no new ideas). RFC 3339 with a UTC offset, whole minutes, before "
+            "the deadline; null for no phases."
+        ),
+    ] = None
     time_zone: TimeZone = unchanged()
     max_ideas_per_person: Limit = Field(
         default=None,
@@ -228,6 +238,30 @@ class SettingsIn(Input):
         default=None,
         description="Votes a participant may put on one idea: 1 is approval voting (the "
         "default), more is dot voting, within `max_votes` in total.",
+        json_schema_extra=_no_default,
+    )
+
+    hide_tally: StrictBool = Field(
+        default=None,
+        description="Hide the counts, voters and ranks from everyone but the organiser until "
+        "the question closes (off by default).",
+        json_schema_extra=_no_default,
+    )
+    organiser_sees_tally: StrictBool = Field(
+        default=None,
+        description="Whether the organiser sees the hidden tally meanwhile (on by default).",
+        json_schema_extra=_no_default,
+    )
+    anonymous_votes: StrictBool = Field(
+        default=None,
+        description="Nobody, the organiser included, sees who voted for what (off by default). "
+        "Cannot be turned off once anyone has voted (409).",
+        json_schema_extra=_no_default,
+    )
+    random_order: StrictBool = Field(
+        default=None,
+        description="While the question is open, each reader sees the ideas in an order of "
+        "their own (on by default for a new question).",
         json_schema_extra=_no_default,
     )
 
@@ -323,11 +357,11 @@ class IdeaOut(Schema):
     edited_by_organiser: bool = Field(
         description="Whether the organiser changed it, and it is not theirs."
     )
-    votes: int
+    votes: int | None = Field(description="null while the tally is hidden from you.")
     voters: list[str] = Field(
         description="Names of those who voted for it, first voter first: everyone in an idea's own "
         "read; the first 20 in a question's read, its pages of ideas and the answer to a vote "
-        "(`votes` counts them all)."
+        "(`votes` counts them all). Empty with anonymous votes, and while the tally is hidden."
     )
     voted: bool = Field(description="Whether you voted for it.")
     my_votes: int = Field(
@@ -372,6 +406,11 @@ class SettingsOut(Schema):
     max_ideas: int | None
     max_text_length: int | None
     max_votes_per_idea: int
+    ideas_until: datetime | None
+    hide_tally: bool
+    organiser_sees_tally: bool
+    anonymous_votes: bool
+    random_order: bool
 
 
 class ParticipantRef(Schema):
@@ -395,6 +434,10 @@ class QuestionOut(Schema):
     closed_at: datetime | None
     version: int = Field(description="Grows with every change; live updates carry it.")
     settings: SettingsOut
+    phase: Literal["open", "ideas", "votes", "closed"] = Field(
+        description="`ideas`: collecting ideas (no voting yet); `votes`: voting (no new ideas); "
+        "`open`: both (no phases)."
+    )
     me: Me
     ideas: list[IdeaOut] = Field(
         description="The leading ideas (at most 100): most votes first, then oldest first. "
@@ -462,6 +505,7 @@ class Placed(Schema):
 
 class ResultsOut(Schema):
     status: Literal["open", "closed"]
+    tally_hidden: bool = Field(description="Whether the tally is hidden until it closes.")
     winners: list[str] = Field(description="The ids of the ideas with the most votes (if any).")
     ranking: list[Placed]
 

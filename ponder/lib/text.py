@@ -165,13 +165,19 @@ def skeleton(text: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def name_keys(name: str) -> frozenset[str]:
+def name_looks(name: str) -> tuple[str, str]:
     """What a name looks like, to compare it with others (`looks_alike`): without what shows
     nothing (spaces, format characters, fillers), its skeleton as typed and its skeleton with
-    case folded (before and after mapping, as prototypes may be capitals: "I" is "l")."""
+    case folded (before and after mapping, as prototypes may be capitals: "I" is "l"). Kept on
+    each participant, so that a new name is compared through an index."""
     visible = "".join(c for c in name if not _ignorable(c))
     folded = _mapped(_mapped(visible.casefold()).casefold())
-    return frozenset((skeleton(visible), folded))
+    return skeleton(visible), folded
+
+
+def name_keys(name: str) -> frozenset[str]:
+    """A name's looks (`name_looks`) as a set: two names look alike when their sets meet."""
+    return frozenset(name_looks(name))
 
 
 def looks_alike(name: str, other: str) -> bool:

@@ -6,11 +6,13 @@ entries and wrong keys all end in 404, so nothing tells an outsider what exists.
 """
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from urllib.parse import quote, unquote
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from ponder.lib.ids import hash_secret, new_secret, secret_matches
 
@@ -52,6 +54,8 @@ class ReaderKind:
     may_embed: bool
     sees_counts: bool
     sees_voter_names: bool
+    ranks_by_votes: bool
+    phase: str
 
 
 def shown_to_everyone(question: Question) -> tuple[bool, bool]:
@@ -90,6 +94,7 @@ class Reader:
         "newcomer",
         "organiser",
         "participant",
+        "phase",
         "question",
     )
 
@@ -100,18 +105,22 @@ class Reader:
         *,
         organiser: bool,
         newcomer: bool | None = None,
+        at: datetime | None = None,
     ) -> None:
         self.question = question
         self.participant = participant
         self.organiser = organiser
         self.newcomer = participant is None if newcomer is None else newcomer
-        self.is_open = question.is_open()
+        # Read once, from one instant: a reader is never in two phases at once.
+        self.phase = question.phase(at=at or timezone.now())
+        self.is_open = self.phase != "closed"
         self._marks: tuple[frozenset[str], frozenset[str]] | None = None
         self._stacks: dict[str, int] = {}
 
     def anyone_of_kind(self) -> "Reader":
         """A reader of this kind who is nobody in particular: votes, likes and owns nothing."""
         stand_in = Reader(self.question, None, organiser=self.organiser, newcomer=self.newcomer)
+        stand_in.phase, stand_in.is_open = self.phase, self.is_open
         stand_in._marks = (frozenset(), frozenset())
         return stand_in
 
@@ -132,14 +141,17 @@ class Reader:
     # What they may do.
 
     def may_add_ideas(self) -> bool:
-        return self.is_open and (self.question.allow_ideas or self.organiser)
+        """Not in the vote phase, for anyone: an idea added then would meet votes already cast.
+        Pros, cons and comments stay open in both phases: weighing the ideas goes on."""
+        return self.phase in ("open", "ideas") and (self.question.allow_ideas or self.organiser)
 
     def may_add_arguments(self) -> bool:
         return self.is_open and (self.question.allow_arguments or self.organiser)
 
     def may_vote(self) -> bool:
-        """Whether the page offers them a vote (a newcomer is asked for a name first)."""
-        return self.is_open
+        """Whether the page offers them a vote (a newcomer is asked for a name first): not in
+        the idea phase."""
+        return self.phase in ("open", "votes")
 
     def may_export(self) -> bool:
         """The results (CSV, Excel, JSON, report): the organiser's, and everyone's if allowed."""
@@ -183,12 +195,27 @@ class Reader:
     # What they see.
 
     def sees_counts(self) -> bool:
-        """Whether the votes and likes are counted for them (hidden tallies go here)."""
-        return True
+        """Whether the votes are counted for them (and the ideas ranked). A hidden tally is
+        shown to nobody until the question closes, but to its organiser if they chose to see it
+        meanwhile. (Likes on pros and cons are not votes: they stay shown.)"""
+        question = self.question
+        if not question.hide_tally or not self.is_open:
+            return True
+        return self.organiser and question.organiser_sees_tally
 
     def sees_voter_names(self) -> bool:
-        """Whether they see who voted for what (anonymous votes go here)."""
-        return True
+        """Whether they see who voted for what: never with anonymous votes (not even the
+        organiser), and not while the counts are hidden from them."""
+        return self.sees_counts() and not self.question.anonymous_votes
+
+    def ranks_by_votes(self) -> bool:
+        """Whether their ideas come in order of votes by default. While the question is open
+        and its ideas come in random order, or while the counts are hidden from them (an order
+        by votes would tell the tally), they come in an order of their own
+        (`pages.Listing`, `rendering.page_key`); once it closes, by votes, as the result."""
+        if not self.sees_counts():
+            return False
+        return not (self.is_open and self.question.random_order)
 
     @property
     def kind(self) -> ReaderKind:
@@ -202,6 +229,8 @@ class Reader:
             may_embed=self.may_embed(),
             sees_counts=self.sees_counts(),
             sees_voter_names=self.sees_voter_names(),
+            ranks_by_votes=self.ranks_by_votes(),
+            phase=self.phase,
         )
 
     # Their own marks.
@@ -303,7 +332,7 @@ class Access:
 
     @property
     def is_open(self) -> bool:
-        return self.question.is_open()
+        return self.reader.is_open
 
     # The rule's answers, where templates and views ask the access.
 
@@ -421,6 +450,12 @@ def remember_participant(response: HttpResponse, *, token: str, name: str) -> No
     response.set_signed_cookie(PARTICIPANT_COOKIE, token, **_cookie_options())
     # Quoted: cookies are ASCII and names are not ("Łukasz", "王"); ASGI would answer 500.
     response.set_signed_cookie(NAME_COOKIE, quote(name), **_cookie_options())
+
+
+def remember_browser(response: HttpResponse, *, token: str) -> None:
+    """Give a browser that has none a participant token, before it takes part (its own random
+    order of the ideas is chosen by it); joining later keeps it (`browser_token`)."""
+    response.set_signed_cookie(PARTICIPANT_COOKIE, token, **_cookie_options())
 
 
 def forget_participant(response: HttpResponse) -> None:

@@ -51,8 +51,8 @@ def vote_chart(
 
     Ranks and winners are shown when the ideas were ranked (a closed question, or an export).
     """
-    if not ideas:
-        return None
+    if not ideas or any(idea.vote_count is None for idea in ideas):
+        return None  # none, or the counts are hidden from this reader (`Reader.sees_counts`)
     shown = ideas[:limit] if limit else ideas
     top = max(idea.vote_count for idea in ideas)
     bars = []

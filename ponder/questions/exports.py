@@ -59,7 +59,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 class VoteRow:
     idea_id: str
     voter: str
-    at: datetime
+    at: datetime | None  # None: anonymous
 
 
 @dataclass
@@ -84,8 +84,9 @@ class Results:
         voters: dict[str, list[str]] = defaultdict(list)
         for vote in self.votes:
             voters[vote.idea_id].append(vote.voter)
+        named = self.page.counted and any(vote.at is not None for vote in self.votes)
         for idea in self.page.ideas:
-            idea.all_voters = voters[idea.pk]
+            idea.all_voters = voters[idea.pk] if named else []
 
 
 def author(participant: Participant) -> str:
@@ -94,14 +95,24 @@ def author(participant: Participant) -> str:
 
 
 def results_for(request: HttpRequest, access: Access) -> Results:
+    """What the exports show this reader: no votes at all while the tally is hidden from them,
+    and no voter (nor when they voted) with anonymous votes (`Reader`)."""
+    reader = access.reader
     page = question_page(access, ranked=True)
     position = {idea.pk: place for place, idea in enumerate(page.ideas)}
+    named = reader.sees_voter_names()
     votes = [
-        VoteRow(idea_id=vote.idea_id, voter=author(vote.participant), at=vote.created_at)
+        VoteRow(
+            idea_id=vote.idea_id,
+            voter=author(vote.participant) if named else _("anonymous"),
+            at=vote.created_at if named else None,
+        )
         for vote in Vote.objects.filter(idea__question=access.question)
         .select_related("participant")
-        .order_by("created_at")
+        .order_by("created_at" if named else "idea_id")
     ]
+    if not reader.sees_counts():
+        votes = []
     # The votes in the ideas' order (most votes first), each idea's in the order they came.
     votes.sort(key=lambda vote: position.get(vote.idea_id, len(position)))
     url = request.build_absolute_uri(reverse("question", args=[access.question.pk]))

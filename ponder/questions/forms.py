@@ -276,6 +276,45 @@ class QuestionSettingsForm(Form):
             "invalid_choice": _("Choose a time zone from the list, for example Europe/Berlin.")
         },
     )
+    ideas_until = forms.DateTimeField(
+        label=_("Collect ideas until (optional)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_(
+            "Two phases: until this time people add ideas and nobody can vote; from then on "
+            "they vote until the deadline, and no new ideas can be added. Pros, cons and "
+            "comments stay open in both. Leave empty to do both at once."
+        ),
+    )
+    hide_tally = forms.BooleanField(
+        label=_("Hide the votes until the question closes"),
+        required=False,
+        help_text=_(
+            "Nobody sees counts, voters or ranks while voting is open, so that nobody votes "
+            "with the crowd. The ideas come in an order of each person's own meanwhile."
+        ),
+    )
+    organiser_sees_tally = forms.BooleanField(
+        label=_("I still see the votes while they are hidden"),
+        required=False,
+        help_text=_("Only you, with the admin link. Turn it off to be surprised as well."),
+    )
+    anonymous_votes = forms.BooleanField(
+        label=_("Anonymous votes"),
+        required=False,
+        help_text=_(
+            "Nobody sees who voted for what, not even you; the counts still show. Once anyone "
+            "has voted, this cannot be turned off."
+        ),
+    )
+    random_order = forms.BooleanField(
+        label=_("Show the ideas in random order while the question is open"),
+        required=False,
+        help_text=_(
+            "Each person sees the ideas in an order of their own, so that the first ideas get "
+            "no head start. Once the question closes, the result is ordered by votes."
+        ),
+    )
     allow_exports = forms.BooleanField(
         label=_("Anyone with the link may download the results"),
         required=False,
@@ -365,30 +404,48 @@ class QuestionSettingsForm(Form):
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
-        deadline: datetime | None = data.get("deadline")
         zone = data.get("time_zone")
-        if deadline is not None and zone:
+        messages = {
+            "deadline": (
+                _("The deadline is too far in the future."),
+                WHOLE_MINUTES,
+                _("The deadline must be in the future."),
+            ),
+            "ideas_until": (
+                _("The end of collecting ideas is too far in the future."),
+                _("Give the end of collecting ideas in whole minutes, without seconds."),
+                _("The end of collecting ideas must be in the future."),
+            ),
+        }
+        for name, (too_far, whole, past) in messages.items():
+            moment: datetime | None = data.get(name)
+            if moment is None or not zone:
+                continue
             # The typed time is a wall-clock time in the chosen zone, not the server's.
-            typed = deadline.replace(tzinfo=None)
-            changed = self._deadline_changed(typed, zone)
+            typed = moment.replace(tzinfo=None)
+            changed = self._moment_changed(name, typed, zone)
             if not changed:
-                typed = self.initial["deadline"]  # with the seconds the field does not show
+                typed = self.initial[name]  # with the seconds the field does not show
             aware = timezone.make_aware(typed, zoneinfo.ZoneInfo(zone))
             if _beyond_utc(aware):
-                self.add_error("deadline", _("The deadline is too far in the future."))
+                self.add_error(name, too_far)
             elif changed and (typed.second or typed.microsecond):
-                # Deadlines are whole minutes, as the page shows them: a deadline with seconds
-                # would close the question up to a minute after the time everyone sees.
-                self.add_error("deadline", WHOLE_MINUTES)
+                # Whole minutes, as the page shows them: a time with seconds would switch the
+                # question up to a minute after the time everyone sees.
+                self.add_error(name, whole)
             elif aware <= timezone.now() and changed:
-                self.add_error("deadline", _("The deadline must be in the future."))
-            data["deadline"] = aware
+                self.add_error(name, past)
+            data[name] = aware
+        deadline, ideas_until = data.get("deadline"), data.get("ideas_until")
+        ordered = not (deadline and ideas_until and ideas_until >= deadline)
+        if not ordered and not self.has_error("ideas_until"):
+            self.add_error("ideas_until", _("Collecting ideas must end before the deadline."))
         return data
 
-    def _deadline_changed(self, typed: datetime, zone: str) -> bool:
+    def _moment_changed(self, name: str, typed: datetime, zone: str) -> bool:
         """A deadline that passed may be saved again unchanged (the form shows whole minutes);
         Django's own `changed_data` compares it as naive against aware, so always "changed"."""
-        before = self.initial.get("deadline")
+        before = self.initial.get(name)
         return not (
             isinstance(before, datetime)
             and zone == self.initial.get("time_zone")
@@ -397,8 +454,10 @@ class QuestionSettingsForm(Form):
 
     @classmethod
     def initial_for(cls, question: Question) -> dict[str, object]:
-        deadline = question.deadline
+        deadline, ideas_until = question.deadline, question.ideas_until
         zone = zoneinfo.ZoneInfo(question.time_zone)
+        if ideas_until is not None:
+            ideas_until = ideas_until.astimezone(zone).replace(tzinfo=None)
         return {
             "title": question.title,
             "description": question.description,
@@ -414,4 +473,9 @@ class QuestionSettingsForm(Form):
             "max_ideas": question.max_ideas,
             "max_text_length": question.max_text_length,
             "max_votes_per_idea": question.max_votes_per_idea,
+            "ideas_until": ideas_until,
+            "hide_tally": question.hide_tally,
+            "organiser_sees_tally": question.organiser_sees_tally,
+            "anonymous_votes": question.anonymous_votes,
+            "random_order": question.random_order,
         }

@@ -816,6 +816,7 @@ def _cast_sql() -> str:
     q, idea, vote, p = _table(Question), _table(Idea), _table(Vote), _table(Participant)
     qid, version = _column(Question, "id"), _column(Question, "version")
     closed, deadline = _column(Question, "closed_at"), _column(Question, "deadline")
+    ideas_until = _column(Question, "ideas_until")
     cap = _column(Question, "max_votes")
     iid, count, iversion = (
         _column(Idea, "id"),
@@ -834,7 +835,8 @@ def _cast_sql() -> str:
     return (
         f"WITH seen AS (SELECT {version} FROM {q} WHERE {qid} = %(question)s), "  # noqa: S608  # nosec B608
         f"locked AS (SELECT {version}, ({closed} IS NULL AND ({deadline} IS NULL "
-        f"OR {deadline} > {now})) AS open, {cap} AS cap FROM {q} WHERE {qid} = %(question)s "
+        f"OR {deadline} > {now}) AND ({ideas_until} IS NULL OR {ideas_until} <= {now})) AS open, "
+        f"{cap} AS cap FROM {q} WHERE {qid} = %(question)s "
         f"FOR UPDATE), "
         f"mine AS (SELECT COUNT(*) AS used, "
         f"COALESCE(SUM(CASE WHEN {videa} = %(idea)s THEN 1 ELSE 0 END), 0) AS here "
@@ -876,10 +878,13 @@ def cast(
     participant: Participant,
     kind: str,
     first: int,
+    ids: dict[str, str],
     uncapped_after_wait: bool = False,
 ) -> tuple[Cast, Vote | None] | None:
     """Run `_cast_sql` (PostgreSQL): a transaction of its own, or a part of the caller's. None if
-    the question is gone; else what it found and did, with the new vote if one was cast."""
+    the question is gone; else what it found and did, with the new vote if one was cast.
+    `open` is open for votes: not closed, and past its idea phase if it has one. `ids`: what its
+    event names (`services.tally_ids`)."""
     now = timezone.now()
     params = {
         "question": question_id,
@@ -888,7 +893,7 @@ def cast(
         "name": participant.name,
         "now": _prepared(Vote, "created_at", now),
         "kind": kind,
-        "ids": _prepared(Event, "ids", {"idea": idea_id}),
+        "ids": _prepared(Event, "ids", ids),
         "first": first,
         "uncapped_after_wait": uncapped_after_wait,
     }

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ponder.lib.ids import new_id, new_question_id
+from ponder.lib.text import name_looks
 
 
 def count_of(model: type[models.Model], field: str, **where: object) -> Coalesce:
@@ -48,6 +49,13 @@ class QuestionQuerySet(models.QuerySet["Question"]):
             contents_votes=count_of(Vote, "idea__question"),
             contents_comments=count_of(Comment, "question"),
             contents_participants=count_of(Participant, "question"),
+        )
+
+    def voting_due(self, *, at: datetime | None = None) -> "QuestionQuerySet":
+        """Open questions whose idea phase has ended and whose switch to voting has not been
+        announced yet (or was announced for another time, before the organiser moved it)."""
+        return self.filter(closed_at__isnull=True, ideas_until__lte=at or timezone.now()).filter(
+            Q(voting_announced__isnull=True) | ~Q(voting_announced=F("ideas_until"))
         )
 
 
@@ -84,11 +92,28 @@ class Question(models.Model):
     # on one idea (each a Vote row of its own, numbered by `Vote.stack`).
     max_votes_per_idea = models.PositiveSmallIntegerField(_("votes per idea"), default=1)
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    # Phases (optional): ideas are collected until `ideas_until`, then voted on until the
+    # deadline (`phase`). `voting_announced` is the `ideas_until` whose switch the worker has
+    # told the open pages of (`services.question_phase_due`); the switch itself needs no job.
+    ideas_until = models.DateTimeField(_("collect ideas until"), null=True, blank=True)
+    voting_announced = models.DateTimeField(null=True, blank=True, editable=False)
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
     # The organiser may always download the results; everyone with the link only when allowed.
     allow_exports = models.BooleanField(
         _("anyone with the link may download the results"), default=False
     )
+
+    # Fair decisions (README "Fair decisions"); what each reader sees of them is
+    # `access.Reader`'s to say. The tally (counts, voters, ranks) hidden until the question
+    # closes, from everyone but the organiser if they choose to see it; voters never named;
+    # the ideas in an order of each reader's own while the question is open (the default for
+    # new questions; questions asked before keep their order by votes: migration 0011).
+    hide_tally = models.BooleanField(_("hide the votes until the question closes"), default=False)
+    organiser_sees_tally = models.BooleanField(
+        _("the organiser sees the votes meanwhile"), default=True
+    )
+    anonymous_votes = models.BooleanField(_("anonymous votes"), default=False)
+    random_order = models.BooleanField(_("ideas in random order while open"), default=True)
 
     # Other websites may show the question in an iframe (/embed/<id>/) only when the organiser
     # turns it on; `embed_origins` (one origin a line, e.g. https://example.org) narrows it to
@@ -130,6 +155,12 @@ class Question(models.Model):
             models.CheckConstraint(
                 condition=Q(max_votes_per_idea__gte=1), name="question_max_votes_per_idea_positive"
             ),
+            models.CheckConstraint(
+                condition=Q(ideas_until__isnull=True)
+                | Q(deadline__isnull=True)
+                | Q(ideas_until__lt=F("deadline")),
+                name="question_ideas_before_deadline",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -144,6 +175,17 @@ class Question(models.Model):
         if self.closed_at is not None:
             return False
         return self.deadline is None or self.deadline > (at or timezone.now())
+
+    def phase(self, *, at: datetime | None = None) -> str:
+        """ "ideas" (collecting ideas: no voting yet), "votes" (voting: no new ideas), "open"
+        (no phases: both at once) or "closed". Like the deadline, the switch needs no job: from
+        `ideas_until` on (that very instant) it is the vote phase for every read and write."""
+        at = at or timezone.now()
+        if not self.is_open(at=at):
+            return "closed"
+        if self.ideas_until is None:
+            return "open"
+        return "ideas" if at < self.ideas_until else "votes"
 
     @property
     def text_max(self) -> int:
@@ -176,6 +218,11 @@ class Participant(models.Model):
     network = models.CharField(max_length=64, blank=True, default="", editable=False)
     # Took part holding the question's admin key: their entries carry the organiser's badge.
     organiser = models.BooleanField(default=False, editable=False)
+    # What the name looks like (`ponder.lib.text.name_looks`, set with it by `take_name`): a
+    # new name that looks like a taken one is found through the indexes below, not by reading
+    # every name of the question.
+    look = models.TextField(default="", editable=False)
+    look_folded = models.TextField(default="", editable=False)
     # The account of the person, when they were logged in or have claimed this browser's
     # contributions since: "My questions" lists the question as one they took part in.
     user = models.ForeignKey(
@@ -197,11 +244,18 @@ class Participant(models.Model):
             # The names that joined from one network lately (`crowds.crowds_of`).
             models.Index(
                 fields=["question", "network", "created_at"], name="participant_network_time"
-            )
+            ),
+            models.Index(fields=["question", "look"], name="participant_look"),
+            models.Index(fields=["question", "look_folded"], name="participant_look_folded"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def take_name(self, name: str) -> None:
+        """Set the name and what it looks like (not saved)."""
+        self.name = name
+        self.look, self.look_folded = name_looks(name)
 
 
 class IdeaQuerySet(models.QuerySet["Idea"]):

@@ -6,7 +6,7 @@ row re-rendered after a vote is exactly the row the full page shows.
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -138,6 +138,7 @@ class Page:
     my_votes_left: int = 0  # of the question's cap
     idea_total: int = 0  # all the question's ideas, shown or not
     comment_total: int = 0
+    counted: bool = True  # False: the tally is hidden from this reader (no counts, no ranks)
 
     @property
     def more_ideas(self) -> int:
@@ -156,7 +157,7 @@ class Page:
     def winners(self) -> list[Idea]:
         """The idea(s) with the most votes; a tie gives several, no votes gives none. (Of the
         ideas read: the page shows them as the result only in their order by votes.)"""
-        top = max((i.vote_count for i in self.ideas), default=0)
+        top = max((i.vote_count or 0 for i in self.ideas), default=0)
         return [i for i in self.ideas if top and i.vote_count == top]
 
     @property
@@ -209,6 +210,12 @@ def question_page(
     question, reader = access.question, access.reader
     if not reader.sees_voter_names():
         voters_shown = 0  # nobody named
+    counted = reader.sees_counts()
+    by_votes = reader.ranks_by_votes() or (ranked and counted)  # the results: always
+    if not by_votes and (listing is None or listing.order == "votes"):
+        # Not by votes: in a random order (the caller's choice of `SHUFFLES`: the page's is the
+        # reader's own, `rendering.page_key`; any other read's is the question's first).
+        listing = replace(listing or Listing(), order="random")
     one = None
     if idea_ids is not None and len(idea_ids) == 1 and ideas_shown is None:
         # One idea (the answer to a change on it): read by hand (`hot.one_idea`), for a tenth
@@ -233,10 +240,12 @@ def question_page(
         elif listing.order == "discussed":
             if arguments_shown is None or one is not None:
                 ideas_qs = ideas_qs.annotate(argument_count=count_of(Argument, "idea"))
-            ideas_qs = ideas_qs.order_by("-argument_count", "-vote_count", "created_at", "pk")
-        elif listing.order == "random" and ideas_shown is not None:
+            votes = ("-vote_count",) if counted else ()  # a tie broken by votes tells them
+            ideas_qs = ideas_qs.order_by("-argument_count", *votes, "created_at", "pk")
+        elif listing.order == "random" and one is None:
             every = _shuffled(list(ideas_qs.values_list("pk", flat=True)), listing.shuffle)
-            shuffled = every[ideas_from : ideas_from + ideas_shown]
+            end = None if ideas_shown is None else ideas_from + ideas_shown
+            shuffled = every[ideas_from:end]
             ideas_qs = ideas_qs.filter(pk__in=shuffled)
     if ideas_shown is not None and shuffled is None:
         ideas_qs = ideas_qs[ideas_from : ideas_from + ideas_shown]
@@ -303,12 +312,24 @@ def question_page(
         idea.rank = None  # set for closed questions below; a missing attribute costs lookups
         idea.changeable = reader.may_change_by(idea.author_id)
 
-    if ranked or not question.is_open():
+    if not counted:
+        # The tally is not theirs to see: no count, no voter, no rank, in any answer built from
+        # this read (page, fragments, API, exports, report, chart).
+        for idea in ideas:
+            idea.vote_count = None
+            idea.first_voters, idea.more_voters = [], 0
+    elif ranked or not reader.is_open:
         _rank(ideas, question, everything=idea_ids is None)
 
     used = reader.votes_used()
     left = max((question.max_votes or 0) - used, 0)
-    page = Page(ideas=ideas, my_vote_count=used, my_votes_left=left, idea_total=idea_total)
+    page = Page(
+        ideas=ideas,
+        my_vote_count=used,
+        my_votes_left=left,
+        idea_total=idea_total,
+        counted=counted,
+    )
     if comments:
         comments_qs = Comment.objects.filter(question=question).select_related("author")
         if comments_shown is None:

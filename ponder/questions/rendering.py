@@ -263,12 +263,20 @@ class PageKey:
 
 def _shuffle_of(request: HttpRequest, access: Access) -> int:
     """Which random order a reader gets: one of `SHUFFLES`, the same each time they come, from
-    who they are (their participant id, else their browser's token; a reader with neither gets
-    the first)."""
-    who = access.participant.pk if access.participant is not None else participant_token(request)
+    who they are: their browser's participant token (which a newcomer's browser is given with
+    the first page that orders ideas at random, `views.question_detail`, and keeps when they
+    join), else their participant id (an API client); a reader with neither gets the first."""
+    who = access.token or participant_token(request)
+    if not who and access.participant is not None:
+        who = access.participant.pk
+    return shuffle_for(access.question.pk, who or "")
+
+
+def shuffle_for(question_id: str, who: str) -> int:
+    """The random order (of `SHUFFLES`) of the reader known as `who` ("" for the first)."""
     if not who:
         return 0
-    digest = hashlib.blake2b(f"{access.question.pk}:{who}".encode(), digest_size=8).digest()
+    digest = hashlib.blake2b(f"{question_id}:{who}".encode(), digest_size=8).digest()
     return int.from_bytes(digest) % SHUFFLES
 
 
@@ -301,7 +309,10 @@ def page_key(
     order and filter of its ideas)."""
     question = access.question
     listing = listing or Listing()
-    if listing.order == "random":
+    # The usual order is the reader's own while the ideas are not ranked by votes for them
+    # (`Reader.ranks_by_votes`; `question_page` shuffles them).
+    own = listing.order == "votes" and not access.reader.ranks_by_votes()
+    if listing.order == "random" or own:
         listing = replace(listing, shuffle=_shuffle_of(request, access))
     return PageKey(
         question=question.pk,

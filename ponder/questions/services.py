@@ -10,6 +10,7 @@ questions, disabled ideas or arguments, the vote cap).
 """
 
 import functools
+import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -18,14 +19,16 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ponder.lib.ids import hash_secret, new_secret
-from ponder.lib.text import isolated, looks_alike
+from ponder.lib.text import isolated, looks_alike, name_keys
 from ponder.live.events import announce, record
 
 from . import hot
+from .access import shown_to_everyone
 from .models import (
     Argument,
     Comment,
@@ -155,6 +158,37 @@ def _require_room_for_idea(question: Question, author: Participant, *, by_organi
         )
 
 
+def when(question: Question, instant: datetime) -> str:
+    """An instant as the question shows it: in its time zone, named ("12 May 2027, 18:00
+    (Europe/Berlin)")."""
+    local = timezone.localtime(instant, zoneinfo.ZoneInfo(question.time_zone))
+    return f"{date_format(local, 'DATETIME_FORMAT')} ({question.time_zone})"
+
+
+def _require_phase(question: Question, phase: str) -> None:
+    """Refuse what the question's phase does not allow now: ideas in the vote phase, votes in
+    the idea phase (the page offers neither then; a page loaded before the switch may)."""
+    now = question.phase()
+    if now == "votes" and phase == "ideas":
+        raise ActionRefused(
+            _("Voting has begun: no new ideas can be added now."), code="idea_phase_over"
+        )
+    if now == "ideas" and phase == "votes" and question.ideas_until is not None:
+        raise ActionRefused(
+            _("Voting opens on %(when)s. Until then, add ideas, pros and cons.")
+            % {"when": when(question, question.ideas_until)},
+            code="voting_not_open",
+        )
+
+
+def tally_ids(question: Question, idea_id: str) -> dict[str, str]:
+    """The ids a vote's event names: none while the question's counts are hidden from anyone
+    (every open page gets the event alike, and which idea was voted for, event by event, adds up
+    to the tally); the idea otherwise (`stream.describe` adds its tally)."""
+    counts_shown, _names_shown = shown_to_everyone(question)
+    return {"idea": idea_id} if counts_shown else {}
+
+
 def _require_present(entry: Idea | Argument | Comment, message: str) -> None:
     # Checked under the question lock: if the organiser deleted the idea or argument while this
     # request waited for the lock, the new row's foreign key would fail at commit, a 500.
@@ -189,15 +223,44 @@ def question_update(
     allow_exports: bool | None = None,
     allow_embed: bool | None = None,
     embed_origins: list[str] | None = None,
+    ideas_until: datetime | None = None,
+    hide_tally: bool | None = None,
+    organiser_sees_tally: bool | None = None,
+    anonymous_votes: bool | None = None,
+    random_order: bool | None = None,
     max_ideas_per_person: int | None = None,
     max_ideas: int | None = None,
     max_text_length: int | None = None,
     max_votes_per_idea: int = 1,
 ) -> Question:
-    """Change the question and its settings; `allow_exports`, `allow_embed` or `embed_origins`
-    left at None keep theirs. `embed_origins` are checked origins (`forms.clean_origins`).
+    """Change the question and its settings; `allow_exports`, `allow_embed`, `embed_origins`
+    and the fair-decision settings left at None keep theirs (`ideas_until` None: no phases).
+    `embed_origins` are checked origins (`forms.clean_origins`). Anonymous votes cannot be
+    turned off once anyone has voted: they voted trusting that nobody would see their names.
     The limits (None: none) apply to what comes after: a lowered one deletes nothing."""
     locked = _lock(question)
+    if (
+        anonymous_votes is False
+        and locked.anonymous_votes
+        and Vote.objects.filter(idea__question=locked).exists()
+    ):
+        raise ActionRefused(
+            _("Votes were cast anonymously: anonymous votes cannot be turned off any more."),
+            code="anonymous_locked",
+        )
+    if ideas_until is not None and deadline is not None and ideas_until >= deadline:
+        raise ActionRefused(
+            _("Collecting ideas must end before the deadline."), code="phases_order"
+        )
+    locked.ideas_until = ideas_until
+    for name, value in (
+        ("hide_tally", hide_tally),
+        ("organiser_sees_tally", organiser_sees_tally),
+        ("anonymous_votes", anonymous_votes),
+        ("random_order", random_order),
+    ):
+        if value is not None:
+            setattr(locked, name, value)
     locked.max_ideas_per_person, locked.max_ideas = max_ideas_per_person, max_ideas
     locked.max_text_length, locked.max_votes_per_idea = max_text_length, max_votes_per_idea
     locked.title, locked.description = title, description
@@ -225,6 +288,11 @@ def question_update(
             "max_ideas",
             "max_text_length",
             "max_votes_per_idea",
+            "ideas_until",
+            "hide_tally",
+            "organiser_sees_tally",
+            "anonymous_votes",
+            "random_order",
         ]
     )
     _announce(locked, "question.changed")
@@ -291,7 +359,7 @@ def question_delete(*, question: Question) -> None:
 
 
 # What a copy of a question takes over: its text and every setting, not its state (closed, the
-# deadline), its people or what they did.
+# deadline and with it the phases), its people or what they did.
 COPIED_SETTINGS = (
     "allow_ideas",
     "allow_arguments",
@@ -304,6 +372,10 @@ COPIED_SETTINGS = (
     "max_ideas",
     "max_text_length",
     "max_votes_per_idea",
+    "hide_tally",
+    "organiser_sees_tally",
+    "anonymous_votes",
+    "random_order",
 )
 
 
@@ -363,6 +435,30 @@ def question_close_due(*, at: datetime | None = None) -> int:
     return closed
 
 
+def question_phase_due(*, at: datetime | None = None) -> int:
+    """Tell the open pages of every question whose idea phase has just ended that voting has
+    begun (a `question.phase` event: they reload); returns how many. The switch itself needs
+    no job (`Question.phase`): this only announces it, once per `ideas_until`."""
+    at = at or timezone.now()
+    switched = 0
+    for question in Question.objects.voting_due(at=at).only("pk"):
+        with transaction.atomic():
+            locked = _lock(question)
+            ideas_until = locked.ideas_until
+            if (
+                locked.closed_at is None
+                and ideas_until is not None
+                and ideas_until <= at
+                and locked.voting_announced != ideas_until
+            ):
+                locked.voting_announced = ideas_until
+                locked.save(update_fields=["voting_announced"])
+                if locked.is_open(at=at):
+                    _announce(locked, "question.phase")
+                    switched += 1
+    return switched
+
+
 # Participants -------------------------------------------------------------------------------
 
 
@@ -378,7 +474,11 @@ def _require_name_free(
         others = others.exclude(pk=me.pk)
     if organiser:
         others = others.exclude(organiser=True)
-    for taken in others.values_list("name", flat=True).iterator():
+    keys = name_keys(name)
+    # Through the look indexes; a row written around the services (a bulk load) has no look
+    # and is compared by hand.
+    candidates = others.filter(Q(look__in=keys) | Q(look_folded__in=keys) | Q(look=""))
+    for taken in candidates.values_list("name", flat=True).iterator():
         if looks_alike(name, taken):
             raise ActionRefused(
                 _(
@@ -415,9 +515,11 @@ def participant_join(
         participant_rename(participant=participant, name=name, organiser=organiser)
         return participant, token
     _require_name_free(locked, name, me=None, organiser=organiser)
-    participant = Participant.objects.create(
-        question=locked, token_hash=token_hash, name=name, organiser=organiser, network=network
+    participant = Participant(
+        question=locked, token_hash=token_hash, organiser=organiser, network=network
     )
+    participant.take_name(name)
+    participant.save(force_insert=True)
     return participant, token
 
 
@@ -455,9 +557,9 @@ def participant_rename(
     locked = _lock(participant.question)
     _require_open(locked)
     _require_name_free(locked, name, me=participant, organiser=participant.organiser or organiser)
-    participant.name = name
+    participant.take_name(name)
     participant.organiser = participant.organiser or organiser
-    participant.save(update_fields=["name", "organiser"])
+    participant.save(update_fields=["name", "look", "look_folded", "organiser"])
     # The rows that name them: their ideas, the ideas they vote for (as a first voter, or
     # perhaps soon), the ideas they wrote a pro or con on.
     bump_rows(
@@ -493,6 +595,7 @@ def idea_add(
 ) -> Idea:
     locked = _lock(question)
     _require_open(locked)
+    _require_phase(locked, "ideas")
     if not (locked.allow_ideas or by_organiser):
         raise ActionRefused(_("Only the organiser can add ideas here."), code="ideas_disabled")
     _require_short(locked, "description", description)
@@ -651,13 +754,15 @@ def vote_cast(*, idea: Idea, participant: Participant) -> VoteResult:
 def _vote_cast(*, idea: Idea, participant: Participant) -> VoteResult:
     locked = _bump(idea.question)
     _require_open(locked)
+    _require_phase(locked, "votes")
     if locked.max_votes is not None:
         used, here = hot.votes_used(participant.pk, idea.pk)
         if here:  # a vote cast again is no new vote, even at the cap
             raise _Unchanged(_voted(idea, locked, _kept(idea, participant), changed=False))
         if used >= locked.max_votes:
             raise _vote_cap(locked.max_votes)
-    vote = hot.insert_vote(idea.pk, participant.pk, _event(locked, "vote.cast", idea=idea.pk))
+    event = _event(locked, "vote.cast", **tally_ids(locked, idea.pk))
+    vote = hot.insert_vote(idea.pk, participant.pk, event)
     if vote is None:
         # Not inserted: the idea is gone, or this person voted for it before (perhaps a moment
         # ago, in a concurrent request): the database keeps one, and so do we.
@@ -706,6 +811,7 @@ def _cast(
         participant=participant,
         kind="vote.cast",
         first=VOTERS_SHOWN,
+        ids=tally_ids(idea.question, idea.pk),
         uncapped_after_wait=uncapped_after_wait,
     )
     if found is None:
@@ -722,6 +828,9 @@ def _cast_answer(
         announce(idea.question_id, cast.version)
         return VoteResult(vote, True, cast.vote_count, voters, cast.version)
     if not cast.open:
+        question = Question.objects.filter(pk=idea.question_id).first()
+        if question is not None:
+            _require_phase(question, "votes")  # open, but not for votes yet
         raise ActionRefused(_("This question is closed."), code="closed")
     if cast.max_votes is not None and not cast.here and cast.used >= cast.max_votes:
         raise _vote_cap(cast.max_votes)
@@ -763,7 +872,9 @@ def vote_set(*, idea: Idea, participant: Participant, votes: int) -> VoteResult:
     used, here, top = hot.my_votes(participant.pk, idea.pk)
     if votes == here:
         raise _Unchanged(_voted(idea, locked, _kept(idea, participant), changed=False))
-    event = _event(locked, "vote.cast" if votes > here else "vote.retracted", idea=idea.pk)
+    _require_phase(locked, "votes")
+    kind = "vote.cast" if votes > here else "vote.retracted"
+    event = _event(locked, kind, **tally_ids(locked, idea.pk))
     if votes < here:
         hot.delete_votes_above(idea.pk, participant.pk, votes, event)
     else:
@@ -800,7 +911,9 @@ def vote_retract(*, idea: Idea, participant: Participant) -> VoteResult:
     nothing the second time."""
     locked = _bump(idea.question)
     _require_open(locked)
-    if not hot.delete_vote(idea.pk, participant.pk, _event(locked, "vote.retracted", idea=idea.pk)):
+    _require_phase(locked, "votes")
+    event = _event(locked, "vote.retracted", **tally_ids(locked, idea.pk))
+    if not hot.delete_vote(idea.pk, participant.pk, event):
         raise _Unchanged(_voted(idea, locked, None, changed=False))
     announce(locked.pk, locked.version)
     return _voted(idea, locked, None, changed=True)

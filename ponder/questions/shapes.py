@@ -157,7 +157,13 @@ def question_data(
             "max_ideas": question.max_ideas,
             "max_text_length": question.max_text_length,
             "max_votes_per_idea": question.max_votes_per_idea,
+            "ideas_until": question.ideas_until,
+            "hide_tally": question.hide_tally,
+            "organiser_sees_tally": question.organiser_sees_tally,
+            "anonymous_votes": question.anonymous_votes,
+            "random_order": question.random_order,
         },
+        "phase": access.reader.phase,
         "me": {
             "participant": {"id": me.pk, "name": me.name} if me else None,
             "organiser": access.is_organiser,
@@ -189,9 +195,14 @@ def comments_data(access: Access, *, offset: int, limit: int) -> dict[str, Any]:
 
 
 def results_data(access: Access) -> dict[str, Any]:
+    """The ranking by votes; empty while the tally is hidden from `access` (`tally_hidden`)."""
+    if not access.reader.sees_counts():
+        status = access.question.status
+        return {"status": status, "tally_hidden": True, "winners": [], "ranking": []}
     page = question_page(access, comments=False, ranked=True, voters_shown=0)
     return {
         "status": access.question.status,
+        "tally_hidden": False,
         "winners": [idea.pk for idea in page.winners],
         "ranking": [
             {"idea": idea.pk, "title": idea.title, "votes": idea.vote_count, "rank": idea.rank}

@@ -26,7 +26,7 @@ from ponder.lib.text import without_bidi_controls
 
 from .access import Access, question_for
 from .models import Question
-from .views import detail_context
+from .views import detail_context, in_own_order
 
 QR_SCALE = 8  # pixels per module in the downloaded file; the page scales it down
 QR_BORDER = 2  # modules of quiet zone; readers need some
@@ -126,7 +126,7 @@ def embed(request: HttpRequest, question_id: str) -> HttpResponse:
     if ancestors is None:
         context = {"question": access.question, "share_url": share_url(request, access.question)}
         return render(request, "questions/embed_off.html", context, status=403)
-    return framed_by(ancestors, _embed_page)(request, access)
+    return framed_by(ancestors, in_own_order(access, _embed_page))(request, access)
 
 
 def _embed_page(request: HttpRequest, access: Access) -> HttpResponse:

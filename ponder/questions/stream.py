@@ -47,6 +47,11 @@ def _describe(question_id: str, events: list[Event], ideas: set[str]) -> None:
         return
     counts_shown, names_shown = shown_to_everyone(question)
     if not counts_shown:
+        # Nor which idea: vote after vote, that adds up to the tally. (A vote logged since
+        # the tally was hidden names none already: `services.tally_ids`.)
+        for event in events:
+            if event.type in TALLY_EVENTS:
+                event.ids = {}
         return
     counts = dict(
         Idea.objects.filter(pk__in=ideas, question_id=question_id).values_list("pk", "vote_count")

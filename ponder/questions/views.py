@@ -31,7 +31,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
 from ponder.database import database_answers
-from ponder.lib.ids import secret_matches
+from ponder.lib.ids import new_secret, secret_matches
 from ponder.ratelimit import limit
 
 from . import services, stencils
@@ -47,6 +47,7 @@ from .access import (
     is_embedded,
     participant_token,
     question_for,
+    remember_browser,
     remember_organiser,
     remember_participant,
     remembered_name,
@@ -86,6 +87,7 @@ def _context(request: HttpRequest, access: Access, **extra: Any) -> dict[str, An
         "access": access,
         "question": access.question,
         "is_open": access.is_open,
+        "voting_closed": access.reader.phase == "ideas",  # open, but collecting ideas first
         "listing": Listing(),  # the ideas in their usual order (a shared render has its own)
         # Made when a template shows it: most answers (a page from the shared render, a vote)
         # do not.
@@ -299,6 +301,28 @@ def detail_context(
 @vary_on_headers("HX-Request")
 def question_detail(request: HttpRequest, question_id: str) -> HttpResponse:
     access = question_for(request, question_id)
+    return in_own_order(access, _question_detail)(request, access)
+
+
+def in_own_order(
+    access: Access, view: Callable[[HttpRequest, Access], HttpResponse]
+) -> Callable[[HttpRequest, Access], HttpResponse]:
+    """`view`, for a reader whose ideas come in an order of their own, chosen by their
+    browser's token (`rendering.page_key`): a newcomer's browser gets one with this answer, so
+    their order stays the same on every visit (and after they join: joining keeps the token)."""
+    if access.token is not None or access.reader.ranks_by_votes():
+        return view
+
+    def with_token(request: HttpRequest, access: Access) -> HttpResponse:
+        access.token = token = new_secret()
+        response = view(request, access)
+        remember_browser(response, token=token)
+        return response
+
+    return with_token
+
+
+def _question_detail(request: HttpRequest, access: Access) -> HttpResponse:
     if request.htmx:
         # In place (htmx, and the live updates): one part of the page, with this reader's state.
         part = request.GET.get("part", "ideas")
@@ -411,9 +435,14 @@ def question_settings(request: HttpRequest, question_id: str) -> HttpResponse:
     initial = QuestionSettingsForm.initial_for(access.question)
     form = QuestionSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        services.question_update(question=access.question, **form.cleaned_data)
-        messages.success(request, _("Settings saved."))
-        return redirect("question", question_id)
+        try:
+            services.question_update(question=access.question, **form.cleaned_data)
+        except ActionRefused as refused:  # anonymous votes cast already: stays on
+            field = "anonymous_votes" if refused.code == "anonymous_locked" else None
+            form.add_error(field, refused.message)
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect("question", question_id)
     status = 422 if form.errors else 200
     return render(
         request, "questions/settings.html", _context(request, access, form=form), status=status
@@ -641,23 +670,31 @@ def _act_as_participant(
 def _vote_box(request: HttpRequest, access: Access, idea: Idea, result: VoteResult) -> str:
     """What a vote changes: the idea's count and first voters, as the service read them, and
     whether this person now votes for it; filled in from a stencil of the partial. On a
-    question with a cap, also what the reader has left of it (the note kept in view)."""
+    question with a cap, also what the reader has left of it (the note kept in view). With
+    the tally hidden from them, their own mark only, rendered from the partial itself."""
     if access.question.max_votes_per_idea > 1:
         # Several votes on one idea: the box says how many are theirs (no stencil of it).
         access.reader.read_marks_now()
         context = _idea_row(request, access, idea.pk)
         box = render_to_string(f"{DETAIL}#vote_box", context, request)
-        return box + _votes_left(access)
-    box = stencils.vote_box(
-        question_id=access.question.pk,
-        idea_id=idea.pk,
-        title=idea.title,
-        vote_count=result.idea_vote_count,
-        first_voters=list(result.first_voters) if access.reader.sees_voter_names() else [],
-        voted=result.vote is not None,
-        is_open=access.is_open,
-        csrf_token=get_token(request),
-    )
+    elif not access.reader.sees_counts():
+        hidden = SimpleNamespace(
+            pk=idea.pk, title=idea.title, vote_count=None, first_voters=[], more_voters=0
+        )
+        hidden.voted = result.vote is not None
+        context = {"question": access.question, "idea": hidden, "is_open": access.is_open}
+        box = render_to_string(f"{DETAIL}#vote_box", context, request)
+    else:
+        box = stencils.vote_box(
+            question_id=access.question.pk,
+            idea_id=idea.pk,
+            title=idea.title,
+            vote_count=result.idea_vote_count,
+            first_voters=list(result.first_voters) if access.reader.sees_voter_names() else [],
+            voted=result.vote is not None,
+            is_open=access.is_open,
+            csrf_token=get_token(request),
+        )
     return box + _votes_left(access)
 
 

@@ -254,3 +254,57 @@ def test_changes_that_come_while_a_row_is_fetched_cost_one_more_fetch(
     )
     assert len(rows) == 2, rows
     assert watcher.problems == [], watcher.problems
+
+
+def test_a_row_the_reader_unfolded_stays_unfolded_and_open_across_a_live_refresh(
+    server: Server, person: Callable[..., Person]
+) -> None:
+    """A like elsewhere fetches the row afresh, which holds the strongest pro and con only: the
+    reader who had every pro and con shown, and "Add a pro or con" opened, keeps both."""
+    qid, admin, (friday, _monday) = _question_with_ideas(server, "Friday", "Monday")
+    pros = [
+        _api(server, "POST", f"/ideas/{friday['id']}/arguments", {"kind": "pro", "text": t}, admin)
+        for t in ("Sun", "Long weekend", "Quiet office")
+    ]
+    watcher = person("Watcher")
+    watcher.page.goto(f"{server.url}/q/{qid}/")
+    row = idea_row(watcher.page, "Friday")
+    expect(row).not_to_contain_text("Quiet office")
+    row.get_by_role("link", name="2 more pros").click()
+    expect(row).to_contain_text("Quiet office")
+    row.locator("details.add-argument > summary").click()
+    expect(row.locator("details.add-argument")).to_have_attribute("open", "")
+    watcher.page.locator("h1").click()  # focus leaves the row: it is not busy
+    watcher.set_marker()
+
+    _api(server, "PUT", f"/arguments/{pros[2]['id']}/like", token=_voter(server, qid, "Fan"))
+    expect(argument_item(watcher.page, "Quiet office").locator(".count")).to_have_text("1")
+    expect(row).to_contain_text("Long weekend")
+    expect(row.locator("details.add-argument")).to_have_attribute("open", "")
+    assert watcher.marker_survived(), "the page was reloaded"
+    assert watcher.problems == [], watcher.problems
+
+
+def test_a_new_idea_takes_its_place_in_the_order_and_filter_the_reader_chose(
+    server: Server, person: Callable[..., Person]
+) -> None:
+    qid, admin, _ideas = _question_with_ideas(server, "Friday", "Monday")
+    newest_first, searching = person("Nina"), person("Sam")
+    newest_first.page.goto(f"{server.url}/q/{qid}/?sort=new")
+    searching.page.goto(f"{server.url}/q/{qid}/?q=day")
+    for someone in (newest_first, searching):
+        expect(someone.page.locator("#idea-list article.idea")).to_have_count(2)
+        someone.set_marker()
+
+    _api(server, "POST", f"/questions/{qid}/ideas", {"title": "Sunday"}, admin)
+    _api(server, "POST", f"/questions/{qid}/ideas", {"title": "Next week"}, admin)
+    titles = newest_first.page.locator("#idea-list article.idea [id$=-title]")
+    expect(titles).to_have_count(4)
+    expect(titles.first).to_contain_text("Next week")
+    expect(titles.nth(1)).to_contain_text("Sunday")
+    # "Next week" has no "day" in it: the filtered list shows Sunday, not it.
+    expect(idea_row(searching.page, "Sunday")).to_be_visible()
+    expect(searching.page.locator("#idea-list")).not_to_contain_text("Next week")
+    for someone in (newest_first, searching):
+        assert someone.marker_survived(), f"{someone.name}'s page was reloaded"
+        assert someone.problems == [], someone.problems

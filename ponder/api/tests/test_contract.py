@@ -53,6 +53,11 @@ def test_a_question_can_be_asked_with_its_settings(db: None) -> None:
         "max_ideas": None,
         "max_text_length": None,
         "max_votes_per_idea": 1,
+        "ideas_until": None,
+        "hide_tally": False,
+        "organiser_sees_tally": True,
+        "anonymous_votes": False,
+        "random_order": True,
     }
 
 

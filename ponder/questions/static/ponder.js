@@ -85,8 +85,46 @@
   }
   function swapKeepingFocus(element, html, style) {
     var place = focusPlace(element);
+    var opened = openedIn(element);
     htmx.swap(element, html, { swapStyle: style });
     refocus(place);
+    reopen(opened);
+  }
+
+  // What the reader opened stays open across a live swap: a panel ("Add a pro or con", opened
+  // with a click, its form loaded on opening), and a row's pros and cons shown in full (the
+  // fresh row holds the strongest only: they are fetched again).
+  function openedIn(element) {
+    var panels = [];
+    Array.prototype.forEach.call(element.querySelectorAll("details[open]"), function (panel) {
+      var anchor = panel.parentElement && panel.parentElement.closest("[id]");
+      if (!anchor) return;
+      var index = Array.prototype.indexOf.call(anchor.querySelectorAll("details"), panel);
+      panels.push({ anchor: anchor.id, index: index });
+    });
+    var unfolded = Array.prototype.map.call(
+      element.querySelectorAll(".argument-list[data-unfolded]"), function (list) {
+        return list.dataset.idea;
+      });
+    return { panels: panels, unfolded: unfolded };
+  }
+  function reopen(opened) {
+    opened.panels.forEach(function (place) {
+      var anchor = document.getElementById(place.anchor);
+      var panel = anchor && anchor.querySelectorAll("details")[place.index];
+      if (panel && !panel.open) panel.open = true;
+    });
+    opened.unfolded.forEach(function (idea) {
+      var id = "arguments-" + idea;
+      var list = document.getElementById(id);
+      if (!list || list.hasAttribute("data-unfolded")) return;
+      fetchPart(id, base + "ideas/" + idea + "/?part=arguments", function (html) {
+        var folded = document.getElementById(id);
+        if (folded && !folded.hasAttribute("data-unfolded")) {
+          htmx.swap(folded, html, { swapStyle: "outerHTML" });
+        }
+      }, null);
+    });
   }
 
   // One fetch at a time per part of the page; changes that come in while it is on its way fetch
@@ -142,6 +180,13 @@
     if (!list) return;
     // While some ideas are not shown, a new one (no votes yet) belongs among those.
     if (document.getElementById("more-ideas")) { announce(live.dataset.msgIdeaAdded); return; }
+    // In an order or with a filter the reader chose (`?sort=`, `?q=`), the list knows where it
+    // goes, or that it is not shown at all.
+    if (list.dataset.query) {
+      refreshPart("ideas", "ideas");
+      announce(live.dataset.msgIdeaAdded);
+      return;
+    }
     fetchPart("new-idea-" + id, base + "ideas/" + id + "/?part=row", function (html) {
       var target = document.getElementById("idea-list");
       // The answer to one's own new idea may have added it meanwhile.

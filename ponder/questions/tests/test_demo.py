@@ -6,22 +6,14 @@ from io import StringIO
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from ponder.questions.management.commands.demo import end_of_month
 from ponder.questions.models import Argument, Comment, Idea, Like, Question, Vote
 
-
-@pytest.fixture(autouse=True)
-def _no_statement_timeout(db: None) -> None:
-    """The demo writes thousands of rows in the test's transaction; PostgreSQL checks their
-    deferred foreign keys all at once when the test ends, which took over PONDER_DB_TIMEOUT
-    (3 s) on a loaded machine. The timeout is for requests, not for this check."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET statement_timeout = 0")
+# The demo writes thousands of rows in the test's transaction.
+pytestmark = pytest.mark.usefixtures("many_rows")
 
 
 def demo(*args: str) -> str:

@@ -419,6 +419,23 @@ def test_under_https_the_proxy_header_marks_a_request_secure_from_a_trusted_prox
         assert response.status_code == 301, trusted
 
 
+def test_check_deploy_warns_of_https_with_no_trusted_proxy(production):
+    from django.core.checks.registry import registry
+
+    from ponder.proxies import check_trusted_proxies
+
+    assert check_trusted_proxies in registry.get_checks(include_deployment_checks=True)
+    assert check_trusted_proxies not in registry.get_checks()
+
+    def warnings(**values: object) -> list[str]:
+        with override_settings(**values):
+            return [m.id for m in check_trusted_proxies()]
+
+    assert warnings(**production, PONDER_TRUSTED_PROXIES="") == ["ponder.W001"]
+    assert warnings(**production, PONDER_TRUSTED_PROXIES="127.0.0.1") == []
+    assert warnings(HTTPS=False, PONDER_TRUSTED_PROXIES="") == []
+
+
 # Settings that bound one request, and the database ------------------------------------------
 
 

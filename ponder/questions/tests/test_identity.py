@@ -46,6 +46,30 @@ def test_a_newcomers_idea_under_a_taken_name_is_refused_and_nothing_is_kept(ques
     assert Participant.objects.count() == 1
 
 
+def test_a_name_is_compared_through_what_it_looks_like_kept_on_joining_and_renaming(question):
+    from ponder.lib.text import name_looks
+
+    services.participant_join(question=question, name="Bob")
+    bob = _me(question, "Bob")
+    assert (bob.look, bob.look_folded) == name_looks("Bob")
+    services.participant_rename(participant=bob, name="Robert")
+    bob.refresh_from_db()
+    assert (bob.look, bob.look_folded) == name_looks("Robert")
+    # Among many names, the one that looks alike is found, and the old name is free again.
+    for n in range(50):
+        services.participant_join(question=question, name=f"Voter {n}")
+    with pytest.raises(services.ActionRefused):
+        services.participant_join(question=question, name="R\u043ebert")  # a Cyrillic o
+    services.participant_join(question=question, name="Bob")
+
+
+def test_a_name_written_around_the_services_is_still_compared(question):
+    # A bulk load writes rows without their look: such rows are compared by hand.
+    Participant.objects.create(question=question, name="Dora", token_hash="x" * 64)
+    with pytest.raises(services.ActionRefused):
+        services.participant_join(question=question, name="D\u043era")
+
+
 def test_the_htmx_join_answers_the_form_with_its_error(question, alice):
     response = Person("Mallory").post(f"/q/{question.pk}/join/", {"name": "\u0410lice"}, **HX)
     assert response.status_code == 422

@@ -524,7 +524,10 @@ def test_an_idea_shows_its_strongest_pro_and_con_and_unfolds_the_rest(
     # Unfolded in place: all of them, their like buttons keeping the row unfolded.
     unfolded = carol.get(f"/q/{question.pk}/ideas/{idea.pk}/?part=arguments", **HX)
     text = unfolded.content.decode()
-    assert text.startswith(f'<div id="arguments-{idea.pk}" class="argument-list">')
+    # Marked unfolded: a live refresh of the row unfolds it again (ponder.js).
+    assert text.startswith(
+        f'<div id="arguments-{idea.pk}" class="argument-list" data-idea="{idea.pk}" data-unfolded>'
+    )
     assert text.count('class="argument pro"') == 4 and text.count('class="argument con"') == 3
     assert text.count('name="unfolded" value="1"') == 7
     assert "more pros" not in text
@@ -555,7 +558,7 @@ def _started(target: Callable[[], object]) -> tuple[threading.Thread, list]:
 
 def _key(version: int) -> rendering.PageKey:
     """A shared render's key, as `page_key` makes them."""
-    kind = ReaderKind(False, False, True, True, True, True, False, True, True)
+    kind = ReaderKind(False, False, True, True, True, True, False, True, True, True, "open")
     return rendering.PageKey(
         question="q",
         version=version,
@@ -720,7 +723,9 @@ def _reader(
     votes: frozenset[str], likes: frozenset[str], me: str | None, *, organiser: bool, is_open: bool
 ) -> Reader:
     """A reader with these marks, of a question open or not (no database needed)."""
-    question = SimpleNamespace(is_open=lambda: is_open)
+    question = SimpleNamespace(
+        is_open=lambda: is_open, phase=lambda at=None: "open" if is_open else "closed"
+    )
     participant = None if me is None else SimpleNamespace(pk=me, marks=(votes, likes))
     return Reader(question, participant, organiser=organiser)  # type: ignore[arg-type]
 

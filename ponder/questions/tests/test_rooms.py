@@ -8,7 +8,6 @@ Everything goes through the real request path (middleware, views, services) with
 only the cache is this process's own (tests/live/test_rate_limits.py shares counts through Redis
 between two servers)."""
 
-import os
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -48,13 +47,8 @@ def hour_start(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.room
-@pytest.mark.skipif(
-    "postgres" in os.environ.get("DATABASE_URL", ""),
-    reason="on PostgreSQL its database's teardown hit the statement timeout under CI load; "
-    "the room runs on SQLite until that is mended",
-)
 def test_a_room_of_800_behind_one_address_joins_and_casts_8000_votes_with_the_defaults(
-    defaults: None, hour_start: None, make_question
+    defaults: None, hour_start: None, many_rows: None, make_question
 ) -> None:
     question, admin_key = make_question("Which essay topic shall we take?")
     teacher, _ = services.participant_join(question=question, name="Teacher")
