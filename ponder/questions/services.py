@@ -401,8 +401,8 @@ def question_reopen(*, question: Question) -> Question:
 def question_delete(*, question: Question) -> None:
     """Delete a question and everything on it: participants, ideas, arguments, likes, votes,
     comments, pictures and its event log (foreign keys cascade). Writers queued on the
-    question's lock are refused after it. A hash of its id is kept (`DeletedQuestion`) so that its links answer 410
-    Gone; this process's kept renders and reads of it are dropped."""
+    question's lock are refused after it. A hash of its id is kept (`DeletedQuestion`) so that
+    its links answer 410 Gone; this process's kept renders and reads of it are dropped."""
     locked = _lock(question)
     DeletedQuestion.objects.get_or_create(pk=deleted_question_key(locked.pk))
     _remove_images(Idea.objects.filter(question=locked))
