@@ -129,6 +129,8 @@ MIDDLEWARE = [
     "ponder.questions.middleware.EmbedCookiesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # A deleted question's links: 410 in the reader's language (after LocaleMiddleware).
+    "ponder.questions.middleware.GoneMiddleware",
     "ponder.connections.BodyRefusedMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -83,6 +83,7 @@ from .schemas import (
     CrowdRemoved,
     CrowdRemoveIn,
     CrowdsOut,
+    DuplicateIn,
     Error,
     HideIn,
     IdeaIn,
@@ -436,12 +437,48 @@ def question_reopen(request: HttpRequest, question_id: str = QuestionId) -> dict
     "/questions/{question_id}",
     response={204: None, **_errors(401, 404, 409)},
     summary="Delete a question with everything on it (organiser)",
+    description="Everything on it is deleted at once. Its links, and this API's paths of it, "
+    "answer 410 Gone afterwards.",
     tags=["questions"],
 )
 def question_delete(request: HttpRequest, question_id: str = QuestionId) -> Status:
     access = auth.organiser(request, question_id)
     services.question_delete(question=access.question)
     return Status(204, None)
+
+
+@api.post(
+    "/questions/{question_id}/duplicate",
+    response={201: QuestionCreated, **_errors(400, 401, 404, 409)},
+    summary="Duplicate a question (organiser)",
+    description="A new question with this one's title, description and settings, and a new id "
+    "and `admin_token` (keep it). With `ideas`, its ideas too, and with `arguments` their pros "
+    "and cons, as the organiser's in the copy. Participants, votes, likes and comments are "
+    "never copied.",
+    tags=["questions"],
+)
+@limit_operation("question")  # a copy is a new question
+def question_duplicate(
+    request: HttpRequest, payload: DuplicateIn, question_id: str = QuestionId
+) -> Status:
+    access = auth.organiser(request, question_id)
+    if payload.arguments and not payload.ideas:
+        message = _("Pros and cons are copied only with their ideas: send ideas: true too.")
+        raise Invalid([("arguments", message)])
+    question, admin_key = services.question_duplicate(
+        question=access.question, with_ideas=payload.ideas, with_arguments=payload.arguments
+    )
+    admin_url = reverse("admin_link", args=[question.pk, admin_key])
+    return Status(
+        201,
+        {
+            "id": question.pk,
+            "title": question.title,
+            "share_url": _share_url(request, question),
+            "admin_url": request.build_absolute_uri(admin_url),
+            "admin_token": admin_key,
+        },
+    )
 
 
 @api.post(
@@ -901,22 +938,38 @@ def idea_image_remove(request: HttpRequest, idea_id: str = IdeaId) -> dict[str, 
     "/ideas/{idea_id}/vote",
     response={200: IdeaOut, **_errors(401, 403, 404, 409)},
     summary="Vote for an idea",
-    description="Voting again keeps one vote. 409 when the question is closed or your votes are "
-    "used up.",
+    description="Voting again keeps one vote. Where the organiser lets people put several votes "
+    "on one idea (`max_votes_per_idea`), `?votes=3` puts 3 of your votes on it (fewer takes "
+    "some back). 409 when the question is closed, your votes are used up, or more "
+    "than `max_votes_per_idea` are asked for.",
     tags=["ideas"],
 )
 @limit_operation("vote", person=bearer_token)
-def vote_cast(request: HttpRequest, idea_id: str = IdeaId) -> dict[str, Any]:
+def vote_cast(
+    request: HttpRequest,
+    idea_id: str = IdeaId,
+    votes: int | None = Query(
+        None,
+        ge=1,
+        le=100,
+        description="How many of your votes to have on the idea, where the organiser allows "
+        "several per idea (`max_votes_per_idea`). The same number again changes nothing; fewer "
+        "takes some back. Without it: one vote, or the ones you have.",
+    ),
+) -> dict[str, Any]:
     access = auth.participant(request, _question_of(Idea, idea_id))
     idea = idea_for(access, idea_id)
-    services.vote_cast(idea=idea, participant=access.participant)
+    if votes is None:
+        services.vote_cast(idea=idea, participant=access.participant)
+    else:
+        services.vote_set(idea=idea, participant=access.participant, votes=votes)
     return _idea(access, idea.pk, capped=True)
 
 
 @api.delete(
     "/ideas/{idea_id}/vote",
     response={200: IdeaOut, **_errors(401, 403, 404, 409)},
-    summary="Take your vote back",
+    summary="Take your vote back (all of your votes on the idea)",
     tags=["ideas"],
 )
 @limit_operation("vote", person=bearer_token)

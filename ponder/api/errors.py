@@ -109,6 +109,8 @@ REFUSED = {
 
 
 def _refused(request: HttpRequest, exc: ActionRefused) -> HttpResponse:
+    if exc.field:  # input over a limit the organiser set: 400 naming the field
+        return _invalid(request, Invalid([(exc.field, exc.message)]))
     return _detail(REFUSED.get(exc.code, 409), exc.message, code=exc.code)
 
 

@@ -194,6 +194,8 @@ class Input(Schema):
 
 
 TakingPartName = Literal["link", "account", "password", "invitation"]
+# A limit: a whole number from 1, or null for none (the form checks the upper bound).
+Limit = Annotated[StrictInt, BeforeValidator(_whole), Field(ge=1)] | None
 
 
 class SettingsIn(Input):
@@ -229,6 +231,24 @@ class SettingsIn(Input):
         ),
     ] = None
     time_zone: TimeZone = unchanged()
+    max_ideas_per_person: Limit = Field(
+        default=None,
+        description="Ideas each participant may add (the organiser may always add); null for no "
+        "limit. A lowered limit deletes nothing.",
+    )
+    max_ideas: Limit = Field(default=None, description="Ideas in total; null for no limit.")
+    max_text_length: Limit = Field(
+        default=None,
+        description="The longest description, pro, con or comment, in characters (at most the "
+        "server's own limit, 10,000 by default); null for the server's limit.",
+    )
+    max_votes_per_idea: Annotated[StrictInt, BeforeValidator(_whole), Field(ge=1, le=100)] = Field(
+        default=None,
+        description="Votes a participant may put on one idea: 1 is approval voting (the "
+        "default), more is dot voting, within `max_votes` in total.",
+        json_schema_extra=_no_default,
+    )
+
     hide_tally: StrictBool = Field(
         default=None,
         description="Hide the counts, voters and ranks from everyone but the organiser until "
@@ -290,6 +310,13 @@ Email = Annotated[
         }
     ),
 ]
+
+
+class DuplicateIn(Input):
+    ideas: StrictBool = Field(default=False, description="Copy the ideas too.")
+    arguments: StrictBool = Field(
+        default=False, description="Copy the ideas' pros and cons too (with `ideas`)."
+    )
 
 
 class QuestionIn(Input):
@@ -486,6 +513,10 @@ class IdeaOut(Schema):
         "(`votes` counts them all). Empty with anonymous votes, and while the tally is hidden."
     )
     voted: bool = Field(description="Whether you voted for it.")
+    my_votes: int = Field(
+        description="How many of your votes are on it: 0 or 1, or more where the organiser lets "
+        "people put several votes on one idea (`max_votes_per_idea`)."
+    )
     rank: int | None = Field(
         description="Place by votes once the question is closed (equal votes share a place; no "
         "votes, no place); null while it is open."
@@ -523,6 +554,10 @@ class SettingsOut(Schema):
     max_votes: int | None
     deadline: datetime | None
     time_zone: str
+    max_ideas_per_person: int | None
+    max_ideas: int | None
+    max_text_length: int | None
+    max_votes_per_idea: int
     ideas_until: datetime | None
     hide_tally: bool
     organiser_sees_tally: bool

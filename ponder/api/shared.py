@@ -59,6 +59,7 @@ class IdeaKey:
     version: int  # moved by every service that changes what the idea shows (names included)
     rank: int | None  # from the other ideas' counts, once the question is closed
     reader: ReaderKind
+    question: str  # whose (`rendering.forget_question`)
 
 
 def _everyones(
@@ -86,7 +87,8 @@ def _everyones(
     pairs = zip(data["ideas"], page.ideas, strict=True)
     kind = access.reader.kind
     ideas = [
-        _checked(shown, IdeaKey(idea.pk, idea.version, idea.rank, kind)) for shown, idea in pairs
+        _checked(shown, IdeaKey(idea.pk, idea.version, idea.rank, kind, access.question.pk))
+        for shown, idea in pairs
     ]
     checked["ideas"] = [idea for idea, _ in ideas]
     return checked, authors, size + sum(weight for _, weight in ideas)
@@ -144,6 +146,7 @@ class _Yours:
         return {
             **shared,
             "voted": shared["id"] in self.votes,
+            "my_votes": self.reader.votes_on(shared["id"]),
             "changeable": changeable(shared["id"]),
             "arguments": [
                 {**a, "liked": a["id"] in likes, "changeable": changeable(a["id"])}
@@ -161,7 +164,7 @@ def question_response(
     yours = _Yours(access, authors)
     votes_left = None
     if question.max_votes is not None:
-        votes_left = max(0, question.max_votes - len(yours.votes))
+        votes_left = max(0, question.max_votes - yours.reader.votes_used())
     data = {
         **everyones,
         "share_url": share_url,

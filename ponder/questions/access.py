@@ -110,6 +110,7 @@ class Reader:
 
     __slots__ = (
         "_marks",
+        "_stacks",
         "admitted",
         "holds_key",
         "is_open",
@@ -142,6 +143,7 @@ class Reader:
         self.phase = question.phase(at=at or timezone.now())
         self.is_open = self.phase != "closed"
         self._marks: tuple[frozenset[str], frozenset[str]] | None = None
+        self._stacks: dict[str, int] = {}
 
     def anyone_of_kind(self) -> "Reader":
         """A reader of this kind who is nobody in particular: votes, likes and owns nothing."""
@@ -333,8 +335,11 @@ class Reader:
             me = self.participant
             if me is None:
                 self._marks = (frozenset(), frozenset())
-            else:  # read with the question (`hot.reader`), or now in one query
-                self._marks = getattr(me, "marks", None) or hot.votes_and_likes(me.pk)
+            elif getattr(me, "marks", None):  # read with the question (`hot.reader`)
+                self._marks, self._stacks = me.marks, getattr(me, "stacks", {})
+            else:  # now, in one query
+                votes, likes, self._stacks = hot.marks_of(me.pk)
+                self._marks = (votes, likes)
         return self._marks
 
     def read_marks_now(self) -> tuple[frozenset[str], frozenset[str]]:
@@ -342,7 +347,8 @@ class Reader:
         an answer made after a change this request made."""
         me = self.participant
         if me is not None:
-            self._marks = hot.votes_and_likes(me.pk)
+            votes, likes, self._stacks = hot.marks_of(me.pk)
+            self._marks = (votes, likes)
         return self._read_marks()
 
     @property
@@ -357,6 +363,18 @@ class Reader:
 
     def has_voted(self, idea_id: str) -> bool:
         return idea_id in self.votes
+
+    def votes_on(self, idea_id: str) -> int:
+        """How many of their votes are on the idea (more than one where the organiser lets
+        people put several on one idea)."""
+        if idea_id not in self.votes:
+            return 0
+        return self._stacks.get(idea_id, 1)
+
+    def votes_used(self) -> int:
+        """How many votes they have cast in the question, every stacked vote counted."""
+        votes = self.votes
+        return len(votes) + sum(n - 1 for n in self._stacks.values())
 
     def likes_argument(self, argument_id: str) -> bool:
         return argument_id in self.likes

@@ -62,6 +62,19 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     )
 
 
+def gone(request: HttpRequest) -> HttpResponse:
+    """A deleted question's links: 410 Gone, so that search engines drop them at once."""
+    response = answer(
+        request,
+        410,
+        _("Deleted"),
+        _("This question was deleted by its organiser. Nothing of it is kept."),
+    )
+    response["X-Robots-Tag"] = "noindex"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     return answer(
         request,

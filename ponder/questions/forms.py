@@ -10,9 +10,12 @@ from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from ponder.lib import zones
 from ponder.lib.text import validate_label
@@ -56,13 +59,35 @@ class ParticipantForm(Form):
     # The question page shows the join, idea and comment forms together, each with a name field:
     # their ids must differ, or a label would point at another form's input.
     id_prefix = "entry"
+    long_text = ""  # the field the question's text limit applies to
 
-    def __init__(self, *args: object, needs_name: bool = False, name: str = "", **kwargs: object):
+    def __init__(
+        self,
+        *args: object,
+        needs_name: bool = False,
+        name: str = "",
+        text_max: int | None = None,
+        **kwargs: object,
+    ):
         kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         if needs_name:
             self.fields = {"name": NameForm.base_fields["name"], **self.fields}
             self.initial.setdefault("name", name)
+        if text_max is not None and text_max < settings.PONDER_TEXT_MAX:
+            limit_text(self.fields[self.long_text], text_max)
+
+
+def limit_text(field: forms.Field, text_max: int) -> None:
+    """The organiser's text limit on a form's long text: refused beyond it, next to the field,
+    with the limit said under it and kept by the browser (`maxlength`)."""
+    field.max_length = text_max
+    field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+    field.validators.append(MaxLengthValidator(text_max))
+    field.widget.attrs["maxlength"] = str(text_max)
+    field.help_text = ngettext_lazy(
+        "At most %(n)s character.", "At most %(n)s characters.", "n"
+    ) % {"n": text_max}
 
 
 class NameForm(Form):
@@ -83,6 +108,23 @@ class RenameForm(NameForm):
         super().__init__(*args, **kwargs)
 
 
+class DuplicateForm(Form):
+    copy = forms.ChoiceField(
+        label=_("What to copy"),
+        choices=[
+            ("settings", _("The question and its settings only")),
+            ("ideas", _("The question, its settings and its ideas")),
+            ("arguments", _("The question, its settings, its ideas and their pros and cons")),
+        ],
+        initial="settings",
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Never copied: the participants, votes, likes and comments. Copied ideas and pros "
+            "and cons are yours in the copy."
+        ),
+    )
+
+
 class QuestionCreateForm(Form):
     title = _title_field(_("Your question"))
     # Used once, to send the two links, and never stored (services.question_links_send).
@@ -99,6 +141,8 @@ class QuestionCreateForm(Form):
 
 class IdeaForm(ParticipantForm):
     id_prefix = "idea"
+
+    long_text = "description"
 
     title = _title_field(_("Idea"))
     description = _text_field(_("Description (optional)"), required=False)
@@ -189,6 +233,8 @@ class PictureForm(Form):
 
 
 class ArgumentForm(ParticipantForm):
+    long_text = "text"
+
     kind = forms.ChoiceField(
         label=_("Pro or con"),
         choices=Argument.Kind.choices,
@@ -200,6 +246,7 @@ class ArgumentForm(ParticipantForm):
 
 class CommentForm(ParticipantForm):
     id_prefix = "comment"
+    long_text = "text"
 
     text = _text_field(_("Comment"))
 
@@ -420,8 +467,44 @@ class QuestionSettingsForm(Form):
         ),
     )
 
+    # Limits: shown together, under a note of their own (settings.html).
+    max_ideas_per_person = forms.IntegerField(
+        label=_("Ideas per participant"),
+        required=False,
+        min_value=1,
+        max_value=10_000,
+        help_text=_("Leave empty for no limit. You, the organiser, may always add ideas."),
+    )
+    max_ideas = forms.IntegerField(
+        label=_("Ideas in total"),
+        required=False,
+        min_value=1,
+        max_value=100_000,
+        help_text=_("Leave empty for no limit."),
+    )
+    max_text_length = forms.IntegerField(
+        label=_("Longest description, pro, con or comment (characters)"),
+        required=False,
+        min_value=1,
+        max_value=settings.PONDER_TEXT_MAX,
+    )
+    max_votes_per_idea = forms.IntegerField(
+        label=_("Votes per idea per participant"),
+        required=False,
+        min_value=1,
+        max_value=100,
+        help_text=_(
+            "1: one vote per idea (approval voting). More: a participant may put several of "
+            "their votes on one idea (dot voting), within their votes in total."
+        ),
+    )
+    LIMITS = ("max_ideas_per_person", "max_ideas", "max_text_length", "max_votes_per_idea")
+
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["max_text_length"].help_text = _(
+            "Leave empty for the most this site allows: %(n)s."
+        ) % {"n": number_format(settings.PONDER_TEXT_MAX, force_grouping=True)}
         zone_field = self.fields["time_zone"]
         zone_field.initial = settings.PONDER_TIME_ZONE
         zone_field.keep = self.initial.get("time_zone", "")
@@ -434,6 +517,15 @@ class QuestionSettingsForm(Form):
                 "data-browser-zone": _("This device's time zone"),
                 "data-zones": " ".join(sorted(zones.canonical() - common)),
             }
+
+    def main_fields(self) -> list[forms.BoundField]:
+        return [field for field in self if field.name not in self.LIMITS]
+
+    def limit_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.LIMITS]
+
+    def clean_max_votes_per_idea(self) -> int:
+        return self.cleaned_data.get("max_votes_per_idea") or 1
 
     def clean_embed_origins(self) -> list[str]:
         return clean_origins(self.cleaned_data.get("embed_origins") or "")
@@ -521,6 +613,10 @@ class QuestionSettingsForm(Form):
             "allow_exports": question.allow_exports,
             "allow_embed": question.allow_embed,
             "embed_origins": "\n".join(question.embed_origin_list),
+            "max_ideas_per_person": question.max_ideas_per_person,
+            "max_ideas": question.max_ideas,
+            "max_text_length": question.max_text_length,
+            "max_votes_per_idea": question.max_votes_per_idea,
             "ideas_until": ideas_until,
             "hide_tally": question.hide_tally,
             "organiser_sees_tally": question.organiser_sees_tally,

@@ -19,6 +19,7 @@ box shows. SQLite has no data-modifying `WITH` and runs them one by one; a test 
 on PostgreSQL and compares what they answer and write.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -71,6 +72,7 @@ def _voters_sql() -> str:
         f"SELECT COALESCE(({count}), 0), p.{_column(Participant, 'name')} "  # noqa: S608  # nosec B608
         f"FROM (SELECT 1) AS one LEFT JOIN ("
         f"SELECT {voter}, {_column(Vote, 'created_at')} AS at FROM {vote} WHERE {idea} = %s "
+        f"AND {_column(Vote, 'stack')} = 1 "
         f"ORDER BY at LIMIT %s) AS v ON 1 = 1 "
         f"LEFT JOIN {participant} AS p ON p.{_column(Participant, 'id')} = v.{voter} "
         f"ORDER BY v.at"
@@ -215,11 +217,20 @@ def _participant(
     if not marks:
         return participant
     votes, likes = extra["p_votes"], extra["p_likes"]
+    voted = votes.split(",") if votes else []
     participant.marks = (
-        frozenset(votes.split(",")) if votes else frozenset(),
+        frozenset(voted),
         frozenset(likes.split(",")) if likes else frozenset(),
     )
+    participant.stacks = _stacks(voted)
     return participant
+
+
+def _stacks(voted: list[str]) -> dict[str, int]:
+    """The ideas a person put more than one vote on (a vote row each), and how many."""
+    if len(voted) == len(set(voted)):
+        return {}
+    return {idea: n for idea, n in Counter(voted).items() if n > 1}
 
 
 def _idea(question: Question, extra: dict[str, Any]) -> Idea | None:
@@ -232,12 +243,18 @@ def _idea(question: Question, extra: dict[str, Any]) -> Idea | None:
 
 def votes_and_likes(participant_id: str) -> tuple[frozenset[str], frozenset[str]]:
     """The ideas this participant votes for and the arguments they like."""
+    votes, likes, _stacked = marks_of(participant_id)
+    return votes, likes
+
+
+def marks_of(participant_id: str) -> tuple[frozenset[str], frozenset[str], dict[str, int]]:
+    """As `votes_and_likes`, and the ideas they put more than one vote on (`_stacks`)."""
     with connection.cursor() as cursor:
         cursor.execute(_marks_sql(), [participant_id, participant_id])
         rows = cursor.fetchall()
-    votes = frozenset(pk for of, pk in rows if of == "v")
+    voted = [pk for of, pk in rows if of == "v"]
     likes = frozenset(pk for of, pk in rows if of == "l")
-    return votes, likes
+    return frozenset(voted), likes, _stacks(voted)
 
 
 def idea(question: Question, idea_id: str) -> Idea | None:
@@ -253,6 +270,7 @@ def idea(question: Question, idea_id: str) -> Idea | None:
 def _first_voters_sql(ideas: int) -> str:
     vote, participant = _table(Vote), _table(Participant)
     idea, at = _column(Vote, "idea"), _column(Vote, "created_at")
+    stack = _column(Vote, "stack")
     name = _column(Participant, "name")
     join = (
         f"FROM {vote} AS v JOIN {participant} AS p "
@@ -265,12 +283,12 @@ def _first_voters_sql(ideas: int) -> str:
         return (
             f"SELECT i.id, f.{name}, f.{at} FROM unnest(%s::text[]) AS i(id) "  # noqa: S608  # nosec B608
             f"CROSS JOIN LATERAL (SELECT p.{name}, v.{at} {join}"
-            f"WHERE v.{idea} = i.id ORDER BY v.{at} LIMIT %s) AS f"
+            f"WHERE v.{idea} = i.id AND v.{stack} = 1 ORDER BY v.{at} LIMIT %s) AS f"
         )
     # Names from the models, values bound: nothing from input is formatted in.
     one = (
         f"SELECT * FROM (SELECT v.{idea}, p.{name}, v.{at} {join}"  # noqa: S608  # nosec B608
-        f"WHERE v.{idea} = %s ORDER BY v.{at} LIMIT %s) AS first{{n}}"
+        f"WHERE v.{idea} = %s AND v.{stack} = 1 ORDER BY v.{at} LIMIT %s) AS first{{n}}"
     )
     return " UNION ALL ".join(one.format(n=n) for n in range(ideas))
 
@@ -378,7 +396,9 @@ def _change_sql(change: str, parent: type, count_field: str) -> str:
     """`change` (an INSERT or DELETE … RETURNING), then the parent's count, the idea's version
     and the event, each only if `change` returned a row; the statement returns the rows `change`
     returned."""
-    count = _count_sql(parent, count_field)
+    count = _count_sql(parent, count_field).replace(
+        " + %s", " + %s * (SELECT COUNT(*) FROM changed)"
+    )
     event = _event_sql().replace(" VALUES (%s, %s, %s, %s, %s)", " SELECT %s, %s, %s, %s, %s")
     # An idea's count moves its version in the same UPDATE (a row is changed once a statement).
     touch = (
@@ -411,6 +431,7 @@ def _change(
     returned."""
     together = event is not None and _in_one_statement()
     if together:
+        # `step` for each row changed: taking back a stack of votes deletes several.
         sql = _change_sql(sql, kind.parent, kind.count_field)
         touched = [] if kind.parent is Idea else [idea_id]
         params = [*params, step, parent_id, *touched, *event.params()]  # type: ignore[union-attr]
@@ -418,7 +439,7 @@ def _change(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if rows and not together:
-        _count(kind.parent, kind.count_field, parent_id, step)
+        _count(kind.parent, kind.count_field, parent_id, step * len(rows))
         if kind.parent is not Idea:
             touch(idea_id)
         if event is not None:
@@ -427,14 +448,19 @@ def _change(
 
 
 @cache
-def _insert_unique_sql(model: type, parent: type, parent_field: str, other_field: str) -> str:
+def _insert_unique_sql(
+    model: type, parent: type, parent_field: str, other_field: str, stacked: bool = False
+) -> str:
     """Insert (parent, other, created_at) if the parent row still exists, is not hidden by the
-    organiser (no vote for a hidden idea, no like of a hidden argument) and the pair is new."""
-    columns = ", ".join(_column(model, f) for f in (parent_field, other_field, "created_at"))
+    organiser (no vote for a hidden idea, no like of a hidden argument) and the pair is new
+    (`stacked`: and the vote's stack, new for the pair)."""
+    fields = (parent_field, other_field, "created_at", *(("stack",) if stacked else ()))
+    columns = ", ".join(_column(model, f) for f in fields)
+    values = ", ".join(["%s"] * len(fields))
     shown = f"{_column(parent, 'hidden_reason')} = ''"
     # Names from the models, values bound: nothing from input is formatted in.
     return (
-        f"INSERT INTO {_table(model)} ({columns}) SELECT %s, %s, %s "  # noqa: S608  # nosec B608
+        f"INSERT INTO {_table(model)} ({columns}) SELECT {values} "  # noqa: S608  # nosec B608
         f"WHERE EXISTS (SELECT 1 FROM {_table(parent)} WHERE {_column(parent, 'id')} = %s "
         f"AND {shown}) "
         f"ON CONFLICT DO NOTHING RETURNING {_column(model, 'id')}"
@@ -442,14 +468,20 @@ def _insert_unique_sql(model: type, parent: type, parent_field: str, other_field
 
 
 def _insert_unique(
-    kind: OnePerPerson, parent_id: str, idea_id: str, participant_id: str, event: NewEvent | None
+    kind: OnePerPerson,
+    parent_id: str,
+    idea_id: str,
+    participant_id: str,
+    event: NewEvent | None,
+    stack: int | None = None,
 ) -> Any:
     """The new row (unsaved instance with its id), or None: the row was there already, or its
     parent is gone. When inserted, the parent's count goes up by one and `event` is logged."""
     created_at = timezone.now()
-    sql = _insert_unique_sql(kind.model, kind.parent, kind.field, "participant")
+    stacked = stack is not None
+    sql = _insert_unique_sql(kind.model, kind.parent, kind.field, "participant", stacked)
     when = _prepared(kind.model, "created_at", created_at)
-    params = [parent_id, participant_id, when, parent_id]
+    params = [parent_id, participant_id, when, *((stack,) if stacked else ()), parent_id]
     rows = _change(sql, params, kind, parent_id, idea_id, 1, event)
     if not rows:
         return None
@@ -458,6 +490,7 @@ def _insert_unique(
         created_at=created_at,
         **{f"{kind.field}_id": parent_id},
         participant_id=participant_id,
+        **({"stack": stack} if stacked else {}),
     )
 
 
@@ -495,10 +528,13 @@ def touch(idea_id: str) -> None:
         cursor.execute(_touch_sql(), [idea_id])
 
 
-def insert_vote(idea_id: str, participant_id: str, event: NewEvent | None = None) -> Vote | None:
-    """The new vote; None if this person votes for the idea already, or the idea is gone. A new
-    vote adds one to the idea's count and logs `event`."""
-    return _insert_unique(VOTES, idea_id, idea_id, participant_id, event)
+def insert_vote(
+    idea_id: str, participant_id: str, event: NewEvent | None = None, *, stack: int | None = None
+) -> Vote | None:
+    """The new vote; None if this person votes for the idea already (with `stack`: has a vote of
+    that stack on it), or the idea is gone. A new vote adds one to the idea's count and logs
+    `event`."""
+    return _insert_unique(VOTES, idea_id, idea_id, participant_id, event, stack)
 
 
 def insert_like(
@@ -528,7 +564,44 @@ def _delete(
 
 
 def delete_vote(idea_id: str, participant_id: str, event: NewEvent | None = None) -> bool:
+    """Take back every vote of this person on the idea (the idea's count goes down by as many)."""
     return _delete(VOTES, idea_id, idea_id, participant_id, event)
+
+
+@cache
+def _delete_stacks_sql() -> str:
+    return _delete_sql(Vote, "idea").replace(
+        " RETURNING 1", f" AND {_column(Vote, 'stack')} > %s RETURNING 1"
+    )
+
+
+def delete_votes_above(
+    idea_id: str, participant_id: str, keep: int, event: NewEvent | None = None
+) -> int:
+    """Take back this person's votes on the idea beyond their first `keep` (by stack); how many
+    were taken back. The idea's count goes down by as many."""
+    sql = _delete_stacks_sql()
+    return len(_change(sql, [idea_id, participant_id, keep], VOTES, idea_id, idea_id, -1, event))
+
+
+@cache
+def _my_votes_sql() -> str:
+    idea, stack = _column(Vote, "idea"), _column(Vote, "stack")
+    # Names from the models, values bound: nothing from input is formatted in.
+    return (
+        f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN {idea} = %s THEN 1 ELSE 0 END), 0), "  # noqa: S608  # nosec B608
+        f"COALESCE(MAX(CASE WHEN {idea} = %s THEN {stack} ELSE 0 END), 0) "
+        f"FROM {_table(Vote)} WHERE {_column(Vote, 'participant')} = %s"
+    )
+
+
+def my_votes(participant_id: str, idea_id: str) -> tuple[int, int, int]:
+    """This participant's votes in the question, how many of them are on this idea, and the
+    highest stack among those (0: none)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_my_votes_sql(), [idea_id, idea_id, participant_id])
+        used, here, top = cursor.fetchone()
+    return used, here, top
 
 
 def delete_like(
@@ -792,7 +865,8 @@ def _cast_sql() -> str:
         f"%(ids)s, {now} FROM bumped), "
         f"voters AS (SELECT CAST(p.{_column(Participant, 'name')} AS text) AS name, v.{at} AS at "
         f"FROM {vote} AS v JOIN {p} AS p ON p.{_column(Participant, 'id')} = v.{voter} "
-        f"WHERE v.{videa} = %(idea)s ORDER BY v.{at} LIMIT %(first)s) "
+        f"WHERE v.{videa} = %(idea)s AND v.{_column(Vote, 'stack')} = 1 "
+        f"ORDER BY v.{at} LIMIT %(first)s) "
         f"SELECT (SELECT {vid} FROM added), "
         f"COALESCE((SELECT {version} FROM bumped), locked.{version}), "
         f"locked.{version} = (SELECT {version} FROM seen), locked.open, locked.cap, "

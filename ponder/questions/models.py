@@ -9,6 +9,7 @@ services (bulk loads, tests); a test holds them equal to the rows after every ki
 `recount()` also moves every idea's `version`, since their rows may show other counts now.
 """
 
+import hashlib
 from datetime import datetime
 
 from django.conf import settings
@@ -39,6 +40,16 @@ class QuestionQuerySet(models.QuerySet["Question"]):
     def due(self, *, at: datetime | None = None) -> "QuestionQuerySet":
         """Open questions whose deadline has passed: they are to be closed."""
         return self.filter(closed_at__isnull=True, deadline__lte=at or timezone.now())
+
+    def with_contents(self) -> "QuestionQuerySet":
+        """With how many ideas, votes, comments and participants each has (`contents_*`): what
+        deleting it would delete."""
+        return self.annotate(
+            contents_ideas=count_of(Idea, "question"),
+            contents_votes=count_of(Vote, "idea__question"),
+            contents_comments=count_of(Comment, "question"),
+            contents_participants=count_of(Participant, "question"),
+        )
 
     def voting_due(self, *, at: datetime | None = None) -> "QuestionQuerySet":
         """Open questions whose idea phase has ended and whose switch to voting has not been
@@ -76,6 +87,17 @@ class Question(models.Model):
         blank=True,
         help_text=_("Leave empty for unlimited."),
     )
+    # Limits (docs/product-rules.md P4): empty means none. A lowered limit stops new entries
+    # only; what is saved stays.
+    max_ideas_per_person = models.PositiveIntegerField(
+        _("ideas per participant"), null=True, blank=True
+    )
+    max_ideas = models.PositiveIntegerField(_("ideas in total"), null=True, blank=True)
+    # The longest description, pro, con or comment; empty means the server's PONDER_TEXT_MAX.
+    max_text_length = models.PositiveIntegerField(_("longest text"), null=True, blank=True)
+    # 1: approval voting, one vote an idea. More: a participant may put that many of their votes
+    # on one idea (each a Vote row of its own, numbered by `Vote.stack`).
+    max_votes_per_idea = models.PositiveSmallIntegerField(_("votes per idea"), default=1)
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
     # Phases (optional): ideas are collected until `ideas_until`, then voted on until the
     # deadline (`phase`). `voting_announced` is the `ideas_until` whose switch the worker has
@@ -147,6 +169,21 @@ class Question(models.Model):
                 name="question_max_votes_positive",
             ),
             models.CheckConstraint(
+                condition=Q(max_ideas_per_person__isnull=True) | Q(max_ideas_per_person__gte=1),
+                name="question_max_ideas_per_person_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_ideas__isnull=True) | Q(max_ideas__gte=1),
+                name="question_max_ideas_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_text_length__isnull=True) | Q(max_text_length__gte=1),
+                name="question_max_text_length_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_votes_per_idea__gte=1), name="question_max_votes_per_idea_positive"
+            ),
+            models.CheckConstraint(
                 condition=Q(ideas_until__isnull=True)
                 | Q(deadline__isnull=True)
                 | Q(ideas_until__lt=F("deadline")),
@@ -177,6 +214,11 @@ class Question(models.Model):
         if self.ideas_until is None:
             return "open"
         return "ideas" if at < self.ideas_until else "votes"
+
+    @property
+    def text_max(self) -> int:
+        """The longest description, pro, con or comment allowed here."""
+        return min(self.max_text_length or settings.PONDER_TEXT_MAX, settings.PONDER_TEXT_MAX)
 
     @property
     def embed_origin_list(self) -> list[str]:
@@ -407,13 +449,23 @@ class Like(models.Model):
 
 
 class Vote(models.Model):
+    """One vote of a participant for an idea. In approval voting a person has at most one per
+    idea (`stack` 1); where the organiser lets them put several of their votes on one idea, their
+    second is `stack` 2, and so on. Each is a row, so an idea's votes and a person's used votes
+    are counted as rows, and the database keeps one row per stack: two requests adding "the
+    second vote" at once cannot both add it."""
+
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="votes")
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="votes")
+    stack = models.PositiveSmallIntegerField(db_default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["idea", "participant"], name="vote_one_per_person")
+            models.UniqueConstraint(
+                fields=["idea", "participant", "stack"], name="vote_one_per_stack"
+            ),
+            models.CheckConstraint(condition=Q(stack__gte=1), name="vote_stack_positive"),
         ]
         indexes = [
             models.Index(fields=["participant", "idea"]),
@@ -569,6 +621,25 @@ class CoOrganiser(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} organises {self.question_id}"
+
+
+def deleted_question_key(question_id: str) -> str:
+    """What is kept of a deleted question: a hash of its id (a sha256 of 128 random bits cannot be
+    turned back into the link)."""
+    return hashlib.sha256(f"deleted question {question_id}".encode()).hexdigest()
+
+
+class DeletedQuestion(models.Model):
+    """A question its organiser deleted, known only by a hash of its id: its links answer 410 Gone
+    (`middleware.GoneMiddleware`), so search engines drop them at once rather than after retrying
+    a 404 for weeks. Nothing else of the question is kept, and the id itself is not: the table
+    cannot lead anyone to the question's old links."""
+
+    id_hash = models.CharField(primary_key=True, max_length=64, editable=False)
+    deleted_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return self.id_hash
 
 
 def recount(questions: models.QuerySet[Question] | None = None) -> None:

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from . import hot
 from .access import Access
-from .models import Argument, Comment, HiddenReason, Idea, Vote, count_of
+from .models import Argument, Comment, HiddenReason, Idea, Question, Vote, count_of
 
 # An idea's first voters read with it. A vote box names them all when there are no more, and
 # one fewer with "and n more" when there are: "and 1 more" would hide a name it could show.
@@ -184,6 +184,16 @@ def named_voters(first: list[str], count: int) -> list[str]:
     return first if count <= len(first) else first[: VOTERS_SHOWN - 1]
 
 
+def voter_counts(question: Question, idea_ids: list[str]) -> dict[str, int] | None:
+    """How many people vote for each idea, where that is not its count of votes (people may put
+    several on one idea: `max_votes_per_idea`); None where it is (one query fewer)."""
+    if question.max_votes_per_idea <= 1:
+        return None
+    firsts = Vote.objects.filter(idea_id__in=idea_ids, stack=1).order_by()
+    counted = firsts.values("idea_id").annotate(n=Count("*")).values_list("idea_id", "n")
+    return dict.fromkeys(idea_ids, 0) | dict(counted)
+
+
 def question_page(
     access: Access,
     *,
@@ -300,12 +310,14 @@ def question_page(
         # thousands of votes between them, which a window over them all would sort).
         voters.update(hot.first_voters([idea.pk for idea in ideas], per_idea=voters_shown))
     else:  # every voter of each idea (the API), in one query
-        voters_qs = voters_qs.order_by("idea_id", "created_at")
+        # Each voter once, by their first vote on the idea (stack 1).
+        voters_qs = voters_qs.filter(stack=1).order_by("idea_id", "created_at")
         for idea_id, name in voters_qs.values_list("idea_id", "participant__name"):
             voters[idea_id].append(name)
 
     # The reader's own marks, as they are now: this request may have changed them.
     my_votes, my_likes = reader.read_marks_now()
+    people_voting = voter_counts(question, [idea.pk for idea in ideas]) if voters_shown else None
     for idea in ideas:
         idea.argument_list = arguments[idea.pk]
         for argument in idea.argument_list:
@@ -321,10 +333,12 @@ def question_page(
         else:
             idea.more_pros = idea.more_cons = 0
         idea.first_voters = voters[idea.pk]
+        people = idea.vote_count if people_voting is None else people_voting[idea.pk]
         if voters_shown == VOTERS_SHOWN:  # the page's vote box (the API names as many as read)
-            idea.first_voters = named_voters(idea.first_voters, idea.vote_count)
-        idea.more_voters = idea.vote_count - len(idea.first_voters)
+            idea.first_voters = named_voters(idea.first_voters, people)
+        idea.more_voters = people - len(idea.first_voters)
         idea.voted = idea.pk in my_votes
+        idea.my_votes = reader.votes_on(idea.pk) if idea.voted else 0
         idea.rank = None  # set for closed questions below; a missing attribute costs lookups
         idea.changeable = reader.may_change_by(idea.author_id)
         if hides:
@@ -339,10 +353,11 @@ def question_page(
     elif ranked or not reader.is_open:
         _rank(ideas, question, everything=idea_ids is None)
 
-    left = max((question.max_votes or 0) - len(my_votes), 0)
+    used = reader.votes_used()
+    left = max((question.max_votes or 0) - used, 0)
     page = Page(
         ideas=ideas,
-        my_vote_count=len(my_votes),
+        my_vote_count=used,
         my_votes_left=left,
         idea_total=idea_total,
         counted=counted,

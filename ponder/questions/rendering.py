@@ -73,6 +73,9 @@ LEFT_MARK = f"ponderLeft{_NONCE}"
 PATH_MARK = f"ponderPath{_NONCE}"
 # The header's "Log in", or the account's name with "My questions" and "Log out".
 ACCOUNT_MARK = f"ponderAccount{_NONCE}"
+# How many of their votes a reader has on an idea (where several may go on one): the mark and
+# the idea's id, filled in per reader (`_Values`).
+STACK_MARK = f"ponderStack{_NONCE}"
 # A field with no name to fill in has no value at all, as a form renders it: the whole attribute
 # is a mark of its own.
 NAME_VALUE_MARK = f' value="{NAME_MARK}"'
@@ -90,6 +93,9 @@ MARKS = re.compile(
             ACCOUNT_MARK,
         )
     )
+    + "|"
+    + re.escape(STACK_MARK)
+    + "[0-9A-Za-z]{12}"
 )
 PART_END = "ponderPartEnd"  # in `Shared.parts` only, after each part: not in any HTML
 SLOT = re.compile(r"<!--ponder-slot-(\d+)-->")
@@ -176,6 +182,7 @@ class Cache:
     def __init__(self, budget: int) -> None:
         self.lru: LRUCache[Any, tuple[Any, int]] = LRUCache(budget, getsizeof=_weight)
         self.lock = threading.Lock()
+        _caches.append(self)
 
     def get(self, key: Any) -> Any:
         with self.lock:
@@ -192,6 +199,42 @@ class Cache:
     def clear(self) -> None:
         with self.lock:
             self.lru.clear()
+
+    def held(self) -> list[Any]:
+        """The keys of what is kept now."""
+        with self.lock:
+            return list(self.lru)
+
+    def forget(self, question_id: str) -> None:
+        """Drop everything kept of one question (its keys name it: `question_of_key`)."""
+        with self.lock:
+            for key in [key for key in self.lru if question_of_key(key) == question_id]:
+                self.lru.pop(key, None)
+
+
+_caches: list[Cache] = []  # every cache of shared work in the process, for `forget_question`
+
+
+def question_of_key(key: Any) -> str | None:
+    """The question a key of shared work belongs to: every key names it, itself (`PageKey`, the
+    API's keys) or in the page around it (`RowKey`)."""
+    question = getattr(key, "question", None)
+    if question is None:
+        question = getattr(getattr(key, "around", None), "question", None)
+    return question
+
+
+def kept_of(question_id: str) -> list[Any]:
+    """The keys of everything this process keeps of one question."""
+    return [key for cache in _caches for key in cache.held() if question_of_key(key) == question_id]
+
+
+def forget_question(question_id: str) -> None:
+    """Drop every render and read of a deleted question that this process keeps. Nothing could
+    serve them (every request reads the question first, and finds none), but they need not wait
+    for the least-recently-used rule to make room; other processes drop theirs that way."""
+    for cache in _caches:
+        cache.forget(question_id)
 
 
 renders = Cache(SHARED_BYTES)
@@ -461,6 +504,24 @@ def _wanted(plan: _Plan, reader: Reader) -> list[int]:
     return wanted
 
 
+class _Values(dict[str, bytes]):
+    """A reader's value of each mark; of a stack mark (`STACK_MARK` and an idea's id), how many of
+    their votes are on that idea."""
+
+    def __init__(self, reader: Reader, values: dict[str, bytes]) -> None:
+        super().__init__(values)
+        self.reader = reader
+
+    def __missing__(self, mark: str) -> bytes:
+        if not mark.startswith(STACK_MARK):
+            raise KeyError(mark)
+        return str(self.reader.votes_on(mark[len(STACK_MARK) :])).encode()
+
+
+def stack_mark(idea_id: str) -> str:
+    return STACK_MARK + idea_id
+
+
 def _assemble(shared: Shared, reader: Reader, values: dict[str, bytes]) -> list[bytes]:
     """The reader's HTML (UTF-8) of each part: their variant of each slot, their value for each
     mark. The parts were rendered and escaped by our templates; the marks' values are a CSRF
@@ -523,6 +584,7 @@ def _render_parts(
         context = {**context, "idea": page.ideas[0]}
     page.my_vote_count = USED_MARK  # type: ignore[assignment]
     page.my_votes_left = LEFT_MARK  # type: ignore[assignment]
+    text_max = neutral.question.text_max  # a setting: its change moves the version
     shared_context = {
         **context,
         "access": neutral,
@@ -531,8 +593,8 @@ def _render_parts(
         "name_form": NameForm(initial={"name": NAME_MARK}),
         "my_name": NAME_MARK,  # who a participant takes part as, in "You take part as …"
         "rename_form": RenameForm(initial={"name": NAME_MARK}),
-        "idea_form": IdeaAddForm(needs_name=needs_name, name=NAME_MARK),
-        "comment_form": CommentForm(needs_name=needs_name, name=NAME_MARK),
+        "idea_form": IdeaAddForm(needs_name=needs_name, name=NAME_MARK, text_max=text_max),
+        "comment_form": CommentForm(needs_name=needs_name, name=NAME_MARK, text_max=text_max),
         "request": SharedRequest(scheme=request.scheme or "", host=request.get_host()),
         "messages": (),
         "account_nav": ACCOUNT_MARK,
@@ -698,15 +760,15 @@ def shared_parts(
         # The reader's own token, as `{% csrf_token %}` would give it.
         CSRF_MARK: get_token(request).encode(),
         ADMIN_MARK: (access.admin_key or "").encode(),
-        USED_MARK: str(len(reader.votes)).encode(),
-        LEFT_MARK: str(max((access.question.max_votes or 0) - len(reader.votes), 0)).encode(),
+        USED_MARK: str(reader.votes_used()).encode(),
+        LEFT_MARK: str(max((access.question.max_votes or 0) - reader.votes_used(), 0)).encode(),
         PATH_MARK: escape(request.get_full_path()).encode(),
         NAME_MARK: escape(name).encode(),
         NAME_VALUE_MARK: f' value="{escape(name)}"'.encode() if name else b"",
         # Rendered by the autoescaping template for this reader.
         ACCOUNT_MARK: render_to_string("accounts/_account.html", request=request).encode(),
     }
-    return dict(zip(parts, _assemble(shared, reader, values), strict=True))
+    return dict(zip(parts, _assemble(shared, reader, _Values(reader, values)), strict=True))
 
 
 def as_html(part: bytes) -> SafeString:

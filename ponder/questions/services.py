@@ -26,7 +26,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from ponder import mail
 from ponder.lib.ids import hash_secret, new_secret
@@ -41,6 +41,7 @@ from .models import (
     Argument,
     Comment,
     CoOrganiser,
+    DeletedQuestion,
     HiddenReason,
     Idea,
     IdeaMerge,
@@ -52,18 +53,22 @@ from .models import (
     Vote,
     bump_rows,
     count_of,
+    deleted_question_key,
     recount,
 )
 from .pages import VOTERS_SHOWN
+from .rendering import forget_question
 
 
 class ActionRefused(Exception):
-    """A rule refused the action. `message` is shown to the person; `code` names the rule."""
+    """A rule refused the action. `message` is shown to the person; `code` names the rule;
+    `field`, the input it is about, if one (shown next to it, or named in the API's 400)."""
 
-    def __init__(self, message: str, *, code: str) -> None:
+    def __init__(self, message: str, *, code: str, field: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+        self.field = field
 
 
 def _lock(question: Question) -> Question:
@@ -129,6 +134,42 @@ def _announce(question: Question, kind: str, **ids: str) -> int:
 def _require_open(question: Question) -> None:
     if not question.is_open():
         raise ActionRefused(_("This question is closed."), code="closed")
+
+
+def _require_short(question: Question, field: str, text: str) -> None:
+    """The organiser's text limit (checked by the forms too, where the message is shown next to
+    the field; here for every other way in)."""
+    if len(text) > question.text_max:
+        raise ActionRefused(
+            _("The organiser allows at most %(limit)d characters here; this text has %(count)d.")
+            % {"limit": question.text_max, "count": len(text)},
+            code="too_long",
+            field=field,
+        )
+
+
+def _require_room_for_idea(question: Question, author: Participant, *, by_organiser: bool) -> None:
+    """The question's limits on ideas, counted under its lock: two ideas sent at once at the
+    limit queue on the lock, and the second finds no room."""
+    ideas = Idea.objects.filter(question=question)
+    if question.max_ideas is not None and ideas.count() >= question.max_ideas:
+        raise ActionRefused(
+            _("This question takes no more ideas: it has all %(n)d it may have.")
+            % {"n": question.max_ideas},
+            code="idea_limit",
+        )
+    per_person = question.max_ideas_per_person
+    mine = ideas.filter(author=author)
+    if per_person is not None and not by_organiser and mine.count() >= per_person:
+        raise ActionRefused(
+            ngettext(
+                "You have added the %(n)d idea each participant may add here.",
+                "You have added all %(n)d ideas each participant may add here.",
+                per_person,
+            )
+            % {"n": per_person},
+            code="idea_limit_per_person",
+        )
 
 
 def when(question: Question, instant: datetime) -> str:
@@ -225,12 +266,17 @@ def question_update(
     random_order: bool | None = None,
     taking_part: str | None = None,
     password: str = "",
+    max_ideas_per_person: int | None = None,
+    max_ideas: int | None = None,
+    max_text_length: int | None = None,
+    max_votes_per_idea: int = 1,
 ) -> Question:
     """Change the question and its settings; `allow_exports`, `allow_embed`, `embed_origins`,
     `taking_part` and the fair-decision settings left at None keep theirs (`ideas_until` None:
     no phases), and so does an empty `password` (kept hashed only). `embed_origins` are checked
     origins (`forms.clean_origins`). Anonymous votes cannot be turned off once anyone has voted:
-    they voted trusting that nobody would see their names."""
+    they voted trusting that nobody would see their names. The limits (None: none) apply to
+    what comes after: a lowered one deletes nothing."""
     locked = _lock(question)
     if (
         anonymous_votes is False
@@ -258,6 +304,8 @@ def question_update(
         locked.taking_part = taking_part
     if password:
         locked.password_hash = make_password(password)
+    locked.max_ideas_per_person, locked.max_ideas = max_ideas_per_person, max_ideas
+    locked.max_text_length, locked.max_votes_per_idea = max_text_length, max_votes_per_idea
     locked.title, locked.description = title, description
     locked.allow_ideas, locked.allow_arguments = allow_ideas, allow_arguments
     locked.max_votes, locked.deadline, locked.time_zone = max_votes, deadline, time_zone
@@ -279,6 +327,10 @@ def question_update(
             "allow_exports",
             "allow_embed",
             "embed_origins",
+            "max_ideas_per_person",
+            "max_ideas",
+            "max_text_length",
+            "max_votes_per_idea",
             "ideas_until",
             "hide_tally",
             "organiser_sees_tally",
@@ -348,11 +400,78 @@ def question_reopen(*, question: Question) -> Question:
 @transaction.atomic
 def question_delete(*, question: Question) -> None:
     """Delete a question and everything on it: participants, ideas, arguments, likes, votes,
-    comments, pictures and its event log. Writers queued on the question's lock are refused
-    after it."""
+    comments, pictures and its event log (foreign keys cascade). Writers queued on the
+    question's lock are refused after it. A hash of its id is kept (`DeletedQuestion`) so that
+    its links answer 410 Gone; this process's kept renders and reads of it are dropped."""
     locked = _lock(question)
+    DeletedQuestion.objects.get_or_create(pk=deleted_question_key(locked.pk))
     _remove_images(Idea.objects.filter(question=locked))
     locked.delete()
+    question_id = question.pk
+    # Now, and again after the commit: a reader may keep a render of it in between.
+    forget_question(question_id)
+    transaction.on_commit(lambda: forget_question(question_id))
+
+
+# What a copy of a question takes over: its text and every setting, not its state (closed, the
+# deadline and with it the phases), its people or what they did.
+COPIED_SETTINGS = (
+    "allow_ideas",
+    "allow_arguments",
+    "max_votes",
+    "time_zone",
+    "allow_exports",
+    "allow_embed",
+    "embed_origins",
+    "max_ideas_per_person",
+    "max_ideas",
+    "max_text_length",
+    "max_votes_per_idea",
+    "hide_tally",
+    "organiser_sees_tally",
+    "anonymous_votes",
+    "random_order",
+    "taking_part",
+    "password_hash",
+)
+
+
+@transaction.atomic
+def question_duplicate(
+    *, question: Question, with_ideas: bool = False, with_arguments: bool = False
+) -> tuple[Question, str]:
+    """A new question with the title, description and settings of `question` (a new id and a new
+    admin key, returned with it; open, without a deadline). `with_ideas`: its ideas too, and
+    `with_arguments` their pros and cons, all written by the organiser in the copy (the
+    participants are not copied, so neither are their names). Votes, likes and comments are
+    never copied."""
+    source = _lock(question)
+    copy, admin_key = question_create(title=source.title, description=source.description)
+    for name in COPIED_SETTINGS:
+        setattr(copy, name, getattr(source, name))
+    copy.save(update_fields=list(COPIED_SETTINGS))
+    if not with_ideas:
+        return copy, admin_key
+    # The organiser's name from the question copied, if they took part under one there.
+    took_part = Participant.objects.filter(question=source, organiser=True).order_by("created_at")
+    author = Participant.objects.create(
+        question=copy,
+        name=took_part.values_list("name", flat=True).first() or _("Organiser"),
+        token_hash=copy.admin_key_hash,  # the organiser takes part under their admin key
+        organiser=True,
+    )
+    ideas = list(Idea.objects.filter(question=source).order_by("created_at", "pk"))
+    copies = Idea.objects.bulk_create(
+        Idea(question=copy, author=author, title=idea.title, description=idea.description)
+        for idea in ideas
+    )
+    if with_arguments:
+        new_ids = {idea.pk: new.pk for idea, new in zip(ideas, copies, strict=True)}
+        Argument.objects.bulk_create(
+            Argument(idea_id=new_ids[a.idea_id], author=author, kind=a.kind, text=a.text)
+            for a in Argument.objects.filter(idea__question=source).order_by("created_at", "pk")
+        )
+    return copy, admin_key
 
 
 def question_close_due(*, at: datetime | None = None) -> int:
@@ -648,6 +767,8 @@ def _idea_add(
     _require_phase(locked, "ideas")
     if not (locked.allow_ideas or by_organiser):
         raise ActionRefused(_("Only the organiser can add ideas here."), code="ideas_disabled")
+    _require_short(locked, "description", description)
+    _require_room_for_idea(locked, author, by_organiser=by_organiser)
     idea = Idea(question=locked, author=author, title=title, description=description)
     if image is not None:
         _show_image(idea, image, image_key, image_alt)
@@ -660,6 +781,8 @@ def _idea_add(
 def idea_update(*, idea: Idea, title: str, description: str, by_organiser: bool = False) -> Idea:
     locked = _lock(idea.question)
     _require_present(idea, _("This idea has been deleted."))
+    if description != idea.description:  # a text saved before a lowered limit may stay
+        _require_short(locked, "description", description)
     idea.title, idea.description = title, description
     idea.edited_by_organiser = _edited_by_organiser(idea, by_organiser)
     idea.save(update_fields=["title", "description", "edited_by_organiser"])
@@ -788,6 +911,7 @@ def argument_add(
         raise ActionRefused(
             _("Only the organiser can add pros and cons here."), code="arguments_disabled"
         )
+    _require_short(locked, "text", text)
     argument = Argument.objects.create(idea=idea, author=author, kind=kind, text=text)
     bump_rows(Idea.objects.filter(pk=idea.pk))
     _announce(locked, "argument.added", idea=idea.pk, argument=argument.pk)
@@ -800,6 +924,8 @@ def argument_update(
 ) -> Argument:
     locked = _lock(argument.idea.question)
     _require_present(argument, _("This argument has been deleted."))
+    if text != argument.text:
+        _require_short(locked, "text", text)
     argument.kind, argument.text = kind, text
     argument.edited_by_organiser = _edited_by_organiser(argument, by_organiser)
     argument.save(update_fields=["kind", "text", "edited_by_organiser"])
@@ -902,8 +1028,7 @@ def _vote_cast(*, idea: Idea, participant: Participant) -> VoteResult:
     if locked.max_votes is not None:
         used, here = hot.votes_used(participant.pk, idea.pk)
         if here:  # a vote cast again is no new vote, even at the cap
-            kept = Vote.objects.get(idea=idea, participant=participant)
-            raise _Unchanged(_voted(idea, locked, kept, changed=False))
+            raise _Unchanged(_voted(idea, locked, _kept(idea, participant), changed=False))
         if used >= locked.max_votes:
             raise _vote_cap(locked.max_votes)
     event = _event(locked, "vote.cast", **tally_ids(locked, idea.pk))
@@ -912,8 +1037,7 @@ def _vote_cast(*, idea: Idea, participant: Participant) -> VoteResult:
         # Not inserted: the idea is gone or hidden, or this person voted for it before (perhaps
         # a moment ago, in a concurrent request): the database keeps one, and so do we.
         _require_shown(idea, _("This idea has been deleted."))
-        kept = Vote.objects.get(idea=idea, participant=participant)
-        raise _Unchanged(_voted(idea, locked, kept, changed=False))
+        raise _Unchanged(_voted(idea, locked, _kept(idea, participant), changed=False))
     announce(locked.pk, locked.version)
     return _voted(idea, locked, vote, changed=True)
 
@@ -982,13 +1106,79 @@ def _cast_answer(
         raise _vote_cap(cast.max_votes)
     if not cast.idea_here:
         _require_shown(idea, _("This idea has been deleted."))
-    kept = Vote.objects.get(idea=idea, participant=participant)  # voted for it already
+    kept = _kept(idea, participant)  # voted for it already
     return VoteResult(kept, False, cast.vote_count, voters, cast.version)
+
+
+def _kept(idea: Idea, participant: Participant) -> Vote | None:
+    """The person's first vote on the idea (stack 1), if they have one."""
+    return Vote.objects.filter(idea=idea, participant=participant).order_by("stack").first()
+
+
+def _per_idea_cap(votes: int) -> ActionRefused:
+    return ActionRefused(
+        ngettext(
+            "You may put at most %(n)d vote on one idea.",
+            "You may put at most %(n)d of your votes on one idea.",
+            votes,
+        )
+        % {"n": votes},
+        code="vote_cap_per_idea",
+    )
+
+
+@_unless_unchanged
+def vote_set(*, idea: Idea, participant: Participant, votes: int) -> VoteResult:
+    """Have `votes` of one's votes on the idea (0 takes them all back): where the organiser lets
+    people put several on one idea (`max_votes_per_idea`), within their votes in total
+    (`max_votes`). The same number again changes nothing, so two quick clicks of one button
+    count once. Fewer than one has is always allowed, even beyond a lowered limit.
+
+    Each vote is a row numbered by its stack, added or taken back under the question's lock;
+    the database holds one row per stack, so the idea's count (moved with every row) and the
+    rows cannot part, even if two requests add "the second vote" at once."""
+    locked = _bump(idea.question)
+    _require_open(locked)
+    used, here, top = hot.my_votes(participant.pk, idea.pk)
+    if votes == here:
+        raise _Unchanged(_voted(idea, locked, _kept(idea, participant), changed=False))
+    _require_phase(locked, "votes")
+    kind = "vote.cast" if votes > here else "vote.retracted"
+    event = _event(locked, kind, **tally_ids(locked, idea.pk))
+    if votes < here:
+        hot.delete_votes_above(idea.pk, participant.pk, votes, event)
+    else:
+        if votes > locked.max_votes_per_idea:
+            raise _per_idea_cap(locked.max_votes_per_idea)
+        if locked.max_votes is not None and used - here + votes > locked.max_votes:
+            raise _vote_cap(locked.max_votes)
+        for stack in range(top + 1, top + 1 + votes - here):
+            # The event is logged once, with the first row.
+            if hot.insert_vote(idea.pk, participant.pk, event, stack=stack) is None:
+                _require_present(idea, _("This idea has been deleted."))
+            event = None  # type: ignore[assignment]
+    announce(locked.pk, locked.version)
+    return _voted(idea, locked, _kept(idea, participant), changed=True)
+
+
+def vote_add(*, idea: Idea, participant: Participant) -> VoteResult:
+    """One more of one's votes on the idea (the vote box's plus); in approval voting, the vote."""
+    if idea.question.max_votes_per_idea <= 1:
+        return vote_cast(idea=idea, participant=participant)
+    _used, here, _top = hot.my_votes(participant.pk, idea.pk)
+    return vote_set(idea=idea, participant=participant, votes=here + 1)
+
+
+def vote_remove(*, idea: Idea, participant: Participant) -> VoteResult:
+    """One of one's votes on the idea taken back (the vote box's "minus")."""
+    _used, here, _top = hot.my_votes(participant.pk, idea.pk)
+    return vote_set(idea=idea, participant=participant, votes=max(here - 1, 0))
 
 
 @_unless_unchanged
 def vote_retract(*, idea: Idea, participant: Participant) -> VoteResult:
-    """Take a vote back. Taking it back twice changes nothing the second time."""
+    """Take a vote back (every one of one's votes on the idea). Taking it back twice changes
+    nothing the second time."""
     locked = _bump(idea.question)
     _require_open(locked)
     _require_phase(locked, "votes")
@@ -1006,6 +1196,7 @@ def vote_retract(*, idea: Idea, participant: Participant) -> VoteResult:
 def comment_add(*, question: Question, author: Participant, text: str) -> Comment:
     locked = _lock(question)
     _require_open(locked)
+    _require_short(locked, "text", text)
     comment = Comment.objects.create(question=locked, author=author, text=text)
     _announce(locked, "comment.added", comment=comment.pk)
     return comment
@@ -1015,6 +1206,8 @@ def comment_add(*, question: Question, author: Participant, text: str) -> Commen
 def comment_update(*, comment: Comment, text: str, by_organiser: bool = False) -> Comment:
     locked = _lock(comment.question)
     _require_present(comment, _("This comment has been deleted."))
+    if text != comment.text:
+        _require_short(locked, "text", text)
     comment.text = text
     comment.edited_by_organiser = _edited_by_organiser(comment, by_organiser)
     comment.save(update_fields=["text", "edited_by_organiser"])

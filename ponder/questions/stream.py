@@ -15,7 +15,7 @@ from . import hot
 from .access import Gated, question_for, question_for_token, shown_to_everyone
 from .gates import gated_json
 from .models import Idea, Question, Survey, TakingPart
-from .pages import VOTERS_SHOWN, named_voters
+from .pages import VOTERS_SHOWN, named_voters, voter_counts
 
 TALLY_EVENTS = frozenset({"vote.cast", "vote.retracted"})
 
@@ -58,12 +58,14 @@ def _describe(question_id: str, events: list[Event], ideas: set[str]) -> None:
     shown = Idea.objects.filter(pk__in=ideas, question_id=question_id, hidden_reason="")
     counts = dict(shown.values_list("pk", "vote_count"))
     voters = hot.first_voters(list(counts), per_idea=VOTERS_SHOWN) if names_shown and counts else {}
+    people = voter_counts(question, list(counts)) if names_shown else None
     for event in events:
         idea = event.ids.get("idea")
         if event.type in TALLY_EVENTS and idea in counts:
             # The names the page's vote box shows: the one rule for both (pages.named_voters).
-            shown = named_voters(list(voters.get(idea, ())), counts[idea])
-            more = counts[idea] - len(shown) if shown else 0  # no names, no "and 3 more"
+            voting = counts[idea] if people is None else people[idea]
+            shown = named_voters(list(voters.get(idea, ())), voting)
+            more = voting - len(shown) if shown else 0  # no names, no "and 3 more"
             event.public = {"count": counts[idea], "voters": shown, "more": more}
 
 

@@ -37,6 +37,7 @@ from ponder.ratelimit import limit
 from . import errors, gates, services, stencils
 from .access import (
     Access,
+    admin_cookie_name,
     admin_for,
     argument_for,
     asked_by,
@@ -59,6 +60,7 @@ from .crowds import network_of_request
 from .forms import (
     ArgumentForm,
     CommentForm,
+    DuplicateForm,
     IdeaAddForm,
     IdeaForm,
     NameForm,
@@ -66,7 +68,7 @@ from .forms import (
     QuestionSettingsForm,
     RenameForm,
 )
-from .models import Argument, Comment, Idea, IdeaMerge, Participant, Vote
+from .models import Argument, Comment, Idea, IdeaMerge, Participant, Question, Vote
 from .pages import ARGUMENTS_SHOWN, COMMENTS_SHOWN, IDEAS_SHOWN, Listing, question_page
 from .rendering import IDEA_PAGE, as_html, shared_parts
 from .services import ActionRefused, VoteResult
@@ -110,11 +112,22 @@ def _my_name(access: Access) -> str:
     return access.participant.name if access.participant else ""
 
 
+# Refusals shown on the form as a whole (above its fields), not as the page's status.
+FORM_REFUSALS = frozenset({"idea_limit", "idea_limit_per_person"})
+
+
 def _name_taken(form: Form, refused: ActionRefused) -> bool:
-    """A name that looks like another participant's is refused next to the name field."""
-    if refused.code != "name_taken" or "name" not in form.fields:
+    """Whether the refusal belongs on the form, where it is put: a name that looks like another
+    participant's next to the name field, a text over the limit next to the text, a limit of
+    ideas above the form."""
+    if refused.code == "name_taken" and "name" in form.fields:
+        form.add_error("name", refused.message)
+    elif refused.field and refused.field in form.fields:
+        form.add_error(refused.field, refused.message)
+    elif refused.code in FORM_REFUSALS:
+        form.add_error(None, refused.message)
+    else:
         return False
-    form.add_error("name", refused.message)
     return True
 
 
@@ -288,8 +301,9 @@ def detail_context(
     )
     if "page" not in parts and "article" not in parts:  # the forms are rendered here
         name = remembered_name(request)
-        context["idea_form"] = IdeaAddForm(needs_name=access.participant is None, name=name)
-        context["comment_form"] = CommentForm(needs_name=access.participant is None, name=name)
+        needs_name, text_max = access.participant is None, access.question.text_max
+        context["idea_form"] = IdeaAddForm(needs_name=needs_name, name=name, text_max=text_max)
+        context["comment_form"] = CommentForm(needs_name=needs_name, name=name, text_max=text_max)
     shared = shared_parts(
         request,
         access,
@@ -519,6 +533,48 @@ def admin_key_replace(request: HttpRequest, question_id: str) -> HttpResponse:
     return response
 
 
+@require_http_methods(["GET", "POST"])
+@limit("question")  # a copy is a new question
+def question_duplicate(request: HttpRequest, question_id: str) -> HttpResponse:
+    """A copy of the question with its settings (with its ideas, and their pros and cons, if
+    asked), opened as a new question of this browser's."""
+    access = admin_for(request, question_id)
+    form = DuplicateForm(request.POST or None)
+    if request.method == "GET" or not form.is_valid():
+        status = 422 if form.errors else 200
+        context = _context(request, access, form=form)
+        return render(request, "questions/duplicate.html", context, status=status)
+    what = form.cleaned_data["copy"]
+    copy, admin_key = services.question_duplicate(
+        question=access.question,
+        with_ideas=what in {"ideas", "arguments"},
+        with_arguments=what == "arguments",
+    )
+    messages.success(
+        request,
+        _("This is your copy: a new question with its own links. Share it when it is ready."),
+    )
+    response = redirect("question", copy.pk)
+    remember_organiser(response, question_id=copy.pk, admin_key=admin_key)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def question_delete(request: HttpRequest, question_id: str) -> HttpResponse:
+    """Delete the question, after a confirmation: everything on it is gone at once, and its
+    links answer 410 Gone."""
+    access = admin_for(request, question_id)
+    if request.method == "GET":
+        contents = Question.objects.with_contents().get(pk=access.question.pk)
+        context = _context(request, access, contents=contents)
+        return render(request, "questions/question_delete.html", context)
+    services.question_delete(question=access.question)
+    messages.success(request, _("The question was deleted, with everything on it."))
+    response = redirect("home")
+    response.delete_cookie(admin_cookie_name(question_id), path=f"/q/{question_id}/")
+    return response
+
+
 # Ideas --------------------------------------------------------------------------------------
 
 
@@ -526,7 +582,12 @@ def admin_key_replace(request: HttpRequest, question_id: str) -> HttpResponse:
 @limit("idea", newcomer=True, person=participant_token)
 def idea_add(request: HttpRequest, question_id: str) -> HttpResponse:
     access = question_for(request, question_id)
-    form = IdeaAddForm(request.POST, request.FILES, needs_name=access.participant is None)
+    form = IdeaAddForm(
+        request.POST,
+        request.FILES,
+        needs_name=access.participant is None,
+        text_max=access.question.text_max,
+    )
     invalid = partial(
         _form_invalid,
         request,
@@ -557,7 +618,7 @@ def idea_add(request: HttpRequest, question_id: str) -> HttpResponse:
             else _refused(request, access, refused.message, status=409)
         )
     context = _idea_row(request, access, idea.pk)
-    context["idea_form"] = IdeaAddForm()
+    context["idea_form"] = IdeaAddForm(text_max=access.question.text_max)
     return _done(
         request,
         access,
@@ -642,6 +703,8 @@ def _vote_or_unvote(
     access = question_for(request, question_id, idea_id=idea_id)
     idea = idea_for(access, idea_id)
     action = services.vote_cast if cast else services.vote_retract
+    if access.question.max_votes_per_idea > 1:  # one of several on the idea: "+" and "minus"
+        action = services.vote_add if cast else services.vote_remove
     return _act_as_participant(
         request,
         access,
@@ -680,7 +743,12 @@ def _vote_box(request: HttpRequest, access: Access, idea: Idea, result: VoteResu
     whether this person now votes for it; filled in from a stencil of the partial. On a
     question with a cap, also what the reader has left of it (the note kept in view). With
     the tally hidden from them, their own mark only, rendered from the partial itself."""
-    if not access.reader.sees_counts():
+    if access.question.max_votes_per_idea > 1:
+        # Several votes on one idea: the box says how many are theirs (no stencil of it).
+        access.reader.read_marks_now()
+        context = _idea_row(request, access, idea.pk)
+        box = render_to_string(f"{DETAIL}#vote_box", context, request)
+    elif not access.reader.sees_counts():
         hidden = SimpleNamespace(
             pk=idea.pk, title=idea.title, vote_count=None, first_voters=[], more_voters=0
         )
@@ -698,16 +766,21 @@ def _vote_box(request: HttpRequest, access: Access, idea: Idea, result: VoteResu
             is_open=access.is_open,
             csrf_token=get_token(request),
         )
+    return box + _votes_left(request, access)
+
+
+def _votes_left(request: HttpRequest, access: Access) -> str:
+    """On a question with a cap, the reader's "Your votes: 2 of 5 left", to swap in."""
     cap = access.question.max_votes
     if not cap or survey_page_url(request, access.question, ""):
-        return box  # a survey's page shows each question's note in its part (live-refreshed)
+        return ""  # a survey's page shows each question's note in its part (live-refreshed)
     used = Vote.objects.filter(participant=access.participant).count()
     context = {
         "question": access.question,
         "page": SimpleNamespace(my_votes_left=max(cap - used, 0)),
         "oob": True,
     }
-    return box + render_to_string(f"{DETAIL}#votes_left", context)
+    return render_to_string(f"{DETAIL}#votes_left", context)
 
 
 # Arguments and likes ------------------------------------------------------------------------
@@ -719,7 +792,10 @@ def argument_add(request: HttpRequest, question_id: str, idea_id: str) -> HttpRe
     access = question_for(request, question_id, idea_id=idea_id)
     idea = idea_for(access, idea_id)
     form = ArgumentForm(
-        request.POST, needs_name=access.participant is None, auto_id=f"id_{idea.pk}_%s"
+        request.POST,
+        needs_name=access.participant is None,
+        auto_id=f"id_{idea.pk}_%s",
+        text_max=access.question.text_max,
     )
 
     def invalid() -> HttpResponse:
@@ -805,7 +881,9 @@ def _like_or_unlike(
 @limit("comment", newcomer=True, person=participant_token)
 def comment_add(request: HttpRequest, question_id: str) -> HttpResponse:
     access = question_for(request, question_id)
-    form = CommentForm(request.POST, needs_name=access.participant is None)
+    form = CommentForm(
+        request.POST, needs_name=access.participant is None, text_max=access.question.text_max
+    )
     invalid = partial(
         _form_invalid,
         request,
@@ -842,7 +920,8 @@ def comment_add(request: HttpRequest, question_id: str) -> HttpResponse:
 
 def _comments_context(request: HttpRequest, access: Access) -> dict[str, Any]:
     page = question_page(access, idea_ids=[], comments=True)
-    return _context(request, access, page=page, comment_form=CommentForm(), needs_name=False)
+    form = CommentForm(text_max=access.question.text_max)
+    return _context(request, access, page=page, comment_form=form, needs_name=False)
 
 
 # Editing and deleting entries (ideas, arguments, comments) ----------------------------------
@@ -931,7 +1010,14 @@ def entry_edit(request: HttpRequest, question_id: str, kind: str, entry_id: str)
     access, entry = _entry(request, question_id, kind, entry_id)
     spec = ENTRIES[kind]
     initial = {name: getattr(entry, name) for name in spec.fields}
-    form = spec.form(request.POST or None, initial=initial, auto_id=f"id_{entry.pk}_%s")
+    # A text saved before the organiser lowered the limit may be saved again as it is.
+    saved = len(getattr(entry, spec.form.long_text))
+    form = spec.form(
+        request.POST or None,
+        initial=initial,
+        auto_id=f"id_{entry.pk}_%s",
+        text_max=max(access.question.text_max, saved),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             spec.update(
@@ -940,8 +1026,10 @@ def entry_edit(request: HttpRequest, question_id: str, kind: str, entry_id: str)
                 by_organiser=access.is_organiser,
             )
         except ActionRefused as refused:
-            return _refused(request, access, refused.message, status=409)
-        return _after_entry_change(request, access, kind, entry, str(spec.saved))
+            if not _name_taken(form, refused):
+                return _refused(request, access, refused.message, status=409)
+        else:
+            return _after_entry_change(request, access, kind, entry, str(spec.saved))
     context = _context(request, access, form=form, entry=entry, kind=kind, partial="edit_form")
     template = "questions/form_page.html"
     if request.htmx:

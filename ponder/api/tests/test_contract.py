@@ -49,6 +49,10 @@ def test_a_question_can_be_asked_with_its_settings(db: None) -> None:
         "max_votes": 3,
         "deadline": deadline.isoformat().replace("+00:00", "Z"),
         "time_zone": "Europe/Berlin",
+        "max_ideas_per_person": None,
+        "max_ideas": None,
+        "max_text_length": None,
+        "max_votes_per_idea": 1,
         "ideas_until": None,
         "hide_tally": False,
         "organiser_sees_tally": True,
@@ -152,6 +156,7 @@ def test_ideas_arguments_and_comments_are_created_with_201_and_their_id(
         "votes": 0,
         "voters": [],
         "voted": False,
+        "my_votes": 0,
         "rank": None,
         "changeable": True,
         "created_at": new_idea.data["created_at"],
@@ -245,8 +250,8 @@ def test_the_organiser_changes_closes_reopens_and_deletes_the_question(
 
     assert alice.delete(f"/questions/{qid}").status_code == 204
     assert not Question.objects.filter(pk=qid).exists()
-    assert Caller().get(f"/questions/{qid}").status_code == 404
-    assert alice.delete(f"/questions/{qid}").status_code == 404
+    assert Caller().get(f"/questions/{qid}").status_code == 410  # gone, not unknown
+    assert alice.delete(f"/questions/{qid}").status_code == 410
 
 
 def test_a_deadline_that_passed_closes_the_question_for_the_api_too(

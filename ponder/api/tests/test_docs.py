@@ -14,6 +14,7 @@ CONTRACT = {
     "/api/v1/questions/{question_id}/close": {"post"},
     "/api/v1/questions/{question_id}/reopen": {"post"},
     "/api/v1/questions/{question_id}/admin-token": {"post"},
+    "/api/v1/questions/{question_id}/duplicate": {"post"},
     "/api/v1/questions/{question_id}/results": {"get"},
     "/api/v1/questions/{question_id}/crowds": {"get"},
     "/api/v1/questions/{question_id}/crowds/{network}/remove": {"post"},

@@ -51,6 +51,7 @@ ORGANISER_ONLY = [
     ("POST", "/questions/{q}/close", None, 200),
     ("POST", "/questions/{q}/reopen", None, 200),
     ("DELETE", "/questions/{q}", None, 204),
+    ("POST", "/questions/{q}/duplicate", {"ideas": True, "arguments": True}, 201),
 ]
 
 

@@ -14,7 +14,7 @@ from ponder.lib import text
 from ponder.questions.access import Access, Reader, remembered_name
 from ponder.questions.forms import ArgumentForm
 from ponder.questions.models import Idea
-from ponder.questions.rendering import NAME_MARK, Slot, shared_row, slot_marker
+from ponder.questions.rendering import NAME_MARK, Slot, shared_row, slot_marker, stack_mark
 
 register = template.Library()
 
@@ -83,16 +83,16 @@ def avatar(person: object) -> SafeString:
 
 
 @lru_cache(maxsize=64)
-def _argument_fields(language: str, needs_name: bool, name: str) -> str:
-    form = ArgumentForm(auto_id="id_IDEA_%s", needs_name=needs_name, name=name)
+def _argument_fields(language: str, needs_name: bool, name: str, text_max: int) -> str:
+    form = ArgumentForm(auto_id="id_IDEA_%s", needs_name=needs_name, name=name, text_max=text_max)
     return render_to_string("questions/_fields.html", {"form": form})
 
 
 @register.simple_tag(takes_context=True)
 def argument_fields(context: template.Context, idea: Idea) -> SafeString:
     """The empty add-argument form of one idea, for one reader (the question page loads it when
-    "Add a pro or con" is opened). The form is rendered once per language and name, and only
-    its ids are made unique per idea."""
+    "Add a pro or con" is opened). The form is rendered once per language, name and text
+    limit, and only its ids are made unique per idea."""
     access: Access = context["access"]
     needs_name = access.reader.is_newcomer
     name = ""
@@ -100,7 +100,7 @@ def argument_fields(context: template.Context, idea: Idea) -> SafeString:
         # In a shared render, a stand-in for each reader's own (`rendering.shared_parts`).
         shared = context.get("shared_slots") is not None
         name = NAME_MARK if shared else remembered_name(context["request"])
-    html = _argument_fields(get_language(), needs_name, name)
+    html = _argument_fields(get_language(), needs_name, name, access.question.text_max)
     # Safe: rendered from our own template; an idea id is 12 base62 characters.
     return mark_safe(html.replace("id_IDEA_", f"id_{idea.pk}_"))  # noqa: S308
 
@@ -195,6 +195,15 @@ def personal(parser: template.base.Parser, token: template.base.Token) -> Person
         no = parser.parse(("endpersonal",))
         parser.delete_first_token()
     return PersonalNode(bits[1], parser.compile_filter(bits[2]), yes, no)
+
+
+@register.simple_tag(takes_context=True)
+def my_votes(context: template.Context, idea: Idea) -> str:
+    """How many of the reader's votes are on the idea: in a shared render, a mark that each
+    reader's own number replaces (`rendering.STACK_MARK`)."""
+    if context.get("shared_slots") is not None:
+        return stack_mark(idea.pk)
+    return str(context["access"].reader.votes_on(idea.pk))
 
 
 class SharedRowNode(template.Node):

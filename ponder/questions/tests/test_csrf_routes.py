@@ -304,6 +304,7 @@ API_BODIES = {
     ("patch", "api/v1/comments/<comment_id>"): {"text": "Hijacked"},
     ("post", "api/v1/questions/<question_id>/invitations"): {"count": 1},
     ("post", "api/v1/questions/<question_id>/co-organisers"): {"email": "cora@example.org"},
+    ("post", "api/v1/questions/<question_id>/duplicate"): {"ideas": True},
     ("post", "api/v1/questions/<question_id>/crowds/<network>/remove"): {
         "since": "2000-01-01T00:00:00+00:00",
         "until": "2100-01-01T00:00:00+00:00",

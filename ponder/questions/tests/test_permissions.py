@@ -227,6 +227,34 @@ def test_only_the_organiser_reopens_the_question(board, role):
     assert board.question.is_open() == (role == "organiser")
 
 
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_organiser_duplicates_the_question(board, role, state):
+    if state == "closed":
+        board.close()
+    path = f"/q/{board.question.pk}/duplicate/"
+    allowed = role == "organiser"
+    assert board.people[role].get(path).status_code == (200 if allowed else 404)
+    response = board.people[role].post(path, {"copy": "ideas"})
+    assert response.status_code == (302 if allowed else 404)
+    # Oscar's question and alice's: a copy only if alice asked for it.
+    assert Question.objects.count() == (3 if allowed else 2)
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_organiser_deletes_the_question(board, role, state):
+    if state == "closed":
+        board.close()
+    path = f"/q/{board.question.pk}/delete/"
+    allowed = role == "organiser"
+    assert board.people[role].get(path).status_code == (200 if allowed else 404)
+    response = board.people[role].post(path)
+    assert response.status_code == (302 if allowed else 404)
+    assert Question.objects.filter(pk=board.question.pk).exists() == (not allowed)
+    assert Question.objects.filter(pk=board.other_question.pk).exists()
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_only_the_organiser_is_shown_the_admin_link(board, role):
     page = board.people[role].get(f"/q/{board.question.pk}/").content.decode()

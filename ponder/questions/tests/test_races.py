@@ -553,3 +553,71 @@ def test_a_vote_that_waited_is_cast_by_its_first_run_unless_a_cap_needs_a_curren
     assert len(calls) == 1 + runs  # Bob's, then Carol's
     assert hot.votes_of(board.idea.pk, first=3) == (2, ["Bob", "Carol"])
     assert Event.objects.filter(question=board.question, type="vote.cast").count() == 2
+
+
+# Limits: ideas per person and in total, several votes on one idea -----------------------------
+
+
+def test_it_holds_the_ideas_per_person_limit_when_someone_adds_many_at_once(board: Board) -> None:
+    Question.objects.filter(pk=board.question.pk).update(max_ideas_per_person=2)
+    bob = board.participant("Bob")
+    question = Question.objects.get(pk=board.question.pk)
+    adds = [
+        partial(services.idea_add, question=question, author=bob, title=f"Bob's idea {n}")
+        for n in range(THREADS)
+    ]
+    outcomes = race(adds)
+    assert unexpected(outcomes, "idea_limit_per_person") == []
+    assert sorted(o.refused or "added" for o in outcomes) == (
+        ["added"] * 2 + ["idea_limit_per_person"] * (THREADS - 2)
+    )
+    assert Idea.objects.filter(author=bob).count() == 2
+
+
+def test_it_holds_the_ideas_in_total_limit_when_many_add_at_once(board: Board) -> None:
+    Question.objects.filter(pk=board.question.pk).update(max_ideas=4)  # one is there already
+    question = Question.objects.get(pk=board.question.pk)
+    people = [board.participant(f"Person {n}") for n in range(THREADS)]
+    outcomes = race(
+        [
+            partial(services.idea_add, question=question, author=p, title=f"Idea of {p.name}")
+            for p in people
+        ]
+    )
+    assert unexpected(outcomes, "idea_limit") == []
+    assert sum(o.error is None for o in outcomes) == 3
+    assert Idea.objects.filter(question=question).count() == 4
+
+
+def test_stacked_votes_hold_both_caps_and_their_counts_when_added_at_once(board: Board) -> None:
+    Question.objects.filter(pk=board.question.pk).update(max_votes_per_idea=3, max_votes=4)
+    other = services.idea_add(question=board.question, author=board.author, title="The city")
+    bob = board.participant("Bob")
+    adds = [
+        partial(services.vote_add, idea=board.fresh_idea(idea), participant=bob)
+        for idea in (board.idea, other)
+        for _ in range(THREADS // 2)
+    ]
+    outcomes = race(adds)
+    assert unexpected(outcomes, "vote_cap", "vote_cap_per_idea") == []
+    mine = Vote.objects.filter(participant=bob)
+    assert mine.count() <= 4
+    for idea in (board.idea, other):
+        stacks = sorted(mine.filter(idea=idea).values_list("stack", flat=True))
+        assert stacks == list(range(1, len(stacks) + 1))  # one row per stack, none missing
+        assert len(stacks) <= 3
+    # The fixture checks that every idea's count is its rows after the race.
+
+
+def test_a_person_setting_the_same_number_of_votes_at_once_gets_it_once(board: Board) -> None:
+    Question.objects.filter(pk=board.question.pk).update(max_votes_per_idea=3)
+    bob = board.participant("Bob")
+    sets = [
+        partial(services.vote_set, idea=board.fresh_idea(), participant=bob, votes=3)
+        for _ in range(THREADS)
+    ]
+    outcomes = race(sets)
+    assert unexpected(outcomes) == []
+    assert sorted(Vote.objects.filter(participant=bob).values_list("stack", flat=True)) == [1, 2, 3]
+    assert sum(o.value.changed for o in outcomes) == 1
+    assert Idea.objects.get(pk=board.idea.pk).vote_count == 3
