@@ -936,7 +936,7 @@ def idea_image_remove(request: HttpRequest, idea_id: str = IdeaId) -> dict[str, 
 
 @api.put(
     "/ideas/{idea_id}/vote",
-    response={200: IdeaOut, **_errors(401, 403, 404, 409)},
+    response={200: IdeaOut, **_errors(400, 401, 403, 404, 409)},
     summary="Vote for an idea",
     description="Voting again keeps one vote. Where the organiser lets people put several votes "
     "on one idea (`max_votes_per_idea`), `?votes=3` puts 3 of your votes on it (fewer takes "

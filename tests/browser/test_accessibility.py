@@ -210,8 +210,11 @@ def test_every_page_and_state_passes_axe(
     expect(page.locator("#idea-list .empty")).to_be_visible()
     scan(page, "a filter that finds nothing", found)
     page.goto(question)
-    page.locator("article.idea").first.get_by_role("link", name="1 more pro").click()
-    expect(page.locator("article.idea").first.locator("li.argument")).to_have_count(3)
+    # (New questions list the ideas in each reader's own order: the row is found by its link.)
+    folded = page.locator("article.idea").filter(has=page.get_by_role("link", name="1 more pro"))
+    row_id = folded.first.get_attribute("id")
+    page.locator(f"#{row_id}").get_by_role("link", name="1 more pro").click()
+    expect(page.locator(f"#{row_id} li.argument")).to_have_count(3)
     scan(page, "pros and cons unfolded", found)
 
     # The organiser: the admin panel (every details open, and told of a crowd of new names),

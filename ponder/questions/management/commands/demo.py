@@ -672,6 +672,9 @@ def _create(rng: random.Random) -> tuple[Question, str, str]:
         max_votes=question.max_votes,
         deadline=end_of_month(timezone.now(), settings.PONDER_TIME_ZONE),
         time_zone=settings.PONDER_TIME_ZONE,
+        # The demo shows how a question with a visible leader reads, as tricider's result page
+        # does: ordered by votes, not in each reader's own order (a new question's default).
+        random_order=False,
     )
 
     def join(name: str) -> Participant:
