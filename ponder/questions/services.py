@@ -22,7 +22,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -30,7 +29,7 @@ from django.utils.translation import gettext_noop, ngettext
 
 from ponder import mail
 from ponder.lib.ids import hash_secret, new_secret
-from ponder.lib.text import isolated, looks_alike, name_keys
+from ponder.lib.text import isolated, looks_alike, name_keys, without_bidi_controls
 from ponder.live.events import announce, record
 
 from . import hot, images
@@ -1381,10 +1380,20 @@ def question_links_send(*, question: Question, email: str, share_url: str, admin
     """Mail the organiser the share link and the admin link of their new question. The address
     is used for this mail only: it is not stored with the question (the queued mail holds it
     until it is sent)."""
-    context = {"title": question.title, "share_url": share_url, "admin_url": admin_url}
-    subject = render_to_string("questions/email/links_subject.txt", context)
-    mail.send(
-        to=email,
-        subject=" ".join(subject.split()),
-        body=render_to_string("questions/email/links_message.txt", context),
+    # Plain text, put together here: nothing in it is HTML, so nothing is escaped.
+    title = without_bidi_controls(question.title)
+    subject = _("Your question: %(title)s") % {"title": title}
+    body = "\n\n".join(
+        [
+            _("You asked a question on Ponder: %(title)s") % {"title": title},
+            _("Share this link with everyone who should take part:") + "\n" + share_url,
+            _("Your admin link. Keep it secret: whoever has it can change and delete the question.")
+            + "\n"
+            + admin_url,
+            _(
+                "You receive this mail because this address was given when the question was "
+                "asked. It was used for this mail only and is not kept."
+            ),
+        ]
     )
+    mail.send(to=email, subject=" ".join(subject.split()), body=body + "\n")
