@@ -479,6 +479,9 @@ def test_the_api_settings_take_the_password_but_never_give_it_back(db):
     assert PASSWORD not in json.dumps(saved.data)
 
 
+# The worker's pass sends the queued mail on connections of its own: the test's rows must be
+# committed for it to see them.
+@pytest.mark.django_db(transaction=True)
 def test_invitations_by_email_send_each_address_its_own_link(question, alice):
     answer = alice.post(
         f"/q/{question.pk}/invitations/", {"emails": "ann@example.org\nben@example.org"}
@@ -506,7 +509,8 @@ def test_the_organiser_lists_and_revokes_invitations(question, alice):
     assert invitation.state == "revoked"
 
 
-def test_the_api_makes_lists_and_revokes_invitations(db):
+@pytest.mark.django_db(transaction=True)
+def test_the_api_makes_lists_and_revokes_invitations(transactional_db):
     response = Caller().post("/questions", {"title": "Which venue?"})
     q, organiser = response.data["id"], Caller(response.data["admin_token"])
     made = organiser.post(f"/questions/{q}/invitations", {"count": 2, "label": "Desk"})
