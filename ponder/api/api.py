@@ -236,12 +236,9 @@ def _checked_settings(
             data[name] = wall.replace(tzinfo=None)  # a new one with seconds is refused
     form = QuestionSettingsForm(data, initial=initial)
     if not form.is_valid():
-        raise Invalid(
-            [
-                (name if name in {"title", "description"} else f"settings.{name}", message)
-                for name, messages in form.errors.items()
-                for message in messages
-            ]
+        raise Invalid.of_form(
+            form,
+            name=lambda field: field if field in {"title", "description"} else f"settings.{field}",
         )
     return form.cleaned_data
 
@@ -700,13 +697,7 @@ def invitations_create(
     }
     form = InvitationsForm(data)
     if not form.is_valid():
-        raise Invalid(
-            [
-                ("body" if name == "__all__" else name, message)
-                for name, messages in form.errors.items()
-                for message in messages
-            ]
-        )
+        raise Invalid.of_form(form)
     question = access.question
     if form.cleaned_data["emails"]:
         made = invitations.invitation_create_for_emails(
@@ -910,7 +901,7 @@ def idea_image_set(
     # The pages' own form: one set of rules and messages for a picture.
     form = PictureForm(request.POST, request.FILES)
     if not form.is_valid():
-        raise Invalid([(name, str(errors[0])) for name, errors in form.errors.items()])
+        raise Invalid.of_form(form)
     services.idea_image_set(
         idea=idea,
         image=form.cleaned_data["image"],

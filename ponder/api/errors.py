@@ -28,6 +28,20 @@ class Invalid(Exception):
         super().__init__(errors)
         self.errors = errors
 
+    @classmethod
+    def of_form(cls, form: Any, *, name: Callable[[str], str] | None = None) -> "Invalid":
+        """A page form's errors as the API's, every message of each field: the pages and the API
+        share one set of rules and messages. `name` says a field's name in the API (the form's
+        own, and "body" for what concerns no one field, by default)."""
+        named = name or (lambda field: "body" if field == "__all__" else field)
+        return cls(
+            [
+                (named(field), str(message))
+                for field, messages in form.errors.items()
+                for message in messages
+            ]
+        )
+
 
 # A body with 20,000 unknown keys was answered with 2 MB of errors in 0.66 s: the first are
 # enough to put the request right.
