@@ -18,7 +18,6 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,9 +31,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
 from ponder.database import database_answers
-from ponder.lib.ids import hash_secret, new_secret
-from ponder.notifications import services as notifications
-from ponder.notifications.models import Role
+from ponder.lib.ids import new_secret
 from ponder.ratelimit import limit
 
 from . import errors, gates, services, stencils
@@ -75,6 +72,7 @@ from .models import Argument, Comment, Idea, IdeaMerge, Participant, Question, V
 from .pages import ARGUMENTS_SHOWN, COMMENTS_SHOWN, IDEAS_SHOWN, Listing, question_page
 from .rendering import IDEA_PAGE, as_html, shared_parts
 from .services import ActionRefused, VoteResult
+from .signals import question_asked
 from .survey_reads import survey_page_url
 
 DETAIL = "questions/detail.html"
@@ -261,7 +259,14 @@ def home(request: HttpRequest) -> HttpResponse:
                     reverse("admin_link", args=[question.pk, admin_key])
                 ),
             )
-        _notifications_on_create(request, form, question, admin_key)
+        question_asked.send(
+            sender=Question,
+            request=request,
+            question=question,
+            admin_key=admin_key,
+            email=form.cleaned_data["email"],
+            notify=form.cleaned_data["notify"],
+        )
         messages.success(
             request, _("Your question is ready. Add the first ideas, then share the link.")
         )
@@ -271,34 +276,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request, "questions/home.html", {"form": form}, status=422 if form.errors else 200
     )
-
-
-def _notifications_on_create(
-    request: HttpRequest, form: QuestionCreateForm, question: Question, admin_key: str
-) -> None:
-    """The organiser's notifications of a new question: an account's at once; an address
-    given with the box ticked once it is confirmed (a link is mailed to it)."""
-    base_url = request.build_absolute_uri("/").rstrip("/")
-    account = request_account(request)
-    if account is not None:
-        notifications.account_subscribe(
-            question=question,
-            user=account,
-            role=Role.ORGANISER,
-            participant=None,
-            base_url=base_url,
-            language=translation.get_language(),
-        )
-    elif form.cleaned_data["email"] and form.cleaned_data["notify"]:
-        notifications.address_subscribe(
-            question=question,
-            email=form.cleaned_data["email"],
-            role=Role.ORGANISER,
-            participant=None,
-            admin_key_hash=hash_secret(admin_key),
-            base_url=base_url,
-            language=translation.get_language(),
-        )
 
 
 def _ideas_shown(request: HttpRequest, access: Access) -> int:

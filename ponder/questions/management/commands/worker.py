@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 
 from ponder import mail
-from ponder.notifications import sending as notifications
 from ponder.questions.services import question_close_due, question_phase_due
+from ponder.questions.signals import worker_pass
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class Command(BaseCommand):
             switched = closed = 0
         try:
             # After closing: a question closed at its deadline gets its result mailed now.
-            notifications.run()
+            worker_pass.send(sender=self.__class__, at=None)
         except DatabaseError:
             logger.exception("could not queue the notifications")
         if switched:
