@@ -373,8 +373,18 @@ def make_account_subscriptions(*, at: datetime) -> int:
     base_url = _base_url()
     if not base_url:
         return 0  # no address to link to yet: PONDER_BASE_URL, or the first request's
-    open_questions = Question.objects.filter(closed_at__isnull=True).filter(
-        Q(deadline__isnull=True) | Q(deadline__gt=at)
+    # Open, and with something to tell soon: a change in the last day (the events' index), or a
+    # deadline within two. A quiet question's people get theirs with its next change, from what
+    # happened since they joined (at most a day back), so nothing is missed by waiting.
+    lately = at - DAILY_EVERY
+    open_questions = (
+        Question.objects.filter(closed_at__isnull=True)
+        .filter(Q(deadline__isnull=True) | Q(deadline__gt=at))
+        .filter(
+            Q(created_at__gte=lately)
+            | Q(deadline__lte=at + 2 * DEADLINE_AHEAD)
+            | Q(pk__in=Event.objects.filter(created_at__gte=lately).values("question_id"))
+        )
     )
     has_one = Subscription.objects.filter(question=OuterRef("question"), user=OuterRef("user"))
     wanted: list[tuple[int, str, str, Participant | None, datetime]] = []

@@ -269,3 +269,20 @@ def test_a_pass_that_read_a_subscription_before_another_sent_it_sends_nothing(
     assert sending.notify(second, at=now) == 0
     mail.run_due()
     assert len(inbox.to(DANA)) == 1
+
+
+def test_an_accounts_subscription_made_by_the_worker_tells_what_came_since_it_joined(
+    inbox: Inbox, dana: Member, erin: Member
+) -> None:
+    question, _ = services.question_create(title="Lunch?")
+    bob = join(question, "Bob")
+    idea(question, bob, "Before anyone")
+    mine = join(question, "Erin", user=erin.account)
+    services.co_organiser_add(question=Question.objects.get(pk=question.pk), email=DANA)
+    erins = idea(question, mine, "Pizza")
+    argue(erins, bob, "Everyone likes it")
+    deliver()  # the first pass makes both subscriptions and mails at once
+    assert "Everyone likes it" in inbox.text(inbox.to(ERIN)[0])
+    [organiser] = inbox.to(DANA)
+    assert Subscription.objects.get(user=dana.account).role == "organiser"
+    assert "Pizza" in inbox.text(organiser) and "Before anyone" not in inbox.text(organiser)

@@ -205,3 +205,44 @@ def test_mails_come_in_the_language_of_the_subscriber(inbox: Inbox) -> None:
     mail.run_due()
     [confirmation] = inbox.to(PAT)
     assert confirmation["Subject"] == "Benachrichtigungen bestätigen: Mittagessen?"
+
+
+def test_the_organiser_without_an_account_subscribes_as_the_organiser(
+    inbox: Inbox, question: Question, alice: Person
+) -> None:
+    page = alice.get(f"/q/{question.pk}/notify/")
+    assert "New ideas and reports, at once or once a day" in page.content.decode()
+    alice.post(f"/q/{question.pk}/notify/", {"email": "alice@example.org"})
+    subscription = Subscription.objects.get()
+    assert subscription.role == "organiser"
+    Client().post(f"/n/{subscription.pk}/confirm/")
+    mail.run_due()
+    inbox.messages.clear()
+    idea(question, join(question, "Bob"), "Pizza")
+    deliver()
+    [news] = inbox.to("alice@example.org")
+    assert "1 new idea" in inbox.text(news) and "Pizza" in inbox.text(news)
+
+
+def test_the_address_is_shown_nowhere_else(question: Question, alice: Person) -> None:
+    bob = Person("Bob").join(question)
+    bob.post(f"/q/{question.pk}/notify/", {"email": "bob.secret@example.org"})
+    assert Subscription.objects.filter(email="bob.secret@example.org").exists()
+    pages = [
+        f"/q/{question.pk}/",
+        f"/q/{question.pk}/participants/",
+        f"/q/{question.pk}/report/",
+        f"/q/{question.pk}/export/results.json",
+        f"/q/{question.pk}/export/ideas.csv",
+        f"/api/v1/questions/{question.pk}",
+    ]
+    for path in pages:
+        answer = alice.get(path)
+        assert answer.status_code == 200, path
+        assert b"bob.secret" not in answer.content, path
+
+
+def test_the_worker_says_it_sends_notifications() -> None:
+    from ponder.questions.management.commands.worker import Command
+
+    assert "notifications" in Command.help
