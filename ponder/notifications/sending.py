@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -144,8 +145,9 @@ def _ids(subscription: Subscription, upto: int, kind: str, key: str) -> list[str
     return [ids[key] for ids in events if key in ids]
 
 
-def _question_link(subscription: Subscription, path: str = "") -> str:
-    return services.link(subscription, f"/q/{subscription.question_id}/{path}")
+def _question_link(subscription: Subscription, name: str = "question", *ids: str) -> str:
+    """The link to one of the question's pages (`name`: its route's name)."""
+    return services.link(subscription, reverse(name, args=[subscription.question_id, *ids]))
 
 
 def _news(subscription: Subscription, reader: Reader | None, at: datetime, work: Work) -> None:
@@ -167,7 +169,7 @@ def _news(subscription: Subscription, reader: Reader | None, at: datetime, work:
             )
             for idea in ideas:
                 lines.append(f"- {without_bidi_controls(idea.title)}")
-                lines.append(f"  {_question_link(subscription, f'i/{idea.pk}/')}")
+                lines.append(f"  {_question_link(subscription, 'idea', idea.pk)}")
         reports = list(
             Report.objects.filter(
                 question=question, created_at__gt=subscription.reports_seen_at, created_at__lte=at
@@ -189,7 +191,7 @@ def _news(subscription: Subscription, reader: Reader | None, at: datetime, work:
             )
             for report in reports:
                 lines.append(f"- {report.get_reason_display()}")
-            lines.append(f"  {_question_link(subscription, 'moderate/')}")
+            lines.append(f"  {_question_link(subscription, 'reports')}")
     else:
         authors = _authors(subscription)
         arguments = list(
@@ -219,7 +221,7 @@ def _news(subscription: Subscription, reader: Reader | None, at: datetime, work:
                     f"- {without_bidi_controls(argument.idea.title)}: {kind}: "
                     f"{without_bidi_controls(' '.join(argument.text.split()))[:300]}"
                 )
-                lines.append(f"  {_question_link(subscription, f'i/{argument.idea_id}/')}")
+                lines.append(f"  {_question_link(subscription, 'idea', argument.idea_id)}")
     if lines:
         work.cursors["last_mail_at"] = at
         work.sections.append("\n".join(lines))

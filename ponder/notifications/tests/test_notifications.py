@@ -67,7 +67,12 @@ def test_the_organiser_gets_one_mail_of_several_new_ideas_and_a_report(
     text = inbox.text(message)
     assert "2 new ideas" in text
     assert "The lake house" in text and "The beach" in text
-    assert f"{BASE}/q/{question.pk}/i/{beach.pk}/" in text
+    # The links lead to the idea and to the reports, which the organiser may open.
+    idea_link = f"{BASE}/q/{question.pk}/ideas/{beach.pk}/"
+    reports_link = f"{BASE}/q/{question.pk}/reports/"
+    assert idea_link in text and reports_link in text
+    for link in (idea_link, reports_link):
+        assert dana.get(link.removeprefix(BASE)).status_code == 200, link
     assert "1 new report" in text and "off topic" in text
     subscription = Subscription.objects.get(question=question, user=dana.account)
     assert message["List-Unsubscribe"] == f"<{BASE}/n/{subscription.pk}/unsubscribe/>"
