@@ -89,6 +89,7 @@ def question_notify(request: HttpRequest, question_id: str) -> HttpResponse:
             "account": account,
             "subscription": subscription,
             "organiser": role == Role.ORGANISER,
+            "participant": participant,
         },
         status=422 if form.errors else 200,
     )
