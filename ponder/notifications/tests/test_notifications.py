@@ -291,3 +291,27 @@ def test_an_accounts_subscription_made_by_the_worker_tells_what_came_since_it_jo
     [organiser] = inbox.to(DANA)
     assert Subscription.objects.get(user=dana.account).role == "organiser"
     assert "Pizza" in inbox.text(organiser) and "Before anyone" not in inbox.text(organiser)
+
+
+def test_a_participant_whose_invitation_is_revoked_gets_nothing(inbox: Inbox) -> None:
+    from ponder.questions import invitations
+
+    question, _ = services.question_create(title="Lunch?")
+    Question.objects.filter(pk=question.pk).update(taking_part=TakingPart.INVITATION)
+    question.refresh_from_db()
+    [invited] = invitations.invitation_create_links(question=question, count=1)
+    pat, _token = services.participant_join(
+        question=question, name="Pat", invitation=invited.invitation
+    )
+    address_subscription(inbox, question, "pat@example.org", participant=pat)
+    bob = join(question, "Bob")
+    pats = idea(question, pat, "Pizza")
+    argue(pats, bob, "Tasty")
+    deliver()
+    assert len(inbox.to("pat@example.org")) == 1  # admitted: told
+    invitations.invitation_revoke(invitation=invited.invitation)
+    argue(pats, bob, "Cheap")
+    deliver(at=timezone.now() + timedelta(hours=1))
+    services.question_close(question=Question.objects.get(pk=question.pk))
+    deliver(at=timezone.now() + timedelta(hours=2))
+    assert len(inbox.to("pat@example.org")) == 1
