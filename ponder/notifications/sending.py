@@ -319,8 +319,10 @@ def _subject(subscription: Subscription, work: Work) -> str:
         subject = _("Result: %(title)s")
     elif "deadline" in work.kinds:
         subject = _("Closing soon: %(title)s")
-    else:
+    elif subscription.role == Role.ORGANISER:
         subject = _("New on your question: %(title)s")
+    else:
+        subject = _("New on your ideas: %(title)s")
     return " ".join((subject % {"title": title}).split())
 
 

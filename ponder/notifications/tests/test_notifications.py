@@ -137,6 +137,7 @@ def test_a_participant_gets_new_arguments_on_their_ideas_only_and_no_hidden_ones
     argue(erins, mine, "My own pro")
     deliver()
     [message] = inbox.to(ERIN)
+    assert message["Subject"] == "New on your ideas: Lunch?"
     text = inbox.text(message)
     assert "1 new pro or con on your ideas" in text
     assert "Pizza: Pro: Everyone likes it" in text

@@ -205,6 +205,13 @@ def test_mails_come_in_the_language_of_the_subscriber(inbox: Inbox) -> None:
     mail.run_due()
     [confirmation] = inbox.to(PAT)
     assert confirmation["Subject"] == "Benachrichtigungen bestätigen: Mittagessen?"
+    Client().post(f"/n/{Subscription.objects.get().pk}/confirm/")
+    services.question_close(question=question)
+    deliver()
+    [_, result] = inbox.to(PAT)
+    assert result["Subject"] == "Ergebnis: Mittagessen?"
+    assert "Die Frage ist geschlossen." in inbox.text(result)
+    assert "Um auszuwählen, was Sie bekommen" in inbox.text(result)
 
 
 def test_the_organiser_without_an_account_subscribes_as_the_organiser(
