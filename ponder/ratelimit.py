@@ -61,7 +61,7 @@ class Limit(NamedTuple):
 DEFAULT_LIMITS = (
     "write=20000/10m,read=300000/5m,stream=5000/5m,question=100/h,join=2000/h,"
     "join_question=1000/h,idea=100/h,argument=100/h,comment=100/h,vote=100/h,like=100/h,"
-    "report=30/h,password=10/10m,password_any=50/h,co_organiser=30/h"
+    "report=30/h,password=10/10m,password_any=50/h,co_organiser=30/h,notify=20/h"
 )
 NAMES = tuple(item.partition("=")[0] for item in DEFAULT_LIMITS.split(","))
 # Whom each bucket counts: the client address, the question and the address, or the person (the
@@ -87,6 +87,8 @@ SCOPES = {
     "password_any": ADDRESS,
     # Adding co-organisers: the answer tells whether an address has an account.
     "co_organiser": ADDRESS,
+    # Addresses given for notifications: each is mailed a link to confirm.
+    "notify": ADDRESS,
 }
 JOINING = ("join", "join_question")  # a new name counts against both
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -48,6 +48,8 @@ EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMA
 DEFAULT_FROM_EMAIL  the sender of Ponder's mails (default: ponder@localhost)
 PONDER_MAIL_RETRY_SECONDS  the first wait before a mail is tried again when the SMTP server
                   fails; each wait doubles, up to an hour (default: 30)
+PONDER_BASE_URL   the address notification mails link to, e.g. https://ponder.example.org
+                  (default: the address each subscriber used when they subscribed)
 PONDER_OIDC_PROVIDERS  a JSON list of OpenID Connect providers to log in with, each
                   {"id", "name", "server_url", "client_id", "secret"} (README "Accounts and e-mail")
 """
@@ -114,6 +116,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.openid_connect",
     "ponder.questions",
     "ponder.live",
+    "ponder.notifications",
 ]
 
 MIDDLEWARE = [
@@ -553,6 +556,9 @@ else:
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ponder@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PONDER_MAIL_RETRY_SECONDS = float(os.environ.get("PONDER_MAIL_RETRY_SECONDS", "30"))
+# Where the links in notification mails lead (ponder/notifications): without it, the address
+# the subscriber used when subscribing.
+PONDER_BASE_URL = os.environ.get("PONDER_BASE_URL", "").rstrip("/")
 # Work done outside the request (mail): queued in the database, run by `ponder worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail"]}}
 ACCOUNT_FORMS = {"login": "ponder.accounts.forms.LoginForm"}

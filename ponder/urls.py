@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 from ponder.accounts import legal
 from ponder.api.api import api
 from ponder.lib.ids import QUESTION_ID_REGEX, SECRET_LENGTH
+from ponder.notifications.views import my_notifications, question_notify
 from ponder.questions.stream import question_events
 
 
@@ -40,7 +41,11 @@ urlpatterns = [
     # The language switcher in the footer posts to /i18n/setlang/ (Django's set_language).
     path("i18n/", include("django.conf.urls.i18n")),
     # My questions and the account's settings (the sign-in pages are at /accounts/).
+    path("me/notifications/", my_notifications, name="my_notifications"),
     path("me/", include("ponder.accounts.urls_me")),
+    # A subscription's pages, from its mails (README, Notifications).
+    path("n/", include("ponder.notifications.urls")),
+    path("q/<id:question_id>/notify/", question_notify, name="question_notify"),
     path("accounts/", include("ponder.accounts.urls")),
     path("terms/", legal.terms, name="terms"),
     path("privacy/", legal.privacy, name="privacy"),

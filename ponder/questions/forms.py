@@ -137,6 +137,20 @@ class QuestionCreateForm(Form):
             "The address is not kept."
         ),
     )
+    # Kept, for notifications only, when ticked (ponder/notifications; confirmed first).
+    notify = forms.BooleanField(
+        label=_(
+            "Also e-mail me about new ideas and the result (the address is then kept for that, "
+            "until you unsubscribe)"
+        ),
+        required=False,
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("notify") and not data.get("email") and "email" not in self.errors:
+            self.add_error("email", _("Give the address to e-mail you at."))
+        return data
 
 
 class IdeaForm(ParticipantForm):

@@ -72,6 +72,7 @@ from .models import Argument, Comment, Idea, IdeaMerge, Participant, Question, V
 from .pages import ARGUMENTS_SHOWN, COMMENTS_SHOWN, IDEAS_SHOWN, Listing, question_page
 from .rendering import IDEA_PAGE, as_html, shared_parts
 from .services import ActionRefused, VoteResult
+from .signals import question_asked
 from .survey_reads import survey_page_url
 
 DETAIL = "questions/detail.html"
@@ -258,6 +259,14 @@ def home(request: HttpRequest) -> HttpResponse:
                     reverse("admin_link", args=[question.pk, admin_key])
                 ),
             )
+        question_asked.send(
+            sender=Question,
+            request=request,
+            question=question,
+            admin_key=admin_key,
+            email=form.cleaned_data["email"],
+            notify=form.cleaned_data["notify"],
+        )
         messages.success(
             request, _("Your question is ready. Add the first ideas, then share the link.")
         )

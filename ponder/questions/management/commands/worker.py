@@ -9,6 +9,7 @@ from django.db import DatabaseError
 
 from ponder import mail
 from ponder.questions.services import question_close_due, question_phase_due
+from ponder.questions.signals import worker_pass
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +20,8 @@ class Command(BaseCommand):
         "idea phase has ended that voting has begun, every --interval seconds, and send the "
         "queued mail (sign-up codes, password resets, links of new questions) every "
         "--mail-interval seconds, trying a mail again later while the SMTP server fails. "
+        "Every --interval it also queues the e-mail notifications that are due (new ideas, "
+        "reports, pros and cons, deadlines approaching, results: README, Notifications). "
         "Several workers may run at once: each mail is sent once. --once does both once."
     )
 
@@ -57,6 +60,11 @@ class Command(BaseCommand):
             # The database may be restarting: say so and try again at the next tick.
             logger.exception("could not close due questions")
             switched = closed = 0
+        try:
+            # After closing: a question closed at its deadline gets its result mailed now.
+            worker_pass.send(sender=self.__class__, at=None)
+        except DatabaseError:
+            logger.exception("could not queue the notifications")
         if switched:
             self.stdout.write(f"switched {switched} question(s) from ideas to voting")
         if closed:
