@@ -1,10 +1,14 @@
 """Surveys: several questions on one page, one share link and one admin link, a name asked once
 (README.md "Surveys")."""
 
+import csv
+import io
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
 
 from ponder.questions import services, survey_services
 from ponder.questions.models import Idea, Participant, Question, Survey, Vote
@@ -294,6 +298,33 @@ def test_the_organiser_downloads_every_question_in_one_file(db):
     assert book.sheetnames == ["1 Question 1", "2 Question 2"]
     for kind in ("json", "csv", "xlsx"):
         assert Client().get(f"/s/{survey.pk}/export/results.{kind}").status_code == 404
+
+
+def test_a_hidden_idea_is_marked_for_the_organiser_and_left_out_for_everyone_else(db):
+    survey, admin_key = make_survey(1)
+    (first,) = questions_of(survey)
+    kim, _ = services.participant_join(question=first, name="Kim")
+    services.idea_add(question=first, author=kim, title="Lake")
+    spam = services.idea_add(question=first, author=kim, title="Cheap watches")
+    services.entry_hide(entry=spam, reason="spam", note="ads")
+    Question.objects.filter(pk=first.pk).update(allow_exports=True)
+    alice = organiser(survey, admin_key)
+    rows = alice.get(f"/s/{survey.pk}/export/results.csv").content.decode("utf-8-sig")
+    header, *ideas = list(csv.reader(io.StringIO(rows)))[1:]
+    assert header[-1] == "Hidden by the organiser"
+    assert {idea[1]: idea[-1] for idea in ideas} == {"Lake": "", "Cheap watches": "spam: ads"}
+    book = load_workbook(io.BytesIO(alice.get(f"/s/{survey.pk}/export/results.xlsx").content))
+    sheet = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+    assert sheet[1][-1] == "Hidden by the organiser" and sheet[-1][-1] == "spam: ads"
+    data = alice.get(f"/s/{survey.pk}/export/results.json").json()
+    hidden = {i["title"]: i["hidden"] for i in data["questions"][0]["ideas"]}
+    assert hidden == {"Lake": None, "Cheap watches": {"reason": "spam", "note": "ads"}}
+
+    someone = Client()
+    text = someone.get(f"/s/{survey.pk}/export/results.csv").content.decode("utf-8-sig")
+    assert "Cheap watches" not in text and "Hidden by the organiser" not in text
+    data = someone.get(f"/s/{survey.pk}/export/results.json").json()
+    assert [i["title"] for i in data["questions"][0]["ideas"]] == ["Lake"]
 
 
 def test_unknown_surveys_are_404(db):
