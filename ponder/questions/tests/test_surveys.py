@@ -3,6 +3,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -141,6 +142,60 @@ def test_the_name_is_asked_once_and_joins_every_open_question(db):
     assert response.status_code == 302
     assert response["Location"] == f"/s/{survey.pk}/#idea-{idea.pk}"
     assert Vote.objects.filter(idea=idea, participant__name="Bob").exists()
+
+
+def _form_fields(page: str, action: str) -> dict[str, str]:
+    """The hidden fields of the form on the page that posts to `action`."""
+    form = page[page.index(f'action="{action}"') :]
+    form = form[: form.index("</form>")]
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+
+
+def test_a_vote_without_javascript_or_referer_comes_back_to_the_survey(db):
+    survey, _key = make_survey(2)
+    _first, second = questions_of(survey)
+    kim, _ = services.participant_join(question=second, name="Kim")
+    idea = services.idea_add(question=second, author=kim, title="Friday")
+    bob = joined(survey, "Bob")
+    url = f"/q/{second.pk}/ideas/{idea.pk}/vote/"
+    fields = _form_fields(bob.get(f"/s/{survey.pk}/").content.decode(), url)
+    assert fields["back"] == f"/s/{survey.pk}/"
+    response = bob.post(url, fields)  # a browser that sends no Referer
+    assert response.status_code == 302
+    assert response["Location"] == f"/s/{survey.pk}/#idea-{idea.pk}"
+    assert Vote.objects.filter(idea=idea, participant__name="Bob").exists()
+    # Taken back, the same way.
+    unvote = f"/q/{second.pk}/ideas/{idea.pk}/unvote/"
+    fields = _form_fields(bob.get(f"/s/{survey.pk}/").content.decode(), unvote)
+    assert bob.post(unvote, fields)["Location"] == f"/s/{survey.pk}/#idea-{idea.pk}"
+    # Its question's own page has no such field, and leads back to itself.
+    assert "back" not in _form_fields(bob.get(f"/q/{second.pk}/").content.decode(), url)
+    assert bob.post(url)["Location"].startswith(f"/q/{second.pk}/")
+
+
+@pytest.mark.parametrize(
+    "back", ["https://evil.example/", "//evil.example/s/x/", "/s/{other}/", "/q/{question}/x"]
+)
+def test_a_way_back_that_is_not_the_questions_own_survey_is_not_followed(db, back):
+    survey, _key = make_survey(1)
+    other, _other_key = make_survey(1, title="Another")
+    (question,) = questions_of(survey)
+    kim, _ = services.participant_join(question=question, name="Kim")
+    idea = services.idea_add(question=question, author=kim, title="Friday")
+    bob = joined(survey, "Bob")
+    back = back.format(other=other.pk, question=question.pk)
+    response = bob.post(f"/q/{question.pk}/ideas/{idea.pk}/vote/", {"back": back})
+    assert response.status_code == 302
+    assert response["Location"] == f"/q/{question.pk}/#idea-{idea.pk}"
+
+
+def test_not_you_comes_back_to_the_survey_without_a_referer(db):
+    survey, _key = make_survey(2)
+    bob = joined(survey, "Bob")
+    first = questions_of(survey)[0]
+    forget = f"/q/{first.pk}/forget/"
+    fields = _form_fields(bob.get(f"/s/{survey.pk}/").content.decode(), forget)
+    assert bob.post(forget, fields)["Location"] == f"/s/{survey.pk}/#q-{first.pk}"
 
 
 def test_a_lookalike_name_is_refused_in_every_question(db):
