@@ -9,7 +9,8 @@ from typing import Any
 from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from ponder.questions.models import Idea, Participant, Question, Vote, count_of
+from ponder.questions.access import account_counts
+from ponder.questions.models import Participant, Question
 
 
 def _open(at: datetime) -> Q:
@@ -19,7 +20,7 @@ def _open(at: datetime) -> Q:
 def my_questions(account: Any, *, at: datetime | None = None) -> QuerySet[Question]:
     """Every question the account asked or took part in, with `asked` (it asked it),
     `took_part`, `is_open_now` and the counts `idea_count`, `participant_count` and
-    `vote_count`."""
+    `vote_count`, as the account may see them (`access.account_counts`)."""
     at = at or timezone.now()
     took_part = Participant.objects.filter(question=OuterRef("pk"), user=account)
     return (
@@ -34,9 +35,7 @@ def my_questions(account: Any, *, at: datetime | None = None) -> QuerySet[Questi
             is_open_now=Case(
                 When(_open(at), then=Value(True)), default=Value(False), output_field=BooleanField()
             ),
-            idea_count=count_of(Idea, "question"),
-            participant_count=count_of(Participant, "question"),
-            vote_count=count_of(Vote, "idea__question"),
+            **account_counts(account),
         )
         .defer("description", "embed_origins")
     )

@@ -122,7 +122,9 @@ act as a person's account on every question: the organiser of the questions the 
 a participant where it took part, and free to take part anywhere. `GET /api/v1/me` says whose
 token it is; `GET /api/v1/me/questions` lists the account's questions.
 
-Live updates: `GET /api/v1/questions/{id}/events` (server-sent events, no token needed).
+Live updates: `GET /api/v1/questions/{id}/events` (server-sent events, no token needed). A stream
+whose token may no longer read the question (a revoked invitation, a new rule of who takes part),
+or of a deleted question, gets one `access.ended` and ends.
 
 Who may take part: on a question open to some only (`settings.taking_part`), everyone else gets
 403 with `needs` (`login`, `password`, `invitation` or `revoked`); join with the question's

@@ -47,6 +47,12 @@ PUBLISH_GATHER_SECONDS = 0.005  # a wake-up waits this long for others to go out
 PULL_LIMIT = 500
 FANOUT_CHUNK = 250  # streams woken before other work gets a turn
 KEEPALIVE_SECONDS = 15.0  # a comment line on idle streams, so proxies do not close them
+# The wake-up "the question is gone" (`Hub.end`): a version no question reaches.
+GONE = 2**62
+
+
+class StreamEnded(Exception):
+    """Raised in a listener of a question that was deleted (`Hub.end`)."""
 
 
 @dataclass(eq=False)
@@ -56,6 +62,7 @@ class QuestionFeed:
     listeners: set[asyncio.Queue[Event | None]] = field(default_factory=set)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     pull_waiting: bool = False  # a burst of 800 votes costs a few reads, not 800
+    gone: bool = False  # the question was deleted (`Hub.end`)
 
 
 def _events_after(question_id: str, version: int, limit: int = PULL_LIMIT) -> list[Event]:
@@ -116,6 +123,12 @@ class Hub:
         if getattr(settings, "REDIS_URL", None):
             self.publisher.put(question_id, version)
 
+    def end(self, question_id: str) -> None:
+        """End the streams of a deleted question, here and in every other process: their log
+        went with it, so no event would ever tell them. (Redis away, or the wake-up lost, the
+        other processes find its log gone when they poll: `_catch_up`.)"""
+        self.notify(question_id, GONE)
+
     # Admission (in the server's event loop) -------------------------------------------------
 
     def admit(self) -> "Slot | None":
@@ -133,7 +146,11 @@ class Hub:
 
     def _wake(self, question_id: str, version: int) -> None:
         feed = self.feeds.get(question_id)
-        if feed is not None and version > feed.version:
+        if feed is not None and version >= GONE:
+            feed.gone = True
+            for queue in list(feed.listeners):
+                queue.put_nowait(None)  # each listener wakes, and finds the feed gone
+        elif feed is not None and version > feed.version:
             self._spawn_pull(feed)
 
     def _spawn_pull(self, feed: QuestionFeed) -> None:
@@ -209,7 +226,13 @@ class Hub:
                 logger.warning("could not poll for live events", exc_info=True)
                 return
             for feed in chunk:
-                if latest.get(feed.question_id, 0) > feed.version:
+                newest = latest.get(feed.question_id)
+                if newest is None and feed.version > 0:
+                    # Its log is gone, and a log is never shortened: the question was deleted
+                    # (and the wake-up `end` sent was lost, or came before this process
+                    # listened on Redis).
+                    self._wake(feed.question_id, GONE)
+                elif (newest or 0) > feed.version:
                     self._spawn_pull(feed)
 
     async def _listen_forever(self) -> None:
@@ -282,6 +305,8 @@ class Hub:
                 batch = [await queue.get()]
                 while not queue.empty():
                     batch.append(queue.get_nowait())
+                if feed.gone:
+                    raise StreamEnded(question_id)
                 fresh = [event for event in batch if event is not None and event.version > sent]
                 if fresh:
                     sent = fresh[-1].version

@@ -14,19 +14,30 @@ and gets what it missed; one that is too far behind gets a single `refresh` mess
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 
 from .db import db_read
-from .hub import hub
+from .hub import StreamEnded, hub
 from .models import Event, sse_message
 
 REPLAY_LIMIT = 1000  # further behind than this, a refresh is cheaper than a replay
 RETRY_AFTER_SECONDS = 10
 KEEPALIVE = b": keepalive\n\n"
+# The last message of a stream whose reader may no longer read the question (or that is gone):
+# the page loads again, and shows what they may see now (a gate, or that it was deleted).
+ENDED = "access.ended"
+
+# Whether the stream's reader may still read the question, after the batch of events about to
+# be sent (the caller's rule: `live` knows no readers).
+Recheck = Callable[[list[Event]], Awaitable[bool]]
+
+
+def _ended(version: int) -> bytes:
+    return sse_message(ENDED, {"type": ENDED, "version": version})
 
 
 def _since(request: HttpRequest) -> int | None:
@@ -46,9 +57,15 @@ def _events_after(question_id: str, version: int) -> list[Event]:
     )
 
 
-async def stream(request: HttpRequest, question_id: str, current: int) -> HttpResponse:
+async def stream(
+    request: HttpRequest, question_id: str, current: int, *, recheck: Recheck | None = None
+) -> HttpResponse:
     """The live stream of question `question_id`, now at version `current`, for a request its
     caller has already let in (a GET, for a question that exists).
+
+    Before each batch of events, `recheck` says whether the reader is still let in (the caller
+    decides which events may change that); when not, or when the question is deleted, the
+    stream sends `access.ended` and ends, and nothing after the change reaches them.
 
     Django's ASGI handler keeps one idle thread per open stream (asgiref's thread for the
     request's synchronous parts) until the stream ends: about 80 KiB of memory per connection
@@ -89,7 +106,12 @@ async def stream(request: HttpRequest, question_id: str, current: int) -> HttpRe
             events = hub.listen(question_id, start)
             try:
                 async for batch in events:
+                    if batch and recheck is not None and not await recheck(batch):
+                        yield _ended(batch[-1].version)
+                        return
                     yield b"".join(event.sse for event in batch) if batch else KEEPALIVE
+            except StreamEnded:
+                yield _ended(start)
             finally:
                 await events.aclose()
         finally:
@@ -135,6 +157,8 @@ async def merged_stream(request: HttpRequest, versions: dict[str, int]) -> HttpR
             try:
                 async for batch in events:
                     await queue.put((question_id, batch))
+            except StreamEnded:
+                pass  # the question was deleted: the survey's page learns it when it reloads
             finally:
                 await events.aclose()
 

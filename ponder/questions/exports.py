@@ -172,6 +172,30 @@ def _time_header(label: str, results: Results) -> str:
     return f"{label} ({results.question.time_zone})"
 
 
+def _marks_hidden(results: Results) -> bool:
+    """Whether the tables say which entries the organiser hid: only the organiser's have any
+    (`Reader.sees_hidden`); everyone else's leave them out (`results_for`)."""
+    return results.reader is not None and results.reader.sees_hidden()
+
+
+def _hidden_cell(entry: Any) -> str:
+    """Why the organiser hid it ("Spam: ads for a shop"), or empty while it is shown."""
+    if not entry.hidden_reason:
+        return ""
+    reason = entry.get_hidden_reason_display()
+    return f"{reason}: {entry.hidden_note}" if entry.hidden_note else reason
+
+
+def _with_hidden(results: Results, table: Table, entries: list[Any]) -> Table:
+    """The table with a last column "Hidden by the organiser" for the organiser, giving the
+    reason each hidden entry (one per row, in `entries`) was hidden for."""
+    if _marks_hidden(results):
+        table.headers.append(_("Hidden by the organiser"))
+        for row, entry in zip(table.rows, entries, strict=True):
+            row.append(_hidden_cell(entry))
+    return table
+
+
 def ideas_table(results: Results) -> Table:
     rows = [
         [
@@ -188,7 +212,7 @@ def ideas_table(results: Results) -> Table:
     ]
     headers = [_("Rank"), _("Idea"), _("Description"), _("Author"), _("Votes")]
     headers += [_time_header(_("Added"), results), _("Idea ID"), _("Picture")]
-    return Table("ideas", _("Ideas"), headers, rows)
+    return _with_hidden(results, Table("ideas", _("Ideas"), headers, rows), results.page.ideas)
 
 
 def arguments_table(results: Results) -> Table:
@@ -208,7 +232,9 @@ def arguments_table(results: Results) -> Table:
     ]
     headers = [_("Idea"), _("Pro or con"), _("Argument"), _("Author"), _("Likes")]
     headers += [_time_header(_("Added"), results), _("Idea ID"), _("Argument ID")]
-    return Table("arguments", _("Arguments"), headers, rows)
+    table = Table("arguments", _("Arguments"), headers, rows)
+    listed = [argument for idea in results.page.ideas for argument in idea.argument_list]
+    return _with_hidden(results, table, listed)
 
 
 def votes_table(results: Results) -> Table:
@@ -227,7 +253,8 @@ def comments_table(results: Results) -> Table:
         for comment in results.page.comments
     ]
     headers = [_("Comment"), _("Author"), _time_header(_("Added"), results), _("Comment ID")]
-    return Table("comments", _("Comments"), headers, rows)
+    table = Table("comments", _("Comments"), headers, rows)
+    return _with_hidden(results, table, results.page.comments)
 
 
 TABLES: dict[str, Callable[[Results], Table]] = {

@@ -244,10 +244,14 @@ def question_page(
         one = hot.one_idea(question, idea_ids[0], arguments=arguments_shown, per_kind=per_kind)
     ideas_qs = Idea.objects.filter(question=question).with_counts().select_related("author")
     voters_qs = Vote.objects.filter(idea__question=question)
+    # Left out for a reader who may not see them, the arguments the organiser hid are not
+    # counted for them either (the API's `arguments_total`).
+    shown_only: dict[str, str] = {"hidden_reason": ""} if omit else {}
     if arguments_shown is not None and one is None:
-        ideas_qs = ideas_qs.annotate(argument_count=count_of(Argument, "idea"))
+        ideas_qs = ideas_qs.annotate(argument_count=count_of(Argument, "idea", **shown_only))
         if per_kind:
-            ideas_qs = ideas_qs.annotate(pro_count=count_of(Argument, "idea", kind="pro"))
+            pro_count = count_of(Argument, "idea", kind="pro", **shown_only)
+            ideas_qs = ideas_qs.annotate(pro_count=pro_count)
     if idea_ids is not None:
         ideas_qs = ideas_qs.filter(pk__in=idea_ids)
     listed = Idea.objects.filter(question=question)
@@ -276,6 +280,12 @@ def question_page(
         ideas = list(ideas_qs)
     else:
         ideas = [idea for idea in one[:1] if idea is not None and not (omit and idea.is_hidden)]
+        if omit and arguments_shown is not None:
+            # `hot.one_idea` counts every argument of the idea: recounted without the hidden.
+            for idea in ideas:
+                shown_arguments = Argument.objects.filter(idea=idea, **shown_only)
+                idea.argument_count = shown_arguments.count()
+                idea.pro_count = shown_arguments.filter(kind="pro").count() if per_kind else 0
     if shuffled is not None:
         place = {pk: n for n, pk in enumerate(shuffled)}
         ideas.sort(key=lambda idea: place[idea.pk])

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from ponder.live.db import db_read
 from ponder.live.models import Event
-from ponder.live.views import merged_stream, stream
+from ponder.live.views import Recheck, merged_stream, stream
 from ponder.ratelimit import bearer_token, limit
 
 from . import hot
@@ -18,6 +18,10 @@ from .models import Idea, Question, Survey, TakingPart
 from .pages import VOTERS_SHOWN, named_voters, voter_counts
 
 TALLY_EVENTS = frozenset({"vote.cast", "vote.retracted"})
+# The changes after which an open stream asks the reader rule again whether its reader may still
+# view the question: a change of who may take part (the setting, a password), a revoked
+# invitation, a co-organiser removed (all "question.changed"), a participant removed.
+ACCESS_EVENTS = frozenset({"question.changed", "participants.removed"})
 
 
 def describe(question_id: str, events: list[Event]) -> None:
@@ -86,6 +90,21 @@ def _admitted_version(request: HttpRequest, question_id: str) -> int | None:
     return version
 
 
+def _recheck(request: HttpRequest, question_id: str) -> Recheck:
+    """For `stream`: after a change of who may view the question, whether the stream's reader
+    (its cookies, or its bearer token) still may, as when it connected (`_admitted_version`)."""
+
+    async def still_admitted(batch: list[Event]) -> bool:
+        if not any(event.type in ACCESS_EVENTS for event in batch):
+            return True
+        try:
+            return await _admitted_version(request, question_id) is not None
+        except (Gated, Http404):
+            return False
+
+    return still_admitted
+
+
 @limit("stream", methods=("GET",))
 async def question_events(request: HttpRequest, question_id: str) -> HttpResponse:
     """`GET /q/<id>/events` and `GET /api/v1/questions/<id>/events`: the question's changes as
@@ -99,7 +118,7 @@ async def question_events(request: HttpRequest, question_id: str) -> HttpRespons
         return gated_json(gated)
     if current is None:
         raise Http404
-    return await stream(request, question_id, current)
+    return await stream(request, question_id, current, recheck=_recheck(request, question_id))
 
 
 @db_read

@@ -112,6 +112,8 @@ def question_part(request: HttpRequest, access: Access) -> dict[str, SafeString]
         "access": access,
         "question": access.question,
         "is_open": access.is_open,
+        # Its forms lead back here without the browser's Referer (`survey_page_url`).
+        "survey_back": reverse("survey", args=[access.question.survey_id]),
     }
     shared = shared_parts(
         request,
@@ -129,16 +131,22 @@ def survey_url(survey_id: str, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
+BACK_FIELD = "back"  # a form on a survey's page names that page in it (`survey_back`)
+
+
 def survey_page_url(request: HttpRequest, question: Question, anchor: str) -> str | None:
     """Where a form posted from a survey's page leads back to (the survey's page, at the
-    question or the idea), or None when it was not posted from there. The browser says where
-    the form was (its `Referer`, same origin; htmx names its page)."""
+    question or the idea), or None when it was not posted from there. The form says so itself
+    (its field `back`, which must be the page of the survey the question belongs to: nothing
+    else is ever a way out, so it cannot send anyone elsewhere); else the browser does (htmx
+    names its page, a `Referer` its path, where the browser sends one)."""
     if question.survey_id is None:
         return None
     own = reverse("survey", args=[question.survey_id])
     htmx = getattr(request, "htmx", None)
     came_from = (htmx.current_url_abs_path or "") if htmx else request.headers.get("Referer", "")
-    if urlsplit(came_from).path != own:
+    named = request.POST.get(BACK_FIELD, "") if request.method == "POST" else ""
+    if named != own and urlsplit(came_from).path != own:
         return None
     if not anchor.startswith(("idea-", "argument-", "status")):
         anchor = f"q-{question.pk}"

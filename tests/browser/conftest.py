@@ -6,6 +6,8 @@ Policy violations are collected on the person, and the test asserts there are no
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import (
@@ -107,3 +109,87 @@ def person(browser: Browser) -> Iterator[Callable[..., Person]]:
     yield open_browser
     for context in contexts:
         context.close()
+
+
+# Accessibility: axe-core scans -----------------------------------------------------------------
+#
+# axe-core comes from npm (package.json pins it; `bin/dev test` runs `npm ci` when it is missing)
+# and is injected into Debian's Chromium. Our Content Security Policy forbids that script, so the
+# scan contexts, and only they, bypass the CSP; the other browser tests keep it and report
+# violations.
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+RUN_AXE = """(tags) => axe.run(document, {runOnly: {type: "tag", values: tags}}).then((result) =>
+  result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map((n) => `${n.target.join(" ")}: ${n.failureSummary}`),
+  })))"""
+# The viewports the scans use, by width: a desktop, a tablet, a phone.
+WIDTHS = {"1280": (1280, 800), "768": (768, 1024), "360": (360, 740)}
+
+
+def scan_context(browser: Browser, scheme: str, width: str, **options: Any) -> BrowserContext:
+    """A context to scan pages in: light or dark `scheme`, one of `WIDTHS`, in English unless
+    `options` say otherwise, allowed to inject axe-core (it bypasses the CSP)."""
+    assert AXE.exists(), "axe-core is missing: run `npm ci --ignore-scripts` (bin/dev test does)"
+    w, h = WIDTHS[width]
+    settings = {"color_scheme": scheme, "viewport": {"width": w, "height": h}, "locale": "en-GB"}
+    context = browser.new_context(bypass_csp=True, **(settings | options))
+    context.set_default_timeout(TIMEOUT_MS)
+    return context
+
+
+def scan(page: Page, state: str, found: dict[str, list[dict]]) -> None:
+    """Run axe on the page as it is now; remember the violations under `state`."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(RUN_AXE, AXE_TAGS)
+    if violations:
+        found[state] = violations
+
+
+def assert_no_violations(found: dict[str, list[dict]], where: str = "") -> None:
+    """Fail with every state's violations, three elements of each, if `scan` found any."""
+    report = "\n".join(
+        f"{state}: {v['id']} ({v['impact']}) {v['help']}\n    " + "\n    ".join(v["nodes"][:3])
+        for state, violations in found.items()
+        for v in violations
+    )
+    assert not found, f"axe found violations{f' ({where})' if where else ''}:\n{report}"
+
+
+# The keyboard ----------------------------------------------------------------------------------
+
+
+def tab_to(page: Page, selector: str, *, most: int = 200) -> None:
+    """Press Tab until the element matching the CSS `selector` has the focus."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement?.matches(s) ?? false", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def tab_to_text(page: Page, name: str, *, most: int = 200) -> None:
+    """Press Tab until the focused element's text (or value, or aria-label) is `name`."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "() => [(document.activeElement.innerText || document.activeElement.value || '')"
+            ".trim(), document.activeElement.getAttribute('aria-label') || '']"
+        )
+        if name in focused:
+            return
+    raise AssertionError(f"Tab never reached {name!r}")
+
+
+# German ----------------------------------------------------------------------------------------
+
+
+def german_context(browser: Browser, **options: Any) -> BrowserContext:
+    """A browser that asks for German (its locale and its Accept-Language)."""
+    settings = {"locale": "de-DE", "extra_http_headers": {"Accept-Language": "de"}}
+    context = browser.new_context(**(settings | options))
+    context.set_default_timeout(TIMEOUT_MS)
+    return context

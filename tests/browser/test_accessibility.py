@@ -1,14 +1,11 @@
 """Every page and state passes axe-core's WCAG 2.2 A/AA rules, in light and dark, wide and narrow
 (and, in light only, at a tablet's 768 pixels).
 
-axe-core comes from npm (package.json pins it; `bin/dev test` runs `npm ci` when it is missing) and
-is injected into Debian's Chromium. Our Content Security Policy forbids that script, so the scan
-contexts, and only they, bypass the CSP; the other browser tests keep it and report violations.
+How axe-core gets in, and the scan itself: `scan_context` and `scan` in conftest.py.
 """
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -17,18 +14,10 @@ from ponder.questions import services
 from ponder.questions.crowds import CROWD, network_of
 from ponder.questions.models import Question
 
-from .conftest import TIMEOUT_MS
+from .conftest import assert_no_violations, scan, scan_context
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-RUN_AXE = """(tags) => axe.run(document, {runOnly: {type: "tag", values: tags}}).then((result) =>
-  result.violations.map((v) => ({
-    id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.map((n) => `${n.target.join(" ")}: ${n.failureSummary}`),
-  })))"""
-WIDTHS = {"1280": (1280, 800), "768": (768, 1024), "360": (360, 740)}
 # Colour schemes and widths scanned: both schemes wide and narrow; the tablet width, whose layout
 # lies between the two, in the light scheme only, to keep the run short.
 VIEWS = [("light", "1280"), ("dark", "1280"), ("light", "360"), ("dark", "360"), ("light", "768")]
@@ -105,12 +94,7 @@ def width(view: tuple[str, str]) -> str:
 
 @pytest.fixture
 def scanner(browser: Browser, scheme: str, width: str) -> Iterator[BrowserContext]:
-    assert AXE.exists(), "axe-core is missing: run `npm ci --ignore-scripts` (bin/dev test does)"
-    w, h = WIDTHS[width]
-    context = browser.new_context(
-        bypass_csp=True, color_scheme=scheme, viewport={"width": w, "height": h}, locale="en-GB"
-    )
-    context.set_default_timeout(TIMEOUT_MS)
+    context = scan_context(browser, scheme, width)
     yield context
     context.close()
 
@@ -134,16 +118,6 @@ def open_argument_forms(page: Page) -> None:
         except AssertionError:
             continue
     expect(page.locator("details.add-argument form")).to_have_count(rows.count())
-
-
-def scan(page: Page, state: str, found: dict[str, list[dict]]) -> None:
-    """Run axe on the page as it is now; remember the violations under `state`."""
-    # The #status toast is scanned while it shows: it must pass too.
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE))
-    violations = page.evaluate(RUN_AXE, AXE_TAGS)
-    if violations:
-        found[state] = violations
 
 
 def test_every_page_and_state_passes_axe(
@@ -294,9 +268,4 @@ def test_every_page_and_state_passes_axe(
     expect(create.get_by_role("status")).to_have_text("Answer: 201 Created")
     scan(page, "API docs, every fold open, with an answer", found)
 
-    report = "\n".join(
-        f"{state}: {v['id']} ({v['impact']}) {v['help']}\n    " + "\n    ".join(v["nodes"][:3])
-        for state, violations in found.items()
-        for v in violations
-    )
-    assert not found, f"axe found violations ({scheme}, {width} px):\n{report}"
+    assert_no_violations(found, f"{scheme}, {width} px")

@@ -16,8 +16,7 @@ from ponder.accounts import services as accounts
 from ponder.questions import services
 from ponder.questions.models import Question
 
-from .conftest import TIMEOUT_MS
-from .test_accessibility import AXE, WIDTHS, scan
+from .conftest import TIMEOUT_MS, assert_no_violations, german_context, scan, scan_context, tab_to
 
 pytestmark = pytest.mark.browser
 
@@ -51,30 +50,26 @@ def dana(transactional_db: None) -> Any:
     return account
 
 
-def logged_in(browser: Browser, account: Any, base: str, **options: Any) -> BrowserContext:
-    """A browser context logged in to the account: the session of a login, as a cookie."""
+def log_in(context: BrowserContext, account: Any, base: str) -> BrowserContext:
+    """The context, logged in to the account: the session of a login, as a cookie."""
     client = Client()
     client.force_login(account)
-    context = browser.new_context(**options)
-    context.set_default_timeout(TIMEOUT_MS)
     session = client.cookies["sessionid"].value
     context.add_cookies([{"name": "sessionid", "value": session, "url": base}])
     return context
 
 
+def logged_in(browser: Browser, account: Any, base: str, **options: Any) -> BrowserContext:
+    """A new browser context logged in to the account."""
+    context = browser.new_context(**options)
+    context.set_default_timeout(TIMEOUT_MS)
+    return log_in(context, account, base)
+
+
 @pytest.fixture(params=VIEWS, ids=[f"{scheme}-{width}" for scheme, width in VIEWS])
 def scanned(request: pytest.FixtureRequest, browser: Browser, live_server: Any, dana: Any):
     scheme, width = request.param
-    w, h = WIDTHS[width]
-    context = logged_in(
-        browser,
-        dana,
-        live_server.url,
-        bypass_csp=True,  # for axe-core's script, as in test_accessibility.py
-        color_scheme=scheme,
-        viewport={"width": w, "height": h},
-        locale="en-GB",
-    )
+    context = log_in(scan_context(browser, scheme, width), dana, live_server.url)
     yield context
     context.close()
 
@@ -82,7 +77,6 @@ def scanned(request: pytest.FixtureRequest, browser: Browser, live_server: Any, 
 def test_the_account_pages_pass_axe_in_every_state(
     live_server: Any, scanned: BrowserContext
 ) -> None:
-    assert AXE.exists(), "axe-core is missing: run `npm ci --ignore-scripts` (bin/dev test does)"
     base = live_server.url
     found: dict[str, list[dict]] = {}
     page = scanned.new_page()
@@ -110,9 +104,8 @@ def test_the_account_pages_pass_axe_in_every_state(
     scan(page, "delete without a choice", found)
     # An account with nothing yet: the empty state.
     erin = get_user_model().objects.create_user("erin", "erin@example.org")
-    empty = logged_in(
-        page.context.browser, erin, base, bypass_csp=True, viewport=page.viewport_size
-    )
+    narrow_or_wide = scan_context(scanned.browser, "light", "1280", viewport=page.viewport_size)
+    empty = log_in(narrow_or_wide, erin, base)
     try:
         other = empty.new_page()
         other.goto(f"{base}/me/")
@@ -121,7 +114,7 @@ def test_the_account_pages_pass_axe_in_every_state(
     finally:
         empty.close()
 
-    assert not found, found
+    assert_no_violations(found)
 
 
 @pytest.fixture
@@ -129,15 +122,6 @@ def keyboard(browser: Browser, live_server: Any, dana: Any) -> Iterator[Page]:
     context = logged_in(browser, dana, live_server.url, locale="en-GB")
     yield context.new_page()
     context.close()
-
-
-def tab_to(page: Page, selector: str, *, most: int = 60) -> None:
-    """Press Tab until the element matching `selector` has the focus."""
-    for _ in range(most):
-        page.keyboard.press("Tab")
-        if page.evaluate("(s) => document.activeElement?.matches(s) ?? false", selector):
-            return
-    raise AssertionError(f"{selector} never got the focus")
 
 
 def test_the_settings_and_deleting_work_from_the_keyboard(
@@ -172,7 +156,7 @@ def test_the_settings_and_deleting_work_from_the_keyboard(
 
 
 def test_the_account_pages_speak_german(browser: Browser, live_server: Any, dana: Any) -> None:
-    context = logged_in(browser, dana, live_server.url, locale="de-DE")
+    context = log_in(german_context(browser), dana, live_server.url)
     page = context.new_page()
     try:
         page.goto(f"{live_server.url}/me/")

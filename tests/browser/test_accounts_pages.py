@@ -8,8 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Browser, BrowserContext, expect
 
-from .conftest import TIMEOUT_MS
-from .test_accessibility import AXE, AXE_TAGS, RUN_AXE, WIDTHS
+from .conftest import AXE, AXE_TAGS, RUN_AXE, TIMEOUT_MS, WIDTHS
 
 pytestmark = pytest.mark.browser
 

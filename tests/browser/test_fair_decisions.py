@@ -12,8 +12,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from ponder.questions import services
 from ponder.questions.models import Question
 
-from .conftest import TIMEOUT_MS, Person
-from .test_accessibility import AXE, AXE_TAGS, RUN_AXE
+from .conftest import AXE, AXE_TAGS, RUN_AXE, TIMEOUT_MS, Person
 
 pytestmark = pytest.mark.browser
 

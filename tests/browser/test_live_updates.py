@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Route, expect
 
 from ponder.questions.pages import VOTERS_SHOWN
-from tests.live.conftest import Server, Servers, prepare
+from tests.live.conftest import Server, Servers, api_ask, api_call, prepare
 
 from .conftest import Person
 from .test_core_loop import add_idea, argument_item, ask, idea_row, vote_button, votes_of
@@ -308,3 +308,21 @@ def test_a_new_idea_takes_its_place_in_the_order_and_filter_the_reader_chose(
     for someone in (newest_first, searching):
         assert someone.marker_survived(), f"{someone.name}'s page was reloaded"
         assert someone.problems == [], someone.problems
+
+
+def test_an_open_page_of_a_deleted_question_says_it_was_deleted(
+    server: Server, person: Callable[..., Person]
+) -> None:
+    question, admin = api_ask(server)
+    dora = person("Dora")
+    # Her page's stream is open before the organiser deletes the question elsewhere.
+    with dora.page.expect_response(lambda response: "/events" in response.url) as opened:
+        dora.page.goto(f"{server.url}/q/{question}/")
+    assert opened.value.status == 200
+    expect(dora.page.get_by_role("heading", level=1)).to_have_text("Which venue?")
+
+    api_call(f"{server.url}/api/v1/questions/{question}", None, admin, "DELETE")
+    # Her stream ends, and the page loads again: the question is gone.
+    expect(dora.page.get_by_text("This question was deleted by its organiser.")).to_be_visible()
+    dora.forgive("410")
+    assert dora.problems == []

@@ -7,13 +7,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, expect
 
 from ponder.questions import services
 from ponder.questions.models import Idea, Participant, Question, Report
 
-from .conftest import TIMEOUT_MS
-from .test_accessibility import AXE, WIDTHS, scan
+from .conftest import assert_no_violations, scan, scan_context, tab_to, tab_to_text
 
 pytestmark = pytest.mark.browser
 
@@ -49,13 +48,7 @@ def moderated(transactional_db: None) -> Moderated:
 
 @pytest.fixture(params=VIEWS, ids=[f"{s}-{w}" for s, w in VIEWS])
 def scanner(browser: Browser, request: pytest.FixtureRequest) -> Iterator[BrowserContext]:
-    assert AXE.exists(), "axe-core is missing: run `npm ci --ignore-scripts` (bin/dev test does)"
-    scheme, width = request.param
-    w, h = WIDTHS[width]
-    context = browser.new_context(
-        bypass_csp=True, color_scheme=scheme, viewport={"width": w, "height": h}, locale="en-GB"
-    )
-    context.set_default_timeout(TIMEOUT_MS)
+    context = scan_context(browser, *request.param)
     yield context
     context.close()
 
@@ -120,37 +113,7 @@ def test_every_moderation_page_and_state_passes_axe(
     expect(page.locator("form.moderation-form")).to_be_visible()
     scan(page, "report form in place, participant", found)
 
-    report = "\n".join(
-        f"{state}: {v['id']} ({v['impact']}) {v['help']}\n    " + "\n    ".join(v["nodes"][:3])
-        for state, violations in found.items()
-        for v in violations
-    )
-    assert not found, f"axe found violations:\n{report}"
-
-
-def _tab_to(page: Page, name: str, *, limit: int = 200) -> None:
-    """Press Tab until the focused element's text or label is `name`."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        focused = page.evaluate(
-            "() => (document.activeElement.innerText || document.activeElement.value || '')"
-            ".trim() + '|' + (document.activeElement.getAttribute('aria-label') || '')"
-        )
-        if focused.split("|")[0] == name or focused.split("|")[1] == name:
-            return
-    raise AssertionError(f"Tab never reached {name!r}")
-
-
-def _tab_to_id(page: Page, element_id: str, *, limit: int = 200, attribute: str = "id") -> None:
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if page.evaluate(f"() => document.activeElement.{attribute}") == element_id:
-            return
-    raise AssertionError(f"Tab never reached {attribute}={element_id}")
-
-
-def _tab_to_name(page: Page, name: str) -> None:
-    _tab_to_id(page, name, attribute="name")
+    assert_no_violations(found)
 
 
 def test_the_organiser_moderates_with_the_keyboard_alone(
@@ -162,12 +125,12 @@ def test_the_organiser_moderates_with_the_keyboard_alone(
     page.goto(f"{question}a/{moderated.admin_key}/")
 
     # Hide the first idea: its "Hide" brings the form in place, Space picks a reason.
-    _tab_to(page, "Hide")
+    tab_to_text(page, "Hide")
     page.keyboard.press("Enter")
     expect(page.locator("form.moderation-form")).to_be_visible()
-    _tab_to_name(page, "reason")  # the first reason, off topic: a radio group takes one Tab
+    tab_to(page, "[name='reason']")  # the first reason, off topic: a radio group takes one Tab
     page.keyboard.press("Space")
-    _tab_to(page, "Hide")
+    tab_to_text(page, "Hide")
     page.keyboard.press("Enter")
     # The pro hidden before, and now the idea: the note is on both once the hide has answered.
     expect(page.get_by_text("Only you see this.")).to_have_count(2)
@@ -177,7 +140,7 @@ def test_the_organiser_moderates_with_the_keyboard_alone(
 
     # The reports: dismiss the comment's.
     page.goto(f"{question}reports/")
-    _tab_to(page, "Dismiss the reports")
+    tab_to_text(page, "Dismiss the reports")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     expect(page.get_by_text("The reports were dismissed")).to_be_visible()
@@ -185,12 +148,12 @@ def test_the_organiser_moderates_with_the_keyboard_alone(
 
     # Merge "Lisbon, Portugal" into "Lisbon": choose each with the arrow keys.
     page.goto(f"{question}merge/")
-    _tab_to_id(page, "id_keep")
+    tab_to(page, "#id_keep")
     page.keyboard.press("ArrowDown")  # the first idea by title: Lisbon
-    _tab_to_id(page, "id_merged")
+    tab_to(page, "#id_merged")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowDown")  # Lisbon, Portugal
-    _tab_to(page, "Merge")
+    tab_to_text(page, "Merge")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     expect(page.get_by_text("was merged into")).to_be_visible()

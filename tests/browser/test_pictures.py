@@ -15,8 +15,7 @@ from ponder.questions import services
 from ponder.questions.models import Idea, Question
 from tests.live.conftest import Server, Servers, prepare
 
-from .conftest import TIMEOUT_MS, Person
-from .test_accessibility import AXE, AXE_TAGS, RUN_AXE
+from .conftest import AXE, AXE_TAGS, RUN_AXE, TIMEOUT_MS, Person
 from .test_core_loop import add_idea, ask, idea_row
 
 pytestmark = pytest.mark.browser

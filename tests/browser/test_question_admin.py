@@ -10,8 +10,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from ponder.questions import services
 from ponder.questions.models import Idea, Question, Vote
 
-from .conftest import TIMEOUT_MS
-from .test_accessibility import AXE, WIDTHS, scan
+from .conftest import AXE, TIMEOUT_MS, WIDTHS, scan
 
 pytestmark = pytest.mark.browser
 

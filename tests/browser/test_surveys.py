@@ -16,8 +16,7 @@ from ponder.questions import services, survey_services
 from ponder.questions.models import Question, Survey
 from tests.live.conftest import Server, Servers, prepare
 
-from .conftest import TIMEOUT_MS, Person
-from .test_accessibility import AXE, AXE_TAGS, RUN_AXE
+from .conftest import AXE, AXE_TAGS, RUN_AXE, TIMEOUT_MS, Person
 from .test_core_loop import idea_row, vote_button, votes_of
 
 pytestmark = pytest.mark.browser

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -419,3 +420,29 @@ def listen() -> Iterator[Callable[..., EventStream]]:
     finally:
         for stream in streams:
             stream.close()
+
+
+# The JSON API, as a program calls it ------------------------------------------------------------
+
+
+def api_call(url: str, body: object = None, token: str = "", method: str = "") -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method or None)  # noqa: S310
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            text = response.read().decode()
+    except urllib.error.HTTPError as error:
+        raise AssertionError(f"{error.code}: {error.read().decode()[:300]}") from None
+    return json.loads(text) if text else None
+
+
+def api_ask(server: Server, **settings: object) -> tuple[str, str]:
+    """A question with these settings, with the organiser taking part: its id and admin token."""
+    api = server.url + "/api/v1"
+    asked = api_call(f"{api}/questions", {"title": "Which venue?", "settings": settings})
+    question, admin = asked["id"], asked["admin_token"]
+    api_call(f"{api}/questions/{question}/participants", {"name": "Alice"}, admin)
+    return question, admin

@@ -89,6 +89,26 @@ def test_each_question_shows_its_counts(dana: Member, erin: Member) -> None:
     assert "2 ideas · 2 participants · 3 votes" in dana.get("/me/").content.decode()
 
 
+def test_a_hidden_idea_and_its_votes_are_counted_for_the_organiser_only(
+    dana: Member, erin: Member
+) -> None:
+    question = ask(dana, "Which venue?")
+    dana.join(question)
+    erin.join(question)
+    for title in ("Lake", "City"):
+        erin.post(f"/q/{question.pk}/ideas/", {"title": title})
+    for idea in question.ideas.all():
+        erin.post(f"/q/{question.pk}/ideas/{idea.pk}/vote/")
+    services.entry_hide(entry=question.ideas.get(title="City"), reason="spam")
+
+    (organised,) = dashboard.open_questions(dana.account)
+    (took_part,) = dashboard.open_questions(erin.account)
+
+    assert (organised.idea_count, organised.vote_count) == (2, 2)
+    assert (took_part.idea_count, took_part.vote_count) == (1, 1)
+    assert "1 idea · 2 participants · 1 vote" in erin.get("/me/").content.decode()
+
+
 @pytest.mark.parametrize("how_many", [3, 30])
 def test_the_page_reads_the_same_number_of_queries_for_3_and_30_questions(
     dana: Member, erin: Member, how_many: int

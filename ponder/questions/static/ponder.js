@@ -370,6 +370,13 @@
     var data;
     try { data = JSON.parse(event.data); } catch (e) { return; }
     if (data.type === "hello") return;
+    if (data.type === "access.ended") {
+      // They may no longer read it (a revoked invitation, a new rule of who takes part), or it
+      // was deleted: load the page again, which says so (its gate, or that it is gone).
+      source.close();
+      window.location.reload();
+      return;
+    }
     if (data.type === "refresh") {
       // The server cannot replay what we missed (too much, or its log is older than our page,
       // as after a restore): start again from its version, whatever ours was.

@@ -101,11 +101,12 @@ def test_the_ideas_csv_holds_ranks_votes_and_authors(offsite, alice):
         "Added (UTC)",
         "Idea ID",
         "Picture",
+        "Hidden by the organiser",  # the organiser's files only
     ]
     assert [row[:5] + row[6:] for row in rows[1:]] == [
-        ["1", "Lisbon", "Sea, sun and trams", "Alice", "3", offsite.lisbon.pk, ""],
-        ["2", "'" + EVIL, "", "Bob", "2", offsite.evil.pk, ""],
-        ["", "Berlin", "", "Carol", "0", offsite.berlin.pk, ""],
+        ["1", "Lisbon", "Sea, sun and trams", "Alice", "3", offsite.lisbon.pk, "", ""],
+        ["2", "'" + EVIL, "", "Bob", "2", offsite.evil.pk, "", ""],
+        ["", "Berlin", "", "Carol", "0", offsite.berlin.pk, "", ""],
     ]
     assert datetime.fromisoformat(rows[1][5]) == offsite.lisbon.created_at.replace(microsecond=0)
 
@@ -149,11 +150,12 @@ def test_the_workbook_has_a_sheet_each_for_ideas_arguments_votes_and_comments(of
         "Added (UTC)",
         "Idea ID",
         "Picture",
+        "Hidden by the organiser",
     ]
     assert [row[:5] + row[6:] for row in ideas[1:]] == [
-        [1, "Lisbon", "Sea, sun and trams", "Alice", 3, offsite.lisbon.pk, None],
-        [2, "'" + EVIL, None, "Bob", 2, offsite.evil.pk, None],
-        [None, "Berlin", None, "Carol", 0, offsite.berlin.pk, None],
+        [1, "Lisbon", "Sea, sun and trams", "Alice", 3, offsite.lisbon.pk, None, None],
+        [2, "'" + EVIL, None, "Bob", 2, offsite.evil.pk, None, None],
+        [None, "Berlin", None, "Carol", 0, offsite.berlin.pk, None, None],
     ]
     added = ideas[1][5]
     assert isinstance(added, datetime)
@@ -281,9 +283,8 @@ def test_text_a_spreadsheet_would_split_into_a_formula_is_neutralised(question, 
 
 
 def test_an_empty_question_exports_headers_only(question, alice):
-    assert _csv(alice, question, "ideas") == [
-        ["Rank", "Idea", "Description", "Author", "Votes", "Added (UTC)", "Idea ID", "Picture"]
-    ]
+    header = ["Rank", "Idea", "Description", "Author", "Votes", "Added (UTC)", "Idea ID"]
+    assert _csv(alice, question, "ideas") == [[*header, "Picture", "Hidden by the organiser"]]
     book = _workbook(alice, question)
     assert [sheet.max_row for sheet in book] == [1, 1, 1, 1]
     assert alice.get(f"/q/{question.pk}/report/").status_code == 200

@@ -5,11 +5,14 @@ Roles, as in test_permissions.py: alice organises (and takes part), bob wrote th
 takes part too, mallory has the link and never joined (a newcomer), oscar organises another
 question (an outsider here)."""
 
+import csv
+import io
 import json
 from dataclasses import dataclass
 
 import pytest
 from django.test import override_settings
+from openpyxl import load_workbook
 
 from conftest import Person, counts_off
 from ponder.live.models import Event
@@ -226,6 +229,49 @@ def test_the_organiser_sees_hidden_entries_greyed_with_restore(hidden: Board) ->
     assert read["page"].count("Only you see this.") == 3
     assert read["page"].count(">Restore</button>") == 3
     assert read["idea page status"] == "200"
+
+
+def _table(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+
+
+def test_the_organisers_exports_mark_what_was_hidden_and_why(hidden: Board) -> None:
+    read = _every_surface(hidden, hidden.people["organiser"])
+    why = f"offensive: {NOTE}"
+    for table, column, secret in (
+        ("ideas", 1, SECRETS["idea"]),
+        ("arguments", 2, SECRETS["argument"]),
+        ("comments", 0, SECRETS["comment"]),
+    ):
+        header, *rows = _table(read[f"{table}.csv"])
+        assert header[-1] == "Hidden by the organiser", table
+        marks = {row[column]: row[-1] for row in rows}
+        assert marks[secret] == why, table
+    assert {row[1]: row[-1] for row in _table(read["ideas.csv"])}["Carol's idea"] == ""
+    book = load_workbook(
+        io.BytesIO(hidden.people["organiser"].get(hidden.url("export/results.xlsx")).content)
+    )
+    for name in ("Ideas", "Arguments", "Comments"):
+        rows = [list(row) for row in book[name].iter_rows(values_only=True)]
+        assert rows[0][-1] == "Hidden by the organiser", name
+        assert why in [row[-1] for row in rows[1:]], name
+    ideas = {idea["title"]: idea["hidden"] for idea in json.loads(read["json"])["ideas"]}
+    assert ideas[SECRETS["idea"]] == {"reason": "offensive", "note": NOTE}
+    assert ideas["Carol's idea"] is None
+    german = hidden.people["organiser"].get(
+        hidden.url("export/ideas.csv"), headers={"Accept-Language": "de"}
+    )
+    assert _table(german.content.decode())[0][-1] == "Ausgeblendet von der Person, die organisiert"
+
+
+def test_no_one_else_gets_a_hidden_entry_or_its_column_in_the_exports(hidden: Board) -> None:
+    read = _every_surface(hidden, hidden.people["participant"])
+    for table in ("ideas", "arguments", "comments"):
+        header, *rows = _table(read[f"{table}.csv"])
+        assert "Hidden by the organiser" not in header, table
+        assert not any(NOTE in cell for row in rows for cell in row), table
+    ideas = json.loads(read["json"])["ideas"]
+    assert [idea["hidden"] for idea in ideas] == [None]
 
 
 def test_hidden_entries_leak_through_no_api_answer(hidden: Board) -> None:

@@ -1,10 +1,15 @@
 """Surveys: several questions on one page, one share link and one admin link, a name asked once
 (README.md "Surveys")."""
 
+import csv
+import io
+import re
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
 
 from ponder.questions import services, survey_services
 from ponder.questions.models import Idea, Participant, Question, Survey, Vote
@@ -137,6 +142,60 @@ def test_the_name_is_asked_once_and_joins_every_open_question(db):
     assert response.status_code == 302
     assert response["Location"] == f"/s/{survey.pk}/#idea-{idea.pk}"
     assert Vote.objects.filter(idea=idea, participant__name="Bob").exists()
+
+
+def _form_fields(page: str, action: str) -> dict[str, str]:
+    """The hidden fields of the form on the page that posts to `action`."""
+    form = page[page.index(f'action="{action}"') :]
+    form = form[: form.index("</form>")]
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+
+
+def test_a_vote_without_javascript_or_referer_comes_back_to_the_survey(db):
+    survey, _key = make_survey(2)
+    _first, second = questions_of(survey)
+    kim, _ = services.participant_join(question=second, name="Kim")
+    idea = services.idea_add(question=second, author=kim, title="Friday")
+    bob = joined(survey, "Bob")
+    url = f"/q/{second.pk}/ideas/{idea.pk}/vote/"
+    fields = _form_fields(bob.get(f"/s/{survey.pk}/").content.decode(), url)
+    assert fields["back"] == f"/s/{survey.pk}/"
+    response = bob.post(url, fields)  # a browser that sends no Referer
+    assert response.status_code == 302
+    assert response["Location"] == f"/s/{survey.pk}/#idea-{idea.pk}"
+    assert Vote.objects.filter(idea=idea, participant__name="Bob").exists()
+    # Taken back, the same way.
+    unvote = f"/q/{second.pk}/ideas/{idea.pk}/unvote/"
+    fields = _form_fields(bob.get(f"/s/{survey.pk}/").content.decode(), unvote)
+    assert bob.post(unvote, fields)["Location"] == f"/s/{survey.pk}/#idea-{idea.pk}"
+    # Its question's own page has no such field, and leads back to itself.
+    assert "back" not in _form_fields(bob.get(f"/q/{second.pk}/").content.decode(), url)
+    assert bob.post(url)["Location"].startswith(f"/q/{second.pk}/")
+
+
+@pytest.mark.parametrize(
+    "back", ["https://evil.example/", "//evil.example/s/x/", "/s/{other}/", "/q/{question}/x"]
+)
+def test_a_way_back_that_is_not_the_questions_own_survey_is_not_followed(db, back):
+    survey, _key = make_survey(1)
+    other, _other_key = make_survey(1, title="Another")
+    (question,) = questions_of(survey)
+    kim, _ = services.participant_join(question=question, name="Kim")
+    idea = services.idea_add(question=question, author=kim, title="Friday")
+    bob = joined(survey, "Bob")
+    back = back.format(other=other.pk, question=question.pk)
+    response = bob.post(f"/q/{question.pk}/ideas/{idea.pk}/vote/", {"back": back})
+    assert response.status_code == 302
+    assert response["Location"] == f"/q/{question.pk}/#idea-{idea.pk}"
+
+
+def test_not_you_comes_back_to_the_survey_without_a_referer(db):
+    survey, _key = make_survey(2)
+    bob = joined(survey, "Bob")
+    first = questions_of(survey)[0]
+    forget = f"/q/{first.pk}/forget/"
+    fields = _form_fields(bob.get(f"/s/{survey.pk}/").content.decode(), forget)
+    assert bob.post(forget, fields)["Location"] == f"/s/{survey.pk}/#q-{first.pk}"
 
 
 def test_a_lookalike_name_is_refused_in_every_question(db):
@@ -294,6 +353,33 @@ def test_the_organiser_downloads_every_question_in_one_file(db):
     assert book.sheetnames == ["1 Question 1", "2 Question 2"]
     for kind in ("json", "csv", "xlsx"):
         assert Client().get(f"/s/{survey.pk}/export/results.{kind}").status_code == 404
+
+
+def test_a_hidden_idea_is_marked_for_the_organiser_and_left_out_for_everyone_else(db):
+    survey, admin_key = make_survey(1)
+    (first,) = questions_of(survey)
+    kim, _ = services.participant_join(question=first, name="Kim")
+    services.idea_add(question=first, author=kim, title="Lake")
+    spam = services.idea_add(question=first, author=kim, title="Cheap watches")
+    services.entry_hide(entry=spam, reason="spam", note="ads")
+    Question.objects.filter(pk=first.pk).update(allow_exports=True)
+    alice = organiser(survey, admin_key)
+    rows = alice.get(f"/s/{survey.pk}/export/results.csv").content.decode("utf-8-sig")
+    header, *ideas = list(csv.reader(io.StringIO(rows)))[1:]
+    assert header[-1] == "Hidden by the organiser"
+    assert {idea[1]: idea[-1] for idea in ideas} == {"Lake": "", "Cheap watches": "spam: ads"}
+    book = load_workbook(io.BytesIO(alice.get(f"/s/{survey.pk}/export/results.xlsx").content))
+    sheet = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+    assert sheet[1][-1] == "Hidden by the organiser" and sheet[-1][-1] == "spam: ads"
+    data = alice.get(f"/s/{survey.pk}/export/results.json").json()
+    hidden = {i["title"]: i["hidden"] for i in data["questions"][0]["ideas"]}
+    assert hidden == {"Lake": None, "Cheap watches": {"reason": "spam", "note": "ads"}}
+
+    someone = Client()
+    text = someone.get(f"/s/{survey.pk}/export/results.csv").content.decode("utf-8-sig")
+    assert "Cheap watches" not in text and "Hidden by the organiser" not in text
+    data = someone.get(f"/s/{survey.pk}/export/results.json").json()
+    assert [i["title"] for i in data["questions"][0]["ideas"]] == ["Lake"]
 
 
 def test_unknown_surveys_are_404(db):
