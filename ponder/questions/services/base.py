@@ -18,12 +18,7 @@ from django.utils.translation import gettext as _
 from ponder.live.events import record
 
 from .. import hot, images
-from ..models import (
-    Argument,
-    Comment,
-    Idea,
-    Question,
-)
+from ..models import Argument, Comment, Idea, Question
 
 
 class ActionRefused(Exception):

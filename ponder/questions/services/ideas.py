@@ -12,15 +12,7 @@ from django.utils.translation import ngettext
 from ponder.live.events import announce
 
 from .. import hot, images
-from ..models import (
-    Argument,
-    Comment,
-    Idea,
-    Like,
-    Participant,
-    Question,
-    bump_rows,
-)
+from ..models import Argument, Comment, Idea, Like, Participant, Question, bump_rows
 from .base import (
     ActionRefused,
     _announce,

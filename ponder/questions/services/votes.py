@@ -12,12 +12,7 @@ from ponder.live.events import announce
 
 from .. import hot
 from ..access import shown_to_everyone
-from ..models import (
-    Idea,
-    Participant,
-    Question,
-    Vote,
-)
+from ..models import Idea, Participant, Question, Vote
 from ..pages import VOTERS_SHOWN
 from .base import (
     ActionRefused,
