@@ -18,7 +18,8 @@ from ponder.lib.ids import hash_secret, new_secret, secret_matches
 from ponder.lib.text import without_bidi_controls
 
 from .models import Invitation, Question
-from .services import ActionRefused, _announce, _lock
+from .services import ActionRefused
+from .services.base import _announce, _lock
 
 
 @dataclass(frozen=True, slots=True)

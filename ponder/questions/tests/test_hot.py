@@ -1,4 +1,4 @@
-"""The page's and the vote's reads and writes in SQL written out (hot.py) do what the ORM does."""
+"""The page's and the vote's reads and writes in SQL written out (`hot`) do what the ORM does."""
 
 from dataclasses import FrozenInstanceError
 from datetime import datetime
@@ -111,11 +111,11 @@ def test_column_names_kept_from_before_a_table_changed_are_read_again(
 ) -> None:
     # A column added (a migration while the process runs): the names kept for the statement no
     # longer fit its rows, and are read from the cursor again.
-    monkeypatch.setattr(hot, "_names", {hot._bump_sql(): ["id"]})
+    monkeypatch.setattr(hot.base, "_names", {hot.writes._bump_sql(): ["id"]})
     bumped = hot.bump_version(question.pk)
     assert bumped is not None and bumped.title == question.title
     assert bumped.version == question.version + 1
-    assert len(hot._names[hot._bump_sql()]) > 1
+    assert len(hot.base._names[hot.writes._bump_sql()]) > 1
 
 
 def test_inserts_keep_one_vote_and_one_like_per_person_and_none_for_a_deleted_parent(
@@ -229,7 +229,7 @@ def test_the_marks_read_with_the_question_serve_reads_only(question: Question, r
 def test_first_voters_names_the_first_of_each_idea_in_order(
     question: Question, monkeypatch: pytest.MonkeyPatch, at_once: int
 ) -> None:
-    monkeypatch.setattr(hot, "FIRST_VOTERS_AT_ONCE", at_once)
+    monkeypatch.setattr(hot.reads, "FIRST_VOTERS_AT_ONCE", at_once)
     ann, _ = services.participant_join(question=question, name="Ann", token=None)
     lake, hut, empty = (
         services.idea_add(question=question, author=ann, title=t) for t in ("Lake", "Hut", "None")
@@ -350,7 +350,7 @@ def test_postgresqls_one_statement_writes_what_the_statements_one_by_one_write(
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only: SQLite has no data-modifying WITH")
     together = _votes_and_likes(make_question()[0]) + _refusals(make_question()[0])
-    monkeypatch.setattr(hot, "_in_one_statement", lambda: False)
+    monkeypatch.setattr(hot.writes, "_in_one_statement", lambda: False)
     monkeypatch.setattr(hot, "casts_in_one_statement", lambda: False)
     one_by_one = _votes_and_likes(make_question()[0]) + _refusals(make_question()[0])
     assert together == one_by_one
