@@ -16,7 +16,7 @@ Ponder: collaborative brainstorming and decisions.
 commands:
   serve       apply migrations, collect static files and run the production server
               (ponder serve --help for its options)
-  worker      close questions at their deadlines and send the queued mail
+  worker      close questions at their deadlines, send the queued mail and the notifications
               (serve runs one for you)
   demo        create a demo question the size of a real one and print its links
   backup      write the whole database to one file (ponder backup --help)
@@ -75,8 +75,8 @@ def serve(argv: list[str]) -> None:
         prog="ponder serve",
         description="Run Ponder on a production ASGI server (uvicorn): pages and the API on a "
         "pool of threads through Django's WSGI handler, live streams on the event loop. Applies "
-        "migrations and collects static files first, and runs the worker (deadlines, mail) "
-        "beside it. "
+        "migrations and collects static files first, and runs the worker (deadlines, mail, "
+        "notifications) beside it. "
         "SIGHUP replaces the workers one at a time (with --workers 2 or more).",
     )
     parser.add_argument(
@@ -95,7 +95,10 @@ def serve(argv: list[str]) -> None:
     parser.add_argument(
         "--no-worker",
         action="store_true",
-        help="do not run the worker (deadlines and mail; run `ponder worker` yourself instead)",
+        help=(
+            "do not run the worker (deadlines, mail and notifications; run `ponder worker` "
+            "yourself instead)"
+        ),
     )
     parser.add_argument(
         "--no-migrate", action="store_true", help="skip migrations and collectstatic at start"

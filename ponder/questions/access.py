@@ -488,7 +488,7 @@ def question_for(
     """With `idea_id`, the question's idea of that id is read in the same query (`idea_for`
     then finds it there): 404 if there is none. Someone the question's access setting keeps out
     gets `Gated` (a gate page, 403), unless `gate` is off (the gate's own views)."""
-    # Every page read starts here: one read in SQL written out once (hot.py).
+    # Every page read starts here: one read in SQL written out once (hot/).
     token = participant_token(request)
     token_hash = hash_secret(token) if token else None
     # Their votes and likes as read before a request that changes them are not to be shown:
@@ -535,7 +535,7 @@ def question_for_token(question_id: str, token: str | None, *, gate: bool = True
     A client the question's access setting keeps out gets `Gated` (403), unless `gate` is off
     (joining, which may bring the password or an invitation).
     """
-    # One read for the question, the participant and their votes and likes (hot.py).
+    # One read for the question, the participant and their votes and likes (hot/).
     question, participant = hot.reader(question_id, hash_secret(token) if token else None)
     if question is None:
         raise Http404

@@ -2,7 +2,7 @@
 
 Every one-per-person rule is a database constraint, so a race cannot double-count
 (docs/reliability.md #1). An idea's votes and an argument's likes are also counted on its own row
-(`vote_count`, `like_count`), changed in the same transaction as the vote or like (hot.py, under the
+(`vote_count`, `like_count`), changed in the same transaction as the vote or like (hot/, under the
 question's lock), so that a question's leading ideas are read from an index, not by counting every
 idea's votes on each read. `recount()` makes them right again after rows were written around the
 services (bulk loads, tests); a test holds them equal to the rows after every kind of write.

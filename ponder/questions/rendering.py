@@ -35,7 +35,7 @@ from typing import Any
 
 from cachetools import LRUCache
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -45,7 +45,6 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from ponder.lib.ids import new_secret
-from ponder.live.hub import hub
 
 from .access import EVERY, Access, Reader, ReaderKind, participant_token, remembered_name
 from .forms import CommentForm, IdeaAddForm, NameForm, RenameForm
@@ -236,10 +235,6 @@ def forget_question(question_id: str) -> None:
     for the least-recently-used rule to make room; other processes drop theirs that way."""
     for cache in _caches:
         cache.forget(question_id)
-    # Its open live streams end (every process's), once the deletion has committed: its log is
-    # gone with it, so no event would tell them. (`services.question_delete` calls this twice,
-    # in its transaction and after it: ending them twice is harmless.)
-    transaction.on_commit(lambda: hub.end(question_id))
 
 
 renders = Cache(SHARED_BYTES)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ponder import mail
 from ponder.lib.ids import hash_secret, new_secret
 from ponder.lib.text import without_bidi_controls
+from ponder.live.hub import hub
 
 from ..models import (
     Argument,
@@ -220,6 +221,9 @@ def question_delete(*, question: Question) -> None:
     # Now, and again after the commit: a reader may keep a render of it in between.
     forget_question(question_id)
     transaction.on_commit(lambda: forget_question(question_id))
+    # Its open live streams end (every process's) once the deletion has committed: its event
+    # log is gone with it, so no event would tell them.
+    transaction.on_commit(lambda: hub.end(question_id))
 
 
 # What a copy of a question takes over: its text and every setting, not its state (closed, the
