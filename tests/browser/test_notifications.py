@@ -15,8 +15,8 @@ from ponder.notifications.models import Role, Subscription
 from ponder.questions import services
 from ponder.questions.models import Question
 
-from .test_accessibility import AXE, WIDTHS, scan
-from .test_account_pages import logged_in, tab_to
+from .conftest import AXE, WIDTHS, scan, tab_to
+from .test_account_pages import logged_in
 
 pytestmark = pytest.mark.browser
 
