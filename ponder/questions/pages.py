@@ -241,7 +241,9 @@ def question_page(
     if idea_ids is not None and len(idea_ids) == 1 and ideas_shown is None:
         # One idea (the answer to a change on it): read by hand (`hot.one_idea`), for a tenth
         # of what compiling the queries below costs.
-        one = hot.one_idea(question, idea_ids[0], arguments=arguments_shown, per_kind=per_kind)
+        one = hot.one_idea(
+            question, idea_ids[0], arguments=arguments_shown, per_kind=per_kind, omit_hidden=omit
+        )
     ideas_qs = Idea.objects.filter(question=question).with_counts().select_related("author")
     voters_qs = Vote.objects.filter(idea__question=question)
     # Left out for a reader who may not see them, the arguments the organiser hid are not
@@ -280,12 +282,6 @@ def question_page(
         ideas = list(ideas_qs)
     else:
         ideas = [idea for idea in one[:1] if idea is not None and not (omit and idea.is_hidden)]
-        if omit and arguments_shown is not None:
-            # `hot.one_idea` counts every argument of the idea: recounted without the hidden.
-            for idea in ideas:
-                shown_arguments = Argument.objects.filter(idea=idea, **shown_only)
-                idea.argument_count = shown_arguments.count()
-                idea.pro_count = shown_arguments.filter(kind="pro").count() if per_kind else 0
     if shuffled is not None:
         place = {pk: n for n, pk in enumerate(shuffled)}
         ideas.sort(key=lambda idea: place[idea.pk])
