@@ -149,6 +149,7 @@ class Page:
     my_vote_count: int = 0
     my_votes_left: int = 0  # of the question's cap
     idea_total: int = 0  # all the question's ideas, shown or not
+    ranked_total: int = 0  # of them, those not hidden: the ones in the ranking (the chart's)
     comment_total: int = 0
     counted: bool = True  # False: the tally is hidden from this reader (no counts, no ranks)
 
@@ -286,9 +287,13 @@ def question_page(
         place = {pk: n for n, pk in enumerate(shuffled)}
         ideas.sort(key=lambda idea: place[idea.pk])
     idea_total = len(ideas)
+    # A hidden idea is out of the ranking for everyone (`winners`), the organiser included.
+    ranked_total = sum(1 for idea in ideas if not idea.is_hidden)
     if ideas_shown is not None:
         idea_ids = [idea.pk for idea in ideas]
-        idea_total = listed.count()
+        not_hidden = Count("pk", filter=Q(hidden_reason=""))
+        totals = listed.aggregate(every=Count("pk"), ranked=not_hidden)
+        idea_total, ranked_total = totals["every"], totals["ranked"]
     if idea_ids is None:
         args_qs = Argument.objects.filter(idea__question=question)
     else:
@@ -366,6 +371,7 @@ def question_page(
         my_vote_count=used,
         my_votes_left=left,
         idea_total=idea_total,
+        ranked_total=ranked_total,
         counted=counted,
     )
     if comments:
