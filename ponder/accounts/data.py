@@ -1,6 +1,7 @@
 """Download my data: everything of the account's, as one JSON document (a fixed number of queries,
 however much there is)."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,15 @@ from ponder.questions.models import Argument, Comment, Idea, Like, Participant, 
 from .models import ApiToken, Profile
 
 FORMAT = "ponder-account-data/1"
+
+# Further sections of the document, by name, each read from the account: added by the apps that
+# hold that data (`register_section`, from their AppConfig.ready), since accounts may not import
+# them (they import accounts, through the reader rule: a cycle).
+SECTIONS: dict[str, Callable[[Any], Any]] = {}
+
+
+def register_section(name: str, read: Callable[[Any], Any]) -> None:
+    SECTIONS[name] = read
 
 
 def _time(value: datetime | None) -> str | None:
@@ -107,4 +117,5 @@ def account_data(account: Any) -> dict[str, Any]:
             .select_related("argument__idea__question")
             .order_by("created_at", "pk")
         ],
+        **{name: read(account) for name, read in SECTIONS.items()},
     }

@@ -127,12 +127,20 @@ async def stream(
     return response
 
 
-async def merged_stream(request: HttpRequest, versions: dict[str, int]) -> HttpResponse:
+async def merged_stream(
+    request: HttpRequest,
+    versions: dict[str, int],
+    *,
+    recheck: Callable[[str], Recheck] | None = None,
+) -> HttpResponse:
     """The changes of several questions (each from its version in `versions`) as one stream,
     for a page that shows them all (a survey's): one `change` message per question and batch,
     `data:` `{"question": id, "version": v, "types": [...]}`. No replay: a client that
     reconnects gets a new `hello` with every question's version and reads again what it shows
-    of an older one."""
+    of an older one.
+
+    `recheck(question_id)` says, as for `stream`, whether the reader is still let in to that
+    question after a batch of its events; when not, the stream sends `access.ended` and ends."""
     slot = hub.admit()
     if slot is None:
         response = JsonResponse(
@@ -170,6 +178,9 @@ async def merged_stream(request: HttpRequest, versions: dict[str, int]) -> HttpR
                 if not batch:
                     yield KEEPALIVE
                     continue
+                if recheck is not None and not await recheck(question_id)(batch):
+                    yield _ended(batch[-1].version)
+                    return
                 data = {
                     "question": question_id,
                     "version": batch[-1].version,

@@ -149,6 +149,7 @@ class Page:
     my_vote_count: int = 0
     my_votes_left: int = 0  # of the question's cap
     idea_total: int = 0  # all the question's ideas, shown or not
+    ranked_total: int = 0  # of them, those not hidden: the ones in the ranking (the chart's)
     comment_total: int = 0
     counted: bool = True  # False: the tally is hidden from this reader (no counts, no ranks)
 
@@ -241,7 +242,9 @@ def question_page(
     if idea_ids is not None and len(idea_ids) == 1 and ideas_shown is None:
         # One idea (the answer to a change on it): read by hand (`hot.one_idea`), for a tenth
         # of what compiling the queries below costs.
-        one = hot.one_idea(question, idea_ids[0], arguments=arguments_shown, per_kind=per_kind)
+        one = hot.one_idea(
+            question, idea_ids[0], arguments=arguments_shown, per_kind=per_kind, omit_hidden=omit
+        )
     ideas_qs = Idea.objects.filter(question=question).with_counts().select_related("author")
     voters_qs = Vote.objects.filter(idea__question=question)
     # Left out for a reader who may not see them, the arguments the organiser hid are not
@@ -280,19 +283,17 @@ def question_page(
         ideas = list(ideas_qs)
     else:
         ideas = [idea for idea in one[:1] if idea is not None and not (omit and idea.is_hidden)]
-        if omit and arguments_shown is not None:
-            # `hot.one_idea` counts every argument of the idea: recounted without the hidden.
-            for idea in ideas:
-                shown_arguments = Argument.objects.filter(idea=idea, **shown_only)
-                idea.argument_count = shown_arguments.count()
-                idea.pro_count = shown_arguments.filter(kind="pro").count() if per_kind else 0
     if shuffled is not None:
         place = {pk: n for n, pk in enumerate(shuffled)}
         ideas.sort(key=lambda idea: place[idea.pk])
     idea_total = len(ideas)
+    # A hidden idea is out of the ranking for everyone (`winners`), the organiser included.
+    ranked_total = sum(1 for idea in ideas if not idea.is_hidden)
     if ideas_shown is not None:
         idea_ids = [idea.pk for idea in ideas]
-        idea_total = listed.count()
+        not_hidden = Count("pk", filter=Q(hidden_reason=""))
+        totals = listed.aggregate(every=Count("pk"), ranked=not_hidden)
+        idea_total, ranked_total = totals["every"], totals["ranked"]
     if idea_ids is None:
         args_qs = Argument.objects.filter(idea__question=question)
     else:
@@ -370,6 +371,7 @@ def question_page(
         my_vote_count=used,
         my_votes_left=left,
         idea_total=idea_total,
+        ranked_total=ranked_total,
         counted=counted,
     )
     if comments:

@@ -138,4 +138,8 @@ async def survey_events(request: HttpRequest, survey_id: str) -> HttpResponse:
     versions = await _survey_versions(survey_id)
     if versions is None:
         raise Http404
-    return await merged_stream(request, versions)
+    # After a change of who may view one of its questions, the reader rule is asked again for
+    # that question, as on the question's own stream.
+    return await merged_stream(
+        request, versions, recheck=lambda question_id: _recheck(request, question_id)
+    )

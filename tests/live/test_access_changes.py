@@ -125,3 +125,29 @@ def test_deleting_the_question_ends_its_streams_on_every_process(
     call(f"{a.url}/api/v1/questions/{question}", None, admin, "DELETE")
     for stream in streams:
         ends(stream)
+
+
+def test_a_new_rule_of_who_takes_part_in_a_surveys_question_ends_the_survey_streams_it_keeps_out(
+    servers: Servers, listen: Callable[..., EventStream]
+) -> None:
+    """The survey's page holds one stream for all its questions: the reader rule is asked again
+    for the question whose access changed, as on the question's own stream."""
+    (server,) = servers.start()
+    api = server.url + "/api/v1"
+    made = call(f"{api}/surveys", {"title": "Offsite", "questions": [{"title": "Where?"}]})
+    survey, admin = made["id"], made["admin_token"]
+    question = made["questions"][0]["id"]
+    # The organiser takes part (she adds an idea below).
+    call(f"{api}/questions/{question}/participants", {"name": "Alice"}, admin)
+    bob = join(server, question, "Bob")
+    page = listen(f"{server.url}/s/{survey}/events")  # a page of someone who never joined
+    program = listen(f"{server.url}/s/{survey}/events", bearer(bob))
+    assert [page.next().event, program.next().event] == ["hello", "hello"]
+
+    settings = {"taking_part": "password", "password": "a long secret"}
+    call(f"{api}/questions/{question}", {"settings": settings}, admin, "PATCH")
+    ends(page)  # only those who know the password may read the question now
+    change = program.next()  # bob joined before: he is still in
+    assert (change.event, change.data["question"]) == ("change", question)
+    call(f"{api}/questions/{question}/ideas", {"title": "Lake"}, admin)
+    assert program.next().data["types"] == ["idea.added"]

@@ -87,6 +87,41 @@ def test_download_my_data_holds_my_questions_and_contributions(dana: Member) -> 
     assert asked.pk in response.text
 
 
+def test_download_my_data_holds_my_subscriptions_and_none_of_their_secrets(
+    dana: Member,
+) -> None:
+    from ponder.notifications.models import Subscription
+    from ponder.notifications.services import account_subscribe
+
+    question, _key = services.question_create(title="Bob's question")
+    dana.join(question)
+    me = Participant.objects.get(question=question, user=dana.account)
+    account_subscribe(
+        question=question,
+        user=dana.account,
+        role="participant",
+        participant=me,
+        base_url="http://testserver",
+        language="en",
+    )
+    subscription = Subscription.objects.get(user=dana.account)
+    Subscription.objects.filter(pk=subscription.pk).update(admin_key_hash="f" * 64)
+
+    response = dana.get("/me/data.json")
+
+    (mine,) = json.loads(response.content)["subscriptions"]
+    assert mine == {
+        "question": {"id": question.pk, "title": "Bob's question"},
+        "role": "participant",
+        "activity": "now",
+        "deadline": True,
+        "result": True,
+        "created_at": subscription.created_at.isoformat(),
+    }
+    # Its id is its unsubscribe link's secret.
+    assert subscription.pk not in response.text and "f" * 64 not in response.text
+
+
 def test_the_pages_need_a_login(db: None) -> None:
     from conftest import Person
 

@@ -3,6 +3,9 @@ a participant learns nothing of a hidden entry, not even that there is one."""
 
 from typing import Any
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from .conftest import Caller
 
 
@@ -31,3 +34,28 @@ def test_the_answer_to_a_vote_counts_no_hidden_argument(
     answer = carol.put(f"/ideas/{idea}/vote")
     assert answer.status_code == 200, answer.data
     assert (answer.data["arguments_total"], answer.data["arguments"]) == (0, [])
+
+
+def test_the_answer_to_a_vote_reads_no_hidden_argument_and_costs_no_more_queries(
+    monkeypatch: Any, qid: str, alice: Caller, bob: Caller, carol: Caller, idea: str
+) -> None:
+    """For a participant the hidden arguments are left out in the read of the idea itself: no
+    recount afterwards, and a hidden argument, however liked, takes no place among the leading
+    ones (here one)."""
+    monkeypatch.setattr("ponder.questions.shapes.ARGUMENTS_PER_IDEA", 1)
+    liked = bob.post(f"/ideas/{idea}/arguments", {"kind": "pro", "text": "Cheap"}).data["id"]
+    carol.put(f"/arguments/{liked}/like")
+    shown = bob.post(f"/ideas/{idea}/arguments", {"kind": "con", "text": "Far"}).data["id"]
+    assert alice.post(f"/arguments/{liked}/hide", {"reason": "spam"}).status_code == 200
+
+    def vote(caller: Caller) -> tuple[int, Any]:
+        with CaptureQueriesContext(connection) as captured:
+            answer = caller.put(f"/ideas/{idea}/vote")
+        assert answer.status_code == 200, answer.data
+        return len(captured), answer.data
+
+    organisers, _ = vote(alice)
+    participants, answer = vote(carol)
+    assert participants == organisers
+    assert answer["arguments_total"] == 1
+    assert [argument["id"] for argument in answer["arguments"]] == [shown]

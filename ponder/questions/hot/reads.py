@@ -236,12 +236,13 @@ def votes_of(idea_id: str, *, first: int) -> tuple[int, list[str]]:
 
 
 @cache
-def _one_idea_sql() -> str:
+def _one_idea_sql(omit_hidden: bool = False) -> str:
     idea, participant = _table(Idea), _table(Participant)
     pid = _column(Participant, "id")
+    shown = f" AND {_column(Argument, 'hidden_reason')} = ''" if omit_hidden else ""
     count = (
         f"SELECT COUNT(*) FROM {_table(Argument)} "  # noqa: S608  # nosec B608
-        f"WHERE {_column(Argument, 'idea')} = i.{_column(Idea, 'id')}"
+        f"WHERE {_column(Argument, 'idea')} = i.{_column(Idea, 'id')}{shown}"
     )
     pros = f"{count} AND {_column(Argument, 'kind')} = %s"
     columns = ", ".join(f"i.{connection.ops.quote_name(c)}" for c in _fields(Idea)[1])
@@ -255,7 +256,7 @@ def _one_idea_sql() -> str:
 
 
 @cache
-def _leading_arguments_sql(limited: bool, per_kind: bool = False) -> str:
+def _leading_arguments_sql(limited: bool, per_kind: bool = False, omit_hidden: bool = False) -> str:
     argument, participant = _table(Argument), _table(Participant)
     fields = ("id", "idea", "author")
     columns = [f"a.{_column(Argument, f)}" for f in fields]
@@ -267,6 +268,8 @@ def _leading_arguments_sql(limited: bool, per_kind: bool = False) -> str:
     likes, at = _column(Argument, "like_count"), _column(Argument, "created_at")
     author = f"p.{_column(Participant, 'id')} = a.{_column(Argument, 'author')}"
     kind = f" AND a.{_column(Argument, 'kind')} = %s" if per_kind else ""
+    # Left out in the query, a hidden argument takes no place among the leading ones.
+    kind += f" AND a.{_column(Argument, 'hidden_reason')} = ''" if omit_hidden else ""
     # Names from the models, values bound: nothing from input is formatted in.
     one = (
         f"SELECT {', '.join(columns)} FROM {argument} AS a "  # noqa: S608  # nosec B608
@@ -283,17 +286,23 @@ def _leading_arguments_sql(limited: bool, per_kind: bool = False) -> str:
 
 
 def one_idea(
-    question: Question, idea_id: str, *, arguments: int | None, per_kind: bool = False
+    question: Question,
+    idea_id: str,
+    *,
+    arguments: int | None,
+    per_kind: bool = False,
+    omit_hidden: bool = False,
 ) -> tuple[Idea | None, list[tuple[Any, ...]]]:
     """The question's idea of that id (None if there is none) with its author and how many
     arguments it has (`argument_count`, of them `pro_count` pros), and its `arguments` most
     liked arguments (all with None; with `per_kind` that many pros and that many cons) as rows
     of id, idea, author, author's name, kind, text, created_at, like_count, whether the author
     is the organiser and whether the organiser edited it (`ShownArgument.FIELDS`), in the order
-    of `ArgumentQuerySet.with_counts`. Two queries, each a small part of what compiling the
-    ORM's (a window over the arguments, a correlated count) costs."""
+    of `ArgumentQuerySet.with_counts`. With `omit_hidden` the arguments the organiser hid are
+    neither counted nor read (for a reader who may not see them). Two queries, each a small
+    part of what compiling the ORM's (a window over the arguments, a correlated count) costs."""
     with connection.cursor() as cursor:
-        cursor.execute(_one_idea_sql(), [Argument.Kind.PRO.value, idea_id, question.pk])
+        cursor.execute(_one_idea_sql(omit_hidden), [Argument.Kind.PRO.value, idea_id, question.pk])
         row = cursor.fetchone()
     if row is None:
         return None, []
@@ -314,7 +323,8 @@ def one_idea(
     else:
         params = [idea_id] if arguments is None else [idea_id, arguments]
     with connection.cursor() as cursor:
-        cursor.execute(_leading_arguments_sql(arguments is not None, per_kind), params)
+        sql = _leading_arguments_sql(arguments is not None, per_kind, omit_hidden)
+        cursor.execute(sql, params)
         rows = [
             (
                 *r[:6],

@@ -47,4 +47,10 @@
   source.addEventListener("change", function (event) {
     refresh(JSON.parse(event.data).question);
   });
+  // They may no longer read one of its questions (a new rule of who takes part, a revoked
+  // invitation): load the page again, which shows what they may see now.
+  source.addEventListener("access.ended", function () {
+    source.close();
+    window.location.reload();
+  });
 })();

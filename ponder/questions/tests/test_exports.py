@@ -531,3 +531,20 @@ def test_the_report_is_a_clean_printable_document(offsite, alice):
         "/static/share.js",
     ]
     assert 'class="print-button" hidden' in html
+
+
+def test_the_charts_count_of_ideas_not_shown_leaves_out_hidden_ideas(question, alice, bob):
+    """Hidden ideas are out of the ranking for everyone, so the chart's note does not count
+    them either: not for the organiser, not for a participant."""
+    a = _participant(question, "Alice")
+    ideas = []
+    for i in range(24):
+        ideas.append(services.idea_add(question=question, author=a, title=f"Idea {i}"))
+        services.vote_cast(idea=ideas[-1], participant=a)
+    for hidden in ideas[-2:]:
+        services.entry_hide(entry=hidden, reason="spam")
+    services.question_close(question=question)
+    for person in (alice, bob):
+        chart = _chart(person.get(f"/q/{question.pk}/").content.decode())
+        assert chart.count('<g class="chart-row') == 20
+        assert "2 more ideas with fewer votes are not shown here." in chart

@@ -450,14 +450,20 @@ def _shown(idea: Idea) -> tuple[object, ...]:
     )
 
 
+@pytest.mark.parametrize("omit_hidden", [False, True])
 @pytest.mark.parametrize(
     "arguments_shown,per_kind", [(None, False), (2, False), (12, False), (1, True), (2, True)]
 )
 def test_one_idea_is_read_as_the_read_of_many_reads_it(
-    question: Question, make_question, arguments_shown: int | None, per_kind: bool
+    question: Question,
+    make_question,
+    arguments_shown: int | None,
+    per_kind: bool,
+    omit_hidden: bool,
 ) -> None:
     """`question_page` reads a single idea with `hot.one_idea`: the idea, its author, its
-    leading arguments and how many there are come out as the read of several ideas gives them."""
+    leading arguments and how many there are come out as the read of several ideas gives them,
+    with a hidden argument in its place or (`omit_hidden`) neither read nor counted."""
     from ponder.questions.access import Access
     from ponder.questions.pages import question_page
 
@@ -471,6 +477,7 @@ def test_one_idea_is_read_as_the_read_of_many_reads_it(
         )
         if number in (1, 2):
             services.like_add(argument=argument, participant=ann)
+    services.entry_hide(entry=argument, reason="spam")  # the last: "Dear", a con
     services.vote_cast(idea=lake, participant=ann)
     access = Access(
         question=question, participant=None, is_organiser=False, token=None, admin_key=None
@@ -483,6 +490,7 @@ def test_one_idea_is_read_as_the_read_of_many_reads_it(
             comments=False,
             arguments_shown=arguments_shown,
             per_kind=per_kind,
+            omit_hidden=omit_hidden,
         )
         return {idea.pk: _shown(idea) for idea in page.ideas}
 
@@ -490,7 +498,8 @@ def test_one_idea_is_read_as_the_read_of_many_reads_it(
     if per_kind:  # the strongest of each kind, and how many more of each there are
         kinds = [argument[4] for argument in read([lake.pk])[lake.pk][-1]]
         assert sorted(kinds) == ["con"] * arguments_shown + ["pro"] * arguments_shown
-        assert read([lake.pk])[lake.pk][8:10] == (3 - arguments_shown, 3 - arguments_shown)
+        cons = 2 if omit_hidden else 3
+        assert read([lake.pk])[lake.pk][8:10] == (3 - arguments_shown, cons - arguments_shown)
     assert read([hill.pk]) == {hill.pk: read([lake.pk, hill.pk])[hill.pk]}
     other, _ = make_question(title="Elsewhere")
     elsewhere = Access(

@@ -116,6 +116,20 @@ def test_the_page_shows_every_question_with_its_ideas_and_vote_buttons(db):
     assert "You take part as" in page
 
 
+def test_each_question_links_to_its_notifications_for_every_reader(db):
+    """Notifications are per question: the survey's page links to each question's, for a
+    newcomer as for the organiser (the part is shared by every reader of its kind), in German
+    too."""
+    survey, key = make_survey(2)
+    for client in (Client(), organiser(survey, key)):
+        page = client.get(f"/s/{survey.pk}/").content.decode()
+        for question in questions_of(survey):
+            link = re.search(rf'<a href="/q/{question.pk}/notify/">([^<]*)<', page)
+            assert link is not None and link[1] == "E-mail notifications"
+    german = Client().get(f"/s/{survey.pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert german.count("E-Mail-Benachrichtigungen<span") == 2
+
+
 def test_a_question_page_says_it_is_part_of_the_survey(db):
     survey, _key = make_survey(2)
     page = Client().get(f"/q/{questions_of(survey)[0].pk}/").content.decode()
