@@ -7,12 +7,13 @@ import io
 import json
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.test import Client
 from openpyxl import load_workbook
 
 from ponder.questions import services, survey_services
-from ponder.questions.models import Idea, Participant, Question, Survey, Vote
+from ponder.questions.models import CoOrganiser, Idea, Participant, Question, Survey, Vote
 from ponder.questions.rendering import latest, renders, rows
 
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -296,3 +297,17 @@ def test_joining_a_survey_never_joins_a_question_not_given(db):
     with pytest.raises(services.ActionRefused):
         survey_services.survey_join(survey=survey, questions=other.question_list(), name="Bo")
     assert Survey.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_logged_in_co_organiser_sees_the_restricted_question_on_the_survey_as_on_its_page():
+    room = Fixture()
+    user = get_user_model().objects.create_user(username="cora", password="x" * 12)
+    CoOrganiser.objects.create(question=room.password, user=user)
+    browser = Client()
+    browser.force_login(user)
+    assert browser.get(f"/q/{room.password.pk}/").status_code == 200
+    page = _body(browser.get(f"/s/{room.s}/"))
+    assert SECRET_TITLE in page and SECRET_IDEA in page
+    assert f"/q/{room.password.pk}/settings/" in page  # its organiser's link, as on its page
+    assert INVITED_IDEA not in page  # the invitation-only one is not theirs
