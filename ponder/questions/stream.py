@@ -14,7 +14,7 @@ from ponder.ratelimit import bearer_token, limit
 from . import hot
 from .access import Gated, question_for, question_for_token, shown_to_everyone
 from .gates import gated_json
-from .models import Idea, Question, TakingPart
+from .models import Idea, Question, Survey, TakingPart
 from .pages import VOTERS_SHOWN, named_voters, voter_counts
 from .survey_reads import survey_for
 
@@ -126,12 +126,25 @@ async def question_events(request: HttpRequest, question_id: str) -> HttpRespons
 def _survey_versions(request: HttpRequest, survey_id: str) -> dict[str, int] | None:
     """The version of each of the survey's questions the caller may view (as on the survey's
     page, `survey_reads.survey_for`): a question its access setting keeps them out of is not
-    streamed at all (its own stream refuses them too). None if there is no such survey."""
-    try:
-        survey = survey_for(request, survey_id)
-    except Http404:
+    streamed at all (its own stream refuses them too). None if there is no such survey. As on
+    a question's stream (`_admitted_version`), a bearer token, when one is sent, decides instead
+    of the browser's cookies."""
+    if "Authorization" not in request.headers:
+        try:
+            survey = survey_for(request, survey_id)
+        except Http404:
+            return None
+        return {a.question.pk: a.question.version for a in survey.viewable}
+    if not Survey.objects.filter(pk=survey_id).exists():
         return None
-    return {a.question.pk: a.question.version for a in survey.viewable}
+    token = bearer_token(request)
+    found = Question.objects.filter(survey_id=survey_id).values_list("pk", "version", "taking_part")
+    return {
+        pk: version
+        for pk, version, taking_part in found
+        if taking_part == TakingPart.LINK
+        or question_for_token(pk, token, gate=False).reader.may_view()
+    }
 
 
 @limit("stream", methods=("GET",))

@@ -275,6 +275,17 @@ def test_the_api_survey_read_shows_a_restricted_question_to_its_organiser_only()
     assert [q.get("gated", False) for q in client.json()["questions"]] == [False, True, True]
     for secret in SECRETS:
         assert secret not in client.content.decode()
+    # The survey's stream, held by a program: its token decides, as on a question's stream.
+    held = Client().get(f"/s/{room.s}/events", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert set(_stream_versions(held)) == {room.open.pk}
+    held = Client().get(f"/s/{room.s}/events", HTTP_AUTHORIZATION=f"Bearer {room.key}")
+    assert set(_stream_versions(held)) == {room.open.pk, room.password.pk, room.invited.pk}
+    # A participant of the password question (joined knowing it) is let in to it.
+    _, knows = services.participant_join(question=room.password, name="Pat")
+    held = Client().get(f"/s/{room.s}/events", HTTP_AUTHORIZATION=f"Bearer {knows}")
+    assert set(_stream_versions(held)) == {room.open.pk, room.password.pk}
+    listed = Client().get(f"/api/v1/surveys/{room.s}", HTTP_AUTHORIZATION=f"Bearer {knows}")
+    assert [q.get("gated", False) for q in listed.json()["questions"]] == [False, False, True]
 
 
 @pytest.mark.django_db(transaction=True)
