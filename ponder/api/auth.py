@@ -112,6 +112,13 @@ def writer(request: HttpRequest, question_id: str, *, gate: bool = True) -> Acce
     return access
 
 
+def viewer(request: HttpRequest, question_id: str) -> Access:
+    """Whoever asks, by the token they send (if any), not refused when the question's access
+    setting keeps them out: the caller asks `reader.may_view()` itself (a survey's read lists
+    such a question as gated)."""
+    return _resolve(question_id, _token(request), gate=False)
+
+
 def member(request: HttpRequest, question_id: str) -> Access:
     """Whoever holds a token of this question: its admin key or a participant's token.
 

@@ -729,12 +729,21 @@ class SurveyQuestionOut(Schema):
     share_url: str
 
 
+class SurveyGatedQuestionOut(Schema):
+    """A question of the survey whose access setting keeps the caller out: nothing of it."""
+
+    id: str
+    gated: Literal[True]
+    needs: str = Field(description='What is needed: "password", "login", "invitation", "revoked".')
+    share_url: str
+
+
 class SurveyOut(Schema):
     id: str
     title: str
     description: str
     share_url: str
-    questions: list[SurveyQuestionOut]
+    questions: list[SurveyQuestionOut | SurveyGatedQuestionOut]
 
 
 class SurveyCreated(SurveyOut):

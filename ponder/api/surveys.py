@@ -13,10 +13,11 @@ from ninja.responses import Status
 
 from ponder.questions import services, survey_services
 from ponder.questions.access import survey_for_token
-from ponder.questions.models import Question, Survey
+from ponder.questions.models import Question, Survey, TakingPart
 from ponder.ratelimit import limit_operation
 
-from .api import _checked_settings, _errors, api
+from . import auth
+from .api import OPTIONAL_TOKEN, _checked_settings, _errors, api
 from .errors import Invalid
 from .schemas import (
     ID_PATTERN,
@@ -41,13 +42,34 @@ def _question(request: HttpRequest, question: Question) -> dict[str, Any]:
     }
 
 
-def _survey(request: HttpRequest, survey: Survey) -> dict[str, Any]:
+def _gated(request: HttpRequest, question: Question, needs: str) -> dict[str, Any]:
+    # Nothing of the question but where its gate is, and what it needs (as its own 403 says).
+    return {
+        "id": question.pk,
+        "gated": True,
+        "needs": needs,
+        "share_url": request.build_absolute_uri(reverse("question", args=[question.pk])),
+    }
+
+
+def _survey(request: HttpRequest, survey: Survey, *, organiser: bool = True) -> dict[str, Any]:
+    """The survey with its questions. A question whose access setting keeps the caller out
+    (`Reader.may_view`, by the token it sends, as `GET /questions/{id}` asks) is listed as
+    gated, with nothing of its own; the organiser sees every question."""
+    questions = []
+    for question in survey.question_list():
+        if not organiser and question.taking_part != TakingPart.LINK:
+            access = auth.viewer(request, question.pk)
+            if not access.reader.may_view():
+                questions.append(_gated(request, question, access.admission.needs))
+                continue
+        questions.append(_question(request, question))
     return {
         "id": survey.pk,
         "title": survey.title,
         "description": survey.description,
         "share_url": request.build_absolute_uri(reverse("survey", args=[survey.pk])),
-        "questions": [_question(request, q) for q in survey.question_list()],
+        "questions": questions,
     }
 
 
@@ -107,17 +129,19 @@ def survey_create(request: HttpRequest, payload: SurveyIn) -> Status:
 @api.get(
     "/surveys/{survey_id}",
     auth=None,
-    response={200: SurveyOut, **_errors(404)},
+    openapi_extra=OPTIONAL_TOKEN,
+    response={200: SurveyOut, **_errors(401, 404)},
     summary="Read a survey",
     description="Its questions in their order, with their ids and states; read each through "
-    "`GET /api/v1/questions/{id}`.",
+    "`GET /api/v1/questions/{id}`. A question whose access setting keeps the caller out (a "
+    "password, an account, an invitation: by the token sent, if any; the survey's admin token "
+    'sees all) is listed as `{"id", "gated": true, "needs", "share_url"}` with '
+    "nothing of its own, as `GET /api/v1/questions/{id}` answers it 403 `gated`.",
     tags=["surveys"],
 )
 def survey_detail(request: HttpRequest, survey_id: str = SurveyId) -> dict[str, Any]:
-    survey = Survey.objects.filter(pk=survey_id).first()
-    if survey is None:
-        raise Http404
-    return _survey(request, survey)
+    survey, is_organiser = survey_for_token(survey_id, auth.bearer_of(request))
+    return _survey(request, survey, organiser=is_organiser)
 
 
 @api.post(

@@ -16,6 +16,7 @@ from .access import Gated, question_for, question_for_token, shown_to_everyone
 from .gates import gated_json
 from .models import Idea, Question, Survey, TakingPart
 from .pages import VOTERS_SHOWN, named_voters, voter_counts
+from .survey_reads import survey_for
 
 TALLY_EVENTS = frozenset({"vote.cast", "vote.retracted"})
 # The changes after which an open stream asks the reader rule again whether its reader may still
@@ -122,10 +123,28 @@ async def question_events(request: HttpRequest, question_id: str) -> HttpRespons
 
 
 @db_read
-def _survey_versions(survey_id: str) -> dict[str, int] | None:
+def _survey_versions(request: HttpRequest, survey_id: str) -> dict[str, int] | None:
+    """The version of each of the survey's questions the caller may view (as on the survey's
+    page, `survey_reads.survey_for`): a question its access setting keeps them out of is not
+    streamed at all (its own stream refuses them too). None if there is no such survey. As on
+    a question's stream (`_admitted_version`), a bearer token, when one is sent, decides instead
+    of the browser's cookies."""
+    if "Authorization" not in request.headers:
+        try:
+            survey = survey_for(request, survey_id)
+        except Http404:
+            return None
+        return {a.question.pk: a.question.version for a in survey.viewable}
     if not Survey.objects.filter(pk=survey_id).exists():
         return None
-    return dict(Question.objects.filter(survey_id=survey_id).values_list("pk", "version"))
+    token = bearer_token(request)
+    found = Question.objects.filter(survey_id=survey_id).values_list("pk", "version", "taking_part")
+    return {
+        pk: version
+        for pk, version, taking_part in found
+        if taking_part == TakingPart.LINK
+        or question_for_token(pk, token, gate=False).reader.may_view()
+    }
 
 
 @limit("stream", methods=("GET",))
@@ -135,7 +154,7 @@ async def survey_events(request: HttpRequest, survey_id: str) -> HttpResponse:
     if request.method != "GET":
         detail = {"detail": _("Only GET is allowed here.")}
         return JsonResponse(detail, status=405, headers={"Allow": "GET"})
-    versions = await _survey_versions(survey_id)
+    versions = await _survey_versions(request, survey_id)
     if versions is None:
         raise Http404
     # After a change of who may view one of its questions, the reader rule is asked again for

@@ -34,6 +34,8 @@ from .survey_reads import SurveyAccess, survey_for
 
 
 def _exporter(request: HttpRequest, survey_id: str) -> SurveyAccess:
+    # Whoever a question's access setting keeps out may not export it (`Reader.may_export`):
+    # so not the survey either. What is exported is only ever what they may view (`viewable`).
     survey = survey_for(request, survey_id)
     if not (survey.is_organiser or all(a.can_export() for a in survey.questions)):
         raise Http404
@@ -46,14 +48,14 @@ def _filename(survey: Survey, suffix: str) -> str:
 
 
 def _results(request: HttpRequest, survey: SurveyAccess) -> list[Results]:
-    return [results_for(request, access) for access in survey.questions]
+    return [results_for(request, access) for access in survey.viewable]
 
 
 @require_GET
 def json_export(request: HttpRequest, survey_id: str) -> HttpResponse:
     survey = _exporter(request, survey_id)
     questions = []
-    for access in survey.questions:
+    for access in survey.viewable:
         share = request.build_absolute_uri(reverse("question", args=[access.question.pk]))
         questions.append(
             {**question_data(access, share_url=share), "results": results_data(access)}

@@ -13,13 +13,21 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.http import Http404, HttpRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from ponder.lib.ids import hash_secret
 
-from .access import Access, participant_token, remembered_name, survey_organiser_key
-from .models import Like, Participant, Question, Survey, Vote
+from .access import (
+    Access,
+    admission_of_request,
+    participant_token,
+    remembered_name,
+    request_user,
+    survey_organiser_key,
+)
+from .models import CoOrganiser, Like, Participant, Question, Survey, Vote
 from .pages import IDEAS_SHOWN
 from .rendering import as_html, shared_parts
 
@@ -44,11 +52,31 @@ class SurveyAccess:
     def needs_name(self) -> bool:
         """Whether the page asks for a name: they take part in none of its open questions yet,
         or not in all of them (a question added since)."""
-        return any(a.participant is None for a in self.questions if a.is_open)
+        return any(a.participant is None for a in self.taking_part if a.is_open)
+
+    @property
+    def viewable(self) -> list[Access]:
+        """The questions this reader may view (`Reader.may_view`): only these show anything
+        of themselves on any of the survey's surfaces; the others, a notice of what is
+        needed and a link to the question's own page (its gate)."""
+        return [a for a in self.questions if a.reader.may_view()]
+
+    @property
+    def taking_part(self) -> list[Access]:
+        """The questions this reader may take part in (`Reader.may_take_part`): joining the
+        survey joins these only."""
+        return [a for a in self.questions if a.reader.may_take_part()]
 
     @property
     def my_name(self) -> str:
         return next((a.participant.name for a in self.questions if a.participant), "")
+
+    @property
+    def forget_question(self) -> Question | None:
+        """A question they joined and may view, whose "not you?" the page posts to (it makes
+        the browser forget them everywhere)."""
+        joined = (a.question for a in self.questions if a.participant and a.reader.may_view())
+        return next(joined, None)
 
     @property
     def all_closed(self) -> bool:
@@ -63,7 +91,10 @@ class SurveyAccess:
 
 def survey_for(request: HttpRequest, survey_id: str) -> SurveyAccess:
     """The survey and this browser's access to each of its questions (4 queries; 404 for an
-    unknown id). Its admin key makes the browser the organiser of every question."""
+    unknown id). Its admin key makes the browser the organiser of every question; a logged-in
+    account is the organiser of those it asked or co-organises (as on a question's page,
+    `access.question_for`: one query more). Each question's access setting is asked as on its
+    own page (`access.admission_of_request`): those it keeps out get no view of it here."""
     survey = Survey.objects.filter(pk=survey_id).first()
     if survey is None:
         raise Http404
@@ -75,17 +106,35 @@ def survey_for(request: HttpRequest, survey_id: str) -> SurveyAccess:
         found = Participant.objects.filter(question__in=questions, token_hash=hash_secret(token))
         mine = {p.question_id: p for p in found}
         _read_marks(list(mine.values()))
-    accesses = [
-        Access(
-            question=question,
-            participant=mine.get(question.pk),
-            is_organiser=admin_key is not None,
-            token=token,
-            admin_key=admin_key,
+    organises = _administered(request, questions) if admin_key is None else set()
+    accesses = []
+    for question in questions:
+        participant = mine.get(question.pk)
+        is_organiser = admin_key is not None or question.pk in organises
+        accesses.append(
+            Access(
+                question=question,
+                participant=participant,
+                is_organiser=is_organiser,
+                token=token,
+                admin_key=admin_key,
+                admission=admission_of_request(
+                    request, question, participant, organiser=is_organiser
+                ),
+            )
         )
-        for question in questions
-    ]
     return SurveyAccess(survey=survey, admin_key=admin_key, questions=accesses)
+
+
+def _administered(request: HttpRequest, questions: list[Question]) -> set[str]:
+    """The ids of the questions the logged-in account administers without the survey's key
+    (`access.account_administers`: it asked them, or co-organises them), in one query."""
+    user = request_user(request)
+    if user is None:
+        return set()
+    mine = {q.pk for q in questions if q.created_by_id == user.pk}
+    co = CoOrganiser.objects.filter(question__in=questions, user=user)
+    return mine | set(co.values_list("question_id", flat=True))
 
 
 def _read_marks(participants: list[Participant]) -> None:
@@ -107,7 +156,17 @@ def _read_marks(participants: list[Participant]) -> None:
 
 def question_part(request: HttpRequest, access: Access) -> dict[str, SafeString]:
     """One question's parts of the survey page for this reader: `question` (its ideas and votes)
-    and `result` (its winner, once it is closed)."""
+    and `result` (its winner, once it is closed). For a reader the question's access setting
+    keeps out, nothing of it is rendered at all (not its title: the gate shows none either),
+    nor taken from the render shared by its readers: a notice of what is needed, linking to
+    the question's own page, where its gate lets them in."""
+    if not access.reader.may_view():
+        notice = render_to_string(
+            f"{SURVEY_QUESTION}#gated",
+            {"question_id": access.question.pk, "needs": access.admission.needs},
+            request,
+        )
+        return {"question": notice, "result": SafeString("")}
     context: dict[str, Any] = {
         "access": access,
         "question": access.question,

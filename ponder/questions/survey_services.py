@@ -126,20 +126,30 @@ def survey_question_move(*, survey: Survey, question: Question, up: bool) -> Non
 def survey_join(
     *,
     survey: Survey,
+    questions: list[Question],
     name: str,
     token: str | None = None,
     network: str = "",
     organiser: bool = False,
 ) -> tuple[list[Participant], str]:
-    """Take part in every open question of the survey under `name`, with one token (as
+    """Take part in every open one of `questions` (the survey's questions the caller may take
+    part in, `Reader.may_take_part`: joining one is what lets a browser into it after, so a
+    question that keeps them out is never joined here) under `name`, with one token (as
     `services.participant_join` on each: a participant already there is renamed). A name that
     looks like another participant's in any of them is refused for all (nothing is joined).
 
     Returns the participants (one per open question) and the token."""
     token = token or new_secret()
-    questions = [q for q in survey.question_list() if q.is_open()]
-    if not questions:
+    if any(q.survey_id != survey.pk for q in questions):
+        raise ActionRefused(_("This question is not part of the survey."), code="not_in_survey")
+    if not any(q.is_open() for q in survey.question_list()):
         raise ActionRefused(_("Every question of this survey is closed."), code="closed")
+    questions = [q for q in questions if q.is_open()]
+    if not questions:
+        raise ActionRefused(
+            _("You cannot take part in any open question of this survey here."),
+            code="gated",
+        )
     joined = [
         services.participant_join(
             question=question, name=name, token=token, network=network, organiser=organiser

@@ -21,6 +21,7 @@ from ponder.ratelimit import limit
 
 from . import services, survey_services
 from .access import (
+    Gated,
     browser_token,
     participant_token,
     remember_participant,
@@ -109,6 +110,8 @@ def survey_detail(request: HttpRequest, survey_id: str) -> HttpResponse:
     survey = survey_for(request, survey_id)
     if request.htmx and request.GET.get("part"):
         access = survey.access_to(request.GET["part"])
+        if not access.reader.may_view():
+            raise Gated(access.question, access.admission.needs)
         return HttpResponse(question_part(request, access)["question"])
     name_form = NameForm(initial={"name": reader_name(request, survey)})
     context = _page_context(survey, _blocks(request, survey), name_form=name_form)
@@ -132,13 +135,15 @@ def survey_admin_link(request: HttpRequest, survey_id: str, admin_key: str) -> H
 @require_POST
 @limit("join")
 def survey_join(request: HttpRequest, survey_id: str) -> HttpResponse:
-    """Give a name once: it joins every open question of the survey."""
+    """Give a name once: it joins every open question of the survey they may take part in
+    (the others keep them out as on their own pages: a password, an account, an invitation)."""
     survey = survey_for(request, survey_id)
     form = NameForm(request.POST)
     if form.is_valid():
         try:
             joined, token = survey_services.survey_join(
                 survey=survey.survey,
+                questions=[a.question for a in survey.taking_part],
                 name=form.cleaned_data["name"],
                 token=browser_token(request),
                 network=network_of_request(request),
@@ -172,6 +177,8 @@ def survey_idea_add(request: HttpRequest, survey_id: str, question_id: str) -> H
     gave their name there); the question's own rules hold (`services.idea_add`)."""
     survey = survey_for(request, survey_id)
     access = survey.access_to(question_id)
+    if not access.reader.may_take_part():
+        raise Gated(access.question, access.admission.needs)
     anchor = f"q-{question_id}"
     form = _idea_form(request, access, IdeaForm(request.POST))
     refused = None

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from playwright.sync_api import Browser, Page, expect
 
 from ponder.questions import services, survey_services
@@ -189,6 +190,40 @@ def test_the_survey_pages_pass_axe(live_server, browser: Browser, width: int) ->
     scan("settings")
     context.close()
     assert not found, json.dumps(found, indent=1)
+
+
+def test_a_password_question_of_a_survey_shows_only_its_gate_until_the_password_is_given(
+    live_server, browser: Browser
+) -> None:
+    survey, _key = survey_services.survey_create(
+        title="Team day", questions=["Where?", "Whom do we promote?"]
+    )
+    _where, secret = survey.question_list()
+    olga, _ = services.participant_join(question=secret, name="Olga", organiser=True)
+    services.idea_add(question=secret, author=olga, title="Bettina from accounts")
+    secret.taking_part, secret.password_hash = "password", make_password("open sesame")
+    secret.save(update_fields=["taking_part", "password_hash"])
+    context = browser.new_context(
+        bypass_csp=True, viewport={"width": 360, "height": 800}, locale="en-GB"
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/s/{survey.pk}/")
+    block = page.locator(f"#q-{secret.pk}")
+    expect(block).to_contain_text("This question is only for people with the password.")
+    expect(page.locator("body")).not_to_contain_text("Whom do we promote?")
+    expect(page.locator("body")).not_to_contain_text("Bettina from accounts")
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(RUN_AXE, AXE_TAGS)
+    assert not violations, json.dumps(violations, indent=1)
+    with page.expect_navigation():
+        block.get_by_role("link", name="Enter the password on the question's page").click()
+    page.get_by_role("textbox", name="Password").fill("open sesame")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Enter").click()
+    page.goto(f"{live_server.url}/s/{survey.pk}/")
+    expect(section(page, "Whom do we promote?")).to_contain_text("Bettina from accounts")
+    context.close()
 
 
 def test_a_participant_joins_and_votes_by_keyboard_alone(
