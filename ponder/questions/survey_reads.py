@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from django.http import Http404, HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.safestring import SafeString
 
 from ponder.lib.ids import hash_secret
@@ -166,7 +167,7 @@ def question_part(request: HttpRequest, access: Access) -> dict[str, SafeString]
             {"question_id": access.question.pk, "needs": access.admission.needs},
             request,
         )
-        return {"question": notice, "result": SafeString("")}
+        return {"question": notice, "result": escape("")}  # no result for them
     context: dict[str, Any] = {
         "access": access,
         "question": access.question,
