@@ -24,14 +24,18 @@ for n in range({SUBSCRIBERS}):
         confirmed_at=timezone.now(), version_seen=question.version,
     )
 """
-# Added while both workers run, so that both passes find the same news at once.
+# Added while both workers run, so that both passes find the same news at once: in one
+# transaction, or a pass between two ideas would mail the first alone (and "at once" then waits
+# ten minutes before the next mail).
 NEWS = """
+from django.db import transaction
 from ponder.questions import services
 from ponder.questions.models import Participant, Question
 question = Question.objects.get()
 bob = Participant.objects.get()
-for title in ("Pizza", "Soup", "Salad"):
-    services.idea_add(question=question, author=bob, title=title)
+with transaction.atomic():
+    for title in ("Pizza", "Soup", "Salad"):
+        services.idea_add(question=question, author=bob, title=title)
 """
 
 
