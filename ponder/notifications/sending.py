@@ -416,8 +416,10 @@ def make_account_subscriptions(*, at: datetime) -> int:
             )
         )
     made = 0
+    # The questions in one query, not one per subscription made.
+    questions = Question.objects.in_bulk({question_id for _, question_id, *_ in wanted})
     for user_id, question_id, role, participant, since in wanted:
-        question = Question.objects.filter(pk=question_id).first()
+        question = questions.get(question_id)
         if question is None:
             continue
         try:

@@ -3,11 +3,17 @@ SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it receives, with the worker
 queued mail to it."""
 
 import email
+import os
 import re
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email import policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -94,6 +100,60 @@ def inbox(settings: object) -> Iterator[Inbox]:
     }
     yield box
     box.stop()
+
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def ponder(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """A `ponder` command in a process of its own, with `env`."""
+    return subprocess.run(  # noqa: S603 - our own interpreter and command
+        [sys.executable, "-m", "ponder", *args], env=env, cwd=ROOT, check=True, capture_output=True
+    )
+
+
+def process_env(data_dir: Path, inbox: Inbox) -> dict[str, str]:
+    """The environment of `ponder` processes on a SQLite database of their own in `data_dir`
+    (migrated here), sending their mail to `inbox`."""
+    env = {
+        **os.environ,
+        "PONDER_DATA_DIR": str(data_dir),
+        "DATABASE_URL": "",
+        "EMAIL_URL": f"smtp://127.0.0.1:{inbox.port}",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    ponder(env, "migrate", "-v", "0")
+    return env
+
+
+@contextmanager
+def two_workers(env: dict[str, str], inbox: Inbox, *options: str) -> Iterator[None]:
+    """Two real `ponder worker` processes on one database while the block runs; then they are
+    stopped, and so is `inbox`."""
+    workers = [
+        subprocess.Popen(  # noqa: S603 - our own interpreter and command
+            [sys.executable, "-m", "ponder", "worker", *options], env=env, cwd=ROOT
+        )
+        for _ in range(2)
+    ]
+    try:
+        yield
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=30)
+        inbox.stop()
+
+
+def wait_for_mails(inbox: Inbox, count: int, *, then: float) -> None:
+    """Until `inbox` holds `count` mails (a hang guard of two minutes, not a time asserted), and
+    `then` seconds more, in which a second copy of any mail would arrive."""
+    for _ in range(1200):
+        if len(inbox.messages) >= count:
+            break
+        time.sleep(0.1)
+    time.sleep(then)
 
 
 def run_worker() -> None:

@@ -1,15 +1,13 @@
 """Two `ponder worker` processes on one database mail each subscription's news once."""
 
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
+
+from ponder.accounts.tests.conftest import ponder, process_env, two_workers, wait_for_mails
 
 from .conftest import Inbox, free_port
 
 SUBSCRIBERS = 40
-ROOT = Path(__file__).resolve().parents[3]
 
 SETUP = f"""
 from django.utils import timezone
@@ -39,56 +37,15 @@ with transaction.atomic():
 """
 
 
-def ponder(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603 - our own interpreter and command
-        [sys.executable, "-m", "ponder", *args], env=env, cwd=ROOT, check=True, capture_output=True
-    )
-
-
 def test_two_workers_mail_each_subscription_once(tmp_path: Path) -> None:
     inbox = Inbox(free_port())
     inbox.start()
-    env = {
-        **os.environ,
-        "PONDER_DATA_DIR": str(tmp_path),
-        "DATABASE_URL": "",
-        "EMAIL_URL": f"smtp://127.0.0.1:{inbox.port}",
-    }
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    ponder(env, "migrate", "-v", "0")
+    env = process_env(tmp_path, inbox)
     ponder(env, "shell", "-c", SETUP)
-    workers = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "ponder",
-                "worker",
-                "--interval",
-                "0.05",
-                "--mail-interval",
-                "0.05",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        for _ in range(2)
-    ]
-    try:
+    with two_workers(env, inbox, "--interval", "0.05", "--mail-interval", "0.05"):
         time.sleep(2)  # both workers up and passing over the subscriptions
         ponder(env, "shell", "-c", NEWS)
-        # Waits for the work, not for a time: a hang guard only.
-        for _ in range(1200):
-            if len(inbox.messages) >= SUBSCRIBERS:
-                break
-            time.sleep(0.1)
-        time.sleep(1.5)  # a second copy of any mail would arrive now
-    finally:
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            worker.wait(timeout=30)
-        inbox.stop()
+        wait_for_mails(inbox, SUBSCRIBERS, then=1.5)
     recipients = sorted(str(m["To"]) for m in inbox.messages)
     assert recipients == sorted(f"p{n}@example.org" for n in range(SUBSCRIBERS))
     for message in inbox.messages:
