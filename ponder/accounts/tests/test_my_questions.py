@@ -72,7 +72,8 @@ def test_it_lists_what_i_asked_and_where_i_took_part_open_first_then_the_archive
     assert asked.pk in open_part
 
 
-def test_each_question_shows_its_counts(dana: Member, erin: Member) -> None:
+def _lake_or_city(dana: Member, erin: Member) -> Question:
+    """Dana asks, both take part; Erin adds two ideas and votes for each."""
     question = ask(dana, "Which venue?")
     dana.join(question)
     erin.join(question)
@@ -80,6 +81,11 @@ def test_each_question_shows_its_counts(dana: Member, erin: Member) -> None:
         erin.post(f"/q/{question.pk}/ideas/", {"title": title})
     for idea in question.ideas.all():
         erin.post(f"/q/{question.pk}/ideas/{idea.pk}/vote/")
+    return question
+
+
+def test_each_question_shows_its_counts(dana: Member, erin: Member) -> None:
+    question = _lake_or_city(dana, erin)
     dana.post(f"/q/{question.pk}/ideas/{question.ideas.first().pk}/vote/")
 
     (listed,) = dashboard.open_questions(dana.account)
@@ -92,13 +98,7 @@ def test_each_question_shows_its_counts(dana: Member, erin: Member) -> None:
 def test_a_hidden_idea_and_its_votes_are_counted_for_the_organiser_only(
     dana: Member, erin: Member
 ) -> None:
-    question = ask(dana, "Which venue?")
-    dana.join(question)
-    erin.join(question)
-    for title in ("Lake", "City"):
-        erin.post(f"/q/{question.pk}/ideas/", {"title": title})
-    for idea in question.ideas.all():
-        erin.post(f"/q/{question.pk}/ideas/{idea.pk}/vote/")
+    question = _lake_or_city(dana, erin)
     services.entry_hide(entry=question.ideas.get(title="City"), reason="spam")
 
     (organised,) = dashboard.open_questions(dana.account)

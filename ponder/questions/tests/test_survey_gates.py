@@ -13,8 +13,9 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from ponder.questions import services, survey_services
-from ponder.questions.models import CoOrganiser, Idea, Participant, Question, Survey, Vote
+from ponder.questions.models import CoOrganiser, Idea, Participant, Survey, Vote
 from ponder.questions.rendering import latest, renders, rows
+from ponder.questions.tests.helpers import settings_of
 
 HX = {"HTTP_HX_REQUEST": "true"}
 PASSWORD = "open sesame"
@@ -35,18 +36,6 @@ def _fresh(settings):
     cache.clear()
     yield
     cache.clear()
-
-
-def _settings_of(question: Question) -> dict[str, object]:
-    return {
-        "title": question.title,
-        "description": question.description,
-        "allow_ideas": question.allow_ideas,
-        "allow_arguments": question.allow_arguments,
-        "max_votes": question.max_votes,
-        "deadline": question.deadline,
-        "time_zone": question.time_zone,
-    }
 
 
 class Fixture:
@@ -79,13 +68,13 @@ class Fixture:
             question.refresh_from_db()
             services.question_update(
                 question=question,
-                **_settings_of(question),
+                **settings_of(question),
                 allow_exports=True,
                 taking_part=mode,
                 password=PASSWORD if mode == "password" else "",
             )
         self.open.refresh_from_db()
-        settings = _settings_of(self.open)
+        settings = settings_of(self.open)
         services.question_update(question=self.open, **settings, allow_exports=True)
 
     @property

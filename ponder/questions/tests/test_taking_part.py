@@ -30,6 +30,7 @@ from ponder.questions.models import (
     Question,
     Vote,
 )
+from ponder.questions.tests.helpers import settings_of
 from ponder.ratelimit import parse_limits
 
 MODES = ["link", "account", "password", "invitation"]
@@ -96,7 +97,7 @@ class Room:
         invitations.invitation_revoke(invitation=revoked.invitation)
         services.question_update(
             question=self.question,
-            **_settings_of(self.question),
+            **settings_of(self.question),
             taking_part=mode,
             password=PASSWORD,
         )
@@ -129,18 +130,6 @@ class Room:
             return Vote.objects.filter(idea=self.idea).count() == before + 1
         assert action == "administer"
         return client.get(f"/q/{q}/settings/").status_code == 200
-
-
-def _settings_of(question: Question) -> dict[str, object]:
-    return {
-        "title": question.title,
-        "description": question.description,
-        "allow_ideas": question.allow_ideas,
-        "allow_arguments": question.allow_arguments,
-        "max_votes": question.max_votes,
-        "deadline": question.deadline,
-        "time_zone": question.time_zone,
-    }
 
 
 @pytest.mark.parametrize("action", ACTIONS)
@@ -277,7 +266,7 @@ def test_a_new_password_shuts_out_browsers_that_only_knew_the_old_one(restricted
     for browser in (knew, took_part):
         browser.post(f"/q/{question.pk}/password/", {"password": PASSWORD})
     took_part.post(f"/q/{question.pk}/join/", {"name": "Tom"})
-    services.question_update(question=question, **_settings_of(question), password="new one")
+    services.question_update(question=question, **settings_of(question), password="new one")
     assert knew.get(f"/q/{question.pk}/").status_code == 403
     assert took_part.get(f"/q/{question.pk}/").status_code == 200  # people who take part stay
 
