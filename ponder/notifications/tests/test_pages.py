@@ -253,3 +253,21 @@ def test_the_worker_says_it_sends_notifications() -> None:
     from ponder.questions.management.commands.worker import Command
 
     assert "notifications" in Command.help
+
+
+def test_giving_addresses_is_rate_limited_per_client(inbox: Inbox, settings: object) -> None:
+    from ponder.ratelimit import parse_limits
+
+    settings.PONDER_RATE_LIMITS = parse_limits("off,notify=2/h")  # type: ignore[attr-defined]
+    question, _ = services.question_create(title="Lunch?")
+    client = Client()
+    for n in range(2):
+        answer = client.post(f"/q/{question.pk}/notify/", {"email": f"p{n}@example.org"})
+        assert answer.status_code in (200, 302), answer.status_code
+    refused = client.post(f"/q/{question.pk}/notify/", {"email": "p2@example.org"})
+    assert refused.status_code == 429
+    assert refused.has_header("Retry-After")
+    assert sorted(Subscription.objects.values_list("email", flat=True)) == [
+        "p0@example.org",
+        "p1@example.org",
+    ]
